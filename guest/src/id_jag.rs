@@ -1,0 +1,263 @@
+//! The ID-JAG as a resource authorization server receives it (ID-JAG draft -04 §3.1 and
+//! §4.4.1; RFC 7523 §3; RFC 7521 §5.2; the MCP enterprise-managed-authorization profile).
+//!
+//! Checks, in order (specs.md §3b): compact JWS (rule 3) → header: no forbidden parameter,
+//! `typ` = `oauth-id-jag+jwt` (rule 4) → `iss` read from the strictly parsed payload is not
+//! this AS (rule 12) and is a trusted issuer (rule 5) → `alg` in that issuer's allow-list
+//! (rule 4) → key from that issuer's set only (rule 6) → signature → claim types (rules
+//! 9–11) → `aud` a single value equal to this AS's issuer (rule 7) → `client_id` equals the
+//! presenting client (rule 8) → `exp`/`iat`/`nbf` with leeway and the maximum lifetime
+//! (rule 9) → `resource` present and served here (rule 14) → no `cnf` (draft -06 §9.11: an
+//! unsupported confirmation method is refused) → `jti` single-use via the host's replay
+//! store, keyed by issuer (rule 10). Every failure maps to `invalid_grant` (rule 19).
+
+use sha2::{Digest, Sha256};
+
+use crate::claims::{check_clock, Claims};
+use crate::compact;
+use crate::config::{same_resource, ValidAuthorizationServer};
+use crate::error::{escape_for_log, Code, Rejection};
+use crate::explain::Trace;
+use crate::host::Host;
+use crate::jose_header;
+use crate::json::{self, Json, JsonError};
+use crate::jws;
+use crate::key_store::{KeyStore, SourceId};
+use crate::urn::TYP_ID_JAG;
+use crate::VerifiedToken;
+
+/// What an ID-JAG validation needs from the configured instance.
+pub struct Context<'a> {
+    /// The AS role.
+    pub config: &'a ValidAuthorizationServer,
+    /// Key source of each trusted issuer, by index.
+    pub sources: &'a [SourceId],
+    /// The instance's keys.
+    pub keys: &'a mut KeyStore,
+}
+
+/// Parses a payload strictly; shared by both profiles.
+pub(crate) fn parse_payload(bytes: &[u8]) -> Result<(Json, &str), Rejection> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| Rejection::new(Code::Malformed, "payload is not UTF-8"))?;
+    let value = json::parse(text).map_err(|e| match e {
+        JsonError::TooDeep => Rejection::new(Code::LimitExceeded, format!("claims: {e}")),
+        JsonError::Syntax(_) => Rejection::new(Code::Malformed, format!("claims: {e}")),
+    })?;
+    if value.as_object().is_none() {
+        return Err(Rejection::new(
+            Code::Malformed,
+            "claims set is not a JSON object",
+        ));
+    }
+    Ok((value, text))
+}
+
+/// The replay-store key of an ID-JAG: its issuer and `jti`, hashed so any store can hold it.
+pub fn replay_key(iss: &str, jti: &str) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(iss.as_bytes());
+    hasher.update([0u8]);
+    hasher.update(jti.as_bytes());
+    let digest = hasher.finalize();
+    let mut key = String::from("id-jag:");
+    for byte in digest {
+        key.push_str(&format!("{byte:02x}"));
+    }
+    key
+}
+
+/// Validates an ID-JAG presented by `client_id`.
+pub fn validate(
+    ctx: Context<'_>,
+    host: &mut dyn Host,
+    token: &str,
+    client_id: &str,
+    trace: &mut Trace,
+) -> Result<VerifiedToken, Rejection> {
+    let config = ctx.config;
+    let now = host.now();
+    trace.step("clock", check_clock(now), |_| format!("now = {now}"))?;
+    let jws = trace.step("compact", compact::split(token), |j| {
+        format!("3 segments, {} signature bytes", j.signature.len())
+    })?;
+    let header = trace.step("header", jose_header::parse(&jws.header), |h| {
+        format!("alg \"{}\", no forbidden parameter", escape_for_log(&h.alg, 16))
+    })?;
+    trace.step("header.typ", header.check_typ(TYP_ID_JAG), |_| {
+        format!("typ is {TYP_ID_JAG}")
+    })?;
+    let (payload, payload_text) = trace.step("payload", parse_payload(&jws.payload), |_| {
+        "strict JSON object (not yet trusted)".into()
+    })?;
+    let iss_unverified = payload
+        .as_object()
+        .and_then(|m| m.get("iss"))
+        .and_then(Json::as_str)
+        .ok_or_else(|| Rejection::new(Code::ClaimInvalid, "\"iss\" missing or not a string"));
+    let iss_unverified = trace.step("claims.iss", iss_unverified, |_| String::new())?;
+    trace.step(
+        "issuer.not_self",
+        if iss_unverified == config.issuer {
+            Err(Rejection::new(
+                Code::SelfIssued,
+                "iss is this authorization server's own issuer",
+            ))
+        } else {
+            Ok(())
+        },
+        |_| "iss is not this authorization server".into(),
+    )?;
+    let index = config
+        .issuers
+        .iter()
+        .position(|i| i.issuer == iss_unverified)
+        .ok_or_else(|| {
+            Rejection::new(
+                Code::IssuerUntrusted,
+                format!(
+                    "iss \"{}\" is not a trusted issuer",
+                    escape_for_log(iss_unverified, 80)
+                ),
+            )
+        });
+    let index = trace.step("issuer.trusted", index, |_| {
+        format!("iss \"{}\" is trusted", escape_for_log(iss_unverified, 80))
+    })?;
+    let issuer = &config.issuers[index];
+    let alg = trace.step("header.alg", header.check_alg(&issuer.algorithms), |a| {
+        format!("{} is allowed for this issuer", a.name())
+    })?;
+    let source = ctx.sources.get(index).copied().unwrap_or(usize::MAX);
+    let (key, origin) = trace.step(
+        "key",
+        ctx.keys.select(host, source, header.kid.as_deref(), alg),
+        |(k, o)| format!("{} ({o:?})", k.label()),
+    )?;
+    let _ = origin;
+    let (proof, by) = trace.step(
+        "signature",
+        jws::verify(host, alg, &key, jws.signing_input, &jws.signature),
+        |(_, by)| format!("{} verified by {by:?}", alg.name()),
+    )?;
+    let claims = trace.step("claims", Claims::read(&payload), |_| {
+        "required claims present and well-typed".into()
+    })?;
+    let _ = by;
+    let single_aud = !claims.aud_is_array || claims.aud.len() == 1;
+    trace.step(
+        "claims.aud",
+        if single_aud && claims.aud[0] == config.issuer {
+            Ok(())
+        } else if !single_aud {
+            Err(Rejection::new(
+                Code::AudienceMismatch,
+                format!("aud has {} values; an ID-JAG names exactly one", claims.aud.len()),
+            ))
+        } else {
+            Err(Rejection::new(
+                Code::AudienceMismatch,
+                format!(
+                    "aud \"{}\" is not this authorization server",
+                    escape_for_log(&claims.aud[0], 80)
+                ),
+            ))
+        },
+        |_| "aud is this authorization server".into(),
+    )?;
+    trace.step(
+        "claims.client_id",
+        match &claims.client_id {
+            None => Err(Rejection::new(
+                Code::ClaimInvalid,
+                "required claim \"client_id\" is missing",
+            )),
+            Some(id) if id == client_id => Ok(()),
+            Some(id) => Err(Rejection::new(
+                Code::ClientIdMismatch,
+                format!(
+                    "client_id \"{}\" is not the presenting client \"{}\"",
+                    escape_for_log(id, 80),
+                    escape_for_log(client_id, 80)
+                ),
+            )),
+        },
+        |_| "client_id is the presenting client".into(),
+    )?;
+    trace.step("claims.time", claims.check_time(now, config.leeway), |_| {
+        format!("exp, iat, nbf within leeway {} s", config.leeway)
+    })?;
+    let lifetime = i128::from(claims.exp) - i128::from(claims.iat);
+    trace.step(
+        "claims.lifetime",
+        if lifetime > i128::from(config.max_assertion_lifetime) {
+            Err(Rejection::new(
+                Code::LifetimeTooLong,
+                format!(
+                    "exp - iat is {lifetime} s; the maximum is {} s",
+                    config.max_assertion_lifetime
+                ),
+            ))
+        } else {
+            Ok(())
+        },
+        |_| format!("exp - iat = {lifetime} s"),
+    )?;
+    trace.step(
+        "claims.resource",
+        check_resource(config, &claims),
+        |_| "every resource is served here".into(),
+    )?;
+    trace.step(
+        "claims.cnf",
+        if claims.cnf_present {
+            Err(Rejection::new(
+                Code::ConfirmationUnsupported,
+                "cnf is present; sender-constrained ID-JAGs are not supported yet",
+            ))
+        } else {
+            Ok(())
+        },
+        |_| "no cnf".into(),
+    )?;
+    let key = replay_key(&claims.iss, &claims.jti);
+    let expires_at = claims.exp.saturating_add(i64::from(config.leeway));
+    let replay = match host.replay_insert(&key, expires_at) {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(Rejection::new(
+            Code::Replayed,
+            "this (iss, jti) was already presented",
+        )),
+        Err(why) => Err(Rejection::new(
+            Code::ReplayStoreUnavailable,
+            format!("replay store: {}", escape_for_log(&why, 120)),
+        )),
+    };
+    trace.step("replay", replay, |_| "jti recorded as used".into())?;
+    Ok(VerifiedToken::new(&claims, payload_text, &proof))
+}
+
+fn check_resource(config: &ValidAuthorizationServer, claims: &Claims) -> Result<(), Rejection> {
+    if !claims.resource_present {
+        return Err(Rejection::new(
+            Code::ResourceMismatch,
+            "resource is absent; this authorization server requires it",
+        ));
+    }
+    for resource in &claims.resource {
+        let served = config
+            .resources
+            .iter()
+            .any(|r| same_resource(r, resource, config.root_slash));
+        if !served {
+            return Err(Rejection::new(
+                Code::ResourceMismatch,
+                format!(
+                    "resource \"{}\" is not served by this authorization server",
+                    escape_for_log(resource, 80)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}

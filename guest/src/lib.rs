@@ -1,0 +1,267 @@
+//! # xaa-guest: the xaa-token component
+//!
+//! Every Cross-App Access token decision — ID-JAGs at a resource authorization server,
+//! RFC 9068 access tokens at a resource server — made by one piece of code that runs as a
+//! WebAssembly component in any host, and natively in tests and benchmarks.
+//!
+//! What this crate refuses to do:
+//! - **No I/O, no clock, no entropy of its own.** Time, JWK Set fetches, the replay store,
+//!   random bytes and the optional native verifier come from the [`host::Host`] trait (the
+//!   WIT `xaa:token/host` interface in the component). Every verdict is reproducible from
+//!   (configuration, token, keys, now, replay state).
+//! - **No `none`, no HMAC, no keys from the token.** Algorithms come from configuration,
+//!   keys from the issuer's configured or fetched JWK Set only.
+//! - **No verdict without a code.** Every refusal carries a stable [`error::Code`] and one
+//!   mapping to OAuth errors, HTTP status and `WWW-Authenticate` ([`error::Rejection::to_wire`]).
+//!
+//! The pipeline is DESIGN §5's: size caps → compact split → strict header → header policy →
+//! key selection → signature over the received bytes → strict claims → claim rules →
+//! replay. [`id_jag`] and [`access_token`] read top to bottom in that order.
+
+#![forbid(unsafe_code)]
+
+pub mod access_token;
+pub mod base64url;
+pub mod claims;
+pub mod compact;
+pub mod config;
+pub mod error;
+pub mod explain;
+pub mod host;
+pub mod id_jag;
+pub mod jose_header;
+pub mod json;
+pub mod jwk;
+pub mod jwks;
+pub mod jws;
+pub mod key_store;
+pub mod limits;
+pub mod token_cache;
+pub mod urn;
+
+#[cfg(target_arch = "wasm32")]
+mod wit;
+
+use claims::Claims;
+use config::{Config, ConfigError, ValidConfig};
+use error::{Code, Rejection, Role, WireError};
+use explain::{Check, Trace};
+use host::{Host, JwksResponse};
+use key_store::{KeyStore, SourceId};
+use token_cache::TokenCache;
+
+/// What a verified token says. Built only by the validators, from claims whose signature
+/// verified (it requires a [`jws::SignatureOk`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifiedToken {
+    /// `iss`
+    pub issuer: String,
+    /// `sub`
+    pub subject: String,
+    /// `aud`
+    pub audience: Vec<String>,
+    /// `client_id`
+    pub client_id: Option<String>,
+    /// `scope`
+    pub scope: Option<String>,
+    /// `resource` (ID-JAG)
+    pub resource: Vec<String>,
+    /// `jti`
+    pub jwt_id: String,
+    /// `iat`
+    pub issued_at: i64,
+    /// `exp`
+    pub expires_at: i64,
+    /// The verified claims set as received.
+    pub claims_json: String,
+}
+
+impl VerifiedToken {
+    fn new(claims: &Claims, claims_json: &str, _proof: &jws::SignatureOk) -> Self {
+        VerifiedToken {
+            issuer: claims.iss.clone(),
+            subject: claims.sub.clone(),
+            audience: claims.aud.clone(),
+            client_id: claims.client_id.clone(),
+            scope: claims.scope.clone(),
+            resource: claims.resource.clone(),
+            jwt_id: claims.jti.clone(),
+            issued_at: claims.iat,
+            expires_at: claims.exp,
+            claims_json: claims_json.to_owned(),
+        }
+    }
+}
+
+/// A refusal with its wire form.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    /// Code and log-safe detail.
+    pub rejection: Rejection,
+    /// OAuth error, status, challenge.
+    pub wire: WireError,
+}
+
+/// The outcome of one validation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// The token is valid.
+    Valid(VerifiedToken),
+    /// The token is refused.
+    Rejected(Refusal),
+}
+
+impl Verdict {
+    /// The rejection code, if refused.
+    pub fn code(&self) -> Option<Code> {
+        match self {
+            Verdict::Valid(_) => None,
+            Verdict::Rejected(r) => Some(r.rejection.code),
+        }
+    }
+}
+
+struct Configured {
+    config: ValidConfig,
+    keys: KeyStore,
+    issuer_sources: Vec<SourceId>,
+    resource_source: Option<SourceId>,
+    token_cache: TokenCache,
+}
+
+/// One configured instance of the component: configuration, parsed keys and caches.
+#[derive(Default)]
+pub struct Validator {
+    state: Option<Configured>,
+}
+
+impl Validator {
+    /// An unconfigured instance.
+    pub fn new() -> Self {
+        Validator::default()
+    }
+
+    /// Configures the instance; on refusal the instance is left unconfigured.
+    pub fn configure(&mut self, config: &Config) -> Result<(), Vec<ConfigError>> {
+        self.state = None;
+        let config = config.validate()?;
+        let mut keys = KeyStore::new(config.cache);
+        let issuer_sources = config
+            .authorization_server
+            .iter()
+            .flat_map(|a| a.issuers.iter())
+            .map(|i| keys.add(&i.keys))
+            .collect();
+        let resource_source = config.resource_server.as_ref().map(|r| keys.add(&r.keys));
+        let token_cache = TokenCache::new(config.token_cache_size);
+        self.state = Some(Configured {
+            config,
+            keys,
+            issuer_sources,
+            resource_source,
+            token_cache,
+        });
+        Ok(())
+    }
+
+    /// Validates an ID-JAG presented by `client_id`.
+    pub fn validate_id_jag(&mut self, host: &mut dyn Host, token: &str, client_id: &str) -> Verdict {
+        self.id_jag(host, token, client_id, &mut Trace::off())
+    }
+
+    /// Validates an access token for this resource.
+    pub fn validate_access_token(&mut self, host: &mut dyn Host, token: &str) -> Verdict {
+        self.access_token(host, token, &mut Trace::off())
+    }
+
+    /// [`Validator::validate_id_jag`] with every check performed.
+    pub fn explain_id_jag(
+        &mut self,
+        host: &mut dyn Host,
+        token: &str,
+        client_id: &str,
+    ) -> (Verdict, Vec<Check>) {
+        let mut trace = Trace::on();
+        let verdict = self.id_jag(host, token, client_id, &mut trace);
+        (verdict, trace.into_checks())
+    }
+
+    /// [`Validator::validate_access_token`] with every check performed.
+    pub fn explain_access_token(&mut self, host: &mut dyn Host, token: &str) -> (Verdict, Vec<Check>) {
+        let mut trace = Trace::on();
+        let verdict = self.access_token(host, token, &mut trace);
+        (verdict, trace.into_checks())
+    }
+
+    /// JWK Set URIs waiting for a host that could not fetch synchronously.
+    pub fn pending_jwks_fetches(&self) -> Vec<String> {
+        self.state
+            .as_ref()
+            .map(|s| s.keys.pending())
+            .unwrap_or_default()
+    }
+
+    /// Hands in a JWK Set fetched outside `fetch_jwks`.
+    pub fn supply_jwks(&mut self, host: &mut dyn Host, uri: &str, response: &JwksResponse) {
+        if let Some(state) = &mut self.state {
+            let now = host.monotonic_millis();
+            state.keys.supply(uri, response, now);
+        }
+    }
+
+    /// Forgets every cached access-token verdict.
+    pub fn clear_token_cache(&mut self) {
+        if let Some(state) = &mut self.state {
+            state.token_cache.clear();
+        }
+    }
+
+    fn id_jag(&mut self, host: &mut dyn Host, token: &str, client_id: &str, trace: &mut Trace) -> Verdict {
+        let role = Role::AuthorizationServer;
+        let Some(state) = &mut self.state else {
+            return refuse(role, None, not_configured("no configuration"));
+        };
+        let Some(config) = &state.config.authorization_server else {
+            return refuse(role, None, not_configured("no [authorization_server] configured"));
+        };
+        let ctx = id_jag::Context {
+            config,
+            sources: &state.issuer_sources,
+            keys: &mut state.keys,
+        };
+        match id_jag::validate(ctx, host, token, client_id, trace) {
+            Ok(verified) => Verdict::Valid(verified),
+            Err(rejection) => refuse(role, None, rejection),
+        }
+    }
+
+    fn access_token(&mut self, host: &mut dyn Host, token: &str, trace: &mut Trace) -> Verdict {
+        let role = Role::ResourceServer;
+        let Some(state) = &mut self.state else {
+            return refuse(role, None, not_configured("no configuration"));
+        };
+        let (Some(config), Some(source)) = (&state.config.resource_server, state.resource_source)
+        else {
+            return refuse(role, None, not_configured("no [resource_server] configured"));
+        };
+        let ctx = access_token::Context {
+            config,
+            source,
+            keys: &mut state.keys,
+            cache: &mut state.token_cache,
+        };
+        match access_token::validate(ctx, host, token, trace) {
+            Ok(verified) => Verdict::Valid(verified),
+            Err(rejection) => refuse(role, config.resource_metadata_url.as_deref(), rejection),
+        }
+    }
+}
+
+fn not_configured(detail: &str) -> Rejection {
+    Rejection::new(Code::NotConfigured, detail)
+}
+
+fn refuse(role: Role, resource_metadata: Option<&str>, rejection: Rejection) -> Verdict {
+    let wire = rejection.to_wire(role, resource_metadata);
+    Verdict::Rejected(Refusal { rejection, wire })
+}

@@ -1,0 +1,18 @@
+//! Every wire constant of the protocols, in one place (specs.md §1).
+//!
+//! Pinned to draft-ietf-oauth-identity-assertion-authz-grant-04 semantics.
+
+/// The ID-JAG draft whose semantics this component implements.
+pub const ID_JAG_DRAFT: &str = "draft-ietf-oauth-identity-assertion-authz-grant-04";
+/// JWS `typ` of an ID-JAG (draft §3.1).
+pub const TYP_ID_JAG: &str = "oauth-id-jag+jwt";
+/// JWS `typ` of an RFC 9068 access token (RFC 9068 §2.1).
+pub const TYP_ACCESS_TOKEN: &str = "at+jwt";
+/// Grant type of the RFC 7523 JWT bearer grant.
+pub const GRANT_TYPE_JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+/// Grant type of RFC 8693 token exchange.
+pub const GRANT_TYPE_TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+/// Token type of an ID-JAG in token exchange (draft §4.3).
+pub const TOKEN_TYPE_ID_JAG: &str = "urn:ietf:params:oauth:token-type:id-jag";
+/// Grant profile advertised in `authorization_grant_profiles_supported` (draft §7.2).
+pub const GRANT_PROFILE_ID_JAG: &str = "urn:ietf:params:oauth:grant-profile:id-jag";

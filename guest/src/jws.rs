@@ -88,3 +88,18 @@ pub fn verify(
         )),
     }
 }
+
+/// Signs `header_json` and `payload_json` (exact bytes) with an ES256 key and returns the
+/// compact serialization. ECDSA nonces are deterministic (RFC 6979): no randomness needed.
+pub fn sign_es256(header_json: &str, payload_json: &str, key: &p256::ecdsa::SigningKey) -> String {
+    let signing_input = format!(
+        "{}.{}",
+        crate::base64url::encode(header_json.as_bytes()),
+        crate::base64url::encode(payload_json.as_bytes())
+    );
+    let signature = Es256.sign(key, signing_input.as_bytes());
+    format!(
+        "{signing_input}.{}",
+        crate::base64url::encode(&signature.to_bytes())
+    )
+}

@@ -1,0 +1,224 @@
+//! The component's WIT glue: `wit_bindgen::generate!` and type conversions only. A protocol
+//! decision here would be in the wrong place; every `if` on a token value belongs to the
+//! modules above.
+
+use std::cell::RefCell;
+
+use crate::config::{
+    AuthorizationServerConfig, Config, JwksCacheConfig, KeySource, ResourceServerConfig,
+    TrustedIssuerConfig,
+};
+use crate::explain::{Check, Outcome};
+use crate::host::{Accelerated, FetchError, Host, JwksResponse, PublicKeyRef};
+use crate::jose_header::Alg;
+use crate::{Validator, Verdict, VerifiedToken};
+
+wit_bindgen::generate!({
+    world: "xaa",
+    path: "../wit",
+});
+
+use exports::xaa::token::validator::Guest;
+use xaa::token::host as imports;
+use xaa::token::types as wit;
+
+// getrandom 0.2 (pulled by jwt-compact's rsa feature) needs a backend on
+// wasm32-unknown-unknown. Verification never draws randomness; entropy for issued tokens
+// comes from the host's `random-bytes` import. This backend always fails.
+#[cfg(target_os = "unknown")]
+fn no_ambient_randomness(_: &mut [u8]) -> Result<(), getrandom::Error> {
+    Err(getrandom::Error::UNSUPPORTED)
+}
+#[cfg(target_os = "unknown")]
+getrandom::register_custom_getrandom!(no_ambient_randomness);
+
+thread_local! {
+    static INSTANCE: RefCell<Validator> = RefCell::new(Validator::new());
+}
+
+struct Imports;
+
+impl Host for Imports {
+    fn now(&mut self) -> i64 {
+        imports::now()
+    }
+    fn monotonic_millis(&mut self) -> u64 {
+        imports::monotonic_millis()
+    }
+    fn fetch_jwks(&mut self, uri: &str) -> Result<JwksResponse, FetchError> {
+        match imports::fetch_jwks(uri) {
+            Ok(r) => Ok(JwksResponse {
+                status: r.status,
+                body: r.body,
+                max_age: r.max_age,
+            }),
+            Err(wit::FetchError::Failed(why)) => Err(FetchError::Failed(why)),
+            Err(wit::FetchError::WouldBlock) => Err(FetchError::WouldBlock),
+        }
+    }
+    fn replay_insert(&mut self, key: &str, expires_at: i64) -> Result<bool, String> {
+        imports::replay_insert(key, expires_at).map_err(|wit::ReplayError::Unavailable(why)| why)
+    }
+    fn random_bytes(&mut self, len: u32) -> Vec<u8> {
+        imports::random_bytes(len)
+    }
+    fn verify_signature(
+        &mut self,
+        alg: Alg,
+        key: PublicKeyRef<'_>,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Accelerated {
+        let alg = match alg {
+            Alg::Es256 => wit::Algorithm::Es256,
+            Alg::Rs256 => wit::Algorithm::Rs256,
+            Alg::Ps256 => wit::Algorithm::Ps256,
+        };
+        let key = match key {
+            PublicKeyRef::EcP256(point) => wit::PublicKey::EcP256(point.to_vec()),
+            PublicKeyRef::Rsa { n, e } => wit::PublicKey::Rsa(wit::RsaPublicKey {
+                n: n.to_vec(),
+                e: e.to_vec(),
+            }),
+        };
+        match imports::verify_signature(alg, &key, message, signature) {
+            wit::AcceleratedVerify::Valid => Accelerated::Valid,
+            wit::AcceleratedVerify::Invalid => Accelerated::Invalid,
+            wit::AcceleratedVerify::NotOffered => Accelerated::NotOffered,
+        }
+    }
+}
+
+fn key_source(source: wit::KeySource) -> KeySource {
+    match source {
+        wit::KeySource::Inline(doc) => KeySource::Inline(doc),
+        wit::KeySource::Uri(uri) => KeySource::Uri(uri),
+    }
+}
+
+fn config(c: wit::Config) -> Config {
+    Config {
+        authorization_server: c.authorization_server.map(|a| AuthorizationServerConfig {
+            issuer: a.issuer,
+            resources: a.resources,
+            max_assertion_lifetime: a.max_assertion_lifetime,
+            leeway: a.leeway,
+            resource_root_slash_equivalence: a.resource_root_slash_equivalence,
+            trusted_issuers: a
+                .trusted_issuers
+                .into_iter()
+                .map(|t| TrustedIssuerConfig {
+                    issuer: t.issuer,
+                    keys: key_source(t.keys),
+                    algorithms: t.algorithms,
+                })
+                .collect(),
+        }),
+        resource_server: c.resource_server.map(|r| ResourceServerConfig {
+            resource: r.resource,
+            issuer: r.issuer,
+            keys: key_source(r.keys),
+            algorithms: r.algorithms,
+            leeway: r.leeway,
+            resource_metadata_url: r.resource_metadata_url,
+            resource_root_slash_equivalence: r.resource_root_slash_equivalence,
+        }),
+        jwks_cache: JwksCacheConfig {
+            min_ttl: c.jwks_cache.min_ttl,
+            max_ttl: c.jwks_cache.max_ttl,
+            refresh_cooldown: c.jwks_cache.refresh_cooldown,
+            max_stale: c.jwks_cache.max_stale,
+        },
+        token_cache_size: c.token_cache_size,
+    }
+}
+
+fn verified(v: VerifiedToken) -> wit::VerifiedToken {
+    wit::VerifiedToken {
+        issuer: v.issuer,
+        subject: v.subject,
+        audience: v.audience,
+        client_id: v.client_id,
+        scope: v.scope,
+        resource: v.resource,
+        jwt_id: v.jwt_id,
+        issued_at: v.issued_at,
+        expires_at: v.expires_at,
+        claims_json: v.claims_json,
+    }
+}
+
+fn verdict(v: Verdict) -> wit::Verdict {
+    match v {
+        Verdict::Valid(token) => wit::Verdict::Valid(verified(token)),
+        Verdict::Rejected(refusal) => wit::Verdict::Rejected(wit::Rejection {
+            code: refusal.rejection.code.as_str().to_owned(),
+            oauth_error: refusal.wire.oauth_error.to_owned(),
+            http_status: refusal.wire.http_status,
+            www_authenticate: refusal.wire.www_authenticate,
+            description: refusal.rejection.detail,
+        }),
+    }
+}
+
+fn explanation((v, checks): (Verdict, Vec<Check>)) -> wit::Explanation {
+    wit::Explanation {
+        verdict: verdict(v),
+        checks: checks
+            .into_iter()
+            .map(|c| wit::Check {
+                name: c.name.to_owned(),
+                outcome: match c.outcome {
+                    Outcome::Passed => wit::CheckOutcome::Passed,
+                    Outcome::Failed => wit::CheckOutcome::Failed,
+                    Outcome::Skipped => wit::CheckOutcome::Skipped,
+                },
+                detail: c.detail,
+            })
+            .collect(),
+    }
+}
+
+struct Component;
+
+impl Guest for Component {
+    fn configure(c: wit::Config) -> Result<(), Vec<wit::ConfigError>> {
+        INSTANCE.with_borrow_mut(|v| v.configure(&config(c))).map_err(|errors| {
+            errors
+                .into_iter()
+                .map(|e| wit::ConfigError {
+                    path: e.path,
+                    message: e.message,
+                })
+                .collect()
+        })
+    }
+    fn validate_id_jag(token: String, client_id: String) -> wit::Verdict {
+        verdict(INSTANCE.with_borrow_mut(|v| v.validate_id_jag(&mut Imports, &token, &client_id)))
+    }
+    fn validate_access_token(token: String) -> wit::Verdict {
+        verdict(INSTANCE.with_borrow_mut(|v| v.validate_access_token(&mut Imports, &token)))
+    }
+    fn explain_id_jag(token: String, client_id: String) -> wit::Explanation {
+        explanation(INSTANCE.with_borrow_mut(|v| v.explain_id_jag(&mut Imports, &token, &client_id)))
+    }
+    fn explain_access_token(token: String) -> wit::Explanation {
+        explanation(INSTANCE.with_borrow_mut(|v| v.explain_access_token(&mut Imports, &token)))
+    }
+    fn pending_jwks_fetches() -> Vec<String> {
+        INSTANCE.with_borrow(|v| v.pending_jwks_fetches())
+    }
+    fn supply_jwks(uri: String, response: wit::JwksResponse) {
+        let response = JwksResponse {
+            status: response.status,
+            body: response.body,
+            max_age: response.max_age,
+        };
+        INSTANCE.with_borrow_mut(|v| v.supply_jwks(&mut Imports, &uri, &response))
+    }
+    fn clear_token_cache() {
+        INSTANCE.with_borrow_mut(|v| v.clear_token_cache())
+    }
+}
+
+export!(Component);

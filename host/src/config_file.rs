@@ -1,0 +1,187 @@
+//! The TOML configuration file, read into the component's typed `config` record.
+//!
+//! This file only reads syntax: unknown keys, wrong TOML types, unreadable `jwks_file`s and
+//! the choice between `jwks_file` and `jwks_uri` are reported here; every rule about values
+//! (algorithms, leeway, URLs, keys) is the component's, so all hosts refuse alike.
+//! `jwks_file` paths are relative to the configuration file's directory.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::bindings::xaa::token::types as wit;
+
+/// The whole file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    /// `[authorization_server]`
+    pub authorization_server: Option<AuthorizationServer>,
+    /// `[[trusted_issuers]]`
+    #[serde(default)]
+    pub trusted_issuers: Vec<TrustedIssuer>,
+    /// `[resource_server]`
+    pub resource_server: Option<ResourceServer>,
+    /// `[jwks_cache]`
+    #[serde(default)]
+    pub jwks_cache: JwksCache,
+    /// `token_cache_size`
+    pub token_cache_size: Option<u32>,
+}
+
+/// `[authorization_server]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthorizationServer {
+    /// This AS's issuer identifier.
+    pub issuer: String,
+    /// Served resources.
+    #[serde(default)]
+    pub resources: Vec<String>,
+    /// Seconds.
+    pub max_assertion_lifetime: Option<u32>,
+    /// Seconds.
+    pub leeway: Option<u32>,
+    /// Opt-in RFC 9728 root-slash equivalence.
+    #[serde(default)]
+    pub resource_root_slash_equivalence: bool,
+}
+
+/// `[[trusted_issuers]]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrustedIssuer {
+    /// Issuer identifier.
+    pub issuer: String,
+    /// Path of a JWK Set file.
+    pub jwks_file: Option<PathBuf>,
+    /// JWK Set URI.
+    pub jwks_uri: Option<String>,
+    /// Allowed algorithms.
+    #[serde(default)]
+    pub algorithms: Vec<String>,
+}
+
+/// `[resource_server]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceServer {
+    /// This resource's identifier.
+    pub resource: String,
+    /// The AS issuer identifier.
+    pub issuer: String,
+    /// Path of a JWK Set file.
+    pub jwks_file: Option<PathBuf>,
+    /// JWK Set URI.
+    pub jwks_uri: Option<String>,
+    /// Allowed algorithms.
+    #[serde(default)]
+    pub algorithms: Vec<String>,
+    /// Seconds.
+    pub leeway: Option<u32>,
+    /// RFC 9728 metadata URL for challenges.
+    pub resource_metadata_url: Option<String>,
+    /// Opt-in RFC 9728 root-slash equivalence.
+    #[serde(default)]
+    pub resource_root_slash_equivalence: bool,
+}
+
+/// `[jwks_cache]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JwksCache {
+    /// Seconds.
+    pub min_ttl: Option<u32>,
+    /// Seconds.
+    pub max_ttl: Option<u32>,
+    /// Seconds.
+    pub refresh_cooldown: Option<u32>,
+    /// Seconds.
+    pub max_stale: Option<u32>,
+}
+
+/// Reads and converts a configuration file.
+pub fn load(path: &Path) -> Result<wit::Config, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("{}: cannot read the configuration: {e}", path.display()))?;
+    let file: ConfigFile = toml::from_str(&text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|span| format!(" (line {})", text[..span.start].matches('\n').count() + 1))
+            .unwrap_or_default();
+        format!("{}: {}{line}", path.display(), e.message().trim_end())
+    })?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    file.into_config(base)
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn key_source(
+    base: &Path,
+    path: &str,
+    file: &Option<PathBuf>,
+    uri: &Option<String>,
+) -> Result<wit::KeySource, String> {
+    match (file, uri) {
+        (Some(file), None) => {
+            let full = base.join(file);
+            std::fs::read_to_string(&full)
+                .map(wit::KeySource::Inline)
+                .map_err(|e| format!("{path}.jwks_file: cannot read {}: {e}", full.display()))
+        }
+        (None, Some(uri)) => Ok(wit::KeySource::Uri(uri.clone())),
+        (Some(_), Some(_)) => Err(format!("{path}: give jwks_file or jwks_uri, not both")),
+        (None, None) => Err(format!("{path}: give jwks_file or jwks_uri")),
+    }
+}
+
+impl ConfigFile {
+    fn into_config(self, base: &Path) -> Result<wit::Config, String> {
+        if self.authorization_server.is_none() && !self.trusted_issuers.is_empty() {
+            return Err("[[trusted_issuers]] needs an [authorization_server] section".into());
+        }
+        let trusted_issuers = self
+            .trusted_issuers
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                Ok(wit::TrustedIssuer {
+                    issuer: t.issuer.clone(),
+                    keys: key_source(base, &format!("trusted_issuers[{i}]"), &t.jwks_file, &t.jwks_uri)?,
+                    algorithms: t.algorithms.clone(),
+                })
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        let authorization_server = self.authorization_server.map(|a| wit::AuthorizationServerConfig {
+            issuer: a.issuer,
+            resources: a.resources,
+            max_assertion_lifetime: a.max_assertion_lifetime,
+            leeway: a.leeway,
+            resource_root_slash_equivalence: a.resource_root_slash_equivalence,
+            trusted_issuers,
+        });
+        let resource_server = match self.resource_server {
+            None => None,
+            Some(r) => Some(wit::ResourceServerConfig {
+                keys: key_source(base, "resource_server", &r.jwks_file, &r.jwks_uri)?,
+                resource: r.resource,
+                issuer: r.issuer,
+                algorithms: r.algorithms,
+                leeway: r.leeway,
+                resource_metadata_url: r.resource_metadata_url,
+                resource_root_slash_equivalence: r.resource_root_slash_equivalence,
+            }),
+        };
+        Ok(wit::Config {
+            authorization_server,
+            resource_server,
+            jwks_cache: wit::JwksCacheConfig {
+                min_ttl: self.jwks_cache.min_ttl,
+                max_ttl: self.jwks_cache.max_ttl,
+                refresh_cooldown: self.jwks_cache.refresh_cooldown,
+                max_stale: self.jwks_cache.max_stale,
+            },
+            token_cache_size: self.token_cache_size,
+        })
+    }
+}

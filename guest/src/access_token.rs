@@ -57,7 +57,10 @@ pub fn validate(
         format!("3 segments, {} signature bytes", j.signature.len())
     })?;
     let header = trace.step("header", jose_header::parse(&jws.header), |h| {
-        format!("alg \"{}\", no forbidden parameter", escape_for_log(&h.alg, 16))
+        format!(
+            "alg \"{}\", no forbidden parameter",
+            escape_for_log(&h.alg, 16)
+        )
     })?;
     trace.step("header.typ", header.check_typ(TYP_ACCESS_TOKEN), |_| {
         format!("typ is {TYP_ACCESS_TOKEN}")
@@ -67,7 +70,8 @@ pub fn validate(
     })?;
     let (key, origin) = trace.step(
         "key",
-        ctx.keys.select(host, ctx.source, header.kid.as_deref(), alg),
+        ctx.keys
+            .select(host, ctx.source, header.kid.as_deref(), alg),
         |(k, o)| format!("{} ({o:?})", k.label()),
     )?;
     let _ = origin;

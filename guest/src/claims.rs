@@ -208,7 +208,8 @@ impl Claims {
         }
         optional_identifier(members, "acr")?;
         if let Some(value) = members.get("amr") {
-            let ok = matches!(value, Json::Array(items) if items.iter().all(|i| i.as_str().is_some()));
+            let ok =
+                matches!(value, Json::Array(items) if items.iter().all(|i| i.as_str().is_some()));
             if !ok {
                 return Err(invalid("\"amr\" is not an array of strings".into()));
             }
@@ -288,6 +289,11 @@ mod tests {
         assert!(numeric_date("exp", &f(1e308), Round::Down).is_err());
         assert!(numeric_date("exp", &f(0.4), Round::Down).is_err());
         assert!(numeric_date("exp", &Json::Number(Number::Unsigned(0)), Round::Down).is_err());
-        assert!(numeric_date("exp", &Json::Number(Number::Unsigned(u64::MAX)), Round::Down).is_err());
+        assert!(numeric_date(
+            "exp",
+            &Json::Number(Number::Unsigned(u64::MAX)),
+            Round::Down
+        )
+        .is_err());
     }
 }

@@ -25,14 +25,20 @@ pub fn split(token: &str) -> Result<UntrustedJws<'_>, Rejection> {
     if token.len() > MAX_TOKEN_BYTES {
         return Err(Rejection::new(
             Code::LimitExceeded,
-            format!("token is {} bytes; the limit is {MAX_TOKEN_BYTES}", token.len()),
+            format!(
+                "token is {} bytes; the limit is {MAX_TOKEN_BYTES}",
+                token.len()
+            ),
         ));
     }
     if token.is_empty() {
         return Err(Rejection::new(Code::Malformed, "empty token"));
     }
     if !token.is_ascii() {
-        return Err(Rejection::new(Code::Malformed, "token contains non-ASCII bytes"));
+        return Err(Rejection::new(
+            Code::Malformed,
+            "token contains non-ASCII bytes",
+        ));
     }
     let mut dots = token.match_indices('.').map(|(i, _)| i);
     let (first, second) = match (dots.next(), dots.next(), dots.next()) {
@@ -43,12 +49,7 @@ pub fn split(token: &str) -> Result<UntrustedJws<'_>, Rejection> {
                 "more than three segments (JWE or trailing data)",
             ))
         }
-        _ => {
-            return Err(Rejection::new(
-                Code::Malformed,
-                "fewer than three segments",
-            ))
-        }
+        _ => return Err(Rejection::new(Code::Malformed, "fewer than three segments")),
     };
     let (h, p, s) = (
         &token[..first],

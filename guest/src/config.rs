@@ -259,13 +259,19 @@ fn check_url(errors: &mut Errors, path: &str, value: &str, kind: UrlKind) {
         errors.push(path, format!("\"{shown}\" carries user information"));
     }
     if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        errors.push(path, format!("\"{shown}\" contains whitespace or control characters"));
+        errors.push(
+            path,
+            format!("\"{shown}\" contains whitespace or control characters"),
+        );
     }
     if value.contains('#') {
         errors.push(path, format!("\"{shown}\" has a fragment"));
     }
     if kind == UrlKind::Issuer && value.contains('?') {
-        errors.push(path, format!("\"{shown}\" has a query; issuer identifiers have none"));
+        errors.push(
+            path,
+            format!("\"{shown}\" has a query; issuer identifiers have none"),
+        );
     }
 }
 
@@ -327,7 +333,9 @@ fn check_keys(
                     None
                 }
                 Ok(set) => {
-                    if !algs.is_empty() && !set.keys.iter().any(|k| algs.iter().any(|a| k.permits(*a))) {
+                    if !algs.is_empty()
+                        && !set.keys.iter().any(|k| algs.iter().any(|a| k.permits(*a)))
+                    {
                         errors.push(
                             path,
                             "no key in this JWK Set can verify any of the allowed algorithms",
@@ -382,7 +390,10 @@ impl Config {
             .authorization_server
             .as_ref()
             .map(|c| c.validate(&mut errors));
-        let resource_server = self.resource_server.as_ref().map(|c| c.validate(&mut errors));
+        let resource_server = self
+            .resource_server
+            .as_ref()
+            .map(|c| c.validate(&mut errors));
         let cache = self.jwks_cache.validate(&mut errors);
         let token_cache_size = self.token_cache_size.unwrap_or(DEFAULT_TOKEN_CACHE_SIZE);
         if token_cache_size > MAX_TOKEN_CACHE_ENTRIES {
@@ -407,7 +418,12 @@ impl AuthorizationServerConfig {
     fn validate(&self, errors: &mut Errors) -> Option<ValidAuthorizationServer> {
         let before = errors.0.len();
         let p = "authorization_server";
-        check_url(errors, &format!("{p}.issuer"), &self.issuer, UrlKind::Issuer);
+        check_url(
+            errors,
+            &format!("{p}.issuer"),
+            &self.issuer,
+            UrlKind::Issuer,
+        );
         if self.resources.is_empty() {
             errors.push(
                 format!("{p}.resources"),
@@ -427,9 +443,7 @@ impl AuthorizationServerConfig {
         if !(1..=MAX_ASSERTION_LIFETIME_SECS).contains(&max_assertion_lifetime) {
             errors.push(
                 format!("{p}.max_assertion_lifetime"),
-                format!(
-                    "{max_assertion_lifetime} s is outside 1–{MAX_ASSERTION_LIFETIME_SECS} s"
-                ),
+                format!("{max_assertion_lifetime} s is outside 1–{MAX_ASSERTION_LIFETIME_SECS} s"),
             );
         }
         let leeway = check_leeway(errors, &format!("{p}.leeway"), self.leeway);
@@ -448,7 +462,12 @@ impl AuthorizationServerConfig {
         let mut issuers = Vec::new();
         for (i, trusted) in self.trusted_issuers.iter().enumerate() {
             let path = format!("trusted_issuers[{i}]");
-            check_url(errors, &format!("{path}.issuer"), &trusted.issuer, UrlKind::Issuer);
+            check_url(
+                errors,
+                &format!("{path}.issuer"),
+                &trusted.issuer,
+                UrlKind::Issuer,
+            );
             if trusted.issuer == self.issuer {
                 errors.push(
                     format!("{path}.issuer"),
@@ -486,12 +505,30 @@ impl ResourceServerConfig {
     fn validate(&self, errors: &mut Errors) -> Option<ValidResourceServer> {
         let before = errors.0.len();
         let p = "resource_server";
-        check_url(errors, &format!("{p}.resource"), &self.resource, UrlKind::Resource);
-        check_url(errors, &format!("{p}.issuer"), &self.issuer, UrlKind::Issuer);
+        check_url(
+            errors,
+            &format!("{p}.resource"),
+            &self.resource,
+            UrlKind::Resource,
+        );
+        check_url(
+            errors,
+            &format!("{p}.issuer"),
+            &self.issuer,
+            UrlKind::Issuer,
+        );
         if let Some(url) = &self.resource_metadata_url {
-            check_url(errors, &format!("{p}.resource_metadata_url"), url, UrlKind::Fetch);
+            check_url(
+                errors,
+                &format!("{p}.resource_metadata_url"),
+                url,
+                UrlKind::Fetch,
+            );
             if url.contains('"') || url.contains('\\') {
-                errors.push(format!("{p}.resource_metadata_url"), "contains a quote or backslash");
+                errors.push(
+                    format!("{p}.resource_metadata_url"),
+                    "contains a quote or backslash",
+                );
             }
         }
         let algorithms = check_algorithms(errors, &format!("{p}.algorithms"), &self.algorithms);
@@ -535,7 +572,10 @@ impl JwksCacheConfig {
             );
         }
         if max_stale > WEEK {
-            errors.push("jwks_cache.max_stale", format!("{max_stale} s exceeds one week"));
+            errors.push(
+                "jwks_cache.max_stale",
+                format!("{max_stale} s exceeds one week"),
+            );
         }
         let ms = |s: u32| u64::from(s) * 1000;
         CachePolicy {

@@ -82,7 +82,10 @@ pub fn validate(
         format!("3 segments, {} signature bytes", j.signature.len())
     })?;
     let header = trace.step("header", jose_header::parse(&jws.header), |h| {
-        format!("alg \"{}\", no forbidden parameter", escape_for_log(&h.alg, 16))
+        format!(
+            "alg \"{}\", no forbidden parameter",
+            escape_for_log(&h.alg, 16)
+        )
     })?;
     trace.step("header.typ", header.check_typ(TYP_ID_JAG), |_| {
         format!("typ is {TYP_ID_JAG}")
@@ -152,7 +155,10 @@ pub fn validate(
         } else if !single_aud {
             Err(Rejection::new(
                 Code::AudienceMismatch,
-                format!("aud has {} values; an ID-JAG names exactly one", claims.aud.len()),
+                format!(
+                    "aud has {} values; an ID-JAG names exactly one",
+                    claims.aud.len()
+                ),
             ))
         } else {
             Err(Rejection::new(
@@ -203,11 +209,9 @@ pub fn validate(
         },
         |_| format!("exp - iat = {lifetime} s"),
     )?;
-    trace.step(
-        "claims.resource",
-        check_resource(config, &claims),
-        |_| "every resource is served here".into(),
-    )?;
+    trace.step("claims.resource", check_resource(config, &claims), |_| {
+        "every resource is served here".into()
+    })?;
     trace.step(
         "claims.cnf",
         if claims.cnf_present {

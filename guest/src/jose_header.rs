@@ -115,10 +115,7 @@ impl Header {
             Some(typ) if typ_matches(typ, expected) => Ok(()),
             Some(typ) => Err(Rejection::new(
                 Code::TypMismatch,
-                format!(
-                    "typ \"{}\" is not {expected:?}",
-                    escape_for_log(typ, 64)
-                ),
+                format!("typ \"{}\" is not {expected:?}", escape_for_log(typ, 64)),
             )),
         }
     }
@@ -179,6 +176,9 @@ mod tests {
         assert_eq!(code(&long), Code::LimitExceeded);
         let h = parse(br#"{"alg":"ES256","x5t":"abc","typ":"at+jwt"}"#).unwrap();
         assert_eq!(h.check_alg(&[Alg::Es256]).unwrap(), Alg::Es256);
-        assert_eq!(h.check_alg(&[Alg::Rs256]).unwrap_err().code, Code::AlgNotAllowed);
+        assert_eq!(
+            h.check_alg(&[Alg::Rs256]).unwrap_err().code,
+            Code::AlgNotAllowed
+        );
     }
 }

@@ -71,8 +71,8 @@ pub fn parse(text: &str) -> Result<Json, JsonError> {
 
 /// Parses bytes that must be UTF-8 JSON (RFC 8725 §3.7).
 pub fn parse_bytes(bytes: &[u8]) -> Result<Json, JsonError> {
-    let text = std::str::from_utf8(bytes)
-        .map_err(|_| JsonError::Syntax("not valid UTF-8".into()))?;
+    let text =
+        std::str::from_utf8(bytes).map_err(|_| JsonError::Syntax("not valid UTF-8".into()))?;
     parse(text)
 }
 

@@ -109,7 +109,10 @@ fn inspect(members: &BTreeMap<String, Json>) -> Result<JwkOutcome, String> {
         match members.get(name) {
             None => Ok(None),
             Some(Json::String(s)) => Ok(Some(s.as_str())),
-            Some(other) => Err(format!("\"{name}\" is a {}, not a string", other.type_name())),
+            Some(other) => Err(format!(
+                "\"{name}\" is a {}, not a string",
+                other.type_name()
+            )),
         }
     };
     let kty = text("kty")?.ok_or("no \"kty\"")?;
@@ -129,7 +132,9 @@ fn inspect(members: &BTreeMap<String, Json>) -> Result<JwkOutcome, String> {
         ));
     }
     if kty == "oct" {
-        return Err(format!("{label}: symmetric (kty \"oct\") keys are never trusted"));
+        return Err(format!(
+            "{label}: symmetric (kty \"oct\") keys are never trusted"
+        ));
     }
     if let Some(usage) = text("use")? {
         if usage != "sig" {
@@ -241,13 +246,14 @@ fn ec_p256<'a>(text: &TextFn<'a>, label: &str) -> Result<KeyMaterial, String> {
 
 fn rsa_key<'a>(text: &TextFn<'a>, label: &str) -> Result<KeyMaterial, String> {
     let uint = |name: &str| -> Result<Vec<u8>, String> {
-        let encoded =
-            text(name)?.ok_or_else(|| format!("{label}: RSA key without \"{name}\""))?;
+        let encoded = text(name)?.ok_or_else(|| format!("{label}: RSA key without \"{name}\""))?;
         let bytes = base64url::decode(encoded)
             .ok_or_else(|| format!("{label}: \"{name}\" is not canonical base64url"))?;
         // Base64urlUInt is the minimal big-endian form (RFC 7518 §2).
         if bytes.first().is_none_or(|b| *b == 0) {
-            return Err(format!("{label}: \"{name}\" is not a minimal Base64urlUInt"));
+            return Err(format!(
+                "{label}: \"{name}\" is not a minimal Base64urlUInt"
+            ));
         }
         Ok(bytes)
     };

@@ -60,7 +60,9 @@ pub fn verify(
         }
         (KeyMaterial::Rsa { key: pk, n, e }, Alg::Rs256 | Alg::Ps256) => {
             if signature.len() != n.len() {
-                return Err(invalid("RSA signature length differs from the modulus length"));
+                return Err(invalid(
+                    "RSA signature length differs from the modulus length",
+                ));
             }
             match host.verify_signature(alg, PublicKeyRef::Rsa { n, e }, message, signature) {
                 Accelerated::Valid => Ok((SignatureOk(()), VerifiedBy::Host)),

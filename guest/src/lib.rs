@@ -167,7 +167,12 @@ impl Validator {
     }
 
     /// Validates an ID-JAG presented by `client_id`.
-    pub fn validate_id_jag(&mut self, host: &mut dyn Host, token: &str, client_id: &str) -> Verdict {
+    pub fn validate_id_jag(
+        &mut self,
+        host: &mut dyn Host,
+        token: &str,
+        client_id: &str,
+    ) -> Verdict {
         self.id_jag(host, token, client_id, &mut Trace::off())
     }
 
@@ -189,7 +194,11 @@ impl Validator {
     }
 
     /// [`Validator::validate_access_token`] with every check performed.
-    pub fn explain_access_token(&mut self, host: &mut dyn Host, token: &str) -> (Verdict, Vec<Check>) {
+    pub fn explain_access_token(
+        &mut self,
+        host: &mut dyn Host,
+        token: &str,
+    ) -> (Verdict, Vec<Check>) {
         let mut trace = Trace::on();
         let verdict = self.access_token(host, token, &mut trace);
         (verdict, trace.into_checks())
@@ -218,13 +227,23 @@ impl Validator {
         }
     }
 
-    fn id_jag(&mut self, host: &mut dyn Host, token: &str, client_id: &str, trace: &mut Trace) -> Verdict {
+    fn id_jag(
+        &mut self,
+        host: &mut dyn Host,
+        token: &str,
+        client_id: &str,
+        trace: &mut Trace,
+    ) -> Verdict {
         let role = Role::AuthorizationServer;
         let Some(state) = &mut self.state else {
             return refuse(role, None, not_configured("no configuration"));
         };
         let Some(config) = &state.config.authorization_server else {
-            return refuse(role, None, not_configured("no [authorization_server] configured"));
+            return refuse(
+                role,
+                None,
+                not_configured("no [authorization_server] configured"),
+            );
         };
         let ctx = id_jag::Context {
             config,
@@ -244,7 +263,11 @@ impl Validator {
         };
         let (Some(config), Some(source)) = (&state.config.resource_server, state.resource_source)
         else {
-            return refuse(role, None, not_configured("no [resource_server] configured"));
+            return refuse(
+                role,
+                None,
+                not_configured("no [resource_server] configured"),
+            );
         };
         let ctx = access_token::Context {
             config,

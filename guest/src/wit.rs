@@ -183,15 +183,17 @@ struct Component;
 
 impl Guest for Component {
     fn configure(c: wit::Config) -> Result<(), Vec<wit::ConfigError>> {
-        INSTANCE.with_borrow_mut(|v| v.configure(&config(c))).map_err(|errors| {
-            errors
-                .into_iter()
-                .map(|e| wit::ConfigError {
-                    path: e.path,
-                    message: e.message,
-                })
-                .collect()
-        })
+        INSTANCE
+            .with_borrow_mut(|v| v.configure(&config(c)))
+            .map_err(|errors| {
+                errors
+                    .into_iter()
+                    .map(|e| wit::ConfigError {
+                        path: e.path,
+                        message: e.message,
+                    })
+                    .collect()
+            })
     }
     fn validate_id_jag(token: String, client_id: String) -> wit::Verdict {
         verdict(INSTANCE.with_borrow_mut(|v| v.validate_id_jag(&mut Imports, &token, &client_id)))
@@ -200,7 +202,9 @@ impl Guest for Component {
         verdict(INSTANCE.with_borrow_mut(|v| v.validate_access_token(&mut Imports, &token)))
     }
     fn explain_id_jag(token: String, client_id: String) -> wit::Explanation {
-        explanation(INSTANCE.with_borrow_mut(|v| v.explain_id_jag(&mut Imports, &token, &client_id)))
+        explanation(
+            INSTANCE.with_borrow_mut(|v| v.explain_id_jag(&mut Imports, &token, &client_id)),
+        )
     }
     fn explain_access_token(token: String) -> wit::Explanation {
         explanation(INSTANCE.with_borrow_mut(|v| v.explain_access_token(&mut Imports, &token)))

@@ -27,7 +27,10 @@ fn codes_are_unique_snake_case() {
     let mut seen = std::collections::HashSet::new();
     for code in Code::ALL {
         let s = code.as_str();
-        assert!(s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "{s}");
+        assert!(
+            s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+            "{s}"
+        );
         assert!(seen.insert(s), "{s} twice");
         assert!(!code.summary().contains('"') && !code.summary().contains('\\'));
     }

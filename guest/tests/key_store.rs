@@ -91,7 +91,12 @@ fn setup(responses: Vec<Result<JwksResponse, FetchError>>) -> (KeyStore, usize, 
     (store, id, host)
 }
 
-fn select(store: &mut KeyStore, id: usize, host: &mut Scripted, kid: &str) -> Result<KeyOrigin, Code> {
+fn select(
+    store: &mut KeyStore,
+    id: usize,
+    host: &mut Scripted,
+    kid: &str,
+) -> Result<KeyOrigin, Code> {
     store
         .select(host, id, Some(kid), Alg::Es256)
         .map(|(_, origin)| origin)
@@ -116,8 +121,10 @@ fn max_age_is_clamped_to_the_policy() {
     select(&mut store, id, &mut host, "a").unwrap();
     assert_eq!(host.fetches, 1);
     // max-age of a year is lowered to max_ttl (600 s): refetch after it.
-    let (mut store, id, mut host) =
-        setup(vec![ok(jwks(&["a"]), Some(31_536_000)), ok(jwks(&["a"]), None)]);
+    let (mut store, id, mut host) = setup(vec![
+        ok(jwks(&["a"]), Some(31_536_000)),
+        ok(jwks(&["a"]), None),
+    ]);
     select(&mut store, id, &mut host, "a").unwrap();
     host.now_ms += 600_001;
     select(&mut store, id, &mut host, "a").unwrap();
@@ -134,11 +141,17 @@ fn k09_unknown_kid_refetches_once_per_cooldown() {
     select(&mut store, id, &mut host, "a").unwrap();
     // Within the cooldown of the first fetch: no refetch, key_not_found.
     host.now_ms += 10_000;
-    assert_eq!(select(&mut store, id, &mut host, "b"), Err(Code::KeyNotFound));
+    assert_eq!(
+        select(&mut store, id, &mut host, "b"),
+        Err(Code::KeyNotFound)
+    );
     assert_eq!(host.fetches, 1);
     // After the cooldown: one refetch; it does not have "b" yet.
     host.now_ms += 25_000;
-    assert_eq!(select(&mut store, id, &mut host, "b"), Err(Code::KeyNotFound));
+    assert_eq!(
+        select(&mut store, id, &mut host, "b"),
+        Err(Code::KeyNotFound)
+    );
     assert_eq!(host.fetches, 2);
     // A flood of random kids inside the next cooldown costs nothing.
     for i in 0..100 {
@@ -165,7 +178,9 @@ fn failed_refresh_serves_stale_within_the_window_then_fails_closed() {
     host.now_ms += 61_000;
     assert_eq!(select(&mut store, id, &mut host, "a"), Ok(KeyOrigin::Stale));
     host.now_ms += 3_600_000;
-    let err = store.select(&mut host, id, Some("a"), Alg::Es256).unwrap_err();
+    let err = store
+        .select(&mut host, id, Some("a"), Alg::Es256)
+        .unwrap_err();
     assert_eq!(err.code, Code::KeysUnavailable);
     assert!(err.detail.contains("connection refused"), "{}", err.detail);
 }
@@ -194,16 +209,25 @@ fn a_bad_document_never_replaces_a_good_set() {
 #[test]
 fn nothing_fetched_yet_is_keys_unavailable_not_invalid() {
     let (mut store, id, mut host) = setup(vec![Err(FetchError::Failed("dns".into()))]);
-    assert_eq!(select(&mut store, id, &mut host, "a"), Err(Code::KeysUnavailable));
+    assert_eq!(
+        select(&mut store, id, &mut host, "a"),
+        Err(Code::KeysUnavailable)
+    );
     // Inside the cooldown the failed source is not hammered.
-    assert_eq!(select(&mut store, id, &mut host, "a"), Err(Code::KeysUnavailable));
+    assert_eq!(
+        select(&mut store, id, &mut host, "a"),
+        Err(Code::KeysUnavailable)
+    );
     assert_eq!(host.fetches, 1);
 }
 
 #[test]
 fn would_block_lists_the_uri_and_supply_fills_it() {
     let (mut store, id, mut host) = setup(vec![Err(FetchError::WouldBlock)]);
-    assert_eq!(select(&mut store, id, &mut host, "a"), Err(Code::KeysUnavailable));
+    assert_eq!(
+        select(&mut store, id, &mut host, "a"),
+        Err(Code::KeysUnavailable)
+    );
     assert_eq!(store.pending(), vec![URI.to_string()]);
     store.supply(
         URI,

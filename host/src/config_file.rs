@@ -147,19 +147,26 @@ impl ConfigFile {
             .map(|(i, t)| {
                 Ok(wit::TrustedIssuer {
                     issuer: t.issuer.clone(),
-                    keys: key_source(base, &format!("trusted_issuers[{i}]"), &t.jwks_file, &t.jwks_uri)?,
+                    keys: key_source(
+                        base,
+                        &format!("trusted_issuers[{i}]"),
+                        &t.jwks_file,
+                        &t.jwks_uri,
+                    )?,
                     algorithms: t.algorithms.clone(),
                 })
             })
             .collect::<Result<Vec<_>, String>>()?;
-        let authorization_server = self.authorization_server.map(|a| wit::AuthorizationServerConfig {
-            issuer: a.issuer,
-            resources: a.resources,
-            max_assertion_lifetime: a.max_assertion_lifetime,
-            leeway: a.leeway,
-            resource_root_slash_equivalence: a.resource_root_slash_equivalence,
-            trusted_issuers,
-        });
+        let authorization_server =
+            self.authorization_server
+                .map(|a| wit::AuthorizationServerConfig {
+                    issuer: a.issuer,
+                    resources: a.resources,
+                    max_assertion_lifetime: a.max_assertion_lifetime,
+                    leeway: a.leeway,
+                    resource_root_slash_equivalence: a.resource_root_slash_equivalence,
+                    trusted_issuers,
+                });
         let resource_server = match self.resource_server {
             None => None,
             Some(r) => Some(wit::ResourceServerConfig {

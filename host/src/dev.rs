@@ -110,9 +110,18 @@ algorithms = ["ES256"]
     let id_jags = [
         ("valid", valid.clone()),
         ("the same ID-JAG again (replay)", valid),
-        ("expired", id_jag(&jti(2), as_issuer, "mcp-client", now - 3600)),
-        ("issued to another client", id_jag(&jti(3), as_issuer, "other-client", now)),
-        ("for another authorization server", id_jag(&jti(4), "https://other-as.example.com", "mcp-client", now)),
+        (
+            "expired",
+            id_jag(&jti(2), as_issuer, "mcp-client", now - 3600),
+        ),
+        (
+            "issued to another client",
+            id_jag(&jti(3), as_issuer, "other-client", now),
+        ),
+        (
+            "for another authorization server",
+            id_jag(&jti(4), "https://other-as.example.com", "mcp-client", now),
+        ),
     ];
     let access_token = |resource: &str| {
         let claims = json!({
@@ -128,16 +137,25 @@ algorithms = ["ES256"]
     };
     let access_tokens = [
         ("valid", access_token("https://mcp.example.com/mcp")),
-        ("for another resource", access_token("https://other.example.com/mcp")),
+        (
+            "for another resource",
+            access_token("https://other.example.com/mcp"),
+        ),
     ];
     let lines = |tokens: &[(&str, String)]| {
-        tokens.iter().map(|(_, t)| format!("{t}\n")).collect::<String>()
+        tokens
+            .iter()
+            .map(|(_, t)| format!("{t}\n"))
+            .collect::<String>()
     };
     write(out, "id-jags.txt", &lines(&id_jags), true)?;
     write(out, "access-tokens.txt", &lines(&access_tokens), true)?;
     println!("wrote {}:", out.display());
     println!("  xaa.toml, idp-jwks.json, as-jwks.json");
-    for (name, file) in [("id-jags.txt", &id_jags[..]), ("access-tokens.txt", &access_tokens[..])] {
+    for (name, file) in [
+        ("id-jags.txt", &id_jags[..]),
+        ("access-tokens.txt", &access_tokens[..]),
+    ] {
         println!("  {name}:");
         for (i, (what, _)) in file.iter().enumerate() {
             println!("    line {}: {what}", i + 1);

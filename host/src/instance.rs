@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use wasmtime::{Error as WasmError, Result};
-use wasmtime::{StoreLimitsBuilder, Store};
+use wasmtime::{Store, StoreLimitsBuilder};
 
 use crate::bindings::xaa::token::types::{
     Config, ConfigError, Explanation, JwksResponse, Rejection, Verdict,
@@ -77,7 +77,11 @@ pub struct Validator {
 
 impl Validator {
     /// Instantiates and configures.
-    pub fn new(runtime: Arc<Runtime>, imports: Imports, config: Config) -> Result<Self, ConfigureError> {
+    pub fn new(
+        runtime: Arc<Runtime>,
+        imports: Imports,
+        config: Config,
+    ) -> Result<Self, ConfigureError> {
         let mut validator = Validator {
             runtime,
             imports,
@@ -153,8 +157,11 @@ impl Validator {
 
     /// Validates an ID-JAG presented by `client_id`.
     pub fn validate_id_jag(&mut self, token: &str, client_id: &str) -> Verdict {
-        self.call(|s, x| x.xaa_token_validator().call_validate_id_jag(s, token, client_id))
-            .unwrap_or_else(trap_verdict)
+        self.call(|s, x| {
+            x.xaa_token_validator()
+                .call_validate_id_jag(s, token, client_id)
+        })
+        .unwrap_or_else(trap_verdict)
     }
 
     /// Validates an access token for this resource.
@@ -165,8 +172,11 @@ impl Validator {
 
     /// Explains an ID-JAG verdict.
     pub fn explain_id_jag(&mut self, token: &str, client_id: &str) -> Explanation {
-        self.call(|s, x| x.xaa_token_validator().call_explain_id_jag(s, token, client_id))
-            .unwrap_or_else(trap_explanation)
+        self.call(|s, x| {
+            x.xaa_token_validator()
+                .call_explain_id_jag(s, token, client_id)
+        })
+        .unwrap_or_else(trap_explanation)
     }
 
     /// Explains an access-token verdict.

@@ -25,7 +25,11 @@ use xaa_host::wit::{CheckOutcome, Explanation, Verdict};
 use xaa_host::{config_file, default_imports, Limits, Runtime, Validator};
 
 #[derive(Parser)]
-#[command(name = "xaa", version, about = "Cross-App Access (ID-JAG) token engine")]
+#[command(
+    name = "xaa",
+    version,
+    about = "Cross-App Access (ID-JAG) token engine"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -236,11 +240,16 @@ fn component(command: ComponentCommand) -> Result<ExitCode, String> {
         }
         ComponentCommand::Info { component } => {
             let bytes = match &component {
-                Some(path) => std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?,
+                Some(path) => {
+                    std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?
+                }
                 None => xaa_host::runtime::EMBEDDED_COMPONENT.to_vec(),
             };
             let info = xaa_host::runtime::describe(&bytes).map_err(|e| format!("{e:#}"))?;
-            println!("{}", serde_json::to_string_pretty(&info).unwrap_or_default());
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&info).unwrap_or_default()
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

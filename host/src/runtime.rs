@@ -9,9 +9,9 @@
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 
+use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::error::Context as _;
 use wasmtime::Result;
-use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Config, Engine};
 
 use crate::bindings::{Xaa, XaaPre};
@@ -156,9 +156,18 @@ pub fn describe(bytes: &[u8]) -> Result<serde_json::Value> {
     let engine = Engine::default();
     let component = Component::new(&engine, bytes)?;
     let ty = component.component_type();
-    let imports: Vec<String> = ty.imports(&engine).map(|(name, _)| name.to_owned()).collect();
-    let exports: Vec<String> = ty.exports(&engine).map(|(name, _)| name.to_owned()).collect();
-    let sha: String = Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect();
+    let imports: Vec<String> = ty
+        .imports(&engine)
+        .map(|(name, _)| name.to_owned())
+        .collect();
+    let exports: Vec<String> = ty
+        .exports(&engine)
+        .map(|(name, _)| name.to_owned())
+        .collect();
+    let sha: String = Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     Ok(serde_json::json!({
         "sha256": sha,
         "bytes": bytes.len(),

@@ -34,11 +34,7 @@ fn huge_and_deep_inputs_are_refused_within_limits() {
     let mut h = Harness::new();
     assert_eq!(h.id_jag(&".".repeat(1 << 20)), "limit_exceeded");
     assert_eq!(h.id_jag(&"A".repeat(5 << 20)), "limit_exceeded");
-    let deep = format!(
-        "{{\"a\":{}1{}}}",
-        "[".repeat(5000),
-        "]".repeat(5000)
-    );
+    let deep = format!("{{\"a\":{}1{}}}", "[".repeat(5000), "]".repeat(5000));
     let token = mint_raw(
         &id_jag_header().to_string(),
         &deep,
@@ -86,7 +82,10 @@ fn an_exhausted_fuel_budget_is_a_rejection_not_a_crash() {
     let mut probe = Validator::new(runtime(), imports(false), config()).unwrap();
     let budget = Limits::default().fuel_per_call;
     let configure_cost = budget - probe.fuel_remaining().unwrap();
-    assert_eq!(outcome(&probe.validate_id_jag(&id_jag("fuel-probe", json!({})), CLIENT)), "valid");
+    assert_eq!(
+        outcome(&probe.validate_id_jag(&id_jag("fuel-probe", json!({})), CLIENT)),
+        "valid"
+    );
     let verdict_cost = budget - probe.fuel_remaining().unwrap();
     assert!(
         configure_cost * 2 < verdict_cost,
@@ -116,7 +115,9 @@ fn an_exhausted_fuel_budget_is_a_rejection_not_a_crash() {
 #[test]
 fn explain_lists_every_check_in_pipeline_order() {
     let mut h = Harness::new();
-    let e = h.validator.explain_id_jag(&id_jag("explain-1", json!({})), CLIENT);
+    let e = h
+        .validator
+        .explain_id_jag(&id_jag("explain-1", json!({})), CLIENT);
     let names: Vec<&str> = e.checks.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(
         names,
@@ -142,9 +143,10 @@ fn explain_lists_every_check_in_pipeline_order() {
             "replay"
         ]
     );
-    let e = h
-        .validator
-        .explain_id_jag(&id_jag("explain-2", json!({"exp": NOW - 3600, "iat": NOW - 3700})), CLIENT);
+    let e = h.validator.explain_id_jag(
+        &id_jag("explain-2", json!({"exp": NOW - 3600, "iat": NOW - 3700})),
+        CLIENT,
+    );
     let last = e.checks.last().unwrap();
     assert_eq!(last.name, "claims.time");
     assert!(matches!(last.outcome, xaa_host::wit::CheckOutcome::Failed));
@@ -166,7 +168,10 @@ fn cached_access_token_verdict_never_outlives_exp() {
     assert_eq!(outcome(&v.validate_access_token(&token)), "valid");
     let e = v.explain_access_token(&token);
     assert_eq!(e.checks[1].name, "cache");
-    assert!(matches!(e.checks[1].outcome, xaa_host::wit::CheckOutcome::Passed));
+    assert!(matches!(
+        e.checks[1].outcome,
+        xaa_host::wit::CheckOutcome::Passed
+    ));
     // Inside the leeway the cached verdict still holds; past exp + leeway it must not.
     clock.set(NOW + 30 + 59);
     assert_eq!(outcome(&v.validate_access_token(&token)), "valid");
@@ -176,5 +181,8 @@ fn cached_access_token_verdict_never_outlives_exp() {
     assert_eq!(outcome(&v.validate_access_token(&token)), "valid");
     v.clear_token_cache().unwrap();
     let e = v.explain_access_token(&token);
-    assert!(matches!(e.checks[1].outcome, xaa_host::wit::CheckOutcome::Skipped));
+    assert!(matches!(
+        e.checks[1].outcome,
+        xaa_host::wit::CheckOutcome::Skipped
+    ));
 }

@@ -61,7 +61,10 @@ fn read_request_path(stream: &mut TcpStream) -> String {
 }
 
 fn response(status: &str, headers: &[(&str, String)], body: &[u8]) -> Vec<u8> {
-    let mut out = format!("HTTP/1.1 {status}\r\ncontent-length: {}\r\nconnection: close\r\n", body.len());
+    let mut out = format!(
+        "HTTP/1.1 {status}\r\ncontent-length: {}\r\nconnection: close\r\n",
+        body.len()
+    );
     for (name, value) in headers {
         out.push_str(&format!("{name}: {value}\r\n"));
     }
@@ -78,7 +81,11 @@ fn jwks_body() -> Vec<u8> {
 #[test]
 fn ok_response_with_max_age() {
     let server = serve(Arc::new(|_, _| {
-        response("200 OK", &[("cache-control", "public, max-age=120".into())], &jwks_body())
+        response(
+            "200 OK",
+            &[("cache-control", "public, max-age=120".into())],
+            &jwks_body(),
+        )
     }));
     let r = HttpJwksFetcher::default()
         .fetch(&format!("http://127.0.0.1:{}/jwks", server.port))
@@ -90,7 +97,9 @@ fn ok_response_with_max_age() {
 
 #[test]
 fn non_200_is_passed_to_the_component_to_judge() {
-    let server = serve(Arc::new(|_, _| response("503 Service Unavailable", &[], b"down")));
+    let server = serve(Arc::new(|_, _| {
+        response("503 Service Unavailable", &[], b"down")
+    }));
     let r = HttpJwksFetcher::default()
         .fetch(&format!("http://127.0.0.1:{}/jwks", server.port))
         .unwrap();
@@ -107,22 +116,40 @@ fn body_over_the_cap_is_refused_even_without_content_length() {
     let err = HttpJwksFetcher::default()
         .fetch(&format!("http://127.0.0.1:{}/jwks", server.port))
         .unwrap_err();
-    assert!(matches!(&err, FetchError::Failed(m) if m.contains("exceeds")), "{err:?}");
+    assert!(
+        matches!(&err, FetchError::Failed(m) if m.contains("exceeds")),
+        "{err:?}"
+    );
 }
 
 #[test]
 fn same_origin_redirect_is_followed_cross_origin_refused() {
     let server = serve(Arc::new(|path, port| match path {
-        "/old" => response("302 Found", &[("location", format!("http://127.0.0.1:{port}/jwks"))], b""),
-        "/elsewhere" => response("302 Found", &[("location", "http://localhost:9/jwks".into())], b""),
-        "/loop" => response("302 Found", &[("location", format!("http://127.0.0.1:{port}/loop"))], b""),
+        "/old" => response(
+            "302 Found",
+            &[("location", format!("http://127.0.0.1:{port}/jwks"))],
+            b"",
+        ),
+        "/elsewhere" => response(
+            "302 Found",
+            &[("location", "http://localhost:9/jwks".into())],
+            b"",
+        ),
+        "/loop" => response(
+            "302 Found",
+            &[("location", format!("http://127.0.0.1:{port}/loop"))],
+            b"",
+        ),
         _ => response("200 OK", &[], &jwks_body()),
     }));
     let fetcher = HttpJwksFetcher::default();
     let base = format!("http://127.0.0.1:{}", server.port);
     assert_eq!(fetcher.fetch(&format!("{base}/old")).unwrap().status, 200);
     let err = fetcher.fetch(&format!("{base}/elsewhere")).unwrap_err();
-    assert!(matches!(&err, FetchError::Failed(m) if m.contains("GET failed")), "{err:?}");
+    assert!(
+        matches!(&err, FetchError::Failed(m) if m.contains("GET failed")),
+        "{err:?}"
+    );
     assert!(fetcher.fetch(&format!("{base}/loop")).is_err());
 }
 
@@ -137,7 +164,11 @@ fn a_stalled_server_is_cut_off_by_the_timeout() {
         .fetch(&format!("http://127.0.0.1:{}/jwks", server.port))
         .unwrap_err();
     assert!(matches!(err, FetchError::Failed(_)));
-    assert!(start.elapsed() < Duration::from_secs(7), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(7),
+        "{:?}",
+        start.elapsed()
+    );
 }
 
 fn uri_config(uri: String) -> xaa_host::wit::Config {
@@ -158,11 +189,24 @@ fn http_imports() -> xaa_host::Imports {
 #[test]
 fn jwks_uri_end_to_end_through_the_component() {
     let server = serve(Arc::new(|_, _| {
-        response("200 OK", &[("cache-control", "max-age=300".into())], &jwks_body())
+        response(
+            "200 OK",
+            &[("cache-control", "max-age=300".into())],
+            &jwks_body(),
+        )
     }));
-    let mut h = Harness::with(uri_config(format!("http://127.0.0.1:{}/jwks", server.port)), http_imports());
-    assert_eq!(h.access_token(&access_token(json!({"jti": "http-1"}))), "valid");
-    assert_eq!(h.access_token(&access_token(json!({"jti": "http-2"}))), "valid");
+    let mut h = Harness::with(
+        uri_config(format!("http://127.0.0.1:{}/jwks", server.port)),
+        http_imports(),
+    );
+    assert_eq!(
+        h.access_token(&access_token(json!({"jti": "http-1"}))),
+        "valid"
+    );
+    assert_eq!(
+        h.access_token(&access_token(json!({"jti": "http-2"}))),
+        "valid"
+    );
     assert_eq!(server.hits.load(Ordering::SeqCst), 1, "the set is cached");
     // A token naming an unknown kid inside the cooldown costs no fetch.
     let unknown = mint(
@@ -177,8 +221,15 @@ fn jwks_uri_end_to_end_through_the_component() {
 #[test]
 fn unreachable_jwks_uri_is_keys_unavailable() {
     // Bind and drop to get a port with nothing listening.
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut h = Harness::with(uri_config(format!("http://127.0.0.1:{port}/jwks")), http_imports());
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut h = Harness::with(
+        uri_config(format!("http://127.0.0.1:{port}/jwks")),
+        http_imports(),
+    );
     let verdict = h.validator.validate_access_token(&access_token(json!({})));
     let xaa_host::wit::Verdict::Rejected(r) = verdict else {
         panic!("expected keys_unavailable")
@@ -192,7 +243,9 @@ fn unreachable_jwks_uri_is_keys_unavailable() {
 fn jwks_uri_must_be_https_except_loopback() {
     let lines = refusals(uri_config("http://keys.example.com/jwks".into()));
     assert!(
-        lines.iter().any(|l| l.starts_with("resource_server.jwks_uri") && l.contains("https")),
+        lines
+            .iter()
+            .any(|l| l.starts_with("resource_server.jwks_uri") && l.contains("https")),
         "{lines:?}"
     );
 }

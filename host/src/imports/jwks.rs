@@ -41,9 +41,10 @@ impl HttpJwksFetcher {
                     .timeout(REQUEST_TIMEOUT)
                     .no_proxy()
                     .redirect(reqwest::redirect::Policy::custom(|attempt| {
-                        let same_origin = attempt.previous().first().is_some_and(|first| {
-                            first.origin() == attempt.url().origin()
-                        });
+                        let same_origin = attempt
+                            .previous()
+                            .first()
+                            .is_some_and(|first| first.origin() == attempt.url().origin());
                         if attempt.previous().len() > MAX_REDIRECTS {
                             attempt.error("too many redirects")
                         } else if !same_origin {
@@ -89,8 +90,8 @@ impl JwksFetcher for HttpJwksFetcher {
                 "body exceeds {MAX_JWKS_BODY_BYTES} bytes"
             )));
         }
-        let body = String::from_utf8(body)
-            .map_err(|_| FetchError::Failed("body is not UTF-8".into()))?;
+        let body =
+            String::from_utf8(body).map_err(|_| FetchError::Failed("body is not UTF-8".into()))?;
         Ok(JwksResponse {
             status,
             body,
@@ -110,9 +111,12 @@ pub fn parse_max_age(value: &str) -> Option<u32> {
         }
         if let Some((name, seconds)) = directive.split_once('=') {
             if name.trim().eq_ignore_ascii_case("max-age") {
-                max_age = seconds.trim().trim_matches('"').parse::<u64>().ok().map(|s| {
-                    u32::try_from(s).unwrap_or(u32::MAX)
-                });
+                max_age = seconds
+                    .trim()
+                    .trim_matches('"')
+                    .parse::<u64>()
+                    .ok()
+                    .map(|s| u32::try_from(s).unwrap_or(u32::MAX));
             }
         }
     }

@@ -73,6 +73,10 @@ mod tests {
         assert_eq!(store.insert("a", 100, 50), Ok(true));
         assert_eq!(store.insert("b", 100, 50), Ok(true));
         assert!(store.insert("c", 100, 50).is_err());
-        assert_eq!(store.insert("c", 300, 150), Ok(true), "expired keys make room");
+        assert_eq!(
+            store.insert("c", 300, 150),
+            Ok(true),
+            "expired keys make room"
+        );
     }
 }

@@ -47,5 +47,7 @@ fn verify_with(
     message: &[u8],
     sig: &[u8],
 ) -> bool {
-    UnparsedPublicKey::new(alg, key).verify(message, sig).is_ok()
+    UnparsedPublicKey::new(alg, key)
+        .verify(message, sig)
+        .is_ok()
 }

@@ -68,13 +68,12 @@ pub fn validate(
     let alg = trace.step("header.alg", header.check_alg(&config.algorithms), |a| {
         format!("{} is allowed", a.name())
     })?;
-    let (key, origin) = trace.step(
+    let (key, _origin) = trace.step(
         "key",
         ctx.keys
             .select(host, ctx.source, header.kid.as_deref(), alg),
         |(k, o)| format!("{} ({o:?})", k.label()),
     )?;
-    let _ = origin;
     let (proof, _) = trace.step(
         "signature",
         jws::verify(host, alg, &key, jws.signing_input, &jws.signature),

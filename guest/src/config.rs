@@ -366,12 +366,10 @@ pub fn same_resource(a: &str, b: &str, root_slash: bool) -> bool {
 }
 
 fn root_form(s: &str) -> &str {
-    let Some((scheme, rest)) = s.split_once("://") else {
-        return s;
-    };
-    let _ = scheme;
-    match rest.find('/') {
-        Some(i) if i + 1 == rest.len() => &s[..s.len() - 1],
+    // "scheme://authority/" with nothing after the slash is the root form of
+    // "scheme://authority"; every other identifier stands as it is.
+    match s.split_once("://") {
+        Some((_, rest)) if rest.find('/') == Some(rest.len() - 1) => &s[..s.len() - 1],
         _ => s,
     }
 }

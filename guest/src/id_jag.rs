@@ -132,13 +132,12 @@ pub fn validate(
         format!("{} is allowed for this issuer", a.name())
     })?;
     let source = ctx.sources.get(index).copied().unwrap_or(usize::MAX);
-    let (key, origin) = trace.step(
+    let (key, _origin) = trace.step(
         "key",
         ctx.keys.select(host, source, header.kid.as_deref(), alg),
         |(k, o)| format!("{} ({o:?})", k.label()),
     )?;
-    let _ = origin;
-    let (proof, by) = trace.step(
+    let (proof, _verified_by) = trace.step(
         "signature",
         jws::verify(host, alg, &key, jws.signing_input, &jws.signature),
         |(_, by)| format!("{} verified by {by:?}", alg.name()),
@@ -146,7 +145,6 @@ pub fn validate(
     let claims = trace.step("claims", Claims::read(&payload), |_| {
         "required claims present and well-typed".into()
     })?;
-    let _ = by;
     let single_aud = !claims.aud_is_array || claims.aud.len() == 1;
     trace.step(
         "claims.aud",

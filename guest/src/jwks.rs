@@ -96,7 +96,6 @@ impl KeySet {
         match (found, several) {
             (Some(_), true) => Err(Miss::Ambiguous),
             (Some(key), false) => Ok(key),
-            (None, _) if kid.is_some() && named == 0 => Err(Miss::UnknownKid),
             (None, _) if named == 0 => Err(Miss::UnknownKid),
             (None, _) => Err(Miss::Incompatible),
         }

@@ -39,7 +39,7 @@ impl TokenCache {
         }
         self.entries.remove(token);
         self.order.retain(|t| t != token);
-        self.bytes = self.entries.keys().map(String::len).sum();
+        self.bytes -= token.len();
         None
     }
 

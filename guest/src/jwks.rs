@@ -4,6 +4,8 @@
 //! token (K01–K03, K23); `kid` is an opaque exact-match string (K05–K07); with no `kid`
 //! and several candidates the token is refused rather than tried against each (K10).
 
+use std::sync::Arc;
+
 use crate::error::{escape_for_log, Code, Rejection};
 use crate::jose_header::Alg;
 use crate::json::{self, Json};
@@ -13,8 +15,9 @@ use crate::limits::{MAX_JWKS_BYTES, MAX_JWKS_KEYS};
 /// The usable keys of one JWK Set document.
 #[derive(Clone, Debug, Default)]
 pub struct KeySet {
-    /// Keys usable for verification.
-    pub keys: Vec<TrustedKey>,
+    /// Keys usable for verification (shared: a selected key is handed out without copying
+    /// its material).
+    pub keys: Vec<Arc<TrustedKey>>,
     /// Log-safe notes on keys that were ignored or refused.
     pub notes: Vec<String>,
     /// Whether any key was refused (as opposed to merely ignored).
@@ -44,7 +47,7 @@ pub fn parse(document: &str) -> Result<KeySet, String> {
     let mut set = KeySet::default();
     for (index, entry) in entries.iter().enumerate() {
         match jwk::parse(entry) {
-            JwkOutcome::Usable(key) => set.keys.push(key),
+            JwkOutcome::Usable(key) => set.keys.push(Arc::new(key)),
             JwkOutcome::Ignored(why) => set.notes.push(format!("keys[{index}] ignored: {why}")),
             JwkOutcome::Rejected(why) => {
                 set.had_rejected_keys = true;
@@ -75,9 +78,9 @@ pub enum Miss {
 
 impl KeySet {
     /// Finds the one key for a token header's (`kid`, `alg`).
-    pub fn select(&self, kid: Option<&str>, alg: Alg) -> Result<&TrustedKey, Miss> {
+    pub fn select(&self, kid: Option<&str>, alg: Alg) -> Result<&Arc<TrustedKey>, Miss> {
         let mut named = 0usize;
-        let mut found: Option<&TrustedKey> = None;
+        let mut found: Option<&Arc<TrustedKey>> = None;
         let mut several = false;
         for key in &self.keys {
             if let Some(kid) = kid {

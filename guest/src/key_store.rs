@@ -9,6 +9,8 @@
 //! here). A host that cannot fetch synchronously answers `would-block`; the URI is then
 //! listed by [`KeyStore::pending`] until [`KeyStore::supply`] hands the response in.
 
+use std::sync::Arc;
+
 use sha2::{Digest, Sha256};
 
 use crate::config::{CachePolicy, ValidKeySource};
@@ -94,7 +96,7 @@ impl KeyStore {
         id: SourceId,
         kid: Option<&str>,
         alg: Alg,
-    ) -> Result<(TrustedKey, KeyOrigin), Rejection> {
+    ) -> Result<(Arc<TrustedKey>, KeyOrigin), Rejection> {
         let policy = self.policy;
         let Some(source) = self.sources.get_mut(id) else {
             return Err(Rejection::new(Code::NotConfigured, "unknown key source"));

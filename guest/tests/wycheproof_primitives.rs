@@ -88,7 +88,7 @@ fn minimal(bytes: &[u8]) -> &[u8] {
 fn trusted_key(jwk: String) -> Result<TrustedKey, String> {
     let set = jwks::parse(&format!(r#"{{"keys":[{jwk}]}}"#))?;
     assert_eq!(set.keys.len(), 1);
-    Ok(set.keys[0].clone())
+    Ok(TrustedKey::clone(&set.keys[0]))
 }
 
 fn rsa_jwk(n: &[u8], e: &[u8]) -> String {

@@ -183,7 +183,7 @@ impl Host for NativeHost {
                 e: e.to_vec(),
             }),
         };
-        match NativeVerifier.verify(alg, &key, message, signature) {
+        match NativeVerifier::new().verify(alg, &key, message, signature) {
             wit::AcceleratedVerify::Valid => Accelerated::Valid,
             wit::AcceleratedVerify::Invalid => Accelerated::Invalid,
             wit::AcceleratedVerify::NotOffered => Accelerated::NotOffered,
@@ -500,43 +500,14 @@ fn instantiate_rows(c: &mut Criterion) {
     group.finish();
 }
 
-/// Instantiation alone, from an `InstancePre` built here the way `Runtime::new` builds its
-/// own (the runtime's is crate-private): same engine config, same component, same linker.
+/// Instantiation alone: a store from the shared runtime (same limits and epoch callback as
+/// every instance) plus `InstancePre::instantiate`, without `configure`.
 fn bare_instantiate(group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>) {
-    use wasmtime::component::{Component, HasSelf, Linker};
-    use wasmtime::{Config, Engine, Store, StoreLimitsBuilder};
-    use xaa_host::bindings::{Xaa, XaaPre};
-    use xaa_host::imports::HostState;
-
-    let mut config = Config::new();
-    config.consume_fuel(true);
-    let engine = Engine::new(&config).unwrap();
-    let component = Component::new(&engine, xaa_host::runtime::EMBEDDED_COMPONENT).unwrap();
-    let mut linker = Linker::<HostState>::new(&engine);
-    Xaa::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |state| state).unwrap();
-    let pre = XaaPre::new(linker.instantiate_pre(&component).unwrap()).unwrap();
-    let limits = xaa_host::Limits::default();
+    let runtime = common::runtime();
     let imports = common::imports(true);
-    let store = || {
-        let state = HostState {
-            clock: imports.clock.clone(),
-            jwks: imports.jwks.clone(),
-            replay: imports.replay.clone(),
-            verifier: imports.verifier,
-            limits: StoreLimitsBuilder::new()
-                .memory_size(limits.memory_bytes)
-                .instances(16)
-                .trap_on_grow_failure(true)
-                .build(),
-        };
-        let mut store = Store::new(&engine, state);
-        store.limiter(|s| &mut s.limits);
-        store.set_fuel(limits.fuel_per_call).unwrap();
-        store
-    };
     {
-        let mut s = store();
-        let xaa = pre.instantiate(&mut s).unwrap();
+        let mut s = runtime.new_store(&imports);
+        let xaa = runtime.instance_pre().instantiate(&mut s).unwrap();
         let configured = xaa
             .xaa_token_validator()
             .call_configure(&mut s, &common::config())
@@ -545,8 +516,8 @@ fn bare_instantiate(group: &mut criterion::BenchmarkGroup<'_, criterion::measure
     }
     group.bench_function("bare_store_and_instantiate", |b| {
         b.iter(|| {
-            let mut s = store();
-            let xaa = pre.instantiate(&mut s).unwrap();
+            let mut s = runtime.new_store(&imports);
+            let xaa = runtime.instance_pre().instantiate(&mut s).unwrap();
             black_box((s, xaa))
         });
     });

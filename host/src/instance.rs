@@ -1,11 +1,12 @@
 //! One configured component instance, as a host uses it: every call runs under the
-//! runtime's fuel and memory limits; a trap becomes an `internal_error` rejection and the
+//! runtime's time and memory limits; a trap becomes an `internal_error` rejection and the
 //! instance is replaced (re-instantiated and re-configured), never a crash.
 
 use std::sync::Arc;
+use std::time::Duration;
 
+use wasmtime::Store;
 use wasmtime::{Error as WasmError, Result};
-use wasmtime::{Store, StoreLimitsBuilder};
 
 use crate::bindings::xaa::token::types::{
     Config, ConfigError, Explanation, JwksResponse, Rejection, Verdict,
@@ -16,7 +17,7 @@ use crate::imports::jwks::JwksFetcher;
 use crate::imports::replay::ReplayStore;
 use crate::imports::verify::NativeVerifier;
 use crate::imports::HostState;
-use crate::runtime::Runtime;
+use crate::runtime::{begin_call, Runtime};
 
 /// What an instance's imports are wired to. Cloned into every replacement instance, so the
 /// replay store (an `Arc`) survives a trap.
@@ -72,6 +73,7 @@ pub struct Validator {
     runtime: Arc<Runtime>,
     imports: Imports,
     config: Config,
+    time_per_call: Duration,
     live: Option<(Store<HostState>, Xaa)>,
 }
 
@@ -82,10 +84,12 @@ impl Validator {
         imports: Imports,
         config: Config,
     ) -> Result<Self, ConfigureError> {
+        let time_per_call = runtime.limits().time_per_call;
         let mut validator = Validator {
             runtime,
             imports,
             config,
+            time_per_call,
             live: None,
         };
         validator.live = Some(validator.instantiate()?);
@@ -93,31 +97,15 @@ impl Validator {
     }
 
     fn instantiate(&self) -> Result<(Store<HostState>, Xaa), ConfigureError> {
-        let limits = self.runtime.limits;
-        let state = HostState {
-            clock: self.imports.clock.clone(),
-            jwks: self.imports.jwks.clone(),
-            replay: self.imports.replay.clone(),
-            verifier: self.imports.verifier,
-            limits: StoreLimitsBuilder::new()
-                .memory_size(limits.memory_bytes)
-                .instances(16)
-                .trap_on_grow_failure(true)
-                .build(),
-        };
-        let mut store = Store::new(&self.runtime.engine, state);
-        store.limiter(|s| &mut s.limits);
-        store
-            .set_fuel(limits.fuel_per_call)
-            .map_err(ConfigureError::Runtime)?;
+        let mut store = self.runtime.new_store(&self.imports);
+        store.data_mut().budget.limit = self.time_per_call;
+        begin_call(&mut store);
         let xaa = self
             .runtime
-            .pre
+            .instance_pre()
             .instantiate(&mut store)
             .map_err(ConfigureError::Runtime)?;
-        store
-            .set_fuel(limits.fuel_per_call)
-            .map_err(ConfigureError::Runtime)?;
+        begin_call(&mut store);
         match xaa
             .xaa_token_validator()
             .call_configure(&mut store, &self.config)
@@ -128,28 +116,34 @@ impl Validator {
         }
     }
 
+    /// Changes the guest time each call may use, from the next call on (the runtime's
+    /// [`crate::Limits::time_per_call`] by default).
+    pub fn set_time_budget(&mut self, time_per_call: Duration) {
+        self.time_per_call = time_per_call;
+        if let Some((store, _)) = self.live.as_mut() {
+            store.data_mut().budget.limit = time_per_call;
+        }
+    }
+
     /// Runs one export call under the limits; a trap replaces the instance.
     fn call<T>(
         &mut self,
         f: impl FnOnce(&mut Store<HostState>, &Xaa) -> Result<T>,
     ) -> Result<T, String> {
-        let fuel = self.runtime.limits.fuel_per_call;
         if self.live.is_none() {
             self.live = Some(self.instantiate().map_err(|e| e.to_string())?);
         }
         let Some((store, xaa)) = self.live.as_mut() else {
             return Err("no live instance".into());
         };
-        let outcome = store.set_fuel(fuel).and_then(|()| f(store, xaa));
-        match outcome {
+        begin_call(store);
+        match f(store, xaa) {
             Ok(value) => Ok(value),
             Err(trap) => {
                 let reason = trap_reason(&trap);
-                // The instance may be in any state: drop it; the next call builds a new one.
-                self.live = None;
-                if let Ok(fresh) = self.instantiate() {
-                    self.live = Some(fresh);
-                }
+                // The instance may be in any state: drop it; build a new one now if the
+                // limits allow, else on the next call.
+                self.live = self.instantiate().ok();
                 Err(reason)
             }
         }
@@ -200,16 +194,13 @@ impl Validator {
     pub fn clear_token_cache(&mut self) -> Result<(), String> {
         self.call(|s, x| x.xaa_token_validator().call_clear_token_cache(s))
     }
-
-    /// Fuel left after the last call (for tests and benches).
-    pub fn fuel_remaining(&self) -> Option<u64> {
-        self.live.as_ref().and_then(|(s, _)| s.get_fuel().ok())
-    }
 }
 
 fn trap_reason(trap: &WasmError) -> String {
     match trap.downcast_ref::<wasmtime::Trap>() {
-        Some(wasmtime::Trap::OutOfFuel) => "the component exceeded its execution budget".into(),
+        Some(wasmtime::Trap::Interrupt) => {
+            "the component exceeded its execution time budget".into()
+        }
         Some(other) => format!("the component trapped ({other})"),
         None => format!("the component failed ({trap})"),
     }

@@ -3,7 +3,7 @@
 //! The component decides; this crate moves bytes. It compiles the embedded component once
 //! ([`runtime::Runtime`]), instantiates it from a pre-linked `XaaPre`, wires the WIT imports
 //! to the system clock, an HTTP JWK Set fetcher, a bounded replay store, OS entropy and an
-//! optional native verifier ([`imports`]), and runs every call under fuel and memory limits
+//! optional native verifier ([`imports`]), and runs every call under time and memory limits
 //! where a trap becomes a rejection ([`instance::Validator`]). It contains no protocol rule:
 //! an `if` on a token value here would be a bug.
 
@@ -28,6 +28,6 @@ pub fn default_imports(now: Option<i64>, native: bool) -> Imports {
         replay: Arc::new(imports::replay::MemoryReplayStore::new(
             imports::replay::DEFAULT_REPLAY_CAPACITY,
         )),
-        verifier: native.then_some(imports::verify::NativeVerifier),
+        verifier: native.then(imports::verify::NativeVerifier::new),
     }
 }

@@ -6,6 +6,7 @@
 mod common;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use common::*;
 use serde_json::json;
@@ -56,8 +57,8 @@ fn huge_and_deep_inputs_are_refused_within_limits() {
 fn memory_exhaustion_traps_into_a_rejection_and_the_instance_is_replaced() {
     let runtime = Arc::new(
         Runtime::embedded(Limits {
-            fuel_per_call: Limits::default().fuel_per_call,
             memory_bytes: 8 << 20,
+            ..Limits::default()
         })
         .unwrap(),
     );
@@ -76,39 +77,51 @@ fn memory_exhaustion_traps_into_a_rejection_and_the_instance_is_replaced() {
 }
 
 #[test]
-fn an_exhausted_fuel_budget_is_a_rejection_not_a_crash() {
-    // Measure what one pure-Rust ES256 verdict and one configure cost, then give each call
-    // a budget between the two.
-    let mut probe = Validator::new(runtime(), imports(false), config()).unwrap();
-    let budget = Limits::default().fuel_per_call;
-    let configure_cost = budget - probe.fuel_remaining().unwrap();
-    assert_eq!(
-        outcome(&probe.validate_id_jag(&id_jag("fuel-probe", json!({})), CLIENT)),
-        "valid"
-    );
-    let verdict_cost = budget - probe.fuel_remaining().unwrap();
-    assert!(
-        configure_cost * 2 < verdict_cost,
-        "configure {configure_cost} vs verdict {verdict_cost}"
-    );
-    let tight = Arc::new(
-        Runtime::embedded(Limits {
-            fuel_per_call: verdict_cost / 2,
-            memory_bytes: Limits::default().memory_bytes,
-        })
-        .unwrap(),
-    );
-    let mut v = Validator::new(tight, imports(false), config()).unwrap();
-    let verdict = v.validate_id_jag(&id_jag("fuel-1", json!({})), CLIENT);
+fn an_exhausted_time_budget_is_a_rejection_not_a_crash() {
+    let mut v = Validator::new(runtime(), imports(false), config()).unwrap();
+    // A zero budget interrupts the guest at its first epoch check, deterministically.
+    v.set_time_budget(Duration::ZERO);
+    let verdict = v.validate_id_jag(&id_jag("budget-1", json!({})), CLIENT);
     let xaa_host::wit::Verdict::Rejected(r) = &verdict else {
         panic!("expected a rejection, got {verdict:?}");
     };
     assert_eq!(r.code, "internal_error");
-    assert!(r.description.contains("budget"), "{}", r.description);
-    // The replacement instance still answers (cheap checks fit the budget).
+    assert_eq!(r.oauth_error, "server_error");
+    assert!(r.description.contains("time budget"), "{}", r.description);
+    // While the budget stays at zero every call is refused the same way, without a crash.
+    assert_eq!(outcome(&v.validate_id_jag("x", CLIENT)), "internal_error");
+    // With a budget again, a replacement instance is built and judges normally; the jti
+    // of the interrupted call was never recorded.
+    v.set_time_budget(Limits::default().time_per_call);
     assert_eq!(
-        outcome(&v.validate_id_jag("not-a-token", CLIENT)),
-        "malformed"
+        outcome(&v.validate_id_jag(&id_jag("budget-1", json!({})), CLIENT)),
+        "valid"
+    );
+}
+
+#[test]
+fn time_in_host_imports_does_not_count_against_the_guest() {
+    // A replay store that takes 300 ms per insert, against a 100 ms guest budget.
+    struct SlowStore;
+    impl xaa_host::imports::replay::ReplayStore for SlowStore {
+        fn insert(&self, _: &str, _: i64, _: i64) -> Result<bool, String> {
+            std::thread::sleep(Duration::from_millis(300));
+            Ok(true)
+        }
+    }
+    let mut v = Validator::new(
+        runtime(),
+        xaa_host::Imports {
+            replay: Arc::new(SlowStore),
+            ..imports(true)
+        },
+        config(),
+    )
+    .unwrap();
+    v.set_time_budget(Duration::from_millis(100));
+    assert_eq!(
+        outcome(&v.validate_id_jag(&id_jag("slow-import", json!({})), CLIENT)),
+        "valid"
     );
 }
 

@@ -76,7 +76,7 @@ impl Host for TestHost {
                 e: e.to_vec(),
             }),
         };
-        match NativeVerifier.verify(alg, &key, message, signature) {
+        match NativeVerifier::new().verify(alg, &key, message, signature) {
             wit::AcceleratedVerify::Valid => Accelerated::Valid,
             wit::AcceleratedVerify::Invalid => Accelerated::Invalid,
             wit::AcceleratedVerify::NotOffered => Accelerated::NotOffered,

@@ -7,6 +7,8 @@ pub mod jwks;
 pub mod replay;
 pub mod verify;
 
+use std::time::{Duration, Instant};
+
 use wasmtime::StoreLimits;
 
 use crate::bindings::xaa::token::{host, types};
@@ -23,6 +25,43 @@ pub struct HostState {
     pub verifier: Option<verify::NativeVerifier>,
     /// Memory and table limits of the store.
     pub limits: StoreLimits,
+    /// Time accounting of the current export call.
+    pub budget: CallBudget,
+}
+
+/// Time accounting of one export call: the guest may run `limit`; time the host spends in
+/// imports (a JWKS fetch, a replay-store round trip) is not the guest's.
+#[derive(Clone, Copy, Debug)]
+pub struct CallBudget {
+    /// When the current call started.
+    pub started: Instant,
+    /// Time spent inside host imports during the current call.
+    pub in_imports: Duration,
+    /// Guest time allowed per call.
+    pub limit: Duration,
+}
+
+impl CallBudget {
+    /// A budget of `limit` per call.
+    pub fn new(limit: Duration) -> Self {
+        CallBudget {
+            started: Instant::now(),
+            in_imports: Duration::ZERO,
+            limit,
+        }
+    }
+
+    /// Guest execution time so far in this call.
+    pub fn guest_time(&self) -> Duration {
+        self.started.elapsed().saturating_sub(self.in_imports)
+    }
+
+    fn time<T>(&mut self, f: impl FnOnce() -> T) -> T {
+        let start = Instant::now();
+        let value = f();
+        self.in_imports += start.elapsed();
+        value
+    }
 }
 
 impl types::Host for HostState {}
@@ -37,13 +76,15 @@ impl host::Host for HostState {
     }
 
     fn fetch_jwks(&mut self, uri: String) -> Result<types::JwksResponse, types::FetchError> {
-        self.jwks.fetch(&uri)
+        let jwks = &self.jwks;
+        self.budget.time(|| jwks.fetch(&uri))
     }
 
     fn replay_insert(&mut self, key: String, expires_at: i64) -> Result<bool, types::ReplayError> {
         let now = self.clock.now();
-        self.replay
-            .insert(&key, expires_at, now)
+        let replay = &self.replay;
+        self.budget
+            .time(|| replay.insert(&key, expires_at, now))
             .map_err(types::ReplayError::Unavailable)
     }
 

@@ -273,7 +273,7 @@ pub fn imports(native: bool) -> Imports {
         clock: Clock::pinned(NOW),
         jwks: Arc::new(NoNetwork),
         replay: Arc::new(MemoryReplayStore::new(10_000)),
-        verifier: native.then_some(NativeVerifier),
+        verifier: native.then(NativeVerifier::new),
     }
 }
 

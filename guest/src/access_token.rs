@@ -10,13 +10,12 @@
 //! `WWW-Authenticate` challenge (rule 7). Unlike the ID-JAG, the payload is parsed only
 //! after the signature verified: the issuer is known from configuration.
 
-use crate::claims::{check_clock, Claims};
+use crate::claims::{check_clock, parse_payload, Claims};
 use crate::compact;
 use crate::config::{same_resource, ValidResourceServer};
 use crate::error::{escape_for_log, Code, Rejection};
 use crate::explain::Trace;
 use crate::host::Host;
-use crate::id_jag::parse_payload;
 use crate::jose_header;
 use crate::jws;
 use crate::key_store::{KeyStore, SourceId};

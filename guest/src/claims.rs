@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use crate::error::{escape_for_log, Code, Rejection};
-use crate::json::{Json, Number};
+use crate::json::{self, Json, JsonError, Number};
 use crate::limits::{MAX_IDENTIFIER_BYTES, MAX_JTI_BYTES, MAX_LIST_ITEMS, MAX_NUMERIC_DATE};
 
 /// Registered and profile claims, read from a verified payload.
@@ -144,6 +144,23 @@ fn string_or_list(name: &str, value: &Json) -> Result<(Vec<String>, bool), Rejec
             other.type_name()
         ))),
     }
+}
+
+/// Parses a JWS payload as a strict JSON object (the claims set), keeping its text.
+pub fn parse_payload(bytes: &[u8]) -> Result<(Json, &str), Rejection> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| Rejection::new(Code::Malformed, "payload is not UTF-8"))?;
+    let value = json::parse(text).map_err(|e| match e {
+        JsonError::TooDeep => Rejection::new(Code::LimitExceeded, format!("claims: {e}")),
+        JsonError::Syntax(_) => Rejection::new(Code::Malformed, format!("claims: {e}")),
+    })?;
+    if value.as_object().is_none() {
+        return Err(Rejection::new(
+            Code::Malformed,
+            "claims set is not a JSON object",
+        ));
+    }
+    Ok((value, text))
 }
 
 /// RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ), separated by single spaces.

@@ -13,14 +13,14 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::claims::{check_clock, Claims};
+use crate::claims::{check_clock, parse_payload, Claims};
 use crate::compact;
 use crate::config::{same_resource, ValidAuthorizationServer};
 use crate::error::{escape_for_log, Code, Rejection};
 use crate::explain::Trace;
 use crate::host::Host;
 use crate::jose_header;
-use crate::json::{self, Json, JsonError};
+use crate::json::Json;
 use crate::jws;
 use crate::key_store::{KeyStore, SourceId};
 use crate::urn::TYP_ID_JAG;
@@ -34,23 +34,6 @@ pub struct Context<'a> {
     pub sources: &'a [SourceId],
     /// The instance's keys.
     pub keys: &'a mut KeyStore,
-}
-
-/// Parses a payload strictly; shared by both profiles.
-pub(crate) fn parse_payload(bytes: &[u8]) -> Result<(Json, &str), Rejection> {
-    let text = std::str::from_utf8(bytes)
-        .map_err(|_| Rejection::new(Code::Malformed, "payload is not UTF-8"))?;
-    let value = json::parse(text).map_err(|e| match e {
-        JsonError::TooDeep => Rejection::new(Code::LimitExceeded, format!("claims: {e}")),
-        JsonError::Syntax(_) => Rejection::new(Code::Malformed, format!("claims: {e}")),
-    })?;
-    if value.as_object().is_none() {
-        return Err(Rejection::new(
-            Code::Malformed,
-            "claims set is not a JSON object",
-        ));
-    }
-    Ok((value, text))
 }
 
 /// The replay-store key of an ID-JAG: its issuer and `jti`, hashed so any store can hold it.

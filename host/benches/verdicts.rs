@@ -27,11 +27,8 @@ use rsa::traits::PublicKeyParts;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use common::{Signer, AS_ISSUER, CLIENT, IDP_ISSUER, NOW, RESOURCE};
-use xaa_guest::host::{Accelerated, FetchError, Host, JwksResponse, PublicKeyRef};
-use xaa_guest::jose_header::Alg;
+use common::{NativeHost, Signer, AS_ISSUER, CLIENT, IDP_ISSUER, NOW, RESOURCE};
 use xaa_host::imports::replay::ReplayStore;
-use xaa_host::imports::verify::NativeVerifier;
 use xaa_host::wit;
 use xaa_host::{Imports, Validator};
 
@@ -132,64 +129,6 @@ fn is_valid(verdict: &wit::Verdict) -> bool {
 // ---------------------------------------------------------------------------------------
 // (c): the guest crate compiled natively
 // ---------------------------------------------------------------------------------------
-
-/// The guest's host trait, natively: pinned clock, no network, replay accepts all, and
-/// optionally the host's aws-lc-rs verifier (otherwise `NotOffered`: the guest's pure Rust).
-struct NativeHost {
-    accelerate: bool,
-}
-
-impl Host for NativeHost {
-    fn now(&mut self) -> i64 {
-        NOW
-    }
-
-    fn monotonic_millis(&mut self) -> u64 {
-        0
-    }
-
-    fn fetch_jwks(&mut self, _uri: &str) -> Result<JwksResponse, FetchError> {
-        Err(FetchError::Failed("no network in benches".into()))
-    }
-
-    fn replay_insert(&mut self, _key: &str, _expires_at: i64) -> Result<bool, String> {
-        Ok(true)
-    }
-
-    fn random_bytes(&mut self, len: u32) -> Vec<u8> {
-        vec![0; len as usize]
-    }
-
-    fn verify_signature(
-        &mut self,
-        alg: Alg,
-        key: PublicKeyRef<'_>,
-        message: &[u8],
-        signature: &[u8],
-    ) -> Accelerated {
-        if !self.accelerate {
-            return Accelerated::NotOffered;
-        }
-        // The same conversion the component's WIT boundary performs (owned lists).
-        let alg = match alg {
-            Alg::Es256 => wit::Algorithm::Es256,
-            Alg::Rs256 => wit::Algorithm::Rs256,
-            Alg::Ps256 => wit::Algorithm::Ps256,
-        };
-        let key = match key {
-            PublicKeyRef::EcP256(point) => wit::PublicKey::EcP256(point.to_vec()),
-            PublicKeyRef::Rsa { n, e } => wit::PublicKey::Rsa(wit::RsaPublicKey {
-                n: n.to_vec(),
-                e: e.to_vec(),
-            }),
-        };
-        match NativeVerifier::new().verify(alg, &key, message, signature) {
-            wit::AcceleratedVerify::Valid => Accelerated::Valid,
-            wit::AcceleratedVerify::Invalid => Accelerated::Invalid,
-            wit::AcceleratedVerify::NotOffered => Accelerated::NotOffered,
-        }
-    }
-}
 
 fn guest_key_source(source: &wit::KeySource) -> xaa_guest::config::KeySource {
     match source {
@@ -356,7 +295,7 @@ fn id_jag_rows(c: &mut Criterion, which: Which) {
         ("c2_guest_native_aws_lc", true),
     ] {
         let mut validator = native_guest();
-        let mut host = NativeHost { accelerate };
+        let mut host = NativeHost::new(accelerate);
         for token in &tokens {
             let verdict = validator.validate_id_jag(&mut host, token, CLIENT);
             assert!(
@@ -427,7 +366,7 @@ fn pre_verify_rows(c: &mut Criterion) {
             b.iter(|| black_box(validator.validate_id_jag(black_box(&token), CLIENT)));
         });
         let mut native = native_guest();
-        let mut host = NativeHost { accelerate: true };
+        let mut host = NativeHost::new(true);
         let verdict = native.validate_id_jag(&mut host, &token, CLIENT);
         assert_eq!(
             verdict.code(),
@@ -545,7 +484,7 @@ fn paired_ratios(_c: &mut Criterion) {
         let jwt_tokens = id_jags(which, wall_clock());
         let mut component = component(true);
         let mut native = native_guest();
-        let mut host = NativeHost { accelerate: true };
+        let mut host = NativeHost::new(true);
         let jwt = Jwt::new(which);
         let (mut ca, mut cc, mut cd) = (
             Cycle::new(&tokens),

@@ -17,12 +17,9 @@ use serde_json::{json, Value};
 use xaa_guest::base64url;
 use xaa_guest::compact;
 use xaa_guest::error::Code;
-use xaa_guest::host::{Accelerated, FetchError, Host, JwksResponse, PublicKeyRef};
 use xaa_guest::jose_header::{self, Alg};
 use xaa_guest::jwks;
 use xaa_guest::jws::{self, VerifiedBy};
-use xaa_host::imports::verify::NativeVerifier;
-use xaa_host::wit;
 
 /// RFC 7515 A.1–A.3 and A.5 share this payload: `{"iss":"joe",\r\n "exp":1300819380,\r\n
 /// "http://example.com/is_root":true}`.
@@ -109,56 +106,6 @@ const RFC7520_N: &str = concat!(
     "q_mzSnbLY7h_qixoR7jig3__kRhuaxwUkRz5iaiQkqgc5gHdrNP5zw"
 );
 
-struct TestHost {
-    native: bool,
-}
-
-impl Host for TestHost {
-    fn now(&mut self) -> i64 {
-        NOW
-    }
-    fn monotonic_millis(&mut self) -> u64 {
-        0
-    }
-    fn fetch_jwks(&mut self, _uri: &str) -> Result<JwksResponse, FetchError> {
-        Err(FetchError::Failed("no network in tests".into()))
-    }
-    fn replay_insert(&mut self, _key: &str, _expires_at: i64) -> Result<bool, String> {
-        Ok(true)
-    }
-    fn random_bytes(&mut self, len: u32) -> Vec<u8> {
-        vec![0; len as usize]
-    }
-    fn verify_signature(
-        &mut self,
-        alg: Alg,
-        key: PublicKeyRef<'_>,
-        message: &[u8],
-        signature: &[u8],
-    ) -> Accelerated {
-        if !self.native {
-            return Accelerated::NotOffered;
-        }
-        let alg = match alg {
-            Alg::Es256 => wit::Algorithm::Es256,
-            Alg::Rs256 => wit::Algorithm::Rs256,
-            Alg::Ps256 => wit::Algorithm::Ps256,
-        };
-        let key = match key {
-            PublicKeyRef::EcP256(point) => wit::PublicKey::EcP256(point.to_vec()),
-            PublicKeyRef::Rsa { n, e } => wit::PublicKey::Rsa(wit::RsaPublicKey {
-                n: n.to_vec(),
-                e: e.to_vec(),
-            }),
-        };
-        match NativeVerifier::new().verify(alg, &key, message, signature) {
-            wit::AcceleratedVerify::Valid => Accelerated::Valid,
-            wit::AcceleratedVerify::Invalid => Accelerated::Invalid,
-            wit::AcceleratedVerify::NotOffered => Accelerated::NotOffered,
-        }
-    }
-}
-
 /// The JWS layer in the validators' order (minus `typ`): `Ok(verifier)` or the rejection code.
 fn jws_layer(token: &str, jwks_doc: &str, native: bool) -> Result<VerifiedBy, Code> {
     let jws = compact::split(token).map_err(|r| r.code)?;
@@ -174,7 +121,7 @@ fn jws_layer(token: &str, jwks_doc: &str, native: bool) -> Result<VerifiedBy, Co
         .select(header.kid.as_deref(), alg)
         .map_err(|m| jwks::miss_rejection(m, header.kid.as_deref(), alg).code)?
         .clone();
-    let mut host = TestHost { native };
+    let mut host = NativeHost::new(native);
     jws::verify(&mut host, alg, &key, jws.signing_input, &jws.signature)
         .map(|(_, by)| by)
         .map_err(|r| r.code)

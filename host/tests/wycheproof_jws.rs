@@ -20,69 +20,15 @@ use serde_json::{json, Value};
 use xaa_guest::base64url;
 use xaa_guest::compact;
 use xaa_guest::error::Code;
-use xaa_guest::host::{Accelerated, FetchError, Host, JwksResponse, PublicKeyRef};
 use xaa_guest::jose_header::{self, Alg};
 use xaa_guest::jwks;
 use xaa_guest::jws::{self, VerifiedBy};
-use xaa_host::imports::verify::NativeVerifier;
 use xaa_host::wit;
 
 const VECTORS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../tests/vectors/wycheproof/json_web_signature_test.json"
 );
-
-/// A host for the native JWS layer: pinned clock, no network, and either no native verifier
-/// (the component's pure-Rust path) or aws-lc-rs through [`NativeVerifier`].
-struct TestHost {
-    native: bool,
-}
-
-impl Host for TestHost {
-    fn now(&mut self) -> i64 {
-        NOW
-    }
-    fn monotonic_millis(&mut self) -> u64 {
-        0
-    }
-    fn fetch_jwks(&mut self, _uri: &str) -> Result<JwksResponse, FetchError> {
-        Err(FetchError::Failed("no network in tests".into()))
-    }
-    fn replay_insert(&mut self, _key: &str, _expires_at: i64) -> Result<bool, String> {
-        Ok(true)
-    }
-    fn random_bytes(&mut self, len: u32) -> Vec<u8> {
-        vec![0; len as usize]
-    }
-    fn verify_signature(
-        &mut self,
-        alg: Alg,
-        key: PublicKeyRef<'_>,
-        message: &[u8],
-        signature: &[u8],
-    ) -> Accelerated {
-        if !self.native {
-            return Accelerated::NotOffered;
-        }
-        let alg = match alg {
-            Alg::Es256 => wit::Algorithm::Es256,
-            Alg::Rs256 => wit::Algorithm::Rs256,
-            Alg::Ps256 => wit::Algorithm::Ps256,
-        };
-        let key = match key {
-            PublicKeyRef::EcP256(point) => wit::PublicKey::EcP256(point.to_vec()),
-            PublicKeyRef::Rsa { n, e } => wit::PublicKey::Rsa(wit::RsaPublicKey {
-                n: n.to_vec(),
-                e: e.to_vec(),
-            }),
-        };
-        match NativeVerifier::new().verify(alg, &key, message, signature) {
-            wit::AcceleratedVerify::Valid => Accelerated::Valid,
-            wit::AcceleratedVerify::Invalid => Accelerated::Invalid,
-            wit::AcceleratedVerify::NotOffered => Accelerated::NotOffered,
-        }
-    }
-}
 
 /// Where the JWS layer stopped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -113,7 +59,7 @@ impl Outcome {
 
 /// The component's JWS layer, natively, in the validators' order (minus `typ`): the allow-list
 /// is every algorithm this component verifies.
-fn jws_layer(token: &str, jwks_doc: &str, host: &mut TestHost) -> Outcome {
+fn jws_layer(token: &str, jwks_doc: &str, host: &mut NativeHost) -> Outcome {
     let jws = match compact::split(token) {
         Ok(jws) => jws,
         Err(r) => return Outcome::Rejected(Stage::Compact, r.code),
@@ -219,8 +165,8 @@ fn every_wycheproof_jws_case_at_the_jws_layer() {
                 .iter()
                 .map(|f| f.as_str().unwrap())
                 .collect();
-            let pure = jws_layer(&token, &jwks_doc, &mut TestHost { native: false });
-            let native = jws_layer(&token, &jwks_doc, &mut TestHost { native: true });
+            let pure = jws_layer(&token, &jwks_doc, &mut NativeHost::new(false));
+            let native = jws_layer(&token, &jwks_doc, &mut NativeHost::new(true));
             let ctx = format!(
                 "tcId {id} ({}, {result}, {:?}): pure {pure:?}, native {native:?}",
                 test["comment"], flags
@@ -429,7 +375,7 @@ fn every_wycheproof_group_through_the_component() {
             for test in group["tests"].as_array().unwrap() {
                 let token = token_text(test);
                 let got = h.access_token(&token);
-                let layer = jws_layer(&token, &jwks_doc, &mut TestHost { native });
+                let layer = jws_layer(&token, &jwks_doc, &mut NativeHost::new(native));
                 // Before `typ`, the component and the JWS layer stop at the same check; after
                 // it, a Wycheproof token (no `typ: at+jwt`) is refused as typ_mismatch.
                 let expected = match layer {

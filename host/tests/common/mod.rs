@@ -329,3 +329,72 @@ pub fn refusals(config: wit::Config) -> Vec<String> {
         Err(other) => panic!("runtime failure: {other}"),
     }
 }
+
+/// The guest's `Host` trait natively, for tests and benches that drive `xaa_guest` directly:
+/// pinned clock, no network, a replay store that accepts every key, and optionally the host's
+/// native verifier (the same conversion the WIT boundary performs).
+pub struct NativeHost {
+    pub verifier: Option<NativeVerifier>,
+}
+
+impl NativeHost {
+    /// With the native verifier when `native`, else the guest's pure-Rust path.
+    pub fn new(native: bool) -> Self {
+        NativeHost {
+            verifier: native.then(NativeVerifier::new),
+        }
+    }
+}
+
+impl xaa_guest::host::Host for NativeHost {
+    fn now(&mut self) -> i64 {
+        NOW
+    }
+    fn monotonic_millis(&mut self) -> u64 {
+        0
+    }
+    fn fetch_jwks(
+        &mut self,
+        _uri: &str,
+    ) -> Result<xaa_guest::host::JwksResponse, xaa_guest::host::FetchError> {
+        Err(xaa_guest::host::FetchError::Failed(
+            "no network in tests".into(),
+        ))
+    }
+    fn replay_insert(&mut self, _key: &str, _expires_at: i64) -> Result<bool, String> {
+        Ok(true)
+    }
+    fn random_bytes(&mut self, len: u32) -> Vec<u8> {
+        vec![0; len as usize]
+    }
+    fn verify_signature(
+        &mut self,
+        alg: xaa_guest::jose_header::Alg,
+        key: xaa_guest::host::PublicKeyRef<'_>,
+        message: &[u8],
+        signature: &[u8],
+    ) -> xaa_guest::host::Accelerated {
+        use xaa_guest::host::{Accelerated, PublicKeyRef};
+        use xaa_guest::jose_header::Alg;
+        let Some(verifier) = &self.verifier else {
+            return Accelerated::NotOffered;
+        };
+        let alg = match alg {
+            Alg::Es256 => wit::Algorithm::Es256,
+            Alg::Rs256 => wit::Algorithm::Rs256,
+            Alg::Ps256 => wit::Algorithm::Ps256,
+        };
+        let key = match key {
+            PublicKeyRef::EcP256(point) => wit::PublicKey::EcP256(point.to_vec()),
+            PublicKeyRef::Rsa { n, e } => wit::PublicKey::Rsa(wit::RsaPublicKey {
+                n: n.to_vec(),
+                e: e.to_vec(),
+            }),
+        };
+        match verifier.verify(alg, &key, message, signature) {
+            wit::AcceleratedVerify::Valid => Accelerated::Valid,
+            wit::AcceleratedVerify::Invalid => Accelerated::Invalid,
+            wit::AcceleratedVerify::NotOffered => Accelerated::NotOffered,
+        }
+    }
+}

@@ -369,8 +369,13 @@ fn root_form(s: &str) -> &str {
     // "scheme://authority/" with nothing after the slash is the root form of
     // "scheme://authority"; every other identifier stands as it is.
     match s.split_once("://") {
-        Some((_, rest)) if rest.find('/') == Some(rest.len() - 1) => &s[..s.len() - 1],
-        _ => s,
+        Some((_, rest)) => match rest.strip_suffix('/') {
+            Some(authority) if !authority.is_empty() && !authority.contains('/') => {
+                &s[..s.len() - 1]
+            }
+            _ => s,
+        },
+        None => s,
     }
 }
 
@@ -597,6 +602,10 @@ mod tests {
         assert!(!same_resource("https://h/mcp", "https://h/mcp/", true));
         assert!(!same_resource("https://h", "https://h.evil", true));
         assert!(!same_resource("https://H", "https://h", true));
+        // Degenerate identifiers from a token never panic and never match.
+        assert!(!same_resource("https://h", "https://", true));
+        assert!(!same_resource("https://h", "https:///", true));
+        assert!(same_resource("https://", "https://", true));
     }
 
     #[test]

@@ -131,7 +131,7 @@ pub fn validate(
     let single_aud = !claims.aud_is_array || claims.aud.len() == 1;
     trace.step(
         "claims.aud",
-        if single_aud && claims.aud[0] == config.issuer {
+        if single_aud && claims.aud.first() == Some(&config.issuer) {
             Ok(())
         } else if !single_aud {
             Err(Rejection::new(
@@ -146,7 +146,7 @@ pub fn validate(
                 Code::AudienceMismatch,
                 format!(
                     "aud \"{}\" is not this authorization server",
-                    escape_for_log(&claims.aud[0], 80)
+                    escape_for_log(claims.aud.first().map_or("", String::as_str), 80)
                 ),
             ))
         },

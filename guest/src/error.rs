@@ -76,6 +76,8 @@ pub enum Role {
     AuthorizationServer,
     /// Resource server checking an access token (errors per RFC 6750 §3.1).
     ResourceServer,
+    /// A diagnostic check outside any OAuth role (`verify-jws-signature`).
+    Diagnostic,
 }
 
 impl Code {
@@ -239,6 +241,11 @@ impl Rejection {
             };
         }
         match role {
+            Role::Diagnostic => WireError {
+                oauth_error: "invalid_request",
+                http_status: 400,
+                www_authenticate: None,
+            },
             Role::AuthorizationServer => WireError {
                 oauth_error: "invalid_grant",
                 http_status: 400,

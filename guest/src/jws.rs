@@ -10,10 +10,12 @@
 use jwt_compact::alg::{Es256, Rsa, RsaSignature};
 use jwt_compact::{Algorithm, AlgorithmSignature};
 
+use crate::compact;
 use crate::error::{Code, Rejection};
 use crate::host::{Accelerated, Host, PublicKeyRef};
-use crate::jose_header::Alg;
+use crate::jose_header::{self, Alg};
 use crate::jwk::{KeyMaterial, TrustedKey};
+use crate::jwks::{self, KeySet};
 
 /// Proof that a signature verified. Only [`verify`] constructs it.
 #[derive(Debug)]
@@ -88,6 +90,51 @@ pub fn verify(
             Code::KeyRejected,
             format!("{} cannot verify {}", key.label(), alg.name()),
         )),
+    }
+}
+
+/// A compact JWS whose structure and header policy passed, with its `alg` allowed; nothing
+/// about its signature or claims is known yet.
+#[derive(Debug)]
+pub struct HeaderChecked<'a> {
+    jws: compact::UntrustedJws<'a>,
+    kid: Option<String>,
+    alg: Alg,
+}
+
+/// The JWS layer up to key selection, without `typ`: compact split → header policy → `alg`
+/// in `allowed`.
+pub fn check_header<'a>(token: &'a str, allowed: &[Alg]) -> Result<HeaderChecked<'a>, Rejection> {
+    let jws = compact::split(token)?;
+    let header = jose_header::parse(&jws.header)?;
+    let alg = header.check_alg(allowed)?;
+    Ok(HeaderChecked {
+        jws,
+        kid: header.kid,
+        alg,
+    })
+}
+
+impl HeaderChecked<'_> {
+    /// Selects the key from `keys` and verifies the signature; returns the payload bytes.
+    /// Checks no claim: the profiles (`id_jag`, `access_token`) are what accept tokens.
+    pub fn verify(
+        self,
+        host: &mut dyn Host,
+        keys: &KeySet,
+    ) -> Result<(Vec<u8>, VerifiedBy), Rejection> {
+        let kid = self.kid.as_deref();
+        let key = keys
+            .select(kid, self.alg)
+            .map_err(|miss| jwks::miss_rejection(miss, kid, self.alg))?;
+        let (_, by) = verify(
+            host,
+            self.alg,
+            key,
+            self.jws.signing_input,
+            &self.jws.signature,
+        )?;
+        Ok((self.jws.payload, by))
     }
 }
 

@@ -282,6 +282,33 @@ impl Validator {
     }
 }
 
+/// DIAGNOSTICS AND CONFORMANCE ONLY: the JWS layer of `token` against the JWK Set `jwks`
+/// and the `alg` names in `algorithms` (unknown names never match), checking no claim and no
+/// `typ`. A verified signature does not make a token acceptable.
+pub fn verify_jws_signature(
+    host: &mut dyn Host,
+    token: &str,
+    jwks: &str,
+    algorithms: &[String],
+) -> Result<Vec<u8>, Refusal> {
+    let role = Role::Diagnostic;
+    let allowed: Vec<jose_header::Alg> = algorithms
+        .iter()
+        .filter_map(|name| jose_header::Alg::from_name(name))
+        .collect();
+    let refuse = |rejection: Rejection| {
+        let wire = rejection.to_wire(role, None);
+        Refusal { rejection, wire }
+    };
+    // Same order as the validators: the keys are consulted only after the header passed.
+    let checked = jws::check_header(token, &allowed).map_err(refuse)?;
+    let keys = jwks::parse(jwks).map_err(|why| refuse(Rejection::new(Code::KeyRejected, why)))?;
+    checked
+        .verify(host, &keys)
+        .map(|(payload, _)| payload)
+        .map_err(refuse)
+}
+
 fn not_configured(detail: &str) -> Rejection {
     Rejection::new(Code::NotConfigured, detail)
 }

@@ -11,7 +11,7 @@ use crate::config::{
 use crate::explain::{Check, Outcome};
 use crate::host::{Accelerated, FetchError, Host, JwksResponse, PublicKeyRef};
 use crate::jose_header::Alg;
-use crate::{Validator, Verdict, VerifiedToken};
+use crate::{Refusal, Validator, Verdict, VerifiedToken};
 
 wit_bindgen::generate!({
     world: "xaa",
@@ -148,16 +148,20 @@ fn verified(v: VerifiedToken) -> wit::VerifiedToken {
     }
 }
 
+fn rejection(refusal: Refusal) -> wit::Rejection {
+    wit::Rejection {
+        code: refusal.rejection.code.as_str().to_owned(),
+        oauth_error: refusal.wire.oauth_error.to_owned(),
+        http_status: refusal.wire.http_status,
+        www_authenticate: refusal.wire.www_authenticate,
+        description: refusal.rejection.detail,
+    }
+}
+
 fn verdict(v: Verdict) -> wit::Verdict {
     match v {
         Verdict::Valid(token) => wit::Verdict::Valid(verified(token)),
-        Verdict::Rejected(refusal) => wit::Verdict::Rejected(wit::Rejection {
-            code: refusal.rejection.code.as_str().to_owned(),
-            oauth_error: refusal.wire.oauth_error.to_owned(),
-            http_status: refusal.wire.http_status,
-            www_authenticate: refusal.wire.www_authenticate,
-            description: refusal.rejection.detail,
-        }),
+        Verdict::Rejected(refusal) => wit::Verdict::Rejected(rejection(refusal)),
     }
 }
 
@@ -222,6 +226,16 @@ impl Guest for Component {
     }
     fn clear_token_cache() {
         INSTANCE.with_borrow_mut(|v| v.clear_token_cache())
+    }
+    fn verify_jws_signature(
+        token: String,
+        jwks: String,
+        algorithms: Vec<String>,
+    ) -> wit::JwsVerdict {
+        match crate::verify_jws_signature(&mut Imports, &token, &jwks, &algorithms) {
+            Ok(payload) => wit::JwsVerdict::SignatureValid(payload),
+            Err(refusal) => wit::JwsVerdict::Rejected(rejection(refusal)),
+        }
     }
 }
 

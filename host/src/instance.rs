@@ -9,7 +9,7 @@ use wasmtime::Store;
 use wasmtime::{Error as WasmError, Result};
 
 use crate::bindings::xaa::token::types::{
-    Config, ConfigError, Explanation, JwksResponse, Rejection, Verdict,
+    Config, ConfigError, Explanation, JwksResponse, JwsVerdict, Rejection, Verdict,
 };
 use crate::bindings::Xaa;
 use crate::imports::clock::Clock;
@@ -188,6 +188,21 @@ impl Validator {
     /// Hands in a JWK Set fetched elsewhere.
     pub fn supply_jwks(&mut self, uri: &str, response: &JwksResponse) -> Result<(), String> {
         self.call(|s, x| x.xaa_token_validator().call_supply_jwks(s, uri, response))
+    }
+
+    /// DIAGNOSTICS AND CONFORMANCE ONLY: the JWS layer of `token` against `jwks`, no claims
+    /// (see the WIT `verify-jws-signature`).
+    pub fn verify_jws_signature(
+        &mut self,
+        token: &str,
+        jwks: &str,
+        algorithms: &[String],
+    ) -> JwsVerdict {
+        self.call(|s, x| {
+            x.xaa_token_validator()
+                .call_verify_jws_signature(s, token, jwks, algorithms)
+        })
+        .unwrap_or_else(|reason| JwsVerdict::Rejected(trap_rejection(reason)))
     }
 
     /// Forgets cached access-token verdicts.

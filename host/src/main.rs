@@ -115,7 +115,9 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(message) => {
-            eprintln!("xaa: {message}");
+            if !message.is_empty() {
+                eprintln!("xaa: {message}");
+            }
             ExitCode::from(2)
         }
     }
@@ -154,7 +156,11 @@ fn validate(args: &ValidateArgs, client_id: Option<&str>) -> Result<ExitCode, St
             (None, true) => explanation_json(validator.explain_access_token(token)),
         };
         all_valid &= line["valid"] == Value::Bool(true);
-        writeln!(out, "{line}").map_err(|e| format!("writing output: {e}"))
+        writeln!(out, "{line}").map_err(|e| match e.kind() {
+            // The reader went away (e.g. `| head`): stop quietly.
+            std::io::ErrorKind::BrokenPipe => String::new(),
+            _ => format!("writing output: {e}"),
+        })
     };
     if args.token == "-" {
         let stdin = std::io::stdin();

@@ -199,3 +199,54 @@ fn cached_access_token_verdict_never_outlives_exp() {
         xaa_host::wit::CheckOutcome::Skipped
     ));
 }
+
+#[test]
+fn verify_jws_signature_checks_the_signature_and_nothing_else() {
+    let mut h = Harness::new();
+    let jwks = idp_jwks().to_string();
+    let algs = vec!["ES256".to_string()];
+    // An expired ID-JAG: the JWS layer is fine, and this call judges nothing else.
+    let expired = id_jag("jws-1", json!({"exp": NOW - 3600, "iat": NOW - 3700}));
+    match h.validator.verify_jws_signature(&expired, &jwks, &algs) {
+        xaa_host::wit::JwsVerdict::SignatureValid(payload) => {
+            let claims: serde_json::Value = serde_json::from_slice(&payload).unwrap();
+            assert_eq!(claims["jti"], "jws-1");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(h.id_jag(&expired), "expired");
+    // A signature by a key not in the set, an alg outside the list, an unusable set.
+    let forged = mint(
+        &id_jag_header(),
+        &id_jag_claims("jws-2"),
+        Signer::Es256(&keys().attacker),
+    );
+    let code = |v: xaa_host::wit::JwsVerdict| match v {
+        xaa_host::wit::JwsVerdict::Rejected(r) => {
+            assert_eq!(
+                (r.oauth_error.as_str(), r.http_status),
+                ("invalid_request", 400)
+            );
+            r.code
+        }
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        code(h.validator.verify_jws_signature(&forged, &jwks, &algs)),
+        "signature_invalid"
+    );
+    assert_eq!(
+        code(
+            h.validator
+                .verify_jws_signature(&expired, &jwks, &["RS256".into()])
+        ),
+        "alg_not_allowed"
+    );
+    assert_eq!(
+        code(
+            h.validator
+                .verify_jws_signature(&expired, "{\"keys\":[]}", &algs)
+        ),
+        "key_rejected"
+    );
+}

@@ -1,10 +1,11 @@
 //! Project Wycheproof `json_web_signature_test.json` (401 cases) against this project.
 //!
 //! Wycheproof tokens are bare JWS objects (no `typ`, payload `"foo"`), not RFC 9068 access
-//! tokens, so every case runs through the component's JWS layer natively (compact split →
-//! header policy → `alg` allow-list → key from the group's JWK Set → signature), once with the
-//! pure-Rust verifier and once with the host's native aws-lc-rs verifier, and both must agree.
-//! Every case also runs through the component (Wasmtime) as an access token, where it must be
+//! tokens, so every case runs through the JWS layer (compact split → header policy → `alg`
+//! allow-list → key from the group's JWK Set → signature): natively with the pure-Rust and
+//! the aws-lc-rs verifier, and through the component (Wasmtime) with its
+//! `verify-jws-signature` export on both verifier paths; all four must agree.
+//! Every case also runs through the component as an access token, where it must be
 //! refused with the same code whenever the refusal comes before `typ`. Finally, for every group
 //! whose key our policy accepts, an RFC 9068 access token is minted with the group's private key
 //! and validated end to end through the component, on both verifier paths.
@@ -150,6 +151,11 @@ fn every_wycheproof_jws_case_at_the_jws_layer() {
     let mut valid = Tally::default();
     let mut invalid = Tally::default();
     let mut flagged = Tally::default();
+    // The same cases through the component (Wasmtime), on both verifier paths.
+    let mut component_native = Harness::new();
+    let mut component_pure = Harness::pure_rust();
+    let all_algs: Vec<String> = Alg::ALL.iter().map(|a| a.name().to_string()).collect();
+    let mut through_component = 0usize;
     for group in groups {
         let jwks_doc = group_jwks(group);
         let symmetric = group.get("public").is_none();
@@ -172,6 +178,22 @@ fn every_wycheproof_jws_case_at_the_jws_layer() {
                 test["comment"], flags
             );
             assert_eq!(pure.verdict(), native.verdict(), "paths disagree: {ctx}");
+            for component in [&mut component_native, &mut component_pure] {
+                let verdict = component
+                    .validator
+                    .verify_jws_signature(&token, &jwks_doc, &all_algs);
+                match (&verdict, pure) {
+                    (wit::JwsVerdict::SignatureValid(_), Outcome::Accepted(_)) => {}
+                    (wit::JwsVerdict::Rejected(r), Outcome::Rejected(Stage::KeySet, _)) => {
+                        assert_eq!(r.code, "key_rejected", "{ctx}")
+                    }
+                    (wit::JwsVerdict::Rejected(r), Outcome::Rejected(_, code)) => {
+                        assert_eq!(r.code, code.as_str(), "component vs JWS layer: {ctx}")
+                    }
+                    _ => panic!("component {verdict:?} vs JWS layer {pure:?}: {ctx}"),
+                }
+            }
+            through_component += 1;
             if let Outcome::Accepted(by) = pure {
                 assert_eq!(by, VerifiedBy::Component, "{ctx}");
             }
@@ -243,7 +265,10 @@ fn every_wycheproof_jws_case_at_the_jws_layer() {
         }
     }
 
-    println!("wycheproof JWS: {total} cases");
+    println!(
+        "wycheproof JWS: {total} cases ({through_component} also through the component, twice)"
+    );
+    assert_eq!(through_component, total);
     for (what, n) in &valid.counts {
         println!("  valid   {what}: {n}");
     }

@@ -36,16 +36,20 @@ pub struct Context<'a> {
     pub keys: &'a mut KeyStore,
 }
 
-/// The replay-store key of an ID-JAG: its issuer and `jti`, hashed so any store can hold it.
+/// The replay-store key of an ID-JAG: its issuer and `jti`, hashed so any store can hold it
+/// (`id-jag:` + 64 lowercase hex digits of SHA-256(iss || 0x00 || jti)).
 pub fn replay_key(iss: &str, jti: &str) -> String {
     let mut hasher = Sha256::new();
     hasher.update(iss.as_bytes());
     hasher.update([0u8]);
     hasher.update(jti.as_bytes());
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let digest = hasher.finalize();
-    let mut key = String::from("id-jag:");
+    let mut key = String::with_capacity(7 + 64);
+    key.push_str("id-jag:");
     for byte in digest {
-        key.push_str(&format!("{byte:02x}"));
+        key.push(char::from(HEX[usize::from(byte >> 4)]));
+        key.push(char::from(HEX[usize::from(byte & 0x0f)]));
     }
     key
 }
@@ -245,4 +249,23 @@ fn check_resource(config: &ValidAuthorizationServer, claims: &Claims) -> Result<
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::replay_key;
+
+    #[test]
+    fn replay_key_is_scoped_by_issuer_and_stable() {
+        let key = replay_key("https://idp.example.com", "j1");
+        assert!(key.starts_with("id-jag:"));
+        assert_eq!(key.len(), 7 + 64);
+        assert!(key[7..]
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+        assert_eq!(key, replay_key("https://idp.example.com", "j1"));
+        assert_ne!(key, replay_key("https://other.example.com", "j1"));
+        // The separator keeps ("a", "bc") and ("ab", "c") apart.
+        assert_ne!(replay_key("a", "bc"), replay_key("ab", "c"));
+    }
 }

@@ -85,7 +85,9 @@ pub fn validate(
         .and_then(|m| m.get("iss"))
         .and_then(Json::as_str)
         .ok_or_else(|| Rejection::new(Code::ClaimInvalid, "\"iss\" missing or not a string"));
-    let iss_unverified = trace.step("claims.iss", iss_unverified, |_| String::new())?;
+    let iss_unverified = trace.step("claims.iss", iss_unverified, |_| {
+        "iss read to find the issuer's keys (not yet trusted)".into()
+    })?;
     trace.step(
         "issuer.not_self",
         if iss_unverified == config.issuer {

@@ -142,6 +142,24 @@ const MAX_LINE_BYTES: u64 = 1024 * 1024;
 
 fn validate(args: &ValidateArgs, client_id: Option<&str>) -> Result<ExitCode, String> {
     let config = config_file::load(&args.config)?;
+    let (role_configured, section, command) = match client_id {
+        Some(_) => (
+            config.authorization_server.is_some(),
+            "[authorization_server]",
+            "id-jag",
+        ),
+        None => (
+            config.resource_server.is_some(),
+            "[resource_server]",
+            "access-token",
+        ),
+    };
+    if !role_configured {
+        return Err(format!(
+            "{}: `xaa validate {command}` needs a {section} section",
+            args.config.display()
+        ));
+    }
     let imports = default_imports(args.now, !args.no_native_verify);
     let mut validator = Validator::new(runtime(args.component.as_ref())?, imports, config)
         .map_err(|e| format!("{}: configuration refused:\n{e}", args.config.display()))?;

@@ -978,3 +978,42 @@ fn cli_missing_client_id_exits_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--client-id"));
 }
+
+#[test]
+fn cli_role_missing_from_config_exits_2() {
+    let dir = sample();
+    let path = dir.path().join("xaa.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let rs_only = dir.path().join("rs-only.toml");
+    let start = text.find("[resource_server]").unwrap();
+    std::fs::write(&rs_only, &text[start..]).unwrap();
+    let out = xaa(
+        &[
+            "validate",
+            "id-jag",
+            "--config",
+            rs_only.to_str().unwrap(),
+            "--client-id",
+            "mcp-client",
+            "token",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("[authorization_server]"), "{stderr}");
+    // The same file serves access tokens.
+    let out = xaa(
+        &[
+            "validate",
+            "access-token",
+            "--config",
+            rs_only.to_str().unwrap(),
+            "not-a-token",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(line["code"], "malformed");
+}

@@ -249,3 +249,41 @@ fn jwks_uri_must_be_https_except_loopback() {
         "{lines:?}"
     );
 }
+
+/// A host that cannot block inside an import (like a JavaScript event loop).
+struct NonBlocking;
+
+impl JwksFetcher for NonBlocking {
+    fn fetch(&self, _uri: &str) -> Result<xaa_host::wit::JwksResponse, FetchError> {
+        Err(FetchError::WouldBlock)
+    }
+}
+
+#[test]
+fn a_non_blocking_host_fetches_later_and_supplies_the_set() {
+    let uri = "https://as.example.com/jwks".to_string();
+    let mut h = Harness::with(
+        uri_config(uri.clone()),
+        xaa_host::Imports {
+            jwks: Arc::new(NonBlocking),
+            ..imports(true)
+        },
+    );
+    let token = access_token(json!({"jti": "nb-1"}));
+    // First call: no keys yet; a temporary refusal, and the URI is listed for the host.
+    assert_eq!(h.access_token(&token), "keys_unavailable");
+    assert_eq!(h.validator.pending_jwks_fetches(), vec![uri.clone()]);
+    // The host fetches on its own schedule and hands the response in; the call then passes.
+    h.validator
+        .supply_jwks(
+            &uri,
+            &xaa_host::wit::JwksResponse {
+                status: 200,
+                body: as_jwks().to_string(),
+                max_age: Some(300),
+            },
+        )
+        .unwrap();
+    assert!(h.validator.pending_jwks_fetches().is_empty());
+    assert_eq!(h.access_token(&token), "valid");
+}

@@ -28,13 +28,6 @@ const P_HEX: &str = "ffffffff00000001000000000000000000000000fffffffffffffffffff
 /// (n - 1) / 2: an ES256 `s` above this is "high".
 const HALF_N_HEX: &str = "7fffffff800000007fffffffffffffffde737d56d38bcf4279dce5617e3192a8";
 
-fn hex(text: &str) -> Vec<u8> {
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
-        .collect()
-}
-
 /// Big-endian `a + k` for a small k, same width.
 fn add_small(a: &[u8], k: u8) -> Vec<u8> {
     let mut out = a.to_vec();
@@ -69,19 +62,6 @@ fn unb64(text: &str) -> Vec<u8> {
     xaa_guest::base64url::decode(text).unwrap()
 }
 
-/// Splits a compact token into its three segments.
-fn parts(token: &str) -> (String, String, String) {
-    let v: Vec<&str> = token.split('.').collect();
-    assert_eq!(v.len(), 3);
-    (v[0].into(), v[1].into(), v[2].into())
-}
-
-/// The same signing input with these signature bytes.
-fn with_sig(token: &str, sig: &[u8]) -> String {
-    let (h, p, _) = parts(token);
-    format!("{h}.{p}.{}", b64(sig))
-}
-
 /// The decoded signature bytes.
 fn sig_of(token: &str) -> Vec<u8> {
     unb64(&parts(token).2)
@@ -94,31 +74,6 @@ fn mint_bytes(header: &[u8], payload: &[u8], signer: Signer<'_>) -> String {
     format!("{input}.{}", b64(&sig))
 }
 
-/// The baseline ID-JAG with header changes merged in (null removes), signed by idp-ec.
-fn jag_header(jti: &str, changes: Value) -> String {
-    let mut header = id_jag_header();
-    merge(&mut header, changes);
-    mint(&header, &id_jag_claims(jti), Signer::Es256(&keys().idp_ec))
-}
-
-/// The baseline ID-JAG claims with this exact header text, signed by idp-ec.
-fn jag_raw_header(jti: &str, header: &str) -> String {
-    mint_raw(
-        header,
-        &id_jag_claims(jti).to_string(),
-        Signer::Es256(&keys().idp_ec),
-    )
-}
-
-/// The baseline ID-JAG header with this exact payload text, signed by idp-ec.
-fn jag_raw_payload(payload: &str) -> String {
-    mint_raw(
-        &id_jag_header().to_string(),
-        payload,
-        Signer::Es256(&keys().idp_ec),
-    )
-}
-
 /// An RS256 ID-JAG signed by idp-rsa.
 fn jag_rs256(jti: &str) -> String {
     mint(
@@ -126,13 +81,6 @@ fn jag_rs256(jti: &str) -> String {
         &id_jag_claims(jti),
         Signer::Rs256(&keys().idp_rsa),
     )
-}
-
-/// The baseline access token with header changes merged in, signed by as-ec.
-fn at_header_with(changes: Value) -> String {
-    let mut header = at_header();
-    merge(&mut header, changes);
-    mint(&header, &at_claims(), Signer::Es256(&keys().as_ec))
 }
 
 /// Fresh harnesses on both verifier paths: a token's code on each.
@@ -241,27 +189,6 @@ fn assert_fetched_bad_key_unusable(bad: Value, token: &str) {
 /// An ID-JAG signed by idp-ec with a header naming `kid`.
 fn jag_with_kid(jti: &str, kid: &str) -> String {
     jag_header(jti, json!({"kid": kid}))
-}
-
-/// HMAC-SHA256 (RFC 2104), enough for forging HS256 tokens.
-fn hmac_sha256(key: &[u8], message: &[u8]) -> Vec<u8> {
-    let mut block = [0u8; 64];
-    if key.len() > 64 {
-        block[..32].copy_from_slice(&Sha256::digest(key));
-    } else {
-        block[..key.len()].copy_from_slice(key);
-    }
-    let ipad: Vec<u8> = block.iter().map(|b| b ^ 0x36).collect();
-    let opad: Vec<u8> = block.iter().map(|b| b ^ 0x5c).collect();
-    let inner = Sha256::new()
-        .chain_update(&ipad)
-        .chain_update(message)
-        .finalize();
-    Sha256::new()
-        .chain_update(&opad)
-        .chain_update(inner)
-        .finalize()
-        .to_vec()
 }
 
 /// Standard base64 with padding (for PEM).

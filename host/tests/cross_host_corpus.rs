@@ -29,7 +29,6 @@ use std::sync::Arc;
 
 use common::*;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 use xaa_guest::base64url::encode as b64;
 use xaa_host::{wit, Limits, Runtime, Validator};
 
@@ -185,13 +184,6 @@ fn config_from_json(v: &Value) -> wit::Config {
 // Token helpers (the same constructions as catalog_jose.rs / catalog_claims.rs)
 // ---------------------------------------------------------------------------------------
 
-fn hex(text: &str) -> Vec<u8> {
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
-        .collect()
-}
-
 /// Big-endian `a - b` (a ≥ b), same width.
 fn sub(a: &[u8], b: &[u8]) -> Vec<u8> {
     let mut out = vec![0u8; a.len()];
@@ -209,19 +201,8 @@ fn sub(a: &[u8], b: &[u8]) -> Vec<u8> {
     out
 }
 
-fn parts(token: &str) -> (String, String, String) {
-    let v: Vec<&str> = token.split('.').collect();
-    assert_eq!(v.len(), 3);
-    (v[0].into(), v[1].into(), v[2].into())
-}
-
 fn sig_of(token: &str) -> Vec<u8> {
     xaa_guest::base64url::decode(&parts(token).2).unwrap()
-}
-
-fn with_sig(token: &str, sig: &[u8]) -> String {
-    let (h, p, _) = parts(token);
-    format!("{h}.{p}.{}", b64(sig))
 }
 
 /// The same token with one bit of the signature flipped.
@@ -238,31 +219,6 @@ fn jag_claims(jti: &str, changes: Value) -> Value {
     claims
 }
 
-/// The baseline ID-JAG with header changes merged in (null removes), signed by idp-ec.
-fn jag_header(jti: &str, changes: Value) -> String {
-    let mut header = id_jag_header();
-    merge(&mut header, changes);
-    mint(&header, &id_jag_claims(jti), Signer::Es256(&keys().idp_ec))
-}
-
-/// The baseline ID-JAG claims under this exact header text, signed by idp-ec.
-fn jag_raw_header(jti: &str, header: &str) -> String {
-    mint_raw(
-        header,
-        &id_jag_claims(jti).to_string(),
-        Signer::Es256(&keys().idp_ec),
-    )
-}
-
-/// The baseline ID-JAG header over this exact payload text, signed by idp-ec.
-fn jag_raw_payload(payload: &str) -> String {
-    mint_raw(
-        &id_jag_header().to_string(),
-        payload,
-        Signer::Es256(&keys().idp_ec),
-    )
-}
-
 fn jag_rsa(jti: &str, alg: &str) -> String {
     let header = json!({"typ": "oauth-id-jag+jwt", "alg": alg, "kid": "idp-rsa"});
     let signer = match alg {
@@ -271,34 +227,6 @@ fn jag_rsa(jti: &str, alg: &str) -> String {
         other => panic!("{other}"),
     };
     mint(&header, &id_jag_claims(jti), signer)
-}
-
-/// The baseline access token with header changes merged in, signed by as-ec.
-fn at_header_with(changes: Value) -> String {
-    let mut header = at_header();
-    merge(&mut header, changes);
-    mint(&header, &at_claims(), Signer::Es256(&keys().as_ec))
-}
-
-/// HMAC-SHA256 (RFC 2104), enough to forge an HS256 token keyed by public key text.
-fn hmac_sha256(key: &[u8], message: &[u8]) -> Vec<u8> {
-    let mut block = [0u8; 64];
-    if key.len() > 64 {
-        block[..32].copy_from_slice(&Sha256::digest(key));
-    } else {
-        block[..key.len()].copy_from_slice(key);
-    }
-    let ipad: Vec<u8> = block.iter().map(|b| b ^ 0x36).collect();
-    let opad: Vec<u8> = block.iter().map(|b| b ^ 0x5c).collect();
-    let inner = Sha256::new()
-        .chain_update(&ipad)
-        .chain_update(message)
-        .finalize();
-    Sha256::new()
-        .chain_update(&opad)
-        .chain_update(inner)
-        .finalize()
-        .to_vec()
 }
 
 /// Minimal DER INTEGER for a big-endian unsigned value.

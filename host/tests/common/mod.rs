@@ -398,3 +398,78 @@ impl xaa_guest::host::Host for NativeHost {
         }
     }
 }
+
+// Token surgery shared by the catalog and corpus tests.
+
+pub fn hex(text: &str) -> Vec<u8> {
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+/// Splits a compact token into its three segments.
+pub fn parts(token: &str) -> (String, String, String) {
+    let v: Vec<&str> = token.split('.').collect();
+    assert_eq!(v.len(), 3);
+    (v[0].into(), v[1].into(), v[2].into())
+}
+
+/// The same signing input with these signature bytes.
+pub fn with_sig(token: &str, sig: &[u8]) -> String {
+    let (h, p, _) = parts(token);
+    format!("{h}.{p}.{}", b64(sig))
+}
+
+/// The baseline access token with header changes merged in, signed by as-ec.
+pub fn at_header_with(changes: Value) -> String {
+    let mut header = at_header();
+    merge(&mut header, changes);
+    mint(&header, &at_claims(), Signer::Es256(&keys().as_ec))
+}
+
+/// HMAC-SHA256 (RFC 2104), enough for forging HS256 tokens.
+pub fn hmac_sha256(key: &[u8], message: &[u8]) -> Vec<u8> {
+    let mut block = [0u8; 64];
+    if key.len() > 64 {
+        block[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        block[..key.len()].copy_from_slice(key);
+    }
+    let ipad: Vec<u8> = block.iter().map(|b| b ^ 0x36).collect();
+    let opad: Vec<u8> = block.iter().map(|b| b ^ 0x5c).collect();
+    let inner = Sha256::new()
+        .chain_update(&ipad)
+        .chain_update(message)
+        .finalize();
+    Sha256::new()
+        .chain_update(&opad)
+        .chain_update(inner)
+        .finalize()
+        .to_vec()
+}
+
+/// The baseline ID-JAG with header changes merged in (null removes), signed by idp-ec.
+pub fn jag_header(jti: &str, changes: Value) -> String {
+    let mut header = id_jag_header();
+    merge(&mut header, changes);
+    mint(&header, &id_jag_claims(jti), Signer::Es256(&keys().idp_ec))
+}
+
+/// The baseline ID-JAG claims with this exact header text, signed by idp-ec.
+pub fn jag_raw_header(jti: &str, header: &str) -> String {
+    mint_raw(
+        header,
+        &id_jag_claims(jti).to_string(),
+        Signer::Es256(&keys().idp_ec),
+    )
+}
+
+/// The baseline ID-JAG header with this exact payload text, signed by idp-ec.
+pub fn jag_raw_payload(payload: &str) -> String {
+    mint_raw(
+        &id_jag_header().to_string(),
+        payload,
+        Signer::Es256(&keys().idp_ec),
+    )
+}

@@ -28,8 +28,10 @@ pub mod compact;
 pub mod config;
 pub mod error;
 pub mod explain;
+pub mod form;
 pub mod host;
 pub mod id_jag;
+pub mod issue;
 pub mod jose_header;
 pub mod json;
 pub mod jwk;
@@ -37,6 +39,8 @@ pub mod jwks;
 pub mod jws;
 pub mod key_store;
 pub mod limits;
+#[cfg(test)]
+mod test_host;
 pub mod token_cache;
 pub mod urn;
 

@@ -1,0 +1,129 @@
+//! Issuing RFC 9068 JWT access tokens (RFC 9068 §2; DESIGN §6): ES256 with deterministic
+//! nonces (RFC 6979, p256), header `{"typ":"at+jwt","alg":"ES256","kid":...}`, claims built only
+//! from validated input and policy — never copied wholesale from an incoming token (C23, I01).
+
+use p256::ecdsa::SigningKey;
+use serde::Serialize;
+
+use crate::base64url;
+use crate::jws::sign_es256;
+use crate::urn::TYP_ACCESS_TOKEN;
+
+/// The claims of an access token, in the order they are written.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AccessTokenClaims {
+    /// This authorization server's issuer identifier.
+    pub iss: String,
+    /// The subject, as validated.
+    pub sub: String,
+    /// The one resource the token is for (RFC 9068 §3; MCP: audience-restricted).
+    pub aud: String,
+    /// The client the token was issued to.
+    pub client_id: String,
+    /// Issued at.
+    pub iat: i64,
+    /// Expiry.
+    pub exp: i64,
+    /// Unique id, from host entropy.
+    pub jti: String,
+    /// Granted scope, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// Copied from the validated ID-JAG.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth_time: Option<i64>,
+    /// Copied from the validated ID-JAG.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub acr: Option<String>,
+    /// Copied from the validated ID-JAG.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amr: Option<Vec<String>>,
+}
+
+/// A `jti` from 16 bytes of host entropy (128 bits), base64url.
+pub fn new_jti(entropy: &[u8]) -> Option<String> {
+    (entropy.len() >= 16).then(|| base64url::encode(&entropy[..16]))
+}
+
+/// Signs an access token with `key`, published under `kid`.
+pub fn sign_access_token(
+    key: &SigningKey,
+    kid: &str,
+    claims: &AccessTokenClaims,
+) -> Result<String, String> {
+    #[derive(Serialize)]
+    struct Header<'a> {
+        typ: &'a str,
+        alg: &'a str,
+        kid: &'a str,
+    }
+    let header = serde_json::to_string(&Header {
+        typ: TYP_ACCESS_TOKEN,
+        alg: "ES256",
+        kid,
+    })
+    .map_err(|e| format!("header: {e}"))?;
+    let payload = serde_json::to_string(claims).map_err(|e| format!("claims: {e}"))?;
+    Ok(sign_es256(&header, &payload, key))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jose_header::Alg;
+    use crate::jwks;
+    use crate::test_host::FixedHost;
+
+    fn key() -> SigningKey {
+        SigningKey::from_slice(&[7u8; 32]).unwrap()
+    }
+
+    fn claims() -> AccessTokenClaims {
+        AccessTokenClaims {
+            iss: "https://as.example.com".into(),
+            sub: "U019488227".into(),
+            aud: "https://mcp.example.com/mcp".into(),
+            client_id: "c\"lient".into(),
+            iat: 1_800_000_000,
+            exp: 1_800_000_300,
+            jti: new_jti(&[1; 16]).unwrap(),
+            scope: Some("chat.read".into()),
+            auth_time: None,
+            acr: None,
+            amr: Some(vec!["mfa".into()]),
+        }
+    }
+
+    #[test]
+    fn issued_tokens_are_deterministic_typed_and_verify() {
+        let token = sign_access_token(&key(), "as-1", &claims()).unwrap();
+        assert_eq!(token, sign_access_token(&key(), "as-1", &claims()).unwrap());
+        let point = key().verifying_key().to_encoded_point(false);
+        let jwks = format!(
+            r#"{{"keys":[{{"kty":"EC","crv":"P-256","kid":"as-1","x":"{}","y":"{}"}}]}}"#,
+            base64url::encode(point.x().unwrap()),
+            base64url::encode(point.y().unwrap())
+        );
+        let keys = jwks::parse(&jwks).unwrap();
+        let checked = crate::jws::check_header(&token, &[Alg::Es256]).unwrap();
+        let (payload, _) = checked.verify(&mut FixedHost::default(), &keys).unwrap();
+        let text = String::from_utf8(payload).unwrap();
+        assert!(text.starts_with(r#"{"iss":"https://as.example.com","sub":"U019488227","aud":"https://mcp.example.com/mcp","client_id":"c\"lient""#), "{text}");
+        assert!(
+            !text.contains("auth_time"),
+            "absent claims are omitted: {text}"
+        );
+        let header = crate::jose_header::parse(
+            &base64url::decode(token.split('.').next().unwrap()).unwrap(),
+        )
+        .unwrap();
+        header.check_typ("at+jwt").unwrap();
+        assert_eq!(header.kid.as_deref(), Some("as-1"));
+    }
+
+    #[test]
+    fn jti_needs_128_bits() {
+        assert_eq!(new_jti(&[0; 15]), None);
+        assert_eq!(new_jti(&[0; 16]).unwrap().len(), 22);
+    }
+}

@@ -24,6 +24,7 @@
 pub mod access_token;
 pub mod base64url;
 pub mod claims;
+pub mod client_auth;
 pub mod compact;
 pub mod config;
 pub mod error;

@@ -40,6 +40,7 @@ pub mod jwks;
 pub mod jws;
 pub mod key_store;
 pub mod limits;
+pub mod metadata;
 #[cfg(test)]
 mod test_host;
 pub mod token_cache;

@@ -44,6 +44,7 @@ pub mod metadata;
 #[cfg(test)]
 mod test_host;
 pub mod token_cache;
+pub mod token_request;
 pub mod urn;
 
 #[cfg(target_arch = "wasm32")]

@@ -1,0 +1,255 @@
+//! The HTTP shape of a token request and of OAuth error responses (RFC 6749 §3.2, §5.2), as
+//! plain records so any host forwards bytes: `POST`, `Content-Type:
+//! application/x-www-form-urlencoded`, a strict form body, the jwt-bearer grant (RFC 7523
+//! §2.1) with exactly one `assertion`. Groundwork for the token endpoint (issue 3).
+
+use serde::Serialize;
+
+use crate::claims::is_valid_scope;
+use crate::form::{self, Form};
+use crate::urn::GRANT_TYPE_JWT_BEARER;
+
+/// An HTTP request as a host hands it over.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HttpRequest {
+    /// Method, e.g. `POST`.
+    pub method: String,
+    /// Header fields in order; names compared case-insensitively.
+    pub headers: Vec<(String, String)>,
+    /// The body bytes.
+    pub body: Vec<u8>,
+}
+
+/// An HTTP response for the host to send.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpResponse {
+    /// Status code.
+    pub status: u16,
+    /// Header fields.
+    pub headers: Vec<(String, String)>,
+    /// Body bytes.
+    pub body: Vec<u8>,
+}
+
+impl HttpRequest {
+    /// The only value of header `name`; `Err` when it is repeated.
+    pub fn header(&self, name: &str) -> Result<Option<&str>, OAuthError> {
+        let mut found = None;
+        for (n, v) in &self.headers {
+            if n.eq_ignore_ascii_case(name) {
+                if found.is_some() {
+                    return Err(OAuthError::invalid_request(&format!(
+                        "the {name} header is repeated"
+                    )));
+                }
+                found = Some(v.as_str());
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// An OAuth error response (RFC 6749 §5.2).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OAuthError {
+    /// `error`
+    pub error: &'static str,
+    /// `error_description`, restricted to the RFC 6749 charset when rendered.
+    pub description: String,
+    /// HTTP status.
+    pub status: u16,
+    /// `WWW-Authenticate` value (401 after a failed HTTP Basic attempt).
+    pub www_authenticate: Option<String>,
+}
+
+impl OAuthError {
+    /// 400 `invalid_request`.
+    pub fn invalid_request(description: &str) -> Self {
+        OAuthError {
+            error: "invalid_request",
+            description: description.to_owned(),
+            status: 400,
+            www_authenticate: None,
+        }
+    }
+
+    /// 400 `unsupported_grant_type`.
+    pub fn unsupported_grant_type() -> Self {
+        OAuthError {
+            error: "unsupported_grant_type",
+            description: "only the jwt-bearer grant is supported here".into(),
+            status: 400,
+            www_authenticate: None,
+        }
+    }
+
+    /// The JSON response: `Content-Type: application/json`, `Cache-Control: no-store`.
+    pub fn to_response(&self) -> HttpResponse {
+        #[derive(Serialize)]
+        struct Body<'a> {
+            error: &'a str,
+            error_description: String,
+        }
+        // RFC 6749 §5.2: error_description is %x20-21 / %x23-5B / %x5D-7E.
+        let description: String = self
+            .description
+            .chars()
+            .filter(|c| matches!(*c as u32, 0x20..=0x21 | 0x23..=0x5B | 0x5D..=0x7E))
+            .take(200)
+            .collect();
+        let body = serde_json::to_vec(&Body {
+            error: self.error,
+            error_description: description,
+        })
+        .unwrap_or_else(|_| br#"{"error":"server_error"}"#.to_vec());
+        let mut headers = vec![
+            ("Content-Type".to_owned(), "application/json".to_owned()),
+            ("Cache-Control".to_owned(), "no-store".to_owned()),
+        ];
+        if let Some(challenge) = &self.www_authenticate {
+            headers.push(("WWW-Authenticate".to_owned(), challenge.clone()));
+        }
+        HttpResponse {
+            status: self.status,
+            headers,
+            body,
+        }
+    }
+}
+
+/// A well-formed jwt-bearer token request; nothing in it is validated beyond its shape.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JwtBearerRequest {
+    /// The whole form (client authentication reads it too).
+    pub form: Form,
+    /// `assertion`: the ID-JAG.
+    pub assertion: String,
+    /// `scope`, if requested.
+    pub scope: Option<String>,
+    /// `resource` (RFC 8707), if requested (one value: the form refuses repeats).
+    pub resource: Option<String>,
+}
+
+/// Reads a token request for the jwt-bearer grant.
+pub fn read_jwt_bearer(request: &HttpRequest) -> Result<JwtBearerRequest, OAuthError> {
+    if request.method != "POST" {
+        return Err(OAuthError {
+            status: 405,
+            ..OAuthError::invalid_request("the token endpoint accepts POST only")
+        });
+    }
+    let content_type = request.header("content-type")?.unwrap_or("");
+    let media = content_type.split(';').next().unwrap_or("").trim();
+    if !media.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
+        return Err(OAuthError::invalid_request(
+            "the body must be application/x-www-form-urlencoded",
+        ));
+    }
+    let form = form::parse(&request.body).map_err(|e| OAuthError::invalid_request(&e.0))?;
+    match form.get("grant_type") {
+        None => return Err(OAuthError::invalid_request("grant_type is missing")),
+        Some(GRANT_TYPE_JWT_BEARER) => {}
+        Some(_) => return Err(OAuthError::unsupported_grant_type()),
+    }
+    let assertion = form
+        .get("assertion")
+        .ok_or_else(|| OAuthError::invalid_request("assertion is missing"))?
+        .to_owned();
+    let scope = form.get("scope").map(str::to_owned);
+    if let Some(scope) = &scope {
+        if !is_valid_scope(scope) {
+            return Err(OAuthError {
+                error: "invalid_scope",
+                ..OAuthError::invalid_request("scope is not a space-separated list of scope tokens")
+            });
+        }
+    }
+    let resource = form.get("resource").map(str::to_owned);
+    Ok(JwtBearerRequest {
+        assertion,
+        scope,
+        resource,
+        form,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn post(body: &str) -> HttpRequest {
+        HttpRequest {
+            method: "POST".into(),
+            headers: vec![(
+                "Content-Type".into(),
+                "application/x-www-form-urlencoded; charset=UTF-8".into(),
+            )],
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    const GRANT: &str = "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer";
+
+    #[test]
+    fn a_well_formed_request() {
+        let r = read_jwt_bearer(&post(&format!(
+            "{GRANT}&assertion=a.b.c&scope=chat.read&resource=https%3A%2F%2Fmcp.example.com%2Fmcp"
+        )))
+        .unwrap();
+        assert_eq!(r.assertion, "a.b.c");
+        assert_eq!(r.scope.as_deref(), Some("chat.read"));
+        assert_eq!(r.resource.as_deref(), Some("https://mcp.example.com/mcp"));
+    }
+
+    #[test]
+    fn rfc6749_shape_errors() {
+        let err = |req: HttpRequest| read_jwt_bearer(&req).unwrap_err();
+        assert_eq!(
+            err(HttpRequest {
+                method: "GET".into(),
+                ..post(GRANT)
+            })
+            .status,
+            405
+        );
+        let mut json = post(GRANT);
+        json.headers = vec![("content-type".into(), "application/json".into())];
+        assert_eq!(err(json).error, "invalid_request");
+        assert_eq!(err(post("assertion=a.b.c")).error, "invalid_request");
+        assert_eq!(
+            err(post("grant_type=authorization_code&code=x")).error,
+            "unsupported_grant_type"
+        );
+        assert_eq!(err(post(GRANT)).error, "invalid_request", "no assertion");
+        assert_eq!(
+            err(post(&format!("{GRANT}&assertion=a&assertion=b"))).error,
+            "invalid_request",
+            "exactly one assertion (RFC 7523 §2.1)"
+        );
+        assert_eq!(
+            err(post(&format!("{GRANT}&assertion=a&scope=a++b"))).error,
+            "invalid_scope"
+        );
+        let mut two = post(&format!("{GRANT}&assertion=a"));
+        two.headers
+            .push(("Content-Type".into(), "text/plain".into()));
+        assert_eq!(err(two).error, "invalid_request");
+    }
+
+    #[test]
+    fn error_responses_are_json_no_store_and_charset_safe() {
+        let mut e = OAuthError::invalid_request("bad \"quote\" and \\ and é\n");
+        e.www_authenticate = Some("Basic realm=\"token\"".into());
+        let r = e.to_response();
+        assert_eq!(r.status, 400);
+        assert!(r
+            .headers
+            .contains(&("Cache-Control".into(), "no-store".into())));
+        assert!(r.headers.iter().any(|(n, _)| n == "WWW-Authenticate"));
+        let body = String::from_utf8(r.body).unwrap();
+        assert_eq!(
+            body,
+            r#"{"error":"invalid_request","error_description":"bad quote and  and "}"#
+        );
+    }
+}

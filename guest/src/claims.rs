@@ -267,6 +267,59 @@ impl Claims {
     }
 }
 
+/// The claims of an RFC 7523 §3 client assertion (`private_key_jwt`): `iss`, `sub`, `aud`,
+/// `exp` and `jti` are required; `iat` and `nbf` are checked when present.
+#[derive(Clone, Debug)]
+pub struct ClientAssertionClaims {
+    /// `iss` (the client id).
+    pub iss: String,
+    /// `sub` (the client id).
+    pub sub: String,
+    /// `aud`, as a list.
+    pub aud: Vec<String>,
+    /// `exp`, rounded down.
+    pub exp: i64,
+    /// `iat`, rounded up, if present.
+    pub iat: Option<i64>,
+    /// `nbf`, rounded up, if present.
+    pub nbf: Option<i64>,
+    /// `jti`
+    pub jti: String,
+}
+
+impl ClientAssertionClaims {
+    /// Reads the claims strictly (same types and caps as [`Claims::read`]).
+    pub fn read(payload: &Json) -> Result<Self, Rejection> {
+        let members = payload
+            .as_object()
+            .ok_or_else(|| Rejection::new(Code::Malformed, "claims set is not a JSON object"))?;
+        let jti = match required(members, "jti")? {
+            Json::String(s) if s.len() > MAX_JTI_BYTES => {
+                return Err(Rejection::new(
+                    Code::LimitExceeded,
+                    format!("\"jti\" is longer than {MAX_JTI_BYTES} bytes"),
+                ))
+            }
+            other => identifier("jti", other)?,
+        };
+        Ok(ClientAssertionClaims {
+            iss: required_identifier(members, "iss")?,
+            sub: required_identifier(members, "sub")?,
+            aud: string_or_list("aud", required(members, "aud")?)?.0,
+            exp: numeric_date("exp", required(members, "exp")?, Round::Down)?,
+            iat: members
+                .get("iat")
+                .map(|v| numeric_date("iat", v, Round::Up))
+                .transpose()?,
+            nbf: members
+                .get("nbf")
+                .map(|v| numeric_date("nbf", v, Round::Up))
+                .transpose()?,
+            jti,
+        })
+    }
+}
+
 /// Seconds since the epoch the component accepts from a host clock: 2000-01-01 up to
 /// 2100-01-01. Outside that the clock is broken and every time check would be meaningless.
 pub fn check_clock(now: i64) -> Result<(), Rejection> {

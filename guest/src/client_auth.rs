@@ -14,7 +14,15 @@ use base64::Engine as _;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use crate::claims::{parse_payload, ClientAssertionClaims};
+use crate::error::{escape_for_log, Code, Rejection};
 use crate::form::{decode_component, Form};
+use crate::host::Host;
+use crate::jose_header::{typ_matches, Alg};
+use crate::json::Json;
+use crate::jwks::KeySet;
+use crate::replay;
+use crate::urn::{TYP_ACCESS_TOKEN, TYP_ID_JAG};
 
 /// The client assertion type of RFC 7523 §2.2.
 pub const CLIENT_ASSERTION_TYPE_JWT_BEARER: &str =
@@ -148,6 +156,122 @@ pub fn secret_matches(secret: &str, configured: &[u8; 32]) -> bool {
     bool::from(secret_digest(secret).ct_eq(configured))
 }
 
+/// Most seconds a client assertion may still be valid for (RFC 7523 §3 lets the
+/// authorization server refuse an `exp` unreasonably far in the future).
+pub const MAX_CLIENT_ASSERTION_LIFETIME_SECS: i64 = 600;
+
+/// What a `private_key_jwt` assertion is checked against.
+pub struct AssertionPolicy<'a> {
+    /// Accepted `aud` values: this authorization server's issuer and its token endpoint URL.
+    pub audiences: &'a [&'a str],
+    /// Allowed `alg` values.
+    pub algorithms: &'a [Alg],
+    /// Clock leeway, seconds.
+    pub leeway: u32,
+}
+
+/// Verifies an RFC 7523 client assertion and returns the authenticated client id.
+///
+/// The client is named by the assertion's `sub` (read before verification only to choose
+/// the keys: `keys_for` returns the registered client's JWK Set), must equal the `client_id`
+/// parameter when one was sent, and must equal `iss`; `aud` must contain one of the
+/// policy's audiences exactly; `exp` is required, not past and not far in the future; `jti`
+/// is single-use per client until `exp` (a replay store failure fails closed). A token typed
+/// as an access token or an ID-JAG is refused (RFC 8725 §3.12).
+pub fn verify_client_assertion<'k>(
+    host: &mut dyn Host,
+    assertion: &str,
+    client_id_param: Option<&str>,
+    keys_for: impl Fn(&str) -> Option<&'k KeySet>,
+    policy: &AssertionPolicy<'_>,
+) -> Result<String, Rejection> {
+    let now = host.now();
+    crate::claims::check_clock(now)?;
+    let checked = crate::jws::check_header(assertion, policy.algorithms)?;
+    if let Some(typ) = checked.typ() {
+        if typ_matches(typ, TYP_ACCESS_TOKEN) || typ_matches(typ, TYP_ID_JAG) {
+            return Err(Rejection::new(
+                Code::TypMismatch,
+                format!(
+                    "typ \"{}\" is not a client assertion",
+                    escape_for_log(typ, 40)
+                ),
+            ));
+        }
+    }
+    let (unverified, _) = parse_payload(checked.payload_unverified())?;
+    let client_id = unverified
+        .as_object()
+        .and_then(|m| m.get("sub"))
+        .and_then(Json::as_str)
+        .ok_or_else(|| Rejection::new(Code::ClaimInvalid, "\"sub\" missing or not a string"))?
+        .to_owned();
+    if client_id_param.is_some_and(|p| p != client_id) {
+        return Err(Rejection::new(
+            Code::ClientIdMismatch,
+            "client_id differs from the assertion's sub",
+        ));
+    }
+    let keys = keys_for(&client_id).ok_or_else(|| {
+        Rejection::new(
+            Code::IssuerUntrusted,
+            format!(
+                "client \"{}\" has no registered keys",
+                escape_for_log(&client_id, 80)
+            ),
+        )
+    })?;
+    let (payload, _) = checked.verify(host, keys)?;
+    let (payload, _) = parse_payload(&payload)?;
+    let claims = ClientAssertionClaims::read(&payload)?;
+    if claims.iss != client_id || claims.sub != client_id {
+        return Err(Rejection::new(
+            Code::IssuerMismatch,
+            "iss and sub must both be the client id",
+        ));
+    }
+    if !claims
+        .aud
+        .iter()
+        .any(|a| policy.audiences.contains(&a.as_str()))
+    {
+        return Err(Rejection::new(
+            Code::AudienceMismatch,
+            "aud names neither this authorization server nor its token endpoint",
+        ));
+    }
+    let (now, leeway) = (i128::from(now), i128::from(policy.leeway));
+    let exp = i128::from(claims.exp);
+    if exp <= now - leeway {
+        return Err(Rejection::new(Code::Expired, "exp has passed"));
+    }
+    if exp > now + leeway + i128::from(MAX_CLIENT_ASSERTION_LIFETIME_SECS) {
+        return Err(Rejection::new(
+            Code::LifetimeTooLong,
+            format!("exp is more than {MAX_CLIENT_ASSERTION_LIFETIME_SECS} s ahead"),
+        ));
+    }
+    if claims.nbf.is_some_and(|nbf| i128::from(nbf) > now + leeway) {
+        return Err(Rejection::new(Code::NotYetValid, "nbf is in the future"));
+    }
+    if claims.iat.is_some_and(|iat| i128::from(iat) > now + leeway) {
+        return Err(Rejection::new(Code::IssuedInFuture, "iat is in the future"));
+    }
+    let key = replay::key("client-assertion", &client_id, &claims.jti);
+    let expires_at = claims.exp.saturating_add(i64::from(policy.leeway));
+    match host.replay_insert(&key, expires_at) {
+        Ok(true) => Ok(client_id),
+        Ok(false) => Err(Rejection::new(
+            Code::Replayed,
+            "this client assertion was already used",
+        )),
+        Err(why) => Err(Rejection::new(
+            Code::ReplayStoreUnavailable,
+            format!("replay store: {}", escape_for_log(&why, 120)),
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,6 +344,182 @@ mod tests {
             presented(None, &form::parse(b"client_id=pub").unwrap()),
             Ok(Presented::None { .. })
         ));
+    }
+
+    mod assertions {
+        use super::super::*;
+        use crate::jws::sign_es256;
+        use crate::test_host::FixedHost;
+        use p256::ecdsa::SigningKey;
+
+        const NOW: i64 = 1_800_000_000;
+        const AS: &str = "https://as.example.com";
+        const ENDPOINT: &str = "https://as.example.com/token";
+
+        fn key() -> SigningKey {
+            SigningKey::from_slice(&[9u8; 32]).unwrap()
+        }
+
+        fn keys() -> KeySet {
+            let p = key().verifying_key().to_encoded_point(false);
+            crate::jwks::parse(&format!(
+                r#"{{"keys":[{{"kty":"EC","crv":"P-256","kid":"c1","x":"{}","y":"{}"}}]}}"#,
+                crate::base64url::encode(p.x().unwrap()),
+                crate::base64url::encode(p.y().unwrap())
+            ))
+            .unwrap()
+        }
+
+        fn assertion(claims: &str, typ: Option<&str>) -> String {
+            let header = match typ {
+                Some(t) => format!(r#"{{"alg":"ES256","kid":"c1","typ":"{t}"}}"#),
+                None => r#"{"alg":"ES256","kid":"c1"}"#.to_owned(),
+            };
+            sign_es256(&header, claims, &key())
+        }
+
+        fn claims(iss: &str, aud: &str, exp: i64, jti: &str) -> String {
+            format!(r#"{{"iss":"{iss}","sub":"client-1","aud":"{aud}","exp":{exp},"jti":"{jti}"}}"#)
+        }
+
+        /// A host whose replay store remembers keys.
+        struct Remembering {
+            inner: FixedHost,
+            seen: std::collections::HashSet<String>,
+        }
+
+        impl Host for Remembering {
+            fn now(&mut self) -> i64 {
+                NOW
+            }
+            fn monotonic_millis(&mut self) -> u64 {
+                0
+            }
+            fn fetch_jwks(
+                &mut self,
+                u: &str,
+            ) -> Result<crate::host::JwksResponse, crate::host::FetchError> {
+                self.inner.fetch_jwks(u)
+            }
+            fn replay_insert(&mut self, key: &str, _: i64) -> Result<bool, String> {
+                Ok(self.seen.insert(key.to_owned()))
+            }
+            fn random_bytes(&mut self, len: u32) -> Vec<u8> {
+                self.inner.random_bytes(len)
+            }
+            fn verify_signature(
+                &mut self,
+                a: Alg,
+                k: crate::host::PublicKeyRef<'_>,
+                m: &[u8],
+                s: &[u8],
+            ) -> crate::host::Accelerated {
+                self.inner.verify_signature(a, k, m, s)
+            }
+        }
+
+        fn check(host: &mut Remembering, token: &str, param: Option<&str>) -> Result<String, Code> {
+            let keys = keys();
+            let policy = AssertionPolicy {
+                audiences: &[AS, ENDPOINT],
+                algorithms: &[Alg::Es256],
+                leeway: 60,
+            };
+            verify_client_assertion(
+                host,
+                token,
+                param,
+                |id| (id == "client-1").then_some(&keys),
+                &policy,
+            )
+            .map_err(|r| r.code)
+        }
+
+        fn host() -> Remembering {
+            Remembering {
+                inner: FixedHost::default(),
+                seen: Default::default(),
+            }
+        }
+
+        #[test]
+        fn rfc7523_client_assertion_rules() {
+            let mut h = host();
+            let ok = assertion(&claims("client-1", AS, NOW + 60, "a1"), None);
+            assert_eq!(check(&mut h, &ok, Some("client-1")), Ok("client-1".into()));
+            assert_eq!(check(&mut h, &ok, None), Err(Code::Replayed));
+            let endpoint = assertion(&claims("client-1", ENDPOINT, NOW + 60, "a2"), Some("JWT"));
+            assert_eq!(check(&mut h, &endpoint, None), Ok("client-1".into()));
+            let cases = [
+                (
+                    assertion(&claims("client-1", AS, NOW + 60, "b1"), None),
+                    Some("other"),
+                    Code::ClientIdMismatch,
+                ),
+                (
+                    assertion(&claims("client-2", AS, NOW + 60, "b2"), None),
+                    None,
+                    Code::IssuerMismatch,
+                ),
+                (
+                    assertion(
+                        &claims("client-1", "https://as.example.com/", NOW + 60, "b3"),
+                        None,
+                    ),
+                    None,
+                    Code::AudienceMismatch,
+                ),
+                (
+                    assertion(&claims("client-1", AS, NOW - 61, "b4"), None),
+                    None,
+                    Code::Expired,
+                ),
+                (
+                    assertion(&claims("client-1", AS, NOW + 3600, "b5"), None),
+                    None,
+                    Code::LifetimeTooLong,
+                ),
+                (
+                    assertion(&claims("client-1", AS, NOW + 60, "b6"), Some("at+jwt")),
+                    None,
+                    Code::TypMismatch,
+                ),
+                (
+                    assertion(
+                        &claims("client-1", AS, NOW + 60, "b7"),
+                        Some("oauth-id-jag+jwt"),
+                    ),
+                    None,
+                    Code::TypMismatch,
+                ),
+                (
+                    assertion(
+                        r#"{"iss":"client-1","sub":"client-1","aud":"https://as.example.com","jti":"b8"}"#,
+                        None,
+                    ),
+                    None,
+                    Code::ClaimInvalid,
+                ),
+                (
+                    assertion(
+                        r#"{"iss":"client-1","sub":"nobody","aud":"https://as.example.com","exp":1800000060,"jti":"b9"}"#,
+                        None,
+                    ),
+                    None,
+                    Code::IssuerUntrusted,
+                ),
+            ];
+            for (token, param, code) in cases {
+                assert_eq!(check(&mut h, &token, param), Err(code), "{code:?}");
+            }
+            // A signature by another key with the registered kid.
+            let forged = sign_es256(
+                r#"{"alg":"ES256","kid":"c1"}"#,
+                &claims("client-1", AS, NOW + 60, "c1"),
+                &SigningKey::from_slice(&[8u8; 32]).unwrap(),
+            );
+            assert_eq!(check(&mut h, &forged, None), Err(Code::SignatureInvalid));
+        }
     }
 
     #[test]

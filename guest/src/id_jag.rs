@@ -11,8 +11,6 @@
 //! unsupported confirmation method is refused) → `jti` single-use via the host's replay
 //! store, keyed by issuer (rule 10). Every failure maps to `invalid_grant` (rule 19).
 
-use sha2::{Digest, Sha256};
-
 use crate::claims::{check_clock, parse_payload, Claims};
 use crate::compact;
 use crate::config::{same_resource, ValidAuthorizationServer};
@@ -23,6 +21,7 @@ use crate::jose_header;
 use crate::json::Json;
 use crate::jws;
 use crate::key_store::{KeyStore, SourceId};
+use crate::replay;
 use crate::urn::TYP_ID_JAG;
 use crate::VerifiedToken;
 
@@ -34,24 +33,6 @@ pub struct Context<'a> {
     pub sources: &'a [SourceId],
     /// The instance's keys.
     pub keys: &'a mut KeyStore,
-}
-
-/// The replay-store key of an ID-JAG: its issuer and `jti`, hashed so any store can hold it
-/// (`id-jag:` + 64 lowercase hex digits of SHA-256(iss || 0x00 || jti)).
-pub fn replay_key(iss: &str, jti: &str) -> String {
-    let mut hasher = Sha256::new();
-    hasher.update(iss.as_bytes());
-    hasher.update([0u8]);
-    hasher.update(jti.as_bytes());
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let digest = hasher.finalize();
-    let mut key = String::with_capacity(7 + 64);
-    key.push_str("id-jag:");
-    for byte in digest {
-        key.push(char::from(HEX[usize::from(byte >> 4)]));
-        key.push(char::from(HEX[usize::from(byte & 0x0f)]));
-    }
-    key
 }
 
 /// Validates an ID-JAG presented by `client_id`.
@@ -211,7 +192,7 @@ pub fn validate(
         },
         |_| "no cnf".into(),
     )?;
-    let key = replay_key(&claims.iss, &claims.jti);
+    let key = replay::key("id-jag", &claims.iss, &claims.jti);
     let expires_at = claims.exp.saturating_add(i64::from(config.leeway));
     let replay = match host.replay_insert(&key, expires_at) {
         Ok(true) => Ok(()),
@@ -251,23 +232,4 @@ fn check_resource(config: &ValidAuthorizationServer, claims: &Claims) -> Result<
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::replay_key;
-
-    #[test]
-    fn replay_key_is_scoped_by_issuer_and_stable() {
-        let key = replay_key("https://idp.example.com", "j1");
-        assert!(key.starts_with("id-jag:"));
-        assert_eq!(key.len(), 7 + 64);
-        assert!(key[7..]
-            .bytes()
-            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
-        assert_eq!(key, replay_key("https://idp.example.com", "j1"));
-        assert_ne!(key, replay_key("https://other.example.com", "j1"));
-        // The separator keeps ("a", "bc") and ("ab", "c") apart.
-        assert_ne!(replay_key("a", "bc"), replay_key("ab", "c"));
-    }
 }

@@ -99,6 +99,7 @@ pub fn verify(
 pub struct HeaderChecked<'a> {
     jws: compact::UntrustedJws<'a>,
     kid: Option<String>,
+    typ: Option<String>,
     alg: Alg,
 }
 
@@ -111,11 +112,22 @@ pub fn check_header<'a>(token: &'a str, allowed: &[Alg]) -> Result<HeaderChecked
     Ok(HeaderChecked {
         jws,
         kid: header.kid,
+        typ: header.typ,
         alg,
     })
 }
 
 impl HeaderChecked<'_> {
+    /// The header's `typ`, as received.
+    pub fn typ(&self) -> Option<&str> {
+        self.typ.as_deref()
+    }
+
+    /// The payload bytes, NOT yet verified: only for finding which keys to verify with.
+    pub fn payload_unverified(&self) -> &[u8] {
+        &self.jws.payload
+    }
+
     /// Selects the key from `keys` and verifies the signature; returns the payload bytes.
     /// Checks no claim: the profiles (`id_jag`, `access_token`) are what accept tokens.
     pub fn verify(

@@ -41,6 +41,7 @@ pub mod jws;
 pub mod key_store;
 pub mod limits;
 pub mod metadata;
+pub mod replay;
 #[cfg(test)]
 mod test_host;
 pub mod token_cache;

@@ -42,6 +42,7 @@ pub mod key_store;
 pub mod limits;
 pub mod metadata;
 pub mod replay;
+pub mod signing;
 #[cfg(test)]
 mod test_host;
 pub mod token_cache;

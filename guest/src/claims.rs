@@ -42,6 +42,12 @@ pub struct Claims {
     pub resource_present: bool,
     /// Whether a `cnf` claim is present.
     pub cnf_present: bool,
+    /// `auth_time`, rounded down.
+    pub auth_time: Option<i64>,
+    /// `acr`
+    pub acr: Option<String>,
+    /// `amr`
+    pub amr: Option<Vec<String>>,
 }
 
 type Members = BTreeMap<String, Json>;
@@ -220,17 +226,21 @@ impl Claims {
             None => (Vec::new(), false),
             Some(value) => (string_or_list("resource", value)?.0, true),
         };
-        if let Some(value) = members.get("auth_time") {
-            numeric_date("auth_time", value, Round::Down)?;
-        }
-        optional_identifier(members, "acr")?;
-        if let Some(value) = members.get("amr") {
-            let ok =
-                matches!(value, Json::Array(items) if items.iter().all(|i| i.as_str().is_some()));
-            if !ok {
-                return Err(invalid("\"amr\" is not an array of strings".into()));
-            }
-        }
+        let auth_time = members
+            .get("auth_time")
+            .map(|v| numeric_date("auth_time", v, Round::Down))
+            .transpose()?;
+        let acr = optional_identifier(members, "acr")?;
+        let amr = match members.get("amr") {
+            None => None,
+            Some(Json::Array(items)) if items.len() <= MAX_LIST_ITEMS => Some(
+                items
+                    .iter()
+                    .map(|i| identifier("amr", i))
+                    .collect::<Result<Vec<_>, _>>()?,
+            ),
+            Some(_) => return Err(invalid("\"amr\" is not an array of strings".into())),
+        };
         Ok(Claims {
             iss,
             sub,
@@ -245,6 +255,9 @@ impl Claims {
             resource,
             resource_present,
             cnf_present: members.contains_key("cnf"),
+            auth_time,
+            acr,
+            amr,
         })
     }
 

@@ -35,12 +35,14 @@ pub struct Context<'a> {
     pub keys: &'a mut KeyStore,
 }
 
-/// Validates an ID-JAG presented by `client_id`.
+/// Validates an ID-JAG presented by `client_id`; with `consume_jti`, also records its `jti`
+/// as used (see [`consume`]).
 pub fn validate(
     ctx: Context<'_>,
     host: &mut dyn Host,
     token: &str,
     client_id: &str,
+    consume_jti: bool,
     trace: &mut Trace,
 ) -> Result<VerifiedToken, Rejection> {
     let config = ctx.config;
@@ -192,9 +194,26 @@ pub fn validate(
         },
         |_| "no cnf".into(),
     )?;
-    let key = replay::key("id-jag", &claims.iss, &claims.jti);
-    let expires_at = claims.exp.saturating_add(i64::from(config.leeway));
-    let replay = match host.replay_insert(&key, expires_at) {
+    let verified = VerifiedToken::new(&claims, payload_text, &proof);
+    if consume_jti {
+        trace.step("replay", consume(host, config, &verified), |_| {
+            "jti recorded as used".into()
+        })?;
+    }
+    Ok(verified)
+}
+
+/// Records a verified ID-JAG's (`iss`, `jti`) as used until `exp` + leeway; `replayed` if it
+/// already was. The token endpoint calls this only once every other check of the request
+/// passed, so a request refused for its scope or resource does not burn the assertion.
+pub fn consume(
+    host: &mut dyn Host,
+    config: &ValidAuthorizationServer,
+    verified: &VerifiedToken,
+) -> Result<(), Rejection> {
+    let key = replay::key("id-jag", &verified.issuer, &verified.jwt_id);
+    let expires_at = verified.expires_at.saturating_add(i64::from(config.leeway));
+    match host.replay_insert(&key, expires_at) {
         Ok(true) => Ok(()),
         Ok(false) => Err(Rejection::new(
             Code::Replayed,
@@ -204,9 +223,7 @@ pub fn validate(
             Code::ReplayStoreUnavailable,
             format!("replay store: {}", escape_for_log(&why, 120)),
         )),
-    };
-    trace.step("replay", replay, |_| "jti recorded as used".into())?;
-    Ok(VerifiedToken::new(&claims, payload_text, &proof))
+    }
 }
 
 fn check_resource(config: &ValidAuthorizationServer, claims: &Claims) -> Result<(), Rejection> {

@@ -46,6 +46,7 @@ pub mod signing;
 #[cfg(test)]
 mod test_host;
 pub mod token_cache;
+pub mod token_endpoint;
 pub mod token_request;
 pub mod urn;
 
@@ -85,6 +86,12 @@ pub struct VerifiedToken {
     pub expires_at: i64,
     /// The verified claims set as received.
     pub claims_json: String,
+    /// `auth_time`, if present (validated as a NumericDate).
+    pub auth_time: Option<i64>,
+    /// `acr`, if present.
+    pub acr: Option<String>,
+    /// `amr`, if present.
+    pub amr: Option<Vec<String>>,
 }
 
 impl VerifiedToken {
@@ -100,6 +107,9 @@ impl VerifiedToken {
             issued_at: claims.iat,
             expires_at: claims.exp,
             claims_json: claims_json.to_owned(),
+            auth_time: claims.auth_time,
+            acr: claims.acr.clone(),
+            amr: claims.amr.clone(),
         }
     }
 }
@@ -213,6 +223,42 @@ impl Validator {
         (verdict, trace.into_checks())
     }
 
+    /// Handles a token request at this authorization server's token endpoint (groundwork for
+    /// issue 3: the endpoint's configuration is passed per call until it joins the WIT
+    /// configuration).
+    pub fn token_endpoint(
+        &mut self,
+        host: &mut dyn Host,
+        endpoint: &token_endpoint::TokenEndpoint,
+        request: &token_request::HttpRequest,
+    ) -> token_request::HttpResponse {
+        let Some(state) = &mut self.state else {
+            return token_request::OAuthError {
+                error: "server_error",
+                description: "not configured".into(),
+                status: 500,
+                www_authenticate: None,
+            }
+            .to_response();
+        };
+        let Some(config) = &state.config.authorization_server else {
+            return token_request::OAuthError {
+                error: "server_error",
+                description: "no authorization server configured".into(),
+                status: 500,
+                www_authenticate: None,
+            }
+            .to_response();
+        };
+        let ctx = token_endpoint::Context {
+            config,
+            sources: &state.issuer_sources,
+            keys: &mut state.keys,
+            endpoint,
+        };
+        token_endpoint::handle(ctx, host, request)
+    }
+
     /// JWK Set URIs waiting for a host that could not fetch synchronously.
     pub fn pending_jwks_fetches(&self) -> Vec<String> {
         self.state
@@ -259,7 +305,7 @@ impl Validator {
             sources: &state.issuer_sources,
             keys: &mut state.keys,
         };
-        match id_jag::validate(ctx, host, token, client_id, trace) {
+        match id_jag::validate(ctx, host, token, client_id, true, trace) {
             Ok(verified) => Verdict::Valid(verified),
             Err(rejection) => refuse(role, None, rejection),
         }

@@ -1,0 +1,328 @@
+//! The resource authorization server's token endpoint for the jwt-bearer grant with an
+//! ID-JAG (ID-JAG draft §4.4; RFC 7523; RFC 6749 §5), as `handle(request) -> response`.
+//! Groundwork for issue 3: complete and tested natively; the WIT export, its configuration
+//! record and the HTTP server come next.
+//!
+//! Order: request shape (`token_request`) → client authentication (`client_auth`; confidential
+//! clients only; the method must be the one registered) → ID-JAG validation bound to the
+//! authenticated client (`id_jag`, without consuming the `jti`) → resource: the request's
+//! `resource` must be one the ID-JAG names, and one the client may reach (`invalid_target`) →
+//! scope: requested ∩ ID-JAG ∩ client policy (`invalid_scope` when scopes were asked for or
+//! carried and nothing remains) → consume the `jti` → issue an RFC 9068 access token (ES256,
+//! `aud` = the resource, lifetime ≤ configured and, unless configured otherwise, ≤ the
+//! ID-JAG's `exp`) → RFC 6749 §5.1 response with `Cache-Control: no-store`, never a refresh
+//! token. Every assertion failure is `invalid_grant` with the code's fixed summary only.
+
+use serde::Serialize;
+
+use crate::client_auth::{self, AssertionPolicy, Presented};
+use crate::config::{same_resource, ValidAuthorizationServer};
+use crate::error::Rejection;
+use crate::explain::Trace;
+use crate::host::Host;
+use crate::id_jag;
+use crate::issue::{new_jti, sign_access_token, AccessTokenClaims};
+use crate::jose_header::Alg;
+use crate::jwks::KeySet;
+use crate::key_store::{KeyStore, SourceId};
+use crate::signing::IssuingKey;
+use crate::token_request::{read_jwt_bearer, HttpRequest, HttpResponse, OAuthError};
+
+/// How a registered client authenticates.
+#[derive(Clone, Debug)]
+pub enum ClientAuth {
+    /// HTTP Basic with a secret, stored as its SHA-256 digest.
+    SecretBasic([u8; 32]),
+    /// `client_secret` in the body, stored as its SHA-256 digest.
+    SecretPost([u8; 32]),
+    /// RFC 7523 client assertions signed with a key of this set.
+    PrivateKeyJwt(KeySet),
+}
+
+/// A client registered at this authorization server.
+#[derive(Clone, Debug)]
+pub struct Client {
+    /// Its client id here (what an ID-JAG's `client_id` must say).
+    pub client_id: String,
+    /// Its authentication method and credential.
+    pub auth: ClientAuth,
+    /// Resources it may obtain tokens for.
+    pub resources: Vec<String>,
+    /// Scopes it may be granted.
+    pub scopes: Vec<String>,
+}
+
+/// The token endpoint's configuration, beside the AS role's.
+#[derive(Clone, Debug)]
+pub struct TokenEndpoint {
+    /// The token endpoint URL (an accepted client-assertion audience).
+    pub url: String,
+    /// Registered clients.
+    pub clients: Vec<Client>,
+    /// Issuing keys; `current` signs.
+    pub keys: Vec<IssuingKey>,
+    /// Index of the signing key in `keys`.
+    pub current: usize,
+    /// Access-token lifetime, seconds.
+    pub access_token_lifetime: u32,
+    /// Whether an access token may outlive the ID-JAG it was issued for (default: no).
+    pub may_outlive_assertion: bool,
+    /// Algorithms accepted for client assertions.
+    pub client_assertion_algorithms: Vec<Alg>,
+}
+
+/// What the endpoint needs from the configured instance.
+pub struct Context<'a> {
+    /// The AS role.
+    pub config: &'a ValidAuthorizationServer,
+    /// Key sources of the trusted issuers.
+    pub sources: &'a [SourceId],
+    /// The instance's keys.
+    pub keys: &'a mut KeyStore,
+    /// The endpoint's own configuration.
+    pub endpoint: &'a TokenEndpoint,
+}
+
+#[derive(Serialize)]
+struct Success<'a> {
+    access_token: &'a str,
+    token_type: &'a str,
+    expires_in: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scope: Option<&'a str>,
+}
+
+fn invalid_client(reason: &str, basic_attempted: bool) -> OAuthError {
+    OAuthError {
+        error: "invalid_client",
+        description: reason.to_owned(),
+        status: 401,
+        www_authenticate: basic_attempted.then(|| "Basic realm=\"token\"".to_owned()),
+    }
+}
+
+fn invalid_grant(rejection: &Rejection) -> OAuthError {
+    if rejection.code.is_temporary() {
+        return OAuthError {
+            error: "temporarily_unavailable",
+            description: rejection.code.summary().to_owned(),
+            status: 503,
+            www_authenticate: None,
+        };
+    }
+    OAuthError {
+        error: "invalid_grant",
+        // The fixed summary only: which internal value failed stays in the logs.
+        description: rejection.code.summary().to_owned(),
+        status: 400,
+        www_authenticate: None,
+    }
+}
+
+fn invalid_target(description: &str) -> OAuthError {
+    OAuthError {
+        error: "invalid_target",
+        description: description.to_owned(),
+        status: 400,
+        www_authenticate: None,
+    }
+}
+
+/// Authenticates the client a request presents; returns its registration.
+fn authenticate<'c>(
+    host: &mut dyn Host,
+    config: &ValidAuthorizationServer,
+    endpoint: &'c TokenEndpoint,
+    authorization: Option<&str>,
+    request: &crate::token_request::JwtBearerRequest,
+) -> Result<&'c Client, OAuthError> {
+    let presented = client_auth::presented(authorization, &request.form).map_err(|e| {
+        if e.reason.contains("more than one") {
+            OAuthError::invalid_request(&e.reason)
+        } else {
+            invalid_client(&e.reason, e.basic_attempted)
+        }
+    })?;
+    let lookup = |id: &str| endpoint.clients.iter().find(|c| c.client_id == id);
+    let unknown = |basic: bool| invalid_client("client authentication failed", basic);
+    match presented {
+        Presented::SecretBasic { client_id, secret } => match lookup(&client_id) {
+            Some(c) if matches!(&c.auth, ClientAuth::SecretBasic(d) if client_auth::secret_matches(&secret, d)) => {
+                Ok(c)
+            }
+            _ => Err(unknown(true)),
+        },
+        Presented::SecretPost { client_id, secret } => match lookup(&client_id) {
+            Some(c) if matches!(&c.auth, ClientAuth::SecretPost(d) if client_auth::secret_matches(&secret, d)) => {
+                Ok(c)
+            }
+            _ => Err(unknown(false)),
+        },
+        Presented::PrivateKeyJwt {
+            client_id,
+            assertion,
+        } => {
+            let audiences = [config.issuer.as_str(), endpoint.url.as_str()];
+            let policy = AssertionPolicy {
+                audiences: &audiences,
+                algorithms: &endpoint.client_assertion_algorithms,
+                leeway: config.leeway,
+            };
+            let keys_for = |id: &str| match lookup(id).map(|c| &c.auth) {
+                Some(ClientAuth::PrivateKeyJwt(keys)) => Some(keys),
+                _ => None,
+            };
+            let id = client_auth::verify_client_assertion(
+                host,
+                &assertion,
+                client_id.as_deref(),
+                keys_for,
+                &policy,
+            )
+            .map_err(|r| {
+                if r.code.is_temporary() {
+                    invalid_grant(&r)
+                } else {
+                    unknown(false)
+                }
+            })?;
+            lookup(&id).ok_or_else(|| unknown(false))
+        }
+        Presented::None { .. } => Err(invalid_client(
+            "this authorization server accepts confidential clients only",
+            false,
+        )),
+    }
+}
+
+fn tokens(scope: Option<&str>) -> Vec<&str> {
+    scope.map(|s| s.split(' ').collect()).unwrap_or_default()
+}
+
+/// Handles one token request.
+pub fn handle(ctx: Context<'_>, host: &mut dyn Host, request: &HttpRequest) -> HttpResponse {
+    respond(ctx, host, request).unwrap_or_else(|e| e.to_response())
+}
+
+fn respond(
+    ctx: Context<'_>,
+    host: &mut dyn Host,
+    http: &HttpRequest,
+) -> Result<HttpResponse, OAuthError> {
+    let request = read_jwt_bearer(http)?;
+    let authorization = http.header("authorization")?;
+    let (config, endpoint) = (ctx.config, ctx.endpoint);
+    let client = authenticate(host, config, endpoint, authorization, &request)?;
+    let validation = id_jag::Context {
+        config,
+        sources: ctx.sources,
+        keys: ctx.keys,
+    };
+    let verified = id_jag::validate(
+        validation,
+        host,
+        &request.assertion,
+        &client.client_id,
+        false,
+        &mut Trace::off(),
+    )
+    .map_err(|r| invalid_grant(&r))?;
+
+    // Resource (RFC 8707): the request may only narrow to a resource the ID-JAG names.
+    let resource =
+        match &request.resource {
+            Some(wanted) => verified
+                .resource
+                .iter()
+                .find(|r| same_resource(r, wanted, config.root_slash))
+                .ok_or_else(|| {
+                    invalid_target("the requested resource is not one the assertion names")
+                })?,
+            None if verified.resource.len() == 1 => &verified.resource[0],
+            None => return Err(invalid_target(
+                "the assertion names several resources; request one with the resource parameter",
+            )),
+        };
+    if !client
+        .resources
+        .iter()
+        .any(|r| same_resource(r, resource, config.root_slash))
+    {
+        return Err(invalid_target(
+            "this client may not obtain tokens for that resource",
+        ));
+    }
+
+    // Scope: requested ∩ ID-JAG ∩ client policy.
+    let ceiling = tokens(verified.scope.as_deref());
+    let requested = match request.scope.as_deref() {
+        Some(s) => tokens(Some(s)),
+        None => ceiling.clone(),
+    };
+    let mut granted: Vec<&str> = Vec::new();
+    for scope in requested {
+        if ceiling.contains(&scope)
+            && client.scopes.iter().any(|s| s == scope)
+            && !granted.contains(&scope)
+        {
+            granted.push(scope);
+        }
+    }
+    if granted.is_empty() && (request.scope.is_some() || verified.scope.is_some()) {
+        return Err(OAuthError {
+            error: "invalid_scope",
+            ..OAuthError::invalid_request("none of the requested scopes can be granted")
+        });
+    }
+    let scope = (!granted.is_empty()).then(|| granted.join(" "));
+
+    id_jag::consume(host, config, &verified).map_err(|r| invalid_grant(&r))?;
+
+    let now = host.now();
+    let mut exp = now.saturating_add(i64::from(endpoint.access_token_lifetime));
+    if !endpoint.may_outlive_assertion {
+        exp = exp.min(verified.expires_at);
+    }
+    let server_error = |what: &str| OAuthError {
+        error: "server_error",
+        description: what.to_owned(),
+        status: 500,
+        www_authenticate: None,
+    };
+    let jti = new_jti(&host.random_bytes(16)).ok_or_else(|| server_error("no entropy"))?;
+    let key = endpoint
+        .keys
+        .get(endpoint.current)
+        .ok_or_else(|| server_error("no signing key"))?;
+    let claims = AccessTokenClaims {
+        iss: config.issuer.clone(),
+        sub: verified.subject.clone(),
+        aud: resource.clone(),
+        client_id: client.client_id.clone(),
+        iat: now,
+        exp,
+        jti,
+        scope: scope.clone(),
+        auth_time: verified.auth_time,
+        acr: verified.acr.clone(),
+        amr: verified.amr.clone(),
+    };
+    let access_token = sign_access_token(&key.key, &key.kid, &claims)
+        .map_err(|_| server_error("signing failed"))?;
+    let body = serde_json::to_vec(&Success {
+        access_token: &access_token,
+        token_type: "Bearer",
+        expires_in: exp - now,
+        scope: scope.as_deref(),
+    })
+    .map_err(|_| server_error("encoding failed"))?;
+    Ok(HttpResponse {
+        status: 200,
+        headers: vec![
+            ("Content-Type".into(), "application/json".into()),
+            ("Cache-Control".into(), "no-store".into()),
+            ("Pragma".into(), "no-cache".into()),
+        ],
+        body,
+    })
+}

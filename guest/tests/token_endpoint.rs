@@ -1,0 +1,524 @@
+//! The token endpoint (groundwork for issue 3), natively: jwt-bearer with an ID-JAG, each
+//! client-authentication method right and wrong, client binding, resource and scope rules,
+//! single use, and the issued RFC 9068 token checked by the resource-server validator.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+use std::collections::HashSet;
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use p256::ecdsa::SigningKey;
+use serde_json::{json, Value};
+use xaa_guest::base64url::encode as b64;
+use xaa_guest::client_auth::secret_digest;
+use xaa_guest::config::{
+    AuthorizationServerConfig, Config, JwksCacheConfig, KeySource, ResourceServerConfig,
+    TrustedIssuerConfig,
+};
+use xaa_guest::host::{Accelerated, FetchError, Host, JwksResponse, PublicKeyRef};
+use xaa_guest::jose_header::Alg;
+use xaa_guest::jws::sign_es256;
+use xaa_guest::signing::{public_jwks, IssuingKey};
+use xaa_guest::token_endpoint::{Client, ClientAuth, TokenEndpoint};
+use xaa_guest::token_request::{HttpRequest, HttpResponse};
+use xaa_guest::{jwks, Validator, Verdict};
+
+const NOW: i64 = 1_800_000_000;
+const AS: &str = "https://as.example.com";
+const IDP: &str = "https://idp.example.com";
+const R1: &str = "https://mcp.example.com/mcp";
+const R2: &str = "https://other.example.com/mcp";
+const TOKEN_URL: &str = "https://as.example.com/token";
+const GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+
+struct TestHost {
+    seen: HashSet<String>,
+}
+
+impl Host for TestHost {
+    fn now(&mut self) -> i64 {
+        NOW
+    }
+    fn monotonic_millis(&mut self) -> u64 {
+        0
+    }
+    fn fetch_jwks(&mut self, _: &str) -> Result<JwksResponse, FetchError> {
+        Err(FetchError::Failed("offline".into()))
+    }
+    fn replay_insert(&mut self, key: &str, _: i64) -> Result<bool, String> {
+        Ok(self.seen.insert(key.to_owned()))
+    }
+    fn random_bytes(&mut self, len: u32) -> Vec<u8> {
+        (0..len)
+            .map(|i| {
+                (i as u8)
+                    .wrapping_mul(37)
+                    .wrapping_add(self.seen.len() as u8)
+            })
+            .collect()
+    }
+    fn verify_signature(&mut self, _: Alg, _: PublicKeyRef<'_>, _: &[u8], _: &[u8]) -> Accelerated {
+        Accelerated::NotOffered
+    }
+}
+
+fn key(seed: u8) -> SigningKey {
+    SigningKey::from_slice(&[seed; 32]).unwrap()
+}
+
+fn jwk(key: &SigningKey, kid: &str) -> Value {
+    let p = key.verifying_key().to_encoded_point(false);
+    json!({"kty":"EC","crv":"P-256","kid":kid,"x":b64(p.x().unwrap()),"y":b64(p.y().unwrap())})
+}
+
+fn issuing() -> IssuingKey {
+    IssuingKey {
+        kid: "as-1".into(),
+        key: key(11),
+    }
+}
+
+fn as_config() -> Config {
+    Config {
+        authorization_server: Some(AuthorizationServerConfig {
+            issuer: AS.into(),
+            resources: vec![R1.into(), R2.into()],
+            max_assertion_lifetime: Some(300),
+            leeway: Some(60),
+            resource_root_slash_equivalence: false,
+            trusted_issuers: vec![TrustedIssuerConfig {
+                issuer: IDP.into(),
+                keys: KeySource::Inline(json!({"keys":[jwk(&key(1), "idp-1")]}).to_string()),
+                algorithms: vec!["ES256".into()],
+            }],
+        }),
+        resource_server: None,
+        jwks_cache: JwksCacheConfig::default(),
+        token_cache_size: None,
+    }
+}
+
+fn endpoint() -> TokenEndpoint {
+    let client_keys = jwks::parse(&json!({"keys":[jwk(&key(21), "c1")]}).to_string()).unwrap();
+    TokenEndpoint {
+        url: TOKEN_URL.into(),
+        clients: vec![
+            Client {
+                client_id: "basic-client".into(),
+                auth: ClientAuth::SecretBasic(secret_digest("s3cret")),
+                resources: vec![R1.into()],
+                scopes: vec!["chat.read".into(), "chat.history".into()],
+            },
+            Client {
+                client_id: "post-client".into(),
+                auth: ClientAuth::SecretPost(secret_digest("p0st")),
+                resources: vec![R1.into(), R2.into()],
+                scopes: vec!["chat.read".into()],
+            },
+            Client {
+                client_id: "jwt-client".into(),
+                auth: ClientAuth::PrivateKeyJwt(client_keys),
+                resources: vec![R1.into()],
+                scopes: vec!["chat.read".into()],
+            },
+        ],
+        keys: vec![issuing()],
+        current: 0,
+        access_token_lifetime: 300,
+        may_outlive_assertion: false,
+        client_assertion_algorithms: vec![Alg::Es256],
+    }
+}
+
+fn id_jag(jti: &str, client: &str, changes: Value) -> String {
+    let mut claims = json!({
+        "iss": IDP, "sub": "U019488227", "aud": AS, "client_id": client, "jti": jti,
+        "iat": NOW - 5, "exp": NOW + 295, "resource": R1,
+        "scope": "chat.read chat.history", "auth_time": NOW - 60, "amr": ["mfa"],
+        "role": "admin",
+    });
+    if let (Value::Object(c), Value::Object(ch)) = (&mut claims, changes) {
+        for (k, v) in ch {
+            if v.is_null() {
+                c.remove(&k);
+            } else {
+                c.insert(k, v);
+            }
+        }
+    }
+    sign_es256(
+        r#"{"typ":"oauth-id-jag+jwt","alg":"ES256","kid":"idp-1"}"#,
+        &claims.to_string(),
+        &key(1),
+    )
+}
+
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn form(params: &[(&str, &str)]) -> Vec<u8> {
+    params
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+        .into_bytes()
+}
+
+fn request(basic: Option<(&str, &str)>, params: &[(&str, &str)]) -> HttpRequest {
+    let mut headers = vec![(
+        "Content-Type".to_string(),
+        "application/x-www-form-urlencoded".to_string(),
+    )];
+    if let Some((id, secret)) = basic {
+        let value = STANDARD.encode(format!("{}:{}", enc(id), enc(secret)));
+        headers.push(("Authorization".into(), format!("Basic {value}")));
+    }
+    HttpRequest {
+        method: "POST".into(),
+        headers,
+        body: form(params),
+    }
+}
+
+struct Server {
+    validator: Validator,
+    endpoint: TokenEndpoint,
+    host: TestHost,
+}
+
+impl Server {
+    fn new() -> Self {
+        let mut validator = Validator::new();
+        validator.configure(&as_config()).unwrap();
+        Server {
+            validator,
+            endpoint: endpoint(),
+            host: TestHost {
+                seen: HashSet::new(),
+            },
+        }
+    }
+
+    fn post(&mut self, request: &HttpRequest) -> (u16, Value, HttpResponse) {
+        let response = self
+            .validator
+            .token_endpoint(&mut self.host, &self.endpoint, request);
+        let body: Value = serde_json::from_slice(&response.body).unwrap();
+        (response.status, body, response)
+    }
+
+    fn basic(&mut self, assertion: &str, extra: &[(&str, &str)]) -> (u16, Value, HttpResponse) {
+        let mut params = vec![("grant_type", GRANT), ("assertion", assertion)];
+        params.extend_from_slice(extra);
+        self.post(&request(Some(("basic-client", "s3cret")), &params))
+    }
+}
+
+fn header<'a>(response: &'a HttpResponse, name: &str) -> Option<&'a str> {
+    response
+        .headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// Validates an issued access token as the resource server of `resource`.
+fn resource_server_verdict(token: &str, resource: &str) -> Verdict {
+    let mut rs = Validator::new();
+    rs.configure(&Config {
+        authorization_server: None,
+        resource_server: Some(ResourceServerConfig {
+            resource: resource.into(),
+            issuer: AS.into(),
+            keys: KeySource::Inline(public_jwks(&[issuing()]).unwrap()),
+            algorithms: vec!["ES256".into()],
+            leeway: Some(60),
+            resource_metadata_url: None,
+            resource_root_slash_equivalence: false,
+        }),
+        jwks_cache: JwksCacheConfig::default(),
+        token_cache_size: Some(0),
+    })
+    .unwrap();
+    rs.validate_access_token(
+        &mut TestHost {
+            seen: HashSet::new(),
+        },
+        token,
+    )
+}
+
+#[test]
+fn happy_path_issues_an_rfc9068_token_for_the_resource_only() {
+    let mut s = Server::new();
+    let (status, body, response) = s.basic(&id_jag("ok-1", "basic-client", json!({})), &[]);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["expires_in"], 295, "capped at the ID-JAG's exp");
+    assert_eq!(body["scope"], "chat.read chat.history");
+    assert!(body.get("refresh_token").is_none());
+    assert_eq!(header(&response, "cache-control"), Some("no-store"));
+    let token = body["access_token"].as_str().unwrap();
+    let Verdict::Valid(at) = resource_server_verdict(token, R1) else {
+        panic!("issued token refused by its resource")
+    };
+    assert_eq!(at.issuer, AS);
+    assert_eq!(at.subject, "U019488227");
+    assert_eq!(at.audience, vec![R1.to_string()]);
+    assert_eq!(at.client_id.as_deref(), Some("basic-client"));
+    assert_eq!(at.auth_time, Some(NOW - 60));
+    assert_eq!(at.amr, Some(vec!["mfa".to_string()]));
+    assert!(
+        !at.claims_json.contains("role"),
+        "unvalidated claims are never copied"
+    );
+    assert_eq!(
+        resource_server_verdict(token, R2)
+            .code()
+            .map(|c| c.as_str()),
+        Some("audience_mismatch")
+    );
+}
+
+#[test]
+fn the_same_id_jag_twice_is_invalid_grant() {
+    let mut s = Server::new();
+    let jag = id_jag("twice", "basic-client", json!({}));
+    assert_eq!(s.basic(&jag, &[]).0, 200);
+    let (status, body, _) = s.basic(&jag, &[]);
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
+    assert_eq!(body["error_description"], "The token has already been used");
+}
+
+#[test]
+fn client_secret_basic_and_post_right_and_wrong() {
+    let mut s = Server::new();
+    let jag = id_jag("auth-1", "basic-client", json!({}));
+    let params = [("grant_type", GRANT), ("assertion", jag.as_str())];
+    let (status, body, response) = s.post(&request(Some(("basic-client", "wrong")), &params));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("invalid_client"))
+    );
+    assert!(header(&response, "www-authenticate")
+        .unwrap()
+        .starts_with("Basic"));
+    // The client registered for Basic may not switch to post.
+    let mut post = params.to_vec();
+    post.extend([("client_id", "basic-client"), ("client_secret", "s3cret")]);
+    assert_eq!(s.post(&request(None, &post)).1["error"], "invalid_client");
+    // The refused attempts did not burn the assertion.
+    assert_eq!(
+        s.post(&request(Some(("basic-client", "s3cret")), &params))
+            .0,
+        200
+    );
+
+    let jag = id_jag("auth-2", "post-client", json!({"scope": "chat.read"}));
+    let ok = [
+        ("grant_type", GRANT),
+        ("assertion", jag.as_str()),
+        ("client_id", "post-client"),
+        ("client_secret", "p0st"),
+    ];
+    let mut wrong = ok;
+    wrong[3].1 = "nope";
+    let (status, body, response) = s.post(&request(None, &wrong));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("invalid_client"))
+    );
+    assert!(
+        header(&response, "www-authenticate").is_none(),
+        "Basic was not attempted"
+    );
+    assert_eq!(s.post(&request(None, &ok)).0, 200);
+    // Public clients are refused.
+    let public = [
+        ("grant_type", GRANT),
+        ("assertion", jag.as_str()),
+        ("client_id", "post-client"),
+    ];
+    assert_eq!(s.post(&request(None, &public)).1["error"], "invalid_client");
+}
+
+#[test]
+fn private_key_jwt_right_and_wrong() {
+    let mut s = Server::new();
+    let jag = id_jag("pkj-1", "jwt-client", json!({"scope": "chat.read"}));
+    let assertion = |aud: &str, jti: &str, signer: &SigningKey| {
+        let claims =
+            json!({"iss":"jwt-client","sub":"jwt-client","aud":aud,"exp":NOW+60,"jti":jti});
+        sign_es256(r#"{"alg":"ES256","kid":"c1"}"#, &claims.to_string(), signer)
+    };
+    let params = |client_assertion: &str| {
+        vec![
+            ("grant_type".to_string(), GRANT.to_string()),
+            ("assertion".to_string(), jag.clone()),
+            (
+                "client_assertion_type".to_string(),
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".to_string(),
+            ),
+            ("client_assertion".to_string(), client_assertion.to_string()),
+        ]
+    };
+    let send = |s: &mut Server, p: Vec<(String, String)>| {
+        let borrowed: Vec<(&str, &str)> = p.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        s.post(&request(None, &borrowed))
+    };
+    let wrong_aud = assertion("https://elsewhere.example.com", "ca-1", &key(21));
+    assert_eq!(
+        send(&mut s, params(&wrong_aud)).1["error"],
+        "invalid_client"
+    );
+    let wrong_key = assertion(TOKEN_URL, "ca-2", &key(22));
+    assert_eq!(
+        send(&mut s, params(&wrong_key)).1["error"],
+        "invalid_client"
+    );
+    let good = assertion(TOKEN_URL, "ca-3", &key(21));
+    assert_eq!(send(&mut s, params(&good)).0, 200);
+    // Its own jti is single-use too.
+    let jag2 = id_jag("pkj-2", "jwt-client", json!({"scope": "chat.read"}));
+    let mut again = params(&good);
+    again[1].1 = jag2;
+    assert_eq!(send(&mut s, again).1["error"], "invalid_client");
+}
+
+#[test]
+fn the_id_jag_must_be_for_the_authenticated_client() {
+    let mut s = Server::new();
+    let (status, body, _) = s.basic(&id_jag("bind-1", "post-client", json!({})), &[]);
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
+    assert_eq!(
+        body["error_description"], "The token was issued to a different client",
+        "the fixed summary, no internal values"
+    );
+}
+
+#[test]
+fn resource_rules_are_invalid_target_and_do_not_burn_the_assertion() {
+    let mut s = Server::new();
+    let jag = id_jag("res-1", "basic-client", json!({"resource": [R1, R2]}));
+    let (status, body, _) = s.basic(&jag, &[]);
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_target")),
+        "two resources, none requested"
+    );
+    assert_eq!(
+        s.basic(&jag, &[("resource", R2)]).1["error"],
+        "invalid_target",
+        "client not allowed R2"
+    );
+    assert_eq!(
+        s.basic(&jag, &[("resource", "https://mcp.example.com/mcp/")])
+            .1["error"],
+        "invalid_target",
+        "exact match"
+    );
+    let (status, body, _) = s.basic(&jag, &[("resource", R1)]);
+    assert_eq!(status, 200, "{body}");
+}
+
+#[test]
+fn scope_is_requested_intersect_id_jag_intersect_policy() {
+    let mut s = Server::new();
+    let jag = id_jag(
+        "sc-1",
+        "basic-client",
+        json!({"scope": "chat.read chat.history admin"}),
+    );
+    let (status, body, _) = s.basic(&jag, &[("scope", "chat.history admin")]);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["scope"], "chat.history");
+    let jag = id_jag("sc-2", "basic-client", json!({"scope": "admin"}));
+    let (status, body, _) = s.basic(&jag, &[]);
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_scope"))
+    );
+    let (status, _, _) = s.basic(&jag, &[("scope", "chat.read")]);
+    assert_eq!(status, 400, "requested scope outside the ID-JAG's");
+    let jag = id_jag("sc-3", "basic-client", json!({"scope": null}));
+    let (status, body, _) = s.basic(&jag, &[]);
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.get("scope").is_none(),
+        "no scope asked, none carried, none granted"
+    );
+}
+
+#[test]
+fn lifetime_is_the_configured_one_unless_the_id_jag_expires_first() {
+    let mut s = Server::new();
+    s.endpoint.access_token_lifetime = 120;
+    assert_eq!(
+        s.basic(&id_jag("lt-1", "basic-client", json!({})), &[]).1["expires_in"],
+        120
+    );
+    assert_eq!(
+        s.basic(
+            &id_jag("lt-2", "basic-client", json!({"exp": NOW + 30})),
+            &[]
+        )
+        .1["expires_in"],
+        30
+    );
+    s.endpoint.may_outlive_assertion = true;
+    assert_eq!(
+        s.basic(
+            &id_jag("lt-3", "basic-client", json!({"exp": NOW + 30})),
+            &[]
+        )
+        .1["expires_in"],
+        120
+    );
+}
+
+#[test]
+fn request_shape_errors() {
+    let mut s = Server::new();
+    let mut get = request(Some(("basic-client", "s3cret")), &[("grant_type", GRANT)]);
+    get.method = "GET".into();
+    assert_eq!(s.post(&get).0, 405);
+    let (status, body, _) = s.post(&request(
+        Some(("basic-client", "s3cret")),
+        &[("grant_type", "client_credentials")],
+    ));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("unsupported_grant_type"))
+    );
+    // The issuer is read first (its allow-list applies), then `alg` is refused.
+    let claims = json!({"iss": IDP}).to_string();
+    let none = sign_es256(
+        r#"{"typ":"oauth-id-jag+jwt","alg":"none"}"#,
+        &claims,
+        &key(1),
+    );
+    let (status, body, _) = s.basic(&none, &[]);
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
+    assert_eq!(
+        body["error_description"],
+        "The signing algorithm is not allowed"
+    );
+}

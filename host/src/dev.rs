@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Subcommand;
-use p256::ecdsa::SigningKey;
 use serde_json::json;
-use xaa_guest::base64url;
 use xaa_guest::jws::sign_es256;
+
+use crate::keys::{public_jwk, random_key};
 
 #[derive(Subcommand)]
 pub(crate) enum DevCommand {
@@ -29,25 +29,6 @@ pub(crate) fn run(command: DevCommand) -> Result<ExitCode, String> {
     match command {
         DevCommand::Sample { out, now } => sample(&out, now),
     }
-}
-
-fn random_key() -> Result<SigningKey, String> {
-    loop {
-        let mut bytes = [0u8; 32];
-        getrandom::fill(&mut bytes).map_err(|e| format!("OS random source: {e}"))?;
-        if let Ok(key) = SigningKey::from_slice(&bytes) {
-            return Ok(key);
-        }
-    }
-}
-
-fn public_jwk(key: &SigningKey, kid: &str) -> serde_json::Value {
-    let point = key.verifying_key().to_encoded_point(false);
-    json!({
-        "kty": "EC", "crv": "P-256", "kid": kid, "use": "sig", "alg": "ES256",
-        "x": base64url::encode(point.x().map(|x| &x[..]).unwrap_or_default()),
-        "y": base64url::encode(point.y().map(|y| &y[..]).unwrap_or_default()),
-    })
 }
 
 fn write(dir: &Path, name: &str, contents: &str, private: bool) -> Result<(), String> {

@@ -7,11 +7,13 @@
 //! xaa validate access-token --config FILE                [--now UNIX_SECONDS] [--explain] (TOKEN | -)
 //! xaa component export --out FILE        write the embedded component
 //! xaa component info                     its SHA-256, imports and exports
+//! xaa keys generate --out FILE           a new ES256 signing key (private JWK, mode 0600)
 //! xaa dev sample --out DIR               sample keys, configuration and tokens (development only)
 //! ```
 //! Exit status: 0 every token valid, 1 some token rejected, 2 usage or configuration error.
 
 mod dev;
+mod keys;
 
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
@@ -43,6 +45,9 @@ enum Command {
     /// Inspect or export the embedded component.
     #[command(subcommand)]
     Component(ComponentCommand),
+    /// Signing keys of an authorization server.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
     /// Development helpers.
     #[command(subcommand)]
     Dev(dev::DevCommand),
@@ -110,6 +115,7 @@ fn main() -> ExitCode {
         }
         Command::Validate(ValidateCommand::AccessToken { common }) => validate(&common, None),
         Command::Component(command) => component(command),
+        Command::Keys(command) => keys::run(command),
         Command::Dev(command) => dev::run(command),
     };
     match result {

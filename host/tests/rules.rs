@@ -1017,3 +1017,45 @@ fn cli_role_missing_from_config_exits_2() {
     let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(line["code"], "malformed");
 }
+
+#[test]
+fn cli_keys_generate_writes_a_private_es256_jwk_with_mode_0600() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("as-key.json");
+    let out = xaa(&["keys", "generate", "--out", path.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(0));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let key = xaa_guest::signing::parse_private_jwk(&text).unwrap();
+    assert_eq!(
+        key.kid,
+        xaa_guest::signing::thumbprint(key.key.verifying_key()),
+        "kid is the RFC 7638 thumbprint"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let public: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(public["kid"], key.kid.as_str());
+    assert!(public.get("d").is_none(), "only the public half is printed");
+    // Never overwrites an existing key.
+    let again = xaa(&["keys", "generate", "--out", path.to_str().unwrap()], None);
+    assert_eq!(again.status.code(), Some(2));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+    // Two keys are different keys.
+    let other = dir.path().join("as-key-2.json");
+    assert_eq!(
+        xaa(
+            &["keys", "generate", "--out", other.to_str().unwrap()],
+            None
+        )
+        .status
+        .code(),
+        Some(0)
+    );
+    let other =
+        xaa_guest::signing::parse_private_jwk(&std::fs::read_to_string(&other).unwrap()).unwrap();
+    assert_ne!(other.kid, key.kid);
+}

@@ -233,22 +233,11 @@ impl Validator {
         request: &token_request::HttpRequest,
     ) -> token_request::HttpResponse {
         let Some(state) = &mut self.state else {
-            return token_request::OAuthError {
-                error: "server_error",
-                description: "not configured".into(),
-                status: 500,
-                www_authenticate: None,
-            }
-            .to_response();
+            return token_request::OAuthError::server_error("not configured").to_response();
         };
         let Some(config) = &state.config.authorization_server else {
-            return token_request::OAuthError {
-                error: "server_error",
-                description: "no authorization server configured".into(),
-                status: 500,
-                www_authenticate: None,
-            }
-            .to_response();
+            return token_request::OAuthError::server_error("no authorization server configured")
+                .to_response();
         };
         let ctx = token_endpoint::Context {
             config,

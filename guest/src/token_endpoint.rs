@@ -283,12 +283,7 @@ fn respond(
     if !endpoint.may_outlive_assertion {
         exp = exp.min(verified.expires_at);
     }
-    let server_error = |what: &str| OAuthError {
-        error: "server_error",
-        description: what.to_owned(),
-        status: 500,
-        www_authenticate: None,
-    };
+    let server_error = OAuthError::server_error;
     let jti = new_jti(&host.random_bytes(16)).ok_or_else(|| server_error("no entropy"))?;
     let key = endpoint
         .keys

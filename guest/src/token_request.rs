@@ -73,6 +73,16 @@ impl OAuthError {
         }
     }
 
+    /// 500 `server_error`: a fault of this server, not of the request.
+    pub fn server_error(description: &str) -> Self {
+        OAuthError {
+            error: "server_error",
+            description: description.to_owned(),
+            status: 500,
+            www_authenticate: None,
+        }
+    }
+
     /// 400 `unsupported_grant_type`.
     pub fn unsupported_grant_type() -> Self {
         OAuthError {

@@ -40,23 +40,6 @@ fn add_small(a: &[u8], k: u8) -> Vec<u8> {
     out
 }
 
-/// Big-endian `a - b` (a ≥ b), same width.
-fn sub(a: &[u8], b: &[u8]) -> Vec<u8> {
-    let mut out = vec![0u8; a.len()];
-    let mut borrow = 0i16;
-    for i in (0..a.len()).rev() {
-        let mut d = i16::from(a[i]) - i16::from(b[i]) - borrow;
-        borrow = 0;
-        if d < 0 {
-            d += 256;
-            borrow = 1;
-        }
-        out[i] = d as u8;
-    }
-    assert_eq!(borrow, 0);
-    out
-}
-
 /// Decodes an unpadded base64url segment (test side; lenient is fine here).
 fn unb64(text: &str) -> Vec<u8> {
     xaa_guest::base64url::decode(text).unwrap()

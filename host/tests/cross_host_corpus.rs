@@ -184,23 +184,6 @@ fn config_from_json(v: &Value) -> wit::Config {
 // Token helpers (the same constructions as catalog_jose.rs / catalog_claims.rs)
 // ---------------------------------------------------------------------------------------
 
-/// Big-endian `a - b` (a ≥ b), same width.
-fn sub(a: &[u8], b: &[u8]) -> Vec<u8> {
-    let mut out = vec![0u8; a.len()];
-    let mut borrow = 0i16;
-    for i in (0..a.len()).rev() {
-        let mut d = i16::from(a[i]) - i16::from(b[i]) - borrow;
-        borrow = 0;
-        if d < 0 {
-            d += 256;
-            borrow = 1;
-        }
-        out[i] = u8::try_from(d).unwrap();
-    }
-    assert_eq!(borrow, 0);
-    out
-}
-
 fn sig_of(token: &str) -> Vec<u8> {
     xaa_guest::base64url::decode(&parts(token).2).unwrap()
 }

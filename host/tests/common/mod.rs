@@ -473,3 +473,20 @@ pub fn jag_raw_payload(payload: &str) -> String {
         Signer::Es256(&keys().idp_ec),
     )
 }
+
+/// Big-endian `a - b` (a ≥ b), same width.
+pub fn sub(a: &[u8], b: &[u8]) -> Vec<u8> {
+    let mut out = vec![0u8; a.len()];
+    let mut borrow = 0i16;
+    for i in (0..a.len()).rev() {
+        let mut d = i16::from(a[i]) - i16::from(b[i]) - borrow;
+        borrow = 0;
+        if d < 0 {
+            d += 256;
+            borrow = 1;
+        }
+        out[i] = u8::try_from(d).unwrap();
+    }
+    assert_eq!(borrow, 0);
+    out
+}

@@ -7,13 +7,17 @@
 //! private or symmetric keys or with no key usable for the allowed algorithms, identifiers
 //! that are not https URLs (http only for loopback hosts), fragments in identifiers.
 
+use crate::claims::is_valid_scope;
 use crate::error::escape_for_log;
 use crate::jose_header::Alg;
 use crate::jwks::{self, KeySet};
 use crate::limits::{
-    MAX_ASSERTION_LIFETIME_SECS, MAX_IDENTIFIER_BYTES, MAX_LEEWAY_SECS, MAX_TOKEN_CACHE_ENTRIES,
-    MAX_TRUSTED_ISSUERS,
+    MAX_ACCESS_TOKEN_LIFETIME_SECS, MAX_ASSERTION_LIFETIME_SECS, MAX_CLIENTS, MAX_IDENTIFIER_BYTES,
+    MAX_LEEWAY_SECS, MAX_SIGNING_KEYS, MAX_TOKEN_CACHE_ENTRIES, MAX_TRUSTED_ISSUERS,
 };
+use crate::signing::{self, IssuingKey};
+use crate::token_endpoint::{Client, ClientAuth, TokenEndpoint};
+use crate::urn::GRANT_TYPE_JWT_BEARER;
 
 /// Default clock leeway, seconds.
 pub const DEFAULT_LEEWAY: u32 = 60;
@@ -29,6 +33,12 @@ pub const DEFAULT_REFRESH_COOLDOWN: u32 = 30;
 pub const DEFAULT_MAX_STALE: u32 = 86_400;
 /// Default number of cached access-token verdicts.
 pub const DEFAULT_TOKEN_CACHE_SIZE: u32 = 1024;
+/// Default lifetime of an issued access token, seconds.
+pub const DEFAULT_ACCESS_TOKEN_LIFETIME: u32 = 300;
+/// Default path of the token endpoint under the issuer.
+pub const DEFAULT_TOKEN_PATH: &str = "/token";
+/// Default path of the signing keys' JWK Set under the issuer.
+pub const DEFAULT_JWKS_PATH: &str = "/jwks.json";
 
 /// Where an issuer's keys come from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -65,6 +75,59 @@ pub struct AuthorizationServerConfig {
     pub resource_root_slash_equivalence: bool,
     /// Trusted IdPs.
     pub trusted_issuers: Vec<TrustedIssuerConfig>,
+    /// The token endpoint, if this instance serves one.
+    pub token_endpoint: Option<TokenEndpointConfig>,
+}
+
+/// How a registered client authenticates.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ClientCredentialConfig {
+    /// `client_secret_basic`: SHA-256 of the secret, lowercase hex.
+    SecretBasic(String),
+    /// `client_secret_post`: SHA-256 of the secret, lowercase hex.
+    SecretPost(String),
+    /// `private_key_jwt`: a JWK Set document.
+    PrivateKeyJwt(String),
+    /// A public client.
+    None,
+}
+
+/// A registered client.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientRegistrationConfig {
+    /// Its client id.
+    pub client_id: String,
+    /// Its credential.
+    pub credential: ClientCredentialConfig,
+    /// Resources it may obtain tokens for.
+    pub resources: Vec<String>,
+    /// Scopes it may be granted.
+    pub scopes: Vec<String>,
+    /// Grant types it is enabled for; `None` is the jwt-bearer grant.
+    pub grant_types: Option<Vec<String>>,
+}
+
+/// The token endpoint.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TokenEndpointConfig {
+    /// Token endpoint URL (default `<issuer>/token`).
+    pub url: Option<String>,
+    /// JWK Set URL (default `<issuer>/jwks.json`).
+    pub jwks_uri: Option<String>,
+    /// ES256 private JWKs.
+    pub signing_keys: Vec<String>,
+    /// The `kid` that signs (default: the first key's).
+    pub signing_kid: Option<String>,
+    /// Access-token lifetime, seconds.
+    pub access_token_lifetime: Option<u32>,
+    /// Whether an access token may outlive its ID-JAG.
+    pub may_outlive_assertion: bool,
+    /// Client-assertion algorithms (default ES256, RS256, PS256).
+    pub client_assertion_algorithms: Option<Vec<String>>,
+    /// Whether public clients are accepted.
+    pub allow_public_clients: bool,
+    /// Registered clients.
+    pub clients: Vec<ClientRegistrationConfig>,
 }
 
 /// The resource server role.
@@ -169,6 +232,8 @@ pub struct ValidAuthorizationServer {
     pub root_slash: bool,
     /// Trusted issuers.
     pub issuers: Vec<ValidIssuer>,
+    /// The token endpoint, if configured.
+    pub token_endpoint: Option<TokenEndpoint>,
 }
 
 /// A validated RS role.
@@ -493,6 +558,10 @@ impl AuthorizationServerConfig {
                 });
             }
         }
+        let token_endpoint = self
+            .token_endpoint
+            .as_ref()
+            .and_then(|t| t.validate(errors, self, &issuers));
         (errors.0.len() == before).then(|| ValidAuthorizationServer {
             issuer: self.issuer.clone(),
             resources: self.resources.clone(),
@@ -500,7 +569,270 @@ impl AuthorizationServerConfig {
             leeway,
             root_slash: self.resource_root_slash_equivalence,
             issuers,
+            token_endpoint,
         })
+    }
+}
+
+/// `<issuer><path>`, without doubling a trailing slash.
+fn under_issuer(issuer: &str, path: &str) -> String {
+    format!("{}{path}", issuer.trim_end_matches('/'))
+}
+
+fn check_identifier(errors: &mut Errors, path: &str, value: &str) {
+    if value.is_empty() || value.len() > MAX_IDENTIFIER_BYTES {
+        errors.push(path, format!("must be 1–{MAX_IDENTIFIER_BYTES} bytes"));
+    } else if value.chars().any(char::is_control) {
+        errors.push(path, "contains control characters");
+    }
+}
+
+fn parse_digest(hex: &str) -> Option<[u8; 32]> {
+    let bytes = hex.as_bytes();
+    if bytes.len() != 64 {
+        return None;
+    }
+    let nibble = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        _ => None,
+    };
+    let mut digest = [0u8; 32];
+    for (i, pair) in bytes.chunks_exact(2).enumerate() {
+        digest[i] = nibble(pair[0])? << 4 | nibble(pair[1])?;
+    }
+    Some(digest)
+}
+
+impl TokenEndpointConfig {
+    fn validate(
+        &self,
+        errors: &mut Errors,
+        server: &AuthorizationServerConfig,
+        issuers: &[ValidIssuer],
+    ) -> Option<TokenEndpoint> {
+        let before = errors.0.len();
+        let p = "token_endpoint";
+        let url = self
+            .url
+            .clone()
+            .unwrap_or_else(|| under_issuer(&server.issuer, DEFAULT_TOKEN_PATH));
+        check_url(errors, &format!("{p}.url"), &url, UrlKind::Fetch);
+        let jwks_uri = self
+            .jwks_uri
+            .clone()
+            .unwrap_or_else(|| under_issuer(&server.issuer, DEFAULT_JWKS_PATH));
+        check_url(errors, &format!("{p}.jwks_uri"), &jwks_uri, UrlKind::Fetch);
+
+        let keys = self.signing_keys(errors, issuers);
+        let current = match &self.signing_kid {
+            None => 0,
+            Some(kid) => match keys.iter().position(|k| &k.kid == kid) {
+                Some(i) => i,
+                None => {
+                    errors.push(
+                        format!("{p}.signing_kid"),
+                        format!("no signing key has kid \"{}\"", escape_for_log(kid, 64)),
+                    );
+                    0
+                }
+            },
+        };
+        let access_token_lifetime = self
+            .access_token_lifetime
+            .unwrap_or(DEFAULT_ACCESS_TOKEN_LIFETIME);
+        if !(1..=MAX_ACCESS_TOKEN_LIFETIME_SECS).contains(&access_token_lifetime) {
+            errors.push(
+                format!("{p}.access_token_lifetime"),
+                format!(
+                    "{access_token_lifetime} s is outside 1–{MAX_ACCESS_TOKEN_LIFETIME_SECS} s"
+                ),
+            );
+        }
+        let default_algorithms = || vec!["ES256".into(), "RS256".into(), "PS256".into()];
+        let client_assertion_algorithms = check_algorithms(
+            errors,
+            &format!("{p}.client_assertion_algorithms"),
+            &self
+                .client_assertion_algorithms
+                .clone()
+                .unwrap_or_else(default_algorithms),
+        );
+        let clients = self.clients(errors, server, &client_assertion_algorithms);
+        (errors.0.len() == before).then(|| TokenEndpoint {
+            url,
+            jwks_uri,
+            clients,
+            keys,
+            current,
+            access_token_lifetime,
+            may_outlive_assertion: self.may_outlive_assertion,
+            client_assertion_algorithms,
+            allow_public_clients: self.allow_public_clients,
+        })
+    }
+
+    fn signing_keys(&self, errors: &mut Errors, issuers: &[ValidIssuer]) -> Vec<IssuingKey> {
+        let p = "token_endpoint.signing_keys";
+        if self.signing_keys.is_empty() {
+            errors.push(
+                p,
+                "list at least one ES256 signing key (make one with `xaa keys generate`)",
+            );
+        }
+        if self.signing_keys.len() > MAX_SIGNING_KEYS {
+            errors.push(p, format!("more than {MAX_SIGNING_KEYS} signing keys"));
+        }
+        let mut keys: Vec<IssuingKey> = Vec::new();
+        for (i, text) in self.signing_keys.iter().enumerate() {
+            let path = format!("{p}[{i}]");
+            match signing::parse_private_jwk(text) {
+                Err(why) => errors.push(path, why),
+                Ok(key) if keys.iter().any(|k| k.kid == key.kid) => errors.push(
+                    path,
+                    format!("kid \"{}\" is used twice", escape_for_log(&key.kid, 64)),
+                ),
+                Ok(key) => {
+                    // security.md I03: what this server signs must never verify as an ID-JAG.
+                    let trusted = issuers.iter().find(|issuer| match &issuer.keys {
+                        ValidKeySource::Inline(set) => set
+                            .keys
+                            .iter()
+                            .any(|t| signing::is_trusted_elsewhere(&key, t)),
+                        ValidKeySource::Uri(_) => false,
+                    });
+                    match trusted {
+                        Some(issuer) => errors.push(
+                            path,
+                            format!(
+                                "this signing key is also a trusted key of {}: an authorization server's own key must never verify an ID-JAG",
+                                escape_for_log(&issuer.issuer, 80)
+                            ),
+                        ),
+                        None => keys.push(key),
+                    }
+                }
+            }
+        }
+        keys
+    }
+
+    fn clients(
+        &self,
+        errors: &mut Errors,
+        server: &AuthorizationServerConfig,
+        assertion_algorithms: &[Alg],
+    ) -> Vec<Client> {
+        if self.clients.is_empty() {
+            errors.push(
+                "clients",
+                "a token endpoint needs at least one [[clients]] entry",
+            );
+        }
+        if self.clients.len() > MAX_CLIENTS {
+            errors.push("clients", format!("more than {MAX_CLIENTS} clients"));
+        }
+        let mut clients = Vec::new();
+        for (i, c) in self.clients.iter().enumerate() {
+            let p = format!("clients[{i}]");
+            let before = errors.0.len();
+            check_identifier(errors, &format!("{p}.client_id"), &c.client_id);
+            if self.clients[..i].iter().any(|o| o.client_id == c.client_id) {
+                errors.push(format!("{p}.client_id"), "registered twice");
+            }
+            let digest = |errors: &mut Errors, hex: &str| {
+                parse_digest(hex).unwrap_or_else(|| {
+                    errors.push(
+                        format!("{p}.client_secret_sha256"),
+                        "must be the SHA-256 of the secret as 64 lowercase hex digits",
+                    );
+                    [0; 32]
+                })
+            };
+            let auth = match &c.credential {
+                ClientCredentialConfig::SecretBasic(hex) => {
+                    ClientAuth::SecretBasic(digest(errors, hex))
+                }
+                ClientCredentialConfig::SecretPost(hex) => {
+                    ClientAuth::SecretPost(digest(errors, hex))
+                }
+                ClientCredentialConfig::PrivateKeyJwt(document) => {
+                    let source = KeySource::Inline(document.clone());
+                    match check_keys(errors, &p, &source, assertion_algorithms) {
+                        Some(ValidKeySource::Inline(set)) => ClientAuth::PrivateKeyJwt(set),
+                        _ => ClientAuth::None,
+                    }
+                }
+                ClientCredentialConfig::None => {
+                    if !self.allow_public_clients {
+                        errors.push(
+                            format!("{p}.auth_method"),
+                            "public clients (\"none\") need token_endpoint.allow_public_clients = true",
+                        );
+                    }
+                    ClientAuth::None
+                }
+            };
+            if c.resources.is_empty() {
+                errors.push(
+                    format!("{p}.resources"),
+                    "list the resources this client may obtain tokens for",
+                );
+            }
+            for (j, resource) in c.resources.iter().enumerate() {
+                let served = server
+                    .resources
+                    .iter()
+                    .any(|r| same_resource(r, resource, server.resource_root_slash_equivalence));
+                if !served {
+                    errors.push(
+                        format!("{p}.resources[{j}]"),
+                        format!(
+                            "\"{}\" is not one of authorization_server.resources",
+                            escape_for_log(resource, 80)
+                        ),
+                    );
+                }
+            }
+            for (j, scope) in c.scopes.iter().enumerate() {
+                let path = format!("{p}.scopes[{j}]");
+                if !is_valid_scope(scope) || scope.contains(' ') {
+                    errors.push(
+                        path,
+                        format!(
+                            "\"{}\" is not one scope token (RFC 6749 §3.3)",
+                            escape_for_log(scope, 64)
+                        ),
+                    );
+                } else if c.scopes[..j].contains(scope) {
+                    errors.push(path, "listed twice");
+                }
+            }
+            let mut jwt_bearer = c.grant_types.is_none();
+            for (j, grant) in c.grant_types.iter().flatten().enumerate() {
+                if grant == GRANT_TYPE_JWT_BEARER {
+                    jwt_bearer = true;
+                } else {
+                    errors.push(
+                        format!("{p}.grant_types[{j}]"),
+                        format!(
+                            "\"{}\" is not a grant this authorization server offers (only {GRANT_TYPE_JWT_BEARER})",
+                            escape_for_log(grant, 64)
+                        ),
+                    );
+                }
+            }
+            if errors.0.len() == before {
+                clients.push(Client {
+                    client_id: c.client_id.clone(),
+                    auth,
+                    resources: c.resources.clone(),
+                    scopes: c.scopes.clone(),
+                    jwt_bearer,
+                });
+            }
+        }
+        clients
     }
 }
 

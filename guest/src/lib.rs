@@ -22,6 +22,7 @@
 #![deny(unsafe_code)]
 
 pub mod access_token;
+pub mod authorization_server;
 pub mod base64url;
 pub mod claims;
 pub mod client_auth;
@@ -223,13 +224,11 @@ impl Validator {
         (verdict, trace.into_checks())
     }
 
-    /// Handles a token request at this authorization server's token endpoint (groundwork for
-    /// issue 3: the endpoint's configuration is passed per call until it joins the WIT
-    /// configuration).
-    pub fn token_endpoint(
+    /// Serves the resource authorization server's HTTP surface: the token endpoint, the
+    /// RFC 8414 metadata and the signing keys' JWK Set ([`authorization_server`]).
+    pub fn authorization_server_http(
         &mut self,
         host: &mut dyn Host,
-        endpoint: &token_endpoint::TokenEndpoint,
         request: &token_request::HttpRequest,
     ) -> token_request::HttpResponse {
         let Some(state) = &mut self.state else {
@@ -239,13 +238,16 @@ impl Validator {
             return token_request::OAuthError::server_error("no authorization server configured")
                 .to_response();
         };
-        let ctx = token_endpoint::Context {
-            config,
-            sources: &state.issuer_sources,
-            keys: &mut state.keys,
-            endpoint,
-        };
-        token_endpoint::handle(ctx, host, request)
+        let (sources, keys) = (&state.issuer_sources, &mut state.keys);
+        authorization_server::handle(config, request, |endpoint| {
+            let ctx = token_endpoint::Context {
+                config,
+                sources,
+                keys,
+                endpoint,
+            };
+            token_endpoint::handle(ctx, host, request)
+        })
     }
 
     /// JWK Set URIs waiting for a host that could not fetch synchronously.

@@ -32,3 +32,9 @@ pub const RSA_MAX_BITS: usize = 4096;
 pub const MAX_TOKEN_CACHE_ENTRIES: u32 = 100_000;
 /// Most trusted issuers one configuration may list.
 pub const MAX_TRUSTED_ISSUERS: usize = 64;
+/// Longest access-token lifetime a configuration may ask for, in seconds.
+pub const MAX_ACCESS_TOKEN_LIFETIME_SECS: u32 = 3600;
+/// Most signing keys (current and rotated) one token endpoint may hold.
+pub const MAX_SIGNING_KEYS: usize = 16;
+/// Most clients one token endpoint may register.
+pub const MAX_CLIENTS: usize = 10_000;

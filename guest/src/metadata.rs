@@ -18,6 +18,8 @@ pub struct AuthorizationServerMetadata {
     pub jwks_uri: String,
     /// Client authentication methods accepted at the token endpoint.
     pub token_endpoint_auth_methods: Vec<String>,
+    /// `alg` values accepted for `private_key_jwt` client assertions.
+    pub token_endpoint_auth_signing_algs: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -29,7 +31,7 @@ struct Document<'a> {
     authorization_grant_profiles_supported: [&'a str; 1],
     token_endpoint_auth_methods_supported: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
-    token_endpoint_auth_signing_alg_values_supported: Option<[&'a str; 3]>,
+    token_endpoint_auth_signing_alg_values_supported: Option<&'a [String]>,
     response_types_supported: [&'a str; 0],
 }
 
@@ -48,7 +50,7 @@ impl AuthorizationServerMetadata {
             authorization_grant_profiles_supported: [GRANT_PROFILE_ID_JAG],
             token_endpoint_auth_methods_supported: &self.token_endpoint_auth_methods,
             token_endpoint_auth_signing_alg_values_supported: uses_jwt_auth
-                .then_some(["ES256", "RS256", "PS256"]),
+                .then_some(self.token_endpoint_auth_signing_algs.as_slice()),
             response_types_supported: [],
         })
         .map_err(|e| format!("metadata: {e}"))
@@ -69,6 +71,7 @@ mod tests {
                 "client_secret_basic".into(),
                 "private_key_jwt".into(),
             ],
+            token_endpoint_auth_signing_algs: vec!["ES256".into()],
         }
         .to_json()
         .unwrap();

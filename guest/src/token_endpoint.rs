@@ -1,7 +1,7 @@
 //! The resource authorization server's token endpoint for the jwt-bearer grant with an
 //! ID-JAG (ID-JAG draft §4.4; RFC 7523; RFC 6749 §5), as `handle(request) -> response`.
-//! Groundwork for issue 3: complete and tested natively; the WIT export, its configuration
-//! record and the HTTP server come next.
+//! Configured by `config::TokenEndpointConfig`; reached over HTTP through
+//! [`crate::authorization_server`].
 //!
 //! Order: request shape (`token_request`) → client authentication (`client_auth`; confidential
 //! clients only; the method must be the one registered) → ID-JAG validation bound to the
@@ -37,6 +37,20 @@ pub enum ClientAuth {
     SecretPost([u8; 32]),
     /// RFC 7523 client assertions signed with a key of this set.
     PrivateKeyJwt(KeySet),
+    /// A public client (only when the endpoint allows public clients).
+    None,
+}
+
+impl ClientAuth {
+    /// The RFC 8414 / RFC 7591 name of the method.
+    pub fn method_name(&self) -> &'static str {
+        match self {
+            ClientAuth::SecretBasic(_) => "client_secret_basic",
+            ClientAuth::SecretPost(_) => "client_secret_post",
+            ClientAuth::PrivateKeyJwt(_) => "private_key_jwt",
+            ClientAuth::None => "none",
+        }
+    }
 }
 
 /// A client registered at this authorization server.
@@ -50,6 +64,8 @@ pub struct Client {
     pub resources: Vec<String>,
     /// Scopes it may be granted.
     pub scopes: Vec<String>,
+    /// Whether it is enabled for the jwt-bearer grant (`unauthorized_client` if not).
+    pub jwt_bearer: bool,
 }
 
 /// The token endpoint's configuration, beside the AS role's.
@@ -57,6 +73,8 @@ pub struct Client {
 pub struct TokenEndpoint {
     /// The token endpoint URL (an accepted client-assertion audience).
     pub url: String,
+    /// The URL of the signing keys' JWK Set.
+    pub jwks_uri: String,
     /// Registered clients.
     pub clients: Vec<Client>,
     /// Issuing keys; `current` signs.
@@ -69,6 +87,8 @@ pub struct TokenEndpoint {
     pub may_outlive_assertion: bool,
     /// Algorithms accepted for client assertions.
     pub client_assertion_algorithms: Vec<Alg>,
+    /// Whether public clients (no authentication) are accepted.
+    pub allow_public_clients: bool,
 }
 
 /// What the endpoint needs from the configured instance.
@@ -81,6 +101,15 @@ pub struct Context<'a> {
     pub keys: &'a mut KeyStore,
     /// The endpoint's own configuration.
     pub endpoint: &'a TokenEndpoint,
+}
+
+fn unauthorized_client() -> OAuthError {
+    OAuthError {
+        error: "unauthorized_client",
+        description: "this client is not enabled for the jwt-bearer grant".into(),
+        status: 400,
+        www_authenticate: None,
+    }
 }
 
 #[derive(Serialize)]
@@ -188,10 +217,14 @@ fn authenticate<'c>(
             })?;
             lookup(&id).ok_or_else(|| unknown(false))
         }
-        Presented::None { .. } => Err(invalid_client(
-            "this authorization server accepts confidential clients only",
-            false,
-        )),
+        Presented::None { client_id } => match lookup(&client_id) {
+            Some(c) if endpoint.allow_public_clients && matches!(c.auth, ClientAuth::None) => Ok(c),
+            Some(c) if !matches!(c.auth, ClientAuth::None) => Err(unknown(false)),
+            _ => Err(invalid_client(
+                "this authorization server accepts confidential clients only",
+                false,
+            )),
+        },
     }
 }
 
@@ -213,6 +246,9 @@ fn respond(
     let authorization = http.header("authorization")?;
     let (config, endpoint) = (ctx.config, ctx.endpoint);
     let client = authenticate(host, config, endpoint, authorization, &request)?;
+    if !client.jwt_bearer {
+        return Err(unauthorized_client());
+    }
     let validation = id_jag::Context {
         config,
         sources: ctx.sources,

@@ -14,6 +14,8 @@ use crate::urn::GRANT_TYPE_JWT_BEARER;
 pub struct HttpRequest {
     /// Method, e.g. `POST`.
     pub method: String,
+    /// Request-target path (a query, if any, is ignored for routing).
+    pub path: String,
     /// Header fields in order; names compared case-insensitively.
     pub headers: Vec<(String, String)>,
     /// The body bytes.
@@ -190,6 +192,7 @@ mod tests {
     fn post(body: &str) -> HttpRequest {
         HttpRequest {
             method: "POST".into(),
+            path: "/token".into(),
             headers: vec![(
                 "Content-Type".into(),
                 "application/x-www-form-urlencoded; charset=UTF-8".into(),

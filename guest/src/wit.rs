@@ -5,12 +5,13 @@
 use std::cell::RefCell;
 
 use crate::config::{
-    AuthorizationServerConfig, Config, JwksCacheConfig, KeySource, ResourceServerConfig,
-    TrustedIssuerConfig,
+    AuthorizationServerConfig, ClientCredentialConfig, ClientRegistrationConfig, Config,
+    JwksCacheConfig, KeySource, ResourceServerConfig, TokenEndpointConfig, TrustedIssuerConfig,
 };
 use crate::explain::{Check, Outcome};
 use crate::host::{Accelerated, FetchError, Host, JwksResponse, PublicKeyRef};
 use crate::jose_header::Alg;
+use crate::token_request::{HttpRequest, HttpResponse};
 use crate::{Refusal, Validator, Verdict, VerifiedToken};
 
 wit_bindgen::generate!({
@@ -96,6 +97,37 @@ fn key_source(source: wit::KeySource) -> KeySource {
     }
 }
 
+fn client(c: wit::ClientRegistration) -> ClientRegistrationConfig {
+    ClientRegistrationConfig {
+        client_id: c.client_id,
+        credential: match c.credential {
+            wit::ClientCredential::SecretBasic(hex) => ClientCredentialConfig::SecretBasic(hex),
+            wit::ClientCredential::SecretPost(hex) => ClientCredentialConfig::SecretPost(hex),
+            wit::ClientCredential::PrivateKeyJwt(jwks) => {
+                ClientCredentialConfig::PrivateKeyJwt(jwks)
+            }
+            wit::ClientCredential::None => ClientCredentialConfig::None,
+        },
+        resources: c.resources,
+        scopes: c.scopes,
+        grant_types: c.grant_types,
+    }
+}
+
+fn token_endpoint(t: wit::TokenEndpointConfig) -> TokenEndpointConfig {
+    TokenEndpointConfig {
+        url: t.url,
+        jwks_uri: t.jwks_uri,
+        signing_keys: t.signing_keys,
+        signing_kid: t.signing_kid,
+        access_token_lifetime: t.access_token_lifetime,
+        may_outlive_assertion: t.may_outlive_assertion,
+        client_assertion_algorithms: t.client_assertion_algorithms,
+        allow_public_clients: t.allow_public_clients,
+        clients: t.clients.into_iter().map(client).collect(),
+    }
+}
+
 fn config(c: wit::Config) -> Config {
     Config {
         authorization_server: c.authorization_server.map(|a| AuthorizationServerConfig {
@@ -113,6 +145,7 @@ fn config(c: wit::Config) -> Config {
                     algorithms: t.algorithms,
                 })
                 .collect(),
+            token_endpoint: a.token_endpoint.map(token_endpoint),
         }),
         resource_server: c.resource_server.map(|r| ResourceServerConfig {
             resource: r.resource,
@@ -226,6 +259,29 @@ impl Guest for Component {
     }
     fn clear_token_cache() {
         INSTANCE.with_borrow_mut(|v| v.clear_token_cache())
+    }
+    fn authorization_server_http(request: wit::HttpRequest) -> wit::HttpResponse {
+        let request = HttpRequest {
+            method: request.method,
+            path: request.path,
+            headers: request
+                .headers
+                .into_iter()
+                .map(|h| (h.name, h.value))
+                .collect(),
+            body: request.body,
+        };
+        let response: HttpResponse =
+            INSTANCE.with_borrow_mut(|v| v.authorization_server_http(&mut Imports, &request));
+        wit::HttpResponse {
+            status: response.status,
+            headers: response
+                .headers
+                .into_iter()
+                .map(|(name, value)| wit::Header { name, value })
+                .collect(),
+            body: response.body,
+        }
     }
     fn verify_jws_signature(
         token: String,

@@ -72,6 +72,7 @@ fn validator() -> Validator {
                 keys: KeySource::Inline(jwks()),
                 algorithms: vec!["ES256".into()],
             }],
+            token_endpoint: None,
         }),
         resource_server: Some(ResourceServerConfig {
             resource: "https://mcp.example.com".into(),

@@ -1,4 +1,5 @@
-//! The token endpoint (groundwork for issue 3), natively: jwt-bearer with an ID-JAG, each
+//! The token endpoint, natively (configured through `Config`, reached through the
+//! authorization server's HTTP router): jwt-bearer with an ID-JAG, each
 //! client-authentication method right and wrong, client binding, resource and scope rules,
 //! single use, and the issued RFC 9068 token checked by the resource-server validator.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
@@ -10,18 +11,16 @@ use base64::Engine as _;
 use p256::ecdsa::SigningKey;
 use serde_json::{json, Value};
 use xaa_guest::base64url::encode as b64;
-use xaa_guest::client_auth::secret_digest;
 use xaa_guest::config::{
-    AuthorizationServerConfig, Config, JwksCacheConfig, KeySource, ResourceServerConfig,
-    TrustedIssuerConfig,
+    AuthorizationServerConfig, ClientCredentialConfig, ClientRegistrationConfig, Config,
+    JwksCacheConfig, KeySource, ResourceServerConfig, TokenEndpointConfig, TrustedIssuerConfig,
 };
 use xaa_guest::host::{Accelerated, FetchError, Host, JwksResponse, PublicKeyRef};
 use xaa_guest::jose_header::Alg;
 use xaa_guest::jws::sign_es256;
 use xaa_guest::signing::{public_jwks, IssuingKey};
-use xaa_guest::token_endpoint::{Client, ClientAuth, TokenEndpoint};
 use xaa_guest::token_request::{HttpRequest, HttpResponse};
-use xaa_guest::{jwks, Validator, Verdict};
+use xaa_guest::{Validator, Verdict};
 
 const NOW: i64 = 1_800_000_000;
 const AS: &str = "https://as.example.com";
@@ -91,6 +90,7 @@ fn as_config() -> Config {
                 keys: KeySource::Inline(json!({"keys":[jwk(&key(1), "idp-1")]}).to_string()),
                 algorithms: vec!["ES256".into()],
             }],
+            token_endpoint: Some(endpoint()),
         }),
         resource_server: None,
         jwks_cache: JwksCacheConfig::default(),
@@ -98,35 +98,59 @@ fn as_config() -> Config {
     }
 }
 
-fn endpoint() -> TokenEndpoint {
-    let client_keys = jwks::parse(&json!({"keys":[jwk(&key(21), "c1")]}).to_string()).unwrap();
-    TokenEndpoint {
-        url: TOKEN_URL.into(),
+fn sha256_hex(secret: &str) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(secret.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn private_jwk(key: &SigningKey, kid: &str) -> String {
+    let mut jwk = jwk(key, kid);
+    jwk["d"] = json!(b64(&key.to_bytes()));
+    jwk.to_string()
+}
+
+fn endpoint() -> TokenEndpointConfig {
+    let client_keys = json!({"keys":[jwk(&key(21), "c1")]}).to_string();
+    let client =
+        |id: &str, credential, resources: &[&str], scopes: &[&str]| ClientRegistrationConfig {
+            client_id: id.into(),
+            credential,
+            resources: resources.iter().map(|r| r.to_string()).collect(),
+            scopes: scopes.iter().map(|r| r.to_string()).collect(),
+            grant_types: None,
+        };
+    TokenEndpointConfig {
+        url: Some(TOKEN_URL.into()),
+        jwks_uri: None,
         clients: vec![
-            Client {
-                client_id: "basic-client".into(),
-                auth: ClientAuth::SecretBasic(secret_digest("s3cret")),
-                resources: vec![R1.into()],
-                scopes: vec!["chat.read".into(), "chat.history".into()],
-            },
-            Client {
-                client_id: "post-client".into(),
-                auth: ClientAuth::SecretPost(secret_digest("p0st")),
-                resources: vec![R1.into(), R2.into()],
-                scopes: vec!["chat.read".into()],
-            },
-            Client {
-                client_id: "jwt-client".into(),
-                auth: ClientAuth::PrivateKeyJwt(client_keys),
-                resources: vec![R1.into()],
-                scopes: vec!["chat.read".into()],
-            },
+            client(
+                "basic-client",
+                ClientCredentialConfig::SecretBasic(sha256_hex("s3cret")),
+                &[R1],
+                &["chat.read", "chat.history"],
+            ),
+            client(
+                "post-client",
+                ClientCredentialConfig::SecretPost(sha256_hex("p0st")),
+                &[R1, R2],
+                &["chat.read"],
+            ),
+            client(
+                "jwt-client",
+                ClientCredentialConfig::PrivateKeyJwt(client_keys),
+                &[R1],
+                &["chat.read"],
+            ),
         ],
-        keys: vec![issuing()],
-        current: 0,
-        access_token_lifetime: 300,
+        signing_keys: vec![private_jwk(&issuing().key, &issuing().kid)],
+        signing_kid: None,
+        access_token_lifetime: Some(300),
         may_outlive_assertion: false,
-        client_assertion_algorithms: vec![Alg::Es256],
+        client_assertion_algorithms: Some(vec!["ES256".into()]),
+        allow_public_clients: false,
     }
 }
 
@@ -184,6 +208,7 @@ fn request(basic: Option<(&str, &str)>, params: &[(&str, &str)]) -> HttpRequest 
     }
     HttpRequest {
         method: "POST".into(),
+        path: "/token".into(),
         headers,
         body: form(params),
     }
@@ -191,17 +216,28 @@ fn request(basic: Option<(&str, &str)>, params: &[(&str, &str)]) -> HttpRequest 
 
 struct Server {
     validator: Validator,
-    endpoint: TokenEndpoint,
     host: TestHost,
 }
 
 impl Server {
     fn new() -> Self {
+        Self::with(|_| {})
+    }
+
+    /// A server whose token endpoint configuration was changed by `change`.
+    fn with(change: impl FnOnce(&mut TokenEndpointConfig)) -> Self {
+        let mut config = as_config();
+        if let Some(endpoint) = config
+            .authorization_server
+            .as_mut()
+            .and_then(|a| a.token_endpoint.as_mut())
+        {
+            change(endpoint);
+        }
         let mut validator = Validator::new();
-        validator.configure(&as_config()).unwrap();
+        validator.configure(&config).unwrap();
         Server {
             validator,
-            endpoint: endpoint(),
             host: TestHost {
                 seen: HashSet::new(),
             },
@@ -211,7 +247,7 @@ impl Server {
     fn post(&mut self, request: &HttpRequest) -> (u16, Value, HttpResponse) {
         let response = self
             .validator
-            .token_endpoint(&mut self.host, &self.endpoint, request);
+            .authorization_server_http(&mut self.host, request);
         let body: Value = serde_json::from_slice(&response.body).unwrap();
         (response.status, body, response)
     }
@@ -466,8 +502,7 @@ fn scope_is_requested_intersect_id_jag_intersect_policy() {
 
 #[test]
 fn lifetime_is_the_configured_one_unless_the_id_jag_expires_first() {
-    let mut s = Server::new();
-    s.endpoint.access_token_lifetime = 120;
+    let mut s = Server::with(|t| t.access_token_lifetime = Some(120));
     assert_eq!(
         s.basic(&id_jag("lt-1", "basic-client", json!({})), &[]).1["expires_in"],
         120
@@ -480,7 +515,10 @@ fn lifetime_is_the_configured_one_unless_the_id_jag_expires_first() {
         .1["expires_in"],
         30
     );
-    s.endpoint.may_outlive_assertion = true;
+    let mut s = Server::with(|t| {
+        t.access_token_lifetime = Some(120);
+        t.may_outlive_assertion = true;
+    });
     assert_eq!(
         s.basic(
             &id_jag("lt-3", "basic-client", json!({"exp": NOW + 30})),

@@ -157,6 +157,8 @@ fn guest_config(c: &wit::Config) -> xaa_guest::config::Config {
                         algorithms: t.algorithms.clone(),
                     })
                     .collect(),
+                // The benchmarks validate tokens; none of them serves a token endpoint.
+                token_endpoint: None,
             }
         }),
         resource_server: c.resource_server.as_ref().map(|r| g::ResourceServerConfig {

@@ -20,6 +20,11 @@ pub struct ConfigFile {
     /// `[[trusted_issuers]]`
     #[serde(default)]
     pub trusted_issuers: Vec<TrustedIssuer>,
+    /// `[token_endpoint]`
+    pub token_endpoint: Option<TokenEndpoint>,
+    /// `[[clients]]`
+    #[serde(default)]
+    pub clients: Vec<ClientEntry>,
     /// `[resource_server]`
     pub resource_server: Option<ResourceServer>,
     /// `[jwks_cache]`
@@ -60,6 +65,67 @@ pub struct TrustedIssuer {
     /// Allowed algorithms.
     #[serde(default)]
     pub algorithms: Vec<String>,
+}
+
+/// `[token_endpoint]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenEndpoint {
+    /// Public token endpoint URL.
+    pub url: Option<String>,
+    /// Public JWK Set URL.
+    pub jwks_uri: Option<String>,
+    /// Paths of private JWK files (`xaa keys generate`).
+    #[serde(default)]
+    pub signing_keys: Vec<PathBuf>,
+    /// The `kid` that signs.
+    pub signing_kid: Option<String>,
+    /// Seconds.
+    pub access_token_lifetime: Option<u32>,
+    /// Let access tokens outlive their ID-JAG.
+    #[serde(default)]
+    pub may_outlive_assertion: bool,
+    /// Client-assertion algorithms.
+    pub client_assertion_algorithms: Option<Vec<String>>,
+    /// Accept public clients.
+    #[serde(default)]
+    pub allow_public_clients: bool,
+}
+
+/// `auth_method` of a `[[clients]]` entry (RFC 7591 names).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthMethod {
+    /// HTTP Basic.
+    ClientSecretBasic,
+    /// `client_secret` in the body.
+    ClientSecretPost,
+    /// RFC 7523 client assertion.
+    PrivateKeyJwt,
+    /// Public client.
+    None,
+}
+
+/// `[[clients]]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientEntry {
+    /// Client id.
+    pub client_id: String,
+    /// How it authenticates.
+    pub auth_method: AuthMethod,
+    /// SHA-256 of its secret, hex (`xaa keys hash-secret`).
+    pub client_secret_sha256: Option<String>,
+    /// Path of its public JWK Set file (`private_key_jwt`).
+    pub jwks_file: Option<PathBuf>,
+    /// Resources it may obtain tokens for.
+    #[serde(default)]
+    pub resources: Vec<String>,
+    /// Scopes it may be granted.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// Grant types it is enabled for.
+    pub grant_types: Option<Vec<String>>,
 }
 
 /// `[resource_server]`
@@ -124,10 +190,7 @@ fn key_source(
 ) -> Result<wit::KeySource, String> {
     match (file, uri) {
         (Some(file), None) => {
-            let full = base.join(file);
-            std::fs::read_to_string(&full)
-                .map(wit::KeySource::Inline)
-                .map_err(|e| format!("{path}.jwks_file: cannot read {}: {e}", full.display()))
+            read(base, &format!("{path}.jwks_file"), file).map(wit::KeySource::Inline)
         }
         (None, Some(uri)) => Ok(wit::KeySource::Uri(uri.clone())),
         (Some(_), Some(_)) => Err(format!("{path}: give jwks_file or jwks_uri, not both")),
@@ -135,11 +198,96 @@ fn key_source(
     }
 }
 
+fn read(base: &Path, path: &str, file: &Path) -> Result<String, String> {
+    let full = base.join(file);
+    std::fs::read_to_string(&full)
+        .map_err(|e| format!("{path}: cannot read {}: {e}", full.display()))
+}
+
+impl ClientEntry {
+    fn credential(&self, base: &Path, path: &str) -> Result<wit::ClientCredential, String> {
+        let secret = |make: fn(String) -> wit::ClientCredential| {
+            match (&self.client_secret_sha256, &self.jwks_file) {
+            (Some(hex), None) => Ok(make(hex.clone())),
+            (None, _) => Err(format!("{path}: client_secret_sha256 is required for this auth_method (make it with `xaa keys hash-secret`)")),
+            (Some(_), Some(_)) => Err(format!("{path}: jwks_file is only for auth_method = \"private_key_jwt\"")),
+        }
+        };
+        match self.auth_method {
+            AuthMethod::ClientSecretBasic => secret(wit::ClientCredential::SecretBasic),
+            AuthMethod::ClientSecretPost => secret(wit::ClientCredential::SecretPost),
+            AuthMethod::PrivateKeyJwt => match (&self.jwks_file, &self.client_secret_sha256) {
+                (Some(file), None) => Ok(wit::ClientCredential::PrivateKeyJwt(read(
+                    base,
+                    &format!("{path}.jwks_file"),
+                    file,
+                )?)),
+                (None, _) => Err(format!(
+                    "{path}: jwks_file is required for auth_method = \"private_key_jwt\""
+                )),
+                (Some(_), Some(_)) => Err(format!(
+                    "{path}: client_secret_sha256 is not used with private_key_jwt"
+                )),
+            },
+            AuthMethod::None => match (&self.jwks_file, &self.client_secret_sha256) {
+                (None, None) => Ok(wit::ClientCredential::None),
+                _ => Err(format!(
+                    "{path}: a public client (auth_method = \"none\") has no credential"
+                )),
+            },
+        }
+    }
+}
+
 impl ConfigFile {
+    fn token_endpoint(&self, base: &Path) -> Result<Option<wit::TokenEndpointConfig>, String> {
+        let Some(t) = &self.token_endpoint else {
+            if !self.clients.is_empty() {
+                return Err("[[clients]] needs a [token_endpoint] section".into());
+            }
+            return Ok(None);
+        };
+        let signing_keys = t
+            .signing_keys
+            .iter()
+            .enumerate()
+            .map(|(i, file)| read(base, &format!("token_endpoint.signing_keys[{i}]"), file))
+            .collect::<Result<Vec<_>, String>>()?;
+        let clients = self
+            .clients
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                Ok(wit::ClientRegistration {
+                    client_id: c.client_id.clone(),
+                    credential: c.credential(base, &format!("clients[{i}]"))?,
+                    resources: c.resources.clone(),
+                    scopes: c.scopes.clone(),
+                    grant_types: c.grant_types.clone(),
+                })
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        Ok(Some(wit::TokenEndpointConfig {
+            url: t.url.clone(),
+            jwks_uri: t.jwks_uri.clone(),
+            signing_keys,
+            signing_kid: t.signing_kid.clone(),
+            access_token_lifetime: t.access_token_lifetime,
+            may_outlive_assertion: t.may_outlive_assertion,
+            client_assertion_algorithms: t.client_assertion_algorithms.clone(),
+            allow_public_clients: t.allow_public_clients,
+            clients,
+        }))
+    }
+
     fn into_config(self, base: &Path) -> Result<wit::Config, String> {
         if self.authorization_server.is_none() && !self.trusted_issuers.is_empty() {
             return Err("[[trusted_issuers]] needs an [authorization_server] section".into());
         }
+        if self.authorization_server.is_none() && self.token_endpoint.is_some() {
+            return Err("[token_endpoint] needs an [authorization_server] section".into());
+        }
+        let token_endpoint = self.token_endpoint(base)?;
         let trusted_issuers = self
             .trusted_issuers
             .iter()
@@ -166,6 +314,7 @@ impl ConfigFile {
                     leeway: a.leeway,
                     resource_root_slash_equivalence: a.resource_root_slash_equivalence,
                     trusted_issuers,
+                    token_endpoint,
                 });
         let resource_server = match self.resource_server {
             None => None,

@@ -9,7 +9,8 @@ use wasmtime::Store;
 use wasmtime::{Error as WasmError, Result};
 
 use crate::bindings::xaa::token::types::{
-    Config, ConfigError, Explanation, JwksResponse, JwsVerdict, Rejection, Verdict,
+    Config, ConfigError, Explanation, Header, HttpRequest, HttpResponse, JwksResponse, JwsVerdict,
+    Rejection, Verdict,
 };
 use crate::bindings::Xaa;
 use crate::imports::clock::Clock;
@@ -205,6 +206,19 @@ impl Validator {
         .unwrap_or_else(|reason| JwsVerdict::Rejected(trap_rejection(reason)))
     }
 
+    /// Serves one request of the authorization server's HTTP surface (token endpoint,
+    /// metadata, JWK Set). `Err` carries why the component trapped (for the log); send
+    /// [`trap_response`] then.
+    pub fn authorization_server_http(
+        &mut self,
+        request: &HttpRequest,
+    ) -> Result<HttpResponse, String> {
+        self.call(|s, x| {
+            x.xaa_token_validator()
+                .call_authorization_server_http(s, request)
+        })
+    }
+
     /// Forgets cached access-token verdicts.
     pub fn clear_token_cache(&mut self) -> Result<(), String> {
         self.call(|s, x| x.xaa_token_validator().call_clear_token_cache(s))
@@ -233,6 +247,25 @@ fn trap_rejection(reason: String) -> Rejection {
 
 fn trap_verdict(reason: String) -> Verdict {
     Verdict::Rejected(trap_rejection(reason))
+}
+
+/// The response for a request whose call trapped: 500 `server_error`, no detail.
+pub fn trap_response() -> HttpResponse {
+    // The reason stays out of the response: it is the server's business, not the client's.
+    HttpResponse {
+        status: 500,
+        headers: vec![
+            Header {
+                name: "Content-Type".into(),
+                value: "application/json".into(),
+            },
+            Header {
+                name: "Cache-Control".into(),
+                value: "no-store".into(),
+            },
+        ],
+        body: br#"{"error":"server_error","error_description":"internal error"}"#.to_vec(),
+    }
 }
 
 fn trap_explanation(reason: String) -> Explanation {

@@ -158,6 +158,7 @@ fn config_from_json(v: &Value) -> wit::Config {
                     algorithms: strings(t, "algorithms"),
                 })
                 .collect(),
+            token_endpoint: None,
         }),
         resource_server: (!r.is_null()).then(|| wit::ResourceServerConfig {
             resource: str_of(r, "resource"),

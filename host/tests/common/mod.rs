@@ -228,6 +228,7 @@ pub fn config() -> wit::Config {
                     algorithms: vec!["ES256".into()],
                 },
             ],
+            token_endpoint: None,
         }),
         resource_server: Some(wit::ResourceServerConfig {
             resource: RESOURCE.into(),

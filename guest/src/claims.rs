@@ -42,6 +42,8 @@ pub struct Claims {
     pub resource_present: bool,
     /// Whether a `cnf` claim is present.
     pub cnf_present: bool,
+    /// Whether an `authorization_details` claim (RFC 9396) is present.
+    pub authorization_details_present: bool,
     /// `auth_time`, rounded down.
     pub auth_time: Option<i64>,
     /// `acr`
@@ -255,6 +257,7 @@ impl Claims {
             resource,
             resource_present,
             cnf_present: members.contains_key("cnf"),
+            authorization_details_present: members.contains_key("authorization_details"),
             auth_time,
             acr,
             amr,

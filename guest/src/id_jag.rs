@@ -8,7 +8,8 @@
 //! 9–11) → `aud` a single value equal to this AS's issuer (rule 7) → `client_id` equals the
 //! presenting client (rule 8) → `exp`/`iat`/`nbf` with leeway and the maximum lifetime
 //! (rule 9) → `resource` present and served here (rule 14) → no `cnf` (draft -06 §9.11: an
-//! unsupported confirmation method is refused) → `jti` single-use via the host's replay
+//! unsupported confirmation method is refused) → no `authorization_details` (rule 16: RFC 9396
+//! is not supported, so the grant is refused) → `jti` single-use via the host's replay
 //! store, keyed by issuer (rule 10). Every failure maps to `invalid_grant` (rule 19).
 
 use crate::claims::{check_clock, parse_payload, Claims};
@@ -193,6 +194,20 @@ pub fn validate(
             Ok(())
         },
         |_| "no cnf".into(),
+    )?;
+    // specs.md §3b rule 16: authorization_details must be processed per RFC 9396 or the
+    // grant refused; ignoring it would grant more than the IdP meant.
+    trace.step(
+        "claims.authorization_details",
+        if claims.authorization_details_present {
+            Err(Rejection::new(
+                Code::ClaimInvalid,
+                "authorization_details is present; RFC 9396 grants are not supported",
+            ))
+        } else {
+            Ok(())
+        },
+        |_| "no authorization_details".into(),
     )?;
     let verified = VerifiedToken::new(&claims, payload_text, &proof);
     if consume_jti {

@@ -176,6 +176,14 @@ pub fn read_jwt_bearer(request: &HttpRequest) -> Result<JwtBearerRequest, OAuthE
             });
         }
     }
+    if form.get("authorization_details").is_some() {
+        // RFC 9396 §5: this server does not process authorization details; granting
+        // without them would be broader than asked.
+        return Err(OAuthError {
+            error: "invalid_authorization_details",
+            ..OAuthError::invalid_request("authorization_details is not supported here")
+        });
+    }
     let resource = form.get("resource").map(str::to_owned);
     Ok(JwtBearerRequest {
         assertion,

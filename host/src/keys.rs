@@ -1,6 +1,7 @@
-//! `xaa keys`: the authorization server's signing keys. `generate` writes a fresh ES256
-//! private JWK (kid = its RFC 7638 thumbprint) to a new file with mode 0600 and prints only
-//! the public half.
+//! `xaa keys`: the authorization server's signing keys and client secrets. `generate` writes
+//! a fresh ES256 private JWK (kid = its RFC 7638 thumbprint) to a new file with mode 0600 and
+//! prints only the public half; `client-secret` makes a random secret and the SHA-256 the
+//! configuration stores; `hash-secret` hashes an existing secret read from standard input.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -20,11 +21,19 @@ pub(crate) enum KeysCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Make a random client secret (256 bits, base64url) and print it with its SHA-256
+    /// (the `client_secret_sha256` of a [[clients]] entry). Give the secret to the client;
+    /// keep only the hash.
+    ClientSecret,
+    /// Print the SHA-256 (hex) of a client secret read from standard input (one line).
+    HashSecret,
 }
 
 pub(crate) fn run(command: KeysCommand) -> Result<ExitCode, String> {
     match command {
         KeysCommand::Generate { out } => generate(&out),
+        KeysCommand::ClientSecret => client_secret(),
+        KeysCommand::HashSecret => hash_secret(),
     }
 }
 
@@ -80,5 +89,44 @@ fn generate(out: &Path) -> Result<ExitCode, String> {
         out.display()
     );
     println!("{public}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// SHA-256 of `secret`, lowercase hex (what `client_secret_sha256` holds).
+pub(crate) fn secret_sha256(secret: &str) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(secret.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A random client secret: 32 bytes from the OS CSPRNG, base64url.
+pub(crate) fn random_secret() -> Result<String, String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| format!("OS random source: {e}"))?;
+    Ok(base64url::encode(&bytes))
+}
+
+fn client_secret() -> Result<ExitCode, String> {
+    let secret = random_secret()?;
+    println!(
+        "{}",
+        json!({"client_secret": secret, "client_secret_sha256": secret_sha256(&secret)})
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn hash_secret() -> Result<ExitCode, String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|e| format!("reading standard input: {e}"))?;
+    let secret = line.strip_suffix('\n').unwrap_or(&line);
+    let secret = secret.strip_suffix('\r').unwrap_or(secret);
+    if secret.is_empty() {
+        return Err("no secret on standard input".into());
+    }
+    println!("{}", secret_sha256(secret));
     Ok(ExitCode::SUCCESS)
 }

@@ -12,6 +12,7 @@ pub mod config_file;
 pub mod imports;
 pub mod instance;
 pub mod runtime;
+pub mod server;
 
 pub use bindings::xaa::token::types as wit;
 pub use instance::{ConfigureError, Imports, Validator};

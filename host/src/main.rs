@@ -7,13 +7,17 @@
 //! xaa validate access-token --config FILE                [--now UNIX_SECONDS] [--explain] (TOKEN | -)
 //! xaa component export --out FILE        write the embedded component
 //! xaa component info                     its SHA-256, imports and exports
+//! xaa serve as --config FILE [--listen 127.0.0.1:8080]   the resource authorization server
 //! xaa keys generate --out FILE           a new ES256 signing key (private JWK, mode 0600)
+//! xaa keys client-secret                 a new client secret and its SHA-256 for the config
+//! xaa keys hash-secret                   the SHA-256 (hex) of a secret read from stdin
 //! xaa dev sample --out DIR               sample keys, configuration and tokens (development only)
 //! ```
 //! Exit status: 0 every token valid, 1 some token rejected, 2 usage or configuration error.
 
 mod dev;
 mod keys;
+mod serve;
 
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
@@ -42,6 +46,9 @@ enum Command {
     /// Validate tokens through the component.
     #[command(subcommand)]
     Validate(ValidateCommand),
+    /// Run a server.
+    #[command(subcommand)]
+    Serve(serve::ServeCommand),
     /// Inspect or export the embedded component.
     #[command(subcommand)]
     Component(ComponentCommand),
@@ -114,6 +121,7 @@ fn main() -> ExitCode {
             validate(&common, Some(&client_id))
         }
         Command::Validate(ValidateCommand::AccessToken { common }) => validate(&common, None),
+        Command::Serve(command) => serve::run(command),
         Command::Component(command) => component(command),
         Command::Keys(command) => keys::run(command),
         Command::Dev(command) => dev::run(command),

@@ -1,0 +1,322 @@
+//! `xaa serve as`: the resource authorization server over HTTP/1.1.
+//!
+//! This file moves bytes and enforces transport limits; the component decides everything
+//! else (routes, methods, every token rule, every response header it sets). Each request is
+//! read under a size cap and a timeout, handed to one of a fixed pool of configured component
+//! instances on a blocking thread, and its response is sent back unchanged. Logs carry the
+//! method, path, status, OAuth error code and latency: never a header value, a body or a
+//! query string (tokens and secrets travel there).
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::{HeaderName, HeaderValue, CONTENT_LENGTH};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+
+use crate::instance::trap_response;
+use crate::wit::{Header, HttpRequest, HttpResponse};
+use crate::Validator;
+
+/// Transport limits of the server.
+#[derive(Clone, Copy, Debug)]
+pub struct ServerLimits {
+    /// Largest request body read (bigger: 413 before the component sees it).
+    pub max_body_bytes: usize,
+    /// Largest request head (request line and headers); hyper answers 431 beyond it.
+    pub max_head_bytes: usize,
+    /// Time allowed to receive the request head.
+    pub head_timeout: Duration,
+    /// Time allowed to receive the body.
+    pub body_timeout: Duration,
+    /// Time a request may wait for a free component instance before a 503.
+    pub queue_timeout: Duration,
+    /// Most open connections; further ones wait to be accepted.
+    pub max_connections: usize,
+    /// How long a graceful shutdown waits for requests in flight.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ServerLimits {
+    fn default() -> Self {
+        ServerLimits {
+            max_body_bytes: 64 * 1024,
+            max_head_bytes: 16 * 1024,
+            head_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(10),
+            queue_timeout: Duration::from_secs(10),
+            max_connections: 1024,
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+/// A fixed set of configured instances shared by all requests. One instance serves one
+/// request at a time; the replay store behind them is shared, so a `jti` is single-use
+/// across the pool.
+pub struct InstancePool {
+    idle: Mutex<Vec<Validator>>,
+    permits: Arc<Semaphore>,
+}
+
+impl InstancePool {
+    /// A pool of these instances (at least one).
+    pub fn new(instances: Vec<Validator>) -> Arc<Self> {
+        let permits = Arc::new(Semaphore::new(instances.len()));
+        Arc::new(InstancePool {
+            idle: Mutex::new(instances),
+            permits,
+        })
+    }
+
+    fn take(&self) -> Option<Validator> {
+        self.idle.lock().ok().and_then(|mut idle| idle.pop())
+    }
+
+    fn put(&self, validator: Validator) {
+        if let Ok(mut idle) = self.idle.lock() {
+            idle.push(validator);
+        }
+    }
+
+    /// Runs `request` on a free instance; `Err` when none came free in `wait`.
+    async fn serve(
+        self: &Arc<Self>,
+        request: HttpRequest,
+        wait: Duration,
+    ) -> Result<HttpResponse, &'static str> {
+        let permit = tokio::time::timeout(wait, self.permits.clone().acquire_owned())
+            .await
+            .map_err(|_| "no component instance came free in time")?
+            .map_err(|_| "the instance pool is closed")?;
+        let pool = Arc::clone(self);
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            let mut validator = pool.take().ok_or("no idle instance")?;
+            let response = validator
+                .authorization_server_http(&request)
+                .unwrap_or_else(|reason| {
+                    tracing::error!(%reason, "component call failed; the instance was replaced");
+                    trap_response()
+                });
+            pool.put(validator);
+            Ok(response)
+        })
+        .await
+        .map_err(|_| "the request task failed")?
+    }
+}
+
+fn plain(status: StatusCode, error: &str) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(format!(
+        r#"{{"error":"{error}"}}"#
+    ))));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(
+        hyper::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    headers.insert(
+        hyper::header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    );
+    response
+}
+
+fn to_hyper(response: HttpResponse) -> Response<Full<Bytes>> {
+    let Ok(status) = StatusCode::from_u16(response.status) else {
+        return plain(StatusCode::INTERNAL_SERVER_ERROR, "server_error");
+    };
+    let mut out = Response::new(Full::new(Bytes::from(response.body)));
+    *out.status_mut() = status;
+    for Header { name, value } in response.headers {
+        match (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
+            (Ok(name), Ok(value)) => {
+                out.headers_mut().append(name, value);
+            }
+            _ => return plain(StatusCode::INTERNAL_SERVER_ERROR, "server_error"),
+        }
+    }
+    out
+}
+
+/// The `error` member of a JSON error response, for the log.
+fn error_code(response: &HttpResponse) -> String {
+    if response.status < 400 {
+        return String::new();
+    }
+    serde_json::from_slice::<serde_json::Value>(&response.body)
+        .ok()
+        .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// The path for the log: at most 128 characters of it (hyper has already refused control
+/// characters); never the query.
+fn loggable_path(path: &str) -> &str {
+    match path.char_indices().nth(128) {
+        Some((i, _)) => &path[..i],
+        None => path,
+    }
+}
+
+async fn handle(
+    request: Request<Incoming>,
+    pool: Arc<InstancePool>,
+    limits: ServerLimits,
+    peer: SocketAddr,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let started = Instant::now();
+    let method = request.method().as_str().to_owned();
+    let path = request.uri().path().to_owned();
+    let (status, error, response) = respond(request, &pool, limits).await;
+    tracing::info!(
+        %peer,
+        %method,
+        path = loggable_path(&path),
+        status,
+        error = %error,
+        ms = started.elapsed().as_millis() as u64,
+        "request"
+    );
+    Ok(response)
+}
+
+async fn respond(
+    request: Request<Incoming>,
+    pool: &Arc<InstancePool>,
+    limits: ServerLimits,
+) -> (u16, String, Response<Full<Bytes>>) {
+    let refuse = |status: StatusCode, error: &str| (status.as_u16(), error.to_owned(), plain(status, error));
+    let (parts, body) = request.into_parts();
+    let declared = parts
+        .headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limits.max_body_bytes as u64) {
+        return refuse(StatusCode::PAYLOAD_TOO_LARGE, "request_too_large");
+    }
+    let body = Limited::new(body, limits.max_body_bytes);
+    let body = match tokio::time::timeout(limits.body_timeout, body.collect()).await {
+        Err(_) => return refuse(StatusCode::REQUEST_TIMEOUT, "request_timeout"),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => {
+            return refuse(StatusCode::PAYLOAD_TOO_LARGE, "request_too_large")
+        }
+        Ok(Err(_)) => return refuse(StatusCode::BAD_REQUEST, "invalid_request"),
+        Ok(Ok(collected)) => collected.to_bytes(),
+    };
+    let headers = parts
+        .headers
+        .iter()
+        .map(|(name, value)| Header {
+            name: name.as_str().to_owned(),
+            // Non-UTF-8 bytes become U+FFFD: the component then refuses what they spoil.
+            value: String::from_utf8_lossy(value.as_bytes()).into_owned(),
+        })
+        .collect();
+    let request = HttpRequest {
+        method: parts.method.as_str().to_owned(),
+        path: parts.uri.path().to_owned(),
+        headers,
+        body: body.to_vec(),
+    };
+    match pool.serve(request, limits.queue_timeout).await {
+        Ok(response) => (response.status, error_code(&response), to_hyper(response)),
+        Err(why) => {
+            tracing::warn!(reason = why, "request not served");
+            refuse(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable")
+        }
+    }
+}
+
+/// Serves `listener` until `shutdown` completes, then stops accepting and lets requests in
+/// flight finish (up to [`ServerLimits::shutdown_grace`]).
+pub async fn serve(
+    listener: TcpListener,
+    pool: Arc<InstancePool>,
+    limits: ServerLimits,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    let graceful = GracefulShutdown::new();
+    let connections = Arc::new(Semaphore::new(limits.max_connections));
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.head_timeout)
+        .max_buf_size(limits.max_head_bytes.max(8192))
+        .keep_alive(true);
+    tokio::pin!(shutdown);
+    loop {
+        let next = async {
+            let permit = connections.clone().acquire_owned().await;
+            (permit, listener.accept().await)
+        };
+        let (permit, accepted) = tokio::select! {
+            next = next => next,
+            () = &mut shutdown => break,
+        };
+        let Ok(permit) = permit else { break };
+        let (stream, peer) = match accepted {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let pool = Arc::clone(&pool);
+        let service = service_fn(move |request| handle(request, Arc::clone(&pool), limits, peer));
+        let connection = builder.serve_connection(TokioIo::new(stream), service);
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            let _permit = permit;
+            if let Err(e) = connection.await {
+                tracing::debug!(%peer, error = %e, "connection ended with an error");
+            }
+        });
+    }
+    tracing::info!("shutting down: no new connections; waiting for requests in flight");
+    if tokio::time::timeout(limits.shutdown_grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("requests still in flight after the grace period; stopping anyway");
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+}

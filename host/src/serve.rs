@@ -38,6 +38,9 @@ pub(crate) struct ServeArgs {
     /// Verify signatures with the component's pure-Rust code instead of the native verifier.
     #[arg(long)]
     no_native_verify: bool,
+    /// Pin the clock (seconds since the Unix epoch). Testing and conformance runs only.
+    #[arg(long, value_name = "UNIX_SECONDS")]
+    now: Option<i64>,
     /// Use this component instead of the embedded one.
     #[arg(long, value_name = "PATH.wasm")]
     component: Option<PathBuf>,
@@ -72,7 +75,7 @@ pub(crate) fn run(command: ServeCommand) -> Result<ExitCode, String> {
     }
     let runtime = crate::runtime(args.component.as_ref())?;
     // One replay store for the whole pool: a jti is single-use across instances.
-    let imports = default_imports(None, !args.no_native_verify);
+    let imports = default_imports(args.now, !args.no_native_verify);
     let instances = (0..count)
         .map(|_| Validator::new(runtime.clone(), imports.clone(), config.clone()))
         .collect::<Result<Vec<_>, _>>()

@@ -118,9 +118,7 @@ impl InstancePool {
 }
 
 fn plain(status: StatusCode, error: &str) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::from(format!(
-        r#"{{"error":"{error}"}}"#
-    ))));
+    let mut response = Response::new(Full::new(Bytes::from(format!(r#"{{"error":"{error}"}}"#))));
     *response.status_mut() = status;
     let headers = response.headers_mut();
     headers.insert(
@@ -201,7 +199,8 @@ async fn respond(
     pool: &Arc<InstancePool>,
     limits: ServerLimits,
 ) -> (u16, String, Response<Full<Bytes>>) {
-    let refuse = |status: StatusCode, error: &str| (status.as_u16(), error.to_owned(), plain(status, error));
+    let refuse =
+        |status: StatusCode, error: &str| (status.as_u16(), error.to_owned(), plain(status, error));
     let (parts, body) = request.into_parts();
     let declared = parts
         .headers

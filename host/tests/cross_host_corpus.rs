@@ -462,6 +462,19 @@ fn basic(client_id: &str, secret: &str) -> String {
     format!("Basic {out}")
 }
 
+/// The jwt-bearer grant's form parameters.
+fn grant(assertion: &str) -> Vec<(&'static str, &str)> {
+    vec![("grant_type", JWT_BEARER), ("assertion", assertion)]
+}
+
+/// `private_key_jwt` client authentication's form parameters.
+fn client_auth(assertion: &str) -> Vec<(&'static str, &str)> {
+    vec![
+        ("client_assertion_type", CLIENT_ASSERTION_TYPE),
+        ("client_assertion", assertion),
+    ]
+}
+
 /// An RFC 7523 client assertion of [`JWT_CLIENT`] for the token endpoint.
 fn client_assertion(jti: &str) -> String {
     mint(
@@ -1057,7 +1070,6 @@ fn cases() -> Vec<Case> {
     // --- token endpoint: refusals (deterministic, byte for byte) ---------------------------
     let exact = Compare::Exact;
     let basic_ok = basic(CLIENT, BASIC_SECRET);
-    let grant = |assertion: &str| vec![("grant_type", JWT_BEARER), ("assertion", assertion)];
     let jag = id_jag("xh-http-json", json!({}));
     c.http(
         "token-json-content-type",
@@ -1204,12 +1216,6 @@ fn cases() -> Vec<Case> {
         issued,
     );
     let assertion = client_assertion("ca-1");
-    let client_auth = |assertion: &str| {
-        vec![
-            ("client_assertion_type", CLIENT_ASSERTION_TYPE),
-            ("client_assertion", assertion),
-        ]
-    };
     c.token(
         "token-private-key-jwt-issued",
         None,

@@ -10,6 +10,8 @@
     clippy::panic
 )]
 
+pub mod as_server;
+
 use std::sync::{Arc, OnceLock};
 
 use p256::ecdsa::SigningKey;

@@ -1,0 +1,408 @@
+//! Runs the real `xaa serve as` binary on 127.0.0.1 (a free port, the clock pinned at
+//! [`NOW`]) with a configuration written to a temporary directory, and talks to it with a
+//! real HTTP client (reqwest). The server is stopped with SIGTERM when the test is done.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use p256::ecdsa::SigningKey;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use super::*;
+
+/// The AS's issuing key in these tests (kid "as-ec"): the key `as_jwks()` publishes.
+pub const SIGNING_KID: &str = "as-ec";
+/// The advertised token endpoint URL (routing uses its path, `/token`).
+pub const TOKEN_URL: &str = "https://as.example.com/token";
+
+/// Registered clients: (client id, secret or key), see [`base_toml`].
+pub const BASIC_CLIENT: &str = CLIENT;
+pub const BASIC_SECRET: &str = "basic-secret-9f2c6a1e4b7d";
+pub const POST_CLIENT: &str = "post-client";
+pub const POST_SECRET: &str = "post-secret-3b8e1d5a9c2f";
+pub const JWT_CLIENT: &str = "jwt-client";
+pub const PUBLIC_CLIENT: &str = "public-client";
+pub const DISABLED_CLIENT: &str = "disabled-client";
+pub const DISABLED_SECRET: &str = "disabled-secret-7a1c";
+
+/// The `private_key_jwt` client's key (kid "jwt-client-1").
+pub fn client_key() -> SigningKey {
+    SigningKey::from_slice(&Sha256::digest(b"jwt-client-key")).unwrap()
+}
+
+/// A private JWK for `key`.
+pub fn private_jwk(key: &SigningKey, kid: &str) -> Value {
+    let mut jwk = ec_jwk(key, kid, json!({}));
+    jwk["d"] = json!(b64(&key.to_bytes()));
+    jwk
+}
+
+/// SHA-256 hex of a secret (what `client_secret_sha256` holds).
+pub fn secret_sha256(secret: &str) -> String {
+    Sha256::digest(secret.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The baseline `xaa.toml`: one AS (issuer [`AS_ISSUER`], resources [`RESOURCE`] and
+/// [`OTHER_RESOURCE`]), two trusted IdPs (the IdP keys of `common`), a token endpoint signing
+/// with `as.jwk` (kid "as-ec"), and five clients:
+/// - [`BASIC_CLIENT`] (`client_secret_basic`): RESOURCE; scopes chat.read, chat.history
+/// - [`POST_CLIENT`] (`client_secret_post`): RESOURCE, OTHER_RESOURCE; scope chat.read
+/// - [`JWT_CLIENT`] (`private_key_jwt`, `client.jwks`): RESOURCE; scope chat.read
+/// - [`PUBLIC_CLIENT`] (`none`; only usable with `allow_public_clients`): RESOURCE
+/// - [`DISABLED_CLIENT`] (`client_secret_basic`, no grant types): RESOURCE
+///
+/// `endpoint_extra` lines are appended to `[token_endpoint]`.
+pub fn base_toml(endpoint_extra: &str) -> String {
+    format!(
+        r#"[authorization_server]
+issuer = "{AS_ISSUER}"
+resources = ["{RESOURCE}", "{OTHER_RESOURCE}"]
+max_assertion_lifetime = 300
+leeway = 60
+
+[[trusted_issuers]]
+issuer = "{IDP_ISSUER}"
+jwks_file = "idp.jwks"
+algorithms = ["ES256", "RS256", "PS256"]
+
+[[trusted_issuers]]
+issuer = "{OTHER_IDP}"
+jwks_file = "other-idp.jwks"
+algorithms = ["ES256"]
+
+[token_endpoint]
+url = "{TOKEN_URL}"
+signing_keys = ["as.jwk"]
+{endpoint_extra}
+
+[[clients]]
+client_id = "{BASIC_CLIENT}"
+auth_method = "client_secret_basic"
+client_secret_sha256 = "{basic}"
+resources = ["{RESOURCE}"]
+scopes = ["chat.read", "chat.history"]
+
+[[clients]]
+client_id = "{POST_CLIENT}"
+auth_method = "client_secret_post"
+client_secret_sha256 = "{post}"
+resources = ["{RESOURCE}", "{OTHER_RESOURCE}"]
+scopes = ["chat.read"]
+
+[[clients]]
+client_id = "{JWT_CLIENT}"
+auth_method = "private_key_jwt"
+jwks_file = "client.jwks"
+resources = ["{RESOURCE}"]
+scopes = ["chat.read"]
+
+[[clients]]
+client_id = "{DISABLED_CLIENT}"
+auth_method = "client_secret_basic"
+client_secret_sha256 = "{disabled}"
+resources = ["{RESOURCE}"]
+grant_types = []
+"#,
+        basic = secret_sha256(BASIC_SECRET),
+        post = secret_sha256(POST_SECRET),
+        disabled = secret_sha256(DISABLED_SECRET),
+    )
+}
+
+/// The public-client registration, for configurations with `allow_public_clients = true`.
+pub fn public_client_toml() -> String {
+    format!(
+        r#"
+[[clients]]
+client_id = "{PUBLIC_CLIENT}"
+auth_method = "none"
+resources = ["{RESOURCE}"]
+scopes = ["chat.read"]
+"#
+    )
+}
+
+/// Writes the key files `base_toml` names into `dir`.
+pub fn write_key_files(dir: &Path) {
+    let k = keys();
+    let write =
+        |name: &str, value: Value| std::fs::write(dir.join(name), value.to_string()).unwrap();
+    write("idp.jwks", idp_jwks());
+    write(
+        "other-idp.jwks",
+        json!({"keys": [ec_jwk(&k.other_ec, "other-ec", json!({}))]}),
+    );
+    write("as.jwk", private_jwk(&k.as_ec, SIGNING_KID));
+    write(
+        "client.jwks",
+        json!({"keys": [ec_jwk(&client_key(), "jwt-client-1", json!({}))]}),
+    );
+}
+
+/// A running `xaa serve as`.
+pub struct AsServer {
+    child: Option<Child>,
+    /// `http://127.0.0.1:PORT`
+    pub base: String,
+    /// The directory holding the configuration and key files.
+    pub dir: tempfile::TempDir,
+    stderr: Arc<Mutex<String>>,
+    /// The HTTP client.
+    pub http: reqwest::blocking::Client,
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    /// The body as JSON (panics if it is not).
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+    /// The `error` member of a JSON body.
+    pub fn error(&self) -> String {
+        self.json()["error"].as_str().unwrap_or_default().to_owned()
+    }
+    /// A header value.
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .map(|v| v.to_str().unwrap_or_default().to_owned())
+    }
+}
+
+impl AsServer {
+    /// Starts the server with the baseline configuration.
+    pub fn start() -> Self {
+        Self::start_with(&base_toml(""), &[])
+    }
+
+    /// Starts the server with this `xaa.toml` (the key files of [`write_key_files`] are
+    /// written beside it) and extra command-line arguments.
+    pub fn start_with(toml: &str, args: &[&str]) -> Self {
+        Self::try_start(toml, args).unwrap_or_else(|e| panic!("server did not start: {e:?}"))
+    }
+
+    /// Like [`AsServer::start_with`], returning the exit status and stderr when the server
+    /// refuses to start.
+    pub fn try_start(toml: &str, args: &[&str]) -> Result<Self, (ExitStatus, String)> {
+        let dir = tempfile::tempdir().unwrap();
+        write_key_files(dir.path());
+        std::fs::write(dir.path().join("xaa.toml"), toml).unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_xaa"))
+            .args(["serve", "as", "--config"])
+            .arg(dir.path().join("xaa.toml"))
+            .args(["--listen", "127.0.0.1:0", "--now", &NOW.to_string()])
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = Arc::new(Mutex::new(String::new()));
+        {
+            let mut pipe = child.stderr.take().unwrap();
+            let sink = Arc::clone(&stderr);
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                while let Ok(n) = pipe.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    sink.lock()
+                        .unwrap()
+                        .push_str(&String::from_utf8_lossy(&buf[..n]));
+                }
+            });
+        }
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let Some(base) = line.trim().strip_prefix("listening on ") else {
+            let status = child.wait().unwrap();
+            // Let the stderr reader drain.
+            std::thread::sleep(Duration::from_millis(100));
+            let text = stderr.lock().unwrap().clone();
+            return Err((status, text));
+        };
+        let http = reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Ok(AsServer {
+            child: Some(child),
+            base: base.to_owned(),
+            dir,
+            stderr,
+            http,
+        })
+    }
+
+    /// `base` + `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// What the server wrote to stderr so far (its request log).
+    pub fn log(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// GET `path`.
+    pub fn get(&self, path: &str) -> Reply {
+        reply(self.http.get(self.url(path)).send().unwrap())
+    }
+
+    /// POST a form to `/token`, optionally with HTTP Basic credentials (form-urlencoded
+    /// before base64, RFC 6749 §2.3.1).
+    pub fn token(&self, basic: Option<(&str, &str)>, params: &[(&str, &str)]) -> Reply {
+        let mut request = self
+            .http
+            .post(self.url("/token"))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(form(params));
+        if let Some((id, secret)) = basic {
+            request = request.header("Authorization", basic_header(id, secret));
+        }
+        reply(request.send().unwrap())
+    }
+
+    /// The jwt-bearer grant with `assertion`, authenticated as [`BASIC_CLIENT`], plus `extra`
+    /// parameters.
+    pub fn exchange(&self, assertion: &str, extra: &[(&str, &str)]) -> Reply {
+        let mut params = vec![("grant_type", GRANT_JWT_BEARER), ("assertion", assertion)];
+        params.extend_from_slice(extra);
+        self.token(Some((BASIC_CLIENT, BASIC_SECRET)), &params)
+    }
+
+    /// Stops the server with SIGTERM and returns its exit status and complete stderr.
+    pub fn stop(mut self) -> (ExitStatus, String) {
+        let mut child = self.child.take().unwrap();
+        terminate(&mut child);
+        let status = child.wait().unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+        (status, self.log())
+    }
+}
+
+impl Drop for AsServer {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn terminate(child: &mut Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+}
+
+/// The jwt-bearer grant type.
+pub const GRANT_JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+/// The RFC 7523 client assertion type.
+pub const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/// `application/x-www-form-urlencoded` encoding of one value.
+pub fn form_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => {
+                (b as char).to_string()
+            }
+            b' ' => "+".to_owned(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A form body.
+pub fn form(params: &[(&str, &str)]) -> String {
+    params
+        .iter()
+        .map(|(k, v)| format!("{}={}", form_encode(k), form_encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// `Basic base64(urlencode(id):urlencode(secret))` (RFC 6749 §2.3.1).
+pub fn basic_header(id: &str, secret: &str) -> String {
+    format!(
+        "Basic {}",
+        STANDARD.encode(format!("{}:{}", form_encode(id), form_encode(secret)))
+    )
+}
+
+/// An RFC 7523 client assertion for [`JWT_CLIENT`] with claim changes merged in.
+pub fn client_assertion(jti: &str, changes: Value) -> String {
+    let mut claims = json!({
+        "iss": JWT_CLIENT, "sub": JWT_CLIENT, "aud": TOKEN_URL, "jti": jti,
+        "iat": NOW - 5, "exp": NOW + 60,
+    });
+    merge(&mut claims, changes);
+    let key = client_key();
+    mint(
+        &json!({"alg": "ES256", "kid": "jwt-client-1"}),
+        &claims,
+        Signer::Es256(&key),
+    )
+}
+
+fn reply(response: reqwest::blocking::Response) -> Reply {
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = response.bytes().unwrap().to_vec();
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// Runs `xaa validate access-token` on `token` as the resource server of `resource`, trusting
+/// the JWK Set the server publishes at `/jwks.json`; returns (exit code, JSON line).
+pub fn validate_access_token(server: &AsServer, token: &str, resource: &str) -> (i32, Value) {
+    let jwks = server.get("/jwks.json");
+    assert_eq!(jwks.status, 200);
+    let dir = server.dir.path();
+    std::fs::write(dir.join("published.jwks"), &jwks.body).unwrap();
+    let toml = format!(
+        r#"[resource_server]
+resource = "{resource}"
+issuer = "{AS_ISSUER}"
+jwks_file = "published.jwks"
+algorithms = ["ES256"]
+"#
+    );
+    let config: PathBuf = dir.join(format!("rs-{}.toml", secret_sha256(resource)));
+    std::fs::write(&config, toml).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_xaa"))
+        .args(["validate", "access-token", "--config"])
+        .arg(&config)
+        .args(["--now", &NOW.to_string(), token])
+        .output()
+        .unwrap();
+    let line = String::from_utf8_lossy(&output.stdout);
+    let value = serde_json::from_str(line.trim())
+        .unwrap_or_else(|e| panic!("{e}: {line} {}", String::from_utf8_lossy(&output.stderr)));
+    (output.status.code().unwrap_or(-1), value)
+}

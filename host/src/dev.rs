@@ -1,5 +1,6 @@
-//! `xaa dev`: development helpers. `sample` writes fresh ES256 keys, a configuration and
-//! sample tokens so `xaa validate` can be tried without an identity provider. The tokens are
+//! `xaa dev`: development helpers. `sample` writes fresh ES256 keys, a client secret, a
+//! configuration and sample tokens so `xaa validate` and `xaa serve as` can be tried without
+//! an identity provider. The tokens are
 //! signed natively with the component's own JWS code (`xaa_guest::jws::sign_es256`); every
 //! *validation* still runs through the component.
 
@@ -10,7 +11,7 @@ use clap::Subcommand;
 use serde_json::json;
 use xaa_guest::jws::sign_es256;
 
-use crate::keys::{public_jwk, random_key};
+use crate::keys::{public_jwk, random_key, random_secret, secret_sha256};
 
 #[derive(Subcommand)]
 pub(crate) enum DevCommand {
@@ -52,7 +53,13 @@ fn sample(out: &Path, now: Option<i64>) -> Result<ExitCode, String> {
     let as_jwks = json!({"keys": [public_jwk(&rs, "as-1")]});
     write(out, "idp-jwks.json", &idp_jwks.to_string(), false)?;
     write(out, "as-jwks.json", &as_jwks.to_string(), false)?;
-    let config = r#"# Sample configuration written by `xaa dev sample` (development only).
+    let mut as_key = public_jwk(&rs, "as-1");
+    as_key["d"] = xaa_guest::base64url::encode(&rs.to_bytes()).into();
+    write(out, "as-key.jwk", &format!("{as_key}\n"), true)?;
+    let secret = random_secret()?;
+    write(out, "client-secret.txt", &format!("{secret}\n"), true)?;
+    let config = format!(
+        r#"# Sample configuration written by `xaa dev sample` (development only).
 [authorization_server]
 issuer = "https://as.example.com"
 resources = ["https://mcp.example.com/mcp"]
@@ -64,13 +71,30 @@ issuer = "https://idp.example.com"
 jwks_file = "idp-jwks.json"
 algorithms = ["ES256"]
 
+# `xaa serve as`: the token endpoint signs with as-key.jwk (public half: as-jwks.json).
+[token_endpoint]
+url = "https://as.example.com/token"
+jwks_uri = "https://as.example.com/jwks.json"
+signing_keys = ["as-key.jwk"]
+access_token_lifetime = 300
+
+# The MCP client; its secret is in client-secret.txt, only the hash is configured.
+[[clients]]
+client_id = "mcp-client"
+auth_method = "client_secret_basic"
+client_secret_sha256 = "{hash}"
+resources = ["https://mcp.example.com/mcp"]
+scopes = ["chat.read", "chat.history"]
+
 [resource_server]
 resource = "https://mcp.example.com/mcp"
 issuer = "https://as.example.com"
 jwks_file = "as-jwks.json"
 algorithms = ["ES256"]
-"#;
-    write(out, "xaa.toml", config, false)?;
+"#,
+        hash = secret_sha256(&secret)
+    );
+    write(out, "xaa.toml", &config, false)?;
 
     let id_jag = |jti: &str, aud: &str, client: &str, iat: i64| {
         let claims = json!({
@@ -132,7 +156,7 @@ algorithms = ["ES256"]
     write(out, "id-jags.txt", &lines(&id_jags), true)?;
     write(out, "access-tokens.txt", &lines(&access_tokens), true)?;
     println!("wrote {}:", out.display());
-    println!("  xaa.toml, idp-jwks.json, as-jwks.json");
+    println!("  xaa.toml, idp-jwks.json, as-jwks.json, as-key.jwk (private), client-secret.txt");
     for (name, file) in [
         ("id-jags.txt", &id_jags[..]),
         ("access-tokens.txt", &access_tokens[..]),

@@ -362,8 +362,8 @@ def observe(store, f, response, compare):
     if compare != "issued-token":
         raise RuntimeError(f"unknown compare mode {compare!r}")
     try:
-        members = json.loads(body)
-    except ValueError:
+        members = json.loads(body.decode("utf-8"))
+    except ValueError:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         members = None
     if not isinstance(members, dict):
         members = None

@@ -560,3 +560,245 @@ fn request_shape_errors() {
         "The signing algorithm is not allowed"
     );
 }
+
+/// The configuration errors `change` produces, as "path: message" lines.
+fn refusals(change: impl FnOnce(&mut Config)) -> Vec<String> {
+    let mut config = as_config();
+    change(&mut config);
+    match Validator::new().configure(&config) {
+        Ok(()) => Vec::new(),
+        Err(errors) => errors
+            .into_iter()
+            .map(|e| format!("{}: {}", e.path, e.message))
+            .collect(),
+    }
+}
+
+fn endpoint_of(config: &mut Config) -> &mut TokenEndpointConfig {
+    config
+        .authorization_server
+        .as_mut()
+        .and_then(|a| a.token_endpoint.as_mut())
+        .unwrap()
+}
+
+#[test]
+fn token_endpoint_configuration_refusals_name_the_field() {
+    assert!(refusals(|_| {}).is_empty(), "the baseline is accepted");
+    let cases: Vec<(&str, Box<dyn FnOnce(&mut Config)>)> = vec![
+        (
+            "token_endpoint.signing_keys",
+            Box::new(|c| endpoint_of(c).signing_keys.clear()),
+        ),
+        (
+            "token_endpoint.signing_keys[1]",
+            Box::new(|c| {
+                let e = endpoint_of(c);
+                let again = e.signing_keys[0].clone();
+                e.signing_keys.push(again);
+            }),
+        ),
+        (
+            "token_endpoint.signing_keys[0]",
+            Box::new(|c| endpoint_of(c).signing_keys[0] = jwk(&key(11), "as-1").to_string()),
+        ),
+        (
+            // security.md I03: the issuing key is also the IdP's trusted key.
+            "token_endpoint.signing_keys[0]",
+            Box::new(|c| endpoint_of(c).signing_keys[0] = private_jwk(&key(1), "as-1")),
+        ),
+        (
+            "token_endpoint.signing_kid",
+            Box::new(|c| endpoint_of(c).signing_kid = Some("nope".into())),
+        ),
+        (
+            "token_endpoint.access_token_lifetime",
+            Box::new(|c| endpoint_of(c).access_token_lifetime = Some(0)),
+        ),
+        (
+            "token_endpoint.access_token_lifetime",
+            Box::new(|c| endpoint_of(c).access_token_lifetime = Some(3601)),
+        ),
+        (
+            "token_endpoint.url",
+            Box::new(|c| endpoint_of(c).url = Some("http://as.example.com/token".into())),
+        ),
+        (
+            "token_endpoint.jwks_uri",
+            Box::new(|c| endpoint_of(c).jwks_uri = Some("https://as.example.com/j#x".into())),
+        ),
+        (
+            "token_endpoint.client_assertion_algorithms[0]",
+            Box::new(|c| endpoint_of(c).client_assertion_algorithms = Some(vec!["HS256".into()])),
+        ),
+        ("clients", Box::new(|c| endpoint_of(c).clients.clear())),
+        (
+            "clients[1].client_id",
+            Box::new(|c| endpoint_of(c).clients[1].client_id = "basic-client".into()),
+        ),
+        (
+            "clients[0].client_id",
+            Box::new(|c| endpoint_of(c).clients[0].client_id = String::new()),
+        ),
+        (
+            "clients[0].client_secret_sha256",
+            Box::new(|c| {
+                endpoint_of(c).clients[0].credential =
+                    ClientCredentialConfig::SecretBasic("ABCDEF".repeat(10) + "abcd")
+            }),
+        ),
+        (
+            "clients[1].client_secret_sha256",
+            Box::new(|c| {
+                endpoint_of(c).clients[1].credential =
+                    ClientCredentialConfig::SecretPost("s3cret".into())
+            }),
+        ),
+        (
+            "clients[2].jwks",
+            Box::new(|c| {
+                endpoint_of(c).clients[2].credential =
+                    ClientCredentialConfig::PrivateKeyJwt(r#"{"keys":[]}"#.into())
+            }),
+        ),
+        (
+            "clients[0].auth_method",
+            Box::new(|c| endpoint_of(c).clients[0].credential = ClientCredentialConfig::None),
+        ),
+        (
+            "clients[0].resources",
+            Box::new(|c| endpoint_of(c).clients[0].resources.clear()),
+        ),
+        (
+            "clients[0].resources[0]",
+            Box::new(|c| {
+                endpoint_of(c).clients[0].resources = vec!["https://elsewhere.example.com".into()]
+            }),
+        ),
+        (
+            "clients[0].scopes[0]",
+            Box::new(|c| endpoint_of(c).clients[0].scopes = vec!["a b".into()]),
+        ),
+        (
+            "clients[0].scopes[1]",
+            Box::new(|c| endpoint_of(c).clients[0].scopes = vec!["a".into(), "a".into()]),
+        ),
+        (
+            "clients[0].grant_types[0]",
+            Box::new(|c| {
+                endpoint_of(c).clients[0].grant_types = Some(vec!["authorization_code".into()])
+            }),
+        ),
+    ];
+    for (path, change) in cases {
+        let errors = refusals(change);
+        assert!(
+            errors.iter().any(|e| e.starts_with(&format!("{path}:"))),
+            "{path}: {errors:?}"
+        );
+    }
+}
+
+#[test]
+fn public_clients_only_when_allowed_and_only_for_none() {
+    let public = |allow: bool| {
+        Server::with(|t| {
+            t.allow_public_clients = allow;
+            t.clients.push(ClientRegistrationConfig {
+                client_id: "public-client".into(),
+                credential: ClientCredentialConfig::None,
+                resources: vec![R1.into()],
+                scopes: vec!["chat.read".into()],
+                grant_types: None,
+            });
+        })
+    };
+    let mut s = public(true);
+    let params = |jti: &str, client: &str| {
+        let assertion = id_jag(jti, client, json!({}));
+        request(
+            None,
+            &[
+                ("grant_type", GRANT),
+                ("assertion", &assertion),
+                ("client_id", client),
+            ],
+        )
+    };
+    let (status, body, _) = s.post(&params("pub-1", "public-client"));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["scope"], "chat.read");
+    // A confidential client cannot drop its secret and pass as public.
+    let (status, body, _) = s.post(&params("pub-2", "basic-client"));
+    assert_eq!((status, body["error"].as_str()), (401, Some("invalid_client")));
+    // Registering a public client without allowing them is refused at configuration.
+    let mut config = as_config();
+    endpoint_of(&mut config).clients[0].credential = ClientCredentialConfig::None;
+    assert!(Validator::new().configure(&config).is_err());
+    // And with no public client allowed, a bare client_id is refused.
+    let mut s = Server::new();
+    let (status, body, _) = s.post(&params("pub-3", "basic-client"));
+    assert_eq!((status, body["error"].as_str()), (401, Some("invalid_client")));
+}
+
+#[test]
+fn a_client_without_the_grant_is_unauthorized_client() {
+    let mut s = Server::with(|t| t.clients[0].grant_types = Some(vec![]));
+    let (status, body, _) = s.basic(&id_jag("uc-1", "basic-client", json!({})), &[]);
+    assert_eq!((status, body["error"].as_str()), (400, Some("unauthorized_client")));
+    let mut s = Server::with(|t| t.clients[0].grant_types = Some(vec![GRANT.into()]));
+    assert_eq!(
+        s.basic(&id_jag("uc-2", "basic-client", json!({})), &[]).0,
+        200
+    );
+}
+
+#[test]
+fn routes_metadata_and_jwks() {
+    let mut s = Server::with(|t| {
+        let second = private_jwk(&key(12), "as-2");
+        t.signing_keys.push(second);
+        t.signing_kid = Some("as-2".into());
+    });
+    let get = |s: &mut Server, method: &str, path: &str| {
+        s.validator.authorization_server_http(
+            &mut s.host,
+            &HttpRequest {
+                method: method.into(),
+                path: path.into(),
+                headers: vec![],
+                body: vec![],
+            },
+        )
+    };
+    let metadata = get(&mut s, "GET", "/.well-known/oauth-authorization-server");
+    assert_eq!(metadata.status, 200);
+    let doc: Value = serde_json::from_slice(&metadata.body).unwrap();
+    assert_eq!(doc["issuer"], AS);
+    assert_eq!(doc["token_endpoint"], TOKEN_URL);
+    assert_eq!(doc["jwks_uri"], "https://as.example.com/jwks.json", "default");
+    assert_eq!(doc["token_endpoint_auth_signing_alg_values_supported"], json!(["ES256"]));
+    assert!(!String::from_utf8_lossy(&metadata.body).contains(IDP));
+    let jwks = get(&mut s, "GET", "/jwks.json");
+    let set: Value = serde_json::from_slice(&jwks.body).unwrap();
+    let kids: Vec<&str> = set["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap())
+        .collect();
+    assert_eq!(kids, ["as-1", "as-2"], "every key is published");
+    let head = get(&mut s, "HEAD", "/jwks.json");
+    assert_eq!((head.status, head.body.len()), (200, 0));
+    assert_eq!(get(&mut s, "POST", "/jwks.json").status, 405);
+    assert_eq!(get(&mut s, "GET", "/token").status, 405);
+    assert_eq!(header(&get(&mut s, "GET", "/token"), "allow"), Some("POST"));
+    assert_eq!(get(&mut s, "GET", "/nope").status, 404);
+    // The new key signs.
+    let (status, body, _) = s.basic(&id_jag("rot-1", "basic-client", json!({})), &[]);
+    assert_eq!(status, 200);
+    let token = body["access_token"].as_str().unwrap();
+    let header_json = xaa_guest::base64url::decode(token.split('.').next().unwrap()).unwrap();
+    let header_value: Value = serde_json::from_slice(&header_json).unwrap();
+    assert_eq!(header_value["kid"], "as-2");
+}

@@ -1059,3 +1059,30 @@ fn cli_keys_generate_writes_a_private_es256_jwk_with_mode_0600() {
         xaa_guest::signing::parse_private_jwk(&std::fs::read_to_string(&other).unwrap()).unwrap();
     assert_ne!(other.kid, key.kid);
 }
+
+#[test]
+fn cli_client_secret_and_hash_secret_agree() {
+    let out = xaa(&["keys", "client-secret"], None);
+    assert_eq!(out.status.code(), Some(0));
+    let made: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let secret = made["client_secret"].as_str().unwrap();
+    assert_eq!(secret.len(), 43, "256 bits, base64url");
+    let hash = made["client_secret_sha256"].as_str().unwrap();
+    assert_eq!(hash.len(), 64);
+    assert!(hash.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
+    let hashed = xaa(
+        &["keys", "hash-secret"],
+        Some(format!("{secret}\n").as_bytes()),
+    );
+    assert_eq!(hashed.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&hashed.stdout).trim(), hash);
+    // SHA-256("abc"), FIPS 180-2 B.1.
+    let abc = xaa(&["keys", "hash-secret"], Some(b"abc\r\n"));
+    assert_eq!(
+        String::from_utf8_lossy(&abc.stdout).trim(),
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    );
+    assert_eq!(xaa(&["keys", "hash-secret"], Some(b"")).status.code(), Some(2));
+    let again = xaa(&["keys", "client-secret"], None);
+    assert_ne!(again.stdout, out.stdout, "a fresh secret each time");
+}

@@ -730,7 +730,10 @@ fn public_clients_only_when_allowed_and_only_for_none() {
     assert_eq!(body["scope"], "chat.read");
     // A confidential client cannot drop its secret and pass as public.
     let (status, body, _) = s.post(&params("pub-2", "basic-client"));
-    assert_eq!((status, body["error"].as_str()), (401, Some("invalid_client")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("invalid_client"))
+    );
     // Registering a public client without allowing them is refused at configuration.
     let mut config = as_config();
     endpoint_of(&mut config).clients[0].credential = ClientCredentialConfig::None;
@@ -738,14 +741,20 @@ fn public_clients_only_when_allowed_and_only_for_none() {
     // And with no public client allowed, a bare client_id is refused.
     let mut s = Server::new();
     let (status, body, _) = s.post(&params("pub-3", "basic-client"));
-    assert_eq!((status, body["error"].as_str()), (401, Some("invalid_client")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("invalid_client"))
+    );
 }
 
 #[test]
 fn a_client_without_the_grant_is_unauthorized_client() {
     let mut s = Server::with(|t| t.clients[0].grant_types = Some(vec![]));
     let (status, body, _) = s.basic(&id_jag("uc-1", "basic-client", json!({})), &[]);
-    assert_eq!((status, body["error"].as_str()), (400, Some("unauthorized_client")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("unauthorized_client"))
+    );
     let mut s = Server::with(|t| t.clients[0].grant_types = Some(vec![GRANT.into()]));
     assert_eq!(
         s.basic(&id_jag("uc-2", "basic-client", json!({})), &[]).0,
@@ -776,8 +785,14 @@ fn routes_metadata_and_jwks() {
     let doc: Value = serde_json::from_slice(&metadata.body).unwrap();
     assert_eq!(doc["issuer"], AS);
     assert_eq!(doc["token_endpoint"], TOKEN_URL);
-    assert_eq!(doc["jwks_uri"], "https://as.example.com/jwks.json", "default");
-    assert_eq!(doc["token_endpoint_auth_signing_alg_values_supported"], json!(["ES256"]));
+    assert_eq!(
+        doc["jwks_uri"], "https://as.example.com/jwks.json",
+        "default"
+    );
+    assert_eq!(
+        doc["token_endpoint_auth_signing_alg_values_supported"],
+        json!(["ES256"])
+    );
     assert!(!String::from_utf8_lossy(&metadata.body).contains(IDP));
     let jwks = get(&mut s, "GET", "/jwks.json");
     let set: Value = serde_json::from_slice(&jwks.body).unwrap();

@@ -1069,7 +1069,9 @@ fn cli_client_secret_and_hash_secret_agree() {
     assert_eq!(secret.len(), 43, "256 bits, base64url");
     let hash = made["client_secret_sha256"].as_str().unwrap();
     assert_eq!(hash.len(), 64);
-    assert!(hash.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
+    assert!(hash
+        .bytes()
+        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
     let hashed = xaa(
         &["keys", "hash-secret"],
         Some(format!("{secret}\n").as_bytes()),
@@ -1082,7 +1084,10 @@ fn cli_client_secret_and_hash_secret_agree() {
         String::from_utf8_lossy(&abc.stdout).trim(),
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
     );
-    assert_eq!(xaa(&["keys", "hash-secret"], Some(b"")).status.code(), Some(2));
+    assert_eq!(
+        xaa(&["keys", "hash-secret"], Some(b"")).status.code(),
+        Some(2)
+    );
     let again = xaa(&["keys", "client-secret"], None);
     assert_ne!(again.stdout, out.stdout, "a fresh secret each time");
 }

@@ -124,6 +124,7 @@ fn document(method: &str, body: Result<String, String>, content_type: &str) -> H
         } else {
             body.into_bytes()
         },
+        verdict_code: None,
     }
 }
 
@@ -144,6 +145,7 @@ fn status(status: u16, allow: Option<&str>) -> HttpResponse {
         status,
         headers,
         body: format!(r#"{{"error":"{error}"}}"#).into_bytes(),
+        verdict_code: None,
     }
 }
 

@@ -109,6 +109,7 @@ fn unauthorized_client() -> OAuthError {
         description: "this client is not enabled for the jwt-bearer grant".into(),
         status: 400,
         www_authenticate: None,
+        verdict_code: None,
     }
 }
 
@@ -119,7 +120,13 @@ struct Success<'a> {
     expires_in: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     scope: Option<&'a str>,
+    /// The granted resource (RFC 8707; ID-JAG draft §4.4.2): the token's audience.
+    resource: &'a str,
 }
+
+/// The one `error_description` of every refused assertion: which check failed is the
+/// verdict code in the host's log, never the caller's business (specs.md §3b rule 19).
+pub const INVALID_GRANT_DESCRIPTION: &str = "The assertion is not valid for this request";
 
 fn invalid_client(reason: &str, basic_attempted: bool) -> OAuthError {
     OAuthError {
@@ -127,6 +134,7 @@ fn invalid_client(reason: &str, basic_attempted: bool) -> OAuthError {
         description: reason.to_owned(),
         status: 401,
         www_authenticate: basic_attempted.then(|| "Basic realm=\"token\"".to_owned()),
+        verdict_code: None,
     }
 }
 
@@ -137,14 +145,15 @@ fn invalid_grant(rejection: &Rejection) -> OAuthError {
             description: rejection.code.summary().to_owned(),
             status: 503,
             www_authenticate: None,
+            verdict_code: Some(rejection.code),
         };
     }
     OAuthError {
         error: "invalid_grant",
-        // The fixed summary only: which internal value failed stays in the logs.
-        description: rejection.code.summary().to_owned(),
+        description: INVALID_GRANT_DESCRIPTION.to_owned(),
         status: 400,
         www_authenticate: None,
+        verdict_code: Some(rejection.code),
     }
 }
 
@@ -154,6 +163,7 @@ fn invalid_target(description: &str) -> OAuthError {
         description: description.to_owned(),
         status: 400,
         www_authenticate: None,
+        verdict_code: None,
     }
 }
 
@@ -212,7 +222,10 @@ fn authenticate<'c>(
                 if r.code.is_temporary() {
                     invalid_grant(&r)
                 } else {
-                    unknown(false)
+                    OAuthError {
+                        verdict_code: Some(r.code),
+                        ..unknown(false)
+                    }
                 }
             })?;
             lookup(&id).ok_or_else(|| unknown(false))
@@ -312,13 +325,22 @@ fn respond(
     }
     let scope = (!granted.is_empty()).then(|| granted.join(" "));
 
-    id_jag::consume(host, config, &verified).map_err(|r| invalid_grant(&r))?;
-
     let now = host.now();
     let mut exp = now.saturating_add(i64::from(endpoint.access_token_lifetime));
     if !endpoint.may_outlive_assertion {
         exp = exp.min(verified.expires_at);
     }
+    if exp <= now {
+        // An ID-JAG accepted within the clock leeway after its `exp` would yield a token
+        // that is expired on issue: refuse the grant instead (checked before the jti is
+        // consumed, like every other refusal).
+        return Err(invalid_grant(&Rejection::new(
+            crate::error::Code::Expired,
+            "the assertion expires before an access token could be valid",
+        )));
+    }
+
+    id_jag::consume(host, config, &verified).map_err(|r| invalid_grant(&r))?;
     let server_error = OAuthError::server_error;
     let jti = new_jti(&host.random_bytes(16)).ok_or_else(|| server_error("no entropy"))?;
     let key = endpoint
@@ -345,6 +367,7 @@ fn respond(
         token_type: "Bearer",
         expires_in: exp - now,
         scope: scope.as_deref(),
+        resource,
     })
     .map_err(|_| server_error("encoding failed"))?;
     Ok(HttpResponse {
@@ -355,5 +378,6 @@ fn respond(
             ("Pragma".into(), "no-cache".into()),
         ],
         body,
+        verdict_code: None,
     })
 }

@@ -6,6 +6,7 @@
 use serde::Serialize;
 
 use crate::claims::is_valid_scope;
+use crate::error::Code;
 use crate::form::{self, Form};
 use crate::urn::GRANT_TYPE_JWT_BEARER;
 
@@ -31,6 +32,9 @@ pub struct HttpResponse {
     pub headers: Vec<(String, String)>,
     /// Body bytes.
     pub body: Vec<u8>,
+    /// The verdict code behind a refused assertion, for the host's log only: the response
+    /// itself never says which check failed (specs.md §3b rule 19).
+    pub verdict_code: Option<Code>,
 }
 
 impl HttpRequest {
@@ -62,6 +66,8 @@ pub struct OAuthError {
     pub status: u16,
     /// `WWW-Authenticate` value (401 after a failed HTTP Basic attempt).
     pub www_authenticate: Option<String>,
+    /// The verdict code behind it, for the host's log.
+    pub verdict_code: Option<Code>,
 }
 
 impl OAuthError {
@@ -72,6 +78,7 @@ impl OAuthError {
             description: description.to_owned(),
             status: 400,
             www_authenticate: None,
+            verdict_code: None,
         }
     }
 
@@ -82,6 +89,7 @@ impl OAuthError {
             description: description.to_owned(),
             status: 500,
             www_authenticate: None,
+            verdict_code: None,
         }
     }
 
@@ -92,6 +100,7 @@ impl OAuthError {
             description: "only the jwt-bearer grant is supported here".into(),
             status: 400,
             www_authenticate: None,
+            verdict_code: None,
         }
     }
 
@@ -125,6 +134,7 @@ impl OAuthError {
             status: self.status,
             headers,
             body,
+            verdict_code: self.verdict_code,
         }
     }
 }

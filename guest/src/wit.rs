@@ -281,6 +281,7 @@ impl Guest for Component {
                 .map(|(name, value)| wit::Header { name, value })
                 .collect(),
             body: response.body,
+            verdict_code: response.verdict_code.map(|c| c.as_str().to_owned()),
         }
     }
     fn verify_jws_signature(

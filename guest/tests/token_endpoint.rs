@@ -15,10 +15,12 @@ use xaa_guest::config::{
     AuthorizationServerConfig, ClientCredentialConfig, ClientRegistrationConfig, Config,
     JwksCacheConfig, KeySource, ResourceServerConfig, TokenEndpointConfig, TrustedIssuerConfig,
 };
+use xaa_guest::error::Code;
 use xaa_guest::host::{Accelerated, FetchError, Host, JwksResponse, PublicKeyRef};
 use xaa_guest::jose_header::Alg;
 use xaa_guest::jws::sign_es256;
 use xaa_guest::signing::{public_jwks, IssuingKey};
+use xaa_guest::token_endpoint::INVALID_GRANT_DESCRIPTION;
 use xaa_guest::token_request::{HttpRequest, HttpResponse};
 use xaa_guest::{Validator, Verdict};
 
@@ -330,12 +332,13 @@ fn the_same_id_jag_twice_is_invalid_grant() {
     let mut s = Server::new();
     let jag = id_jag("twice", "basic-client", json!({}));
     assert_eq!(s.basic(&jag, &[]).0, 200);
-    let (status, body, _) = s.basic(&jag, &[]);
+    let (status, body, response) = s.basic(&jag, &[]);
     assert_eq!(
         (status, body["error"].as_str()),
         (400, Some("invalid_grant"))
     );
-    assert_eq!(body["error_description"], "The token has already been used");
+    assert_eq!(body["error_description"], INVALID_GRANT_DESCRIPTION);
+    assert_eq!(response.verdict_code, Some(Code::Replayed), "for the log");
 }
 
 #[test]
@@ -442,8 +445,8 @@ fn the_id_jag_must_be_for_the_authenticated_client() {
         (400, Some("invalid_grant"))
     );
     assert_eq!(
-        body["error_description"], "The token was issued to a different client",
-        "the fixed summary, no internal values"
+        body["error_description"], INVALID_GRANT_DESCRIPTION,
+        "one generic description, no internal values"
     );
 }
 
@@ -555,10 +558,7 @@ fn request_shape_errors() {
         (status, body["error"].as_str()),
         (400, Some("invalid_grant"))
     );
-    assert_eq!(
-        body["error_description"],
-        "The signing algorithm is not allowed"
-    );
+    assert_eq!(body["error_description"], INVALID_GRANT_DESCRIPTION);
 }
 
 /// The configuration errors `change` produces, as "path: message" lines.

@@ -265,6 +265,7 @@ pub fn trap_response() -> HttpResponse {
             },
         ],
         body: br#"{"error":"server_error","error_description":"internal error"}"#.to_vec(),
+        verdict_code: Some(INTERNAL_ERROR.into()),
     }
 }
 

@@ -4,7 +4,8 @@
 //! else (routes, methods, every token rule, every response header it sets). Each request is
 //! read under a size cap and a timeout, handed to one of a fixed pool of configured component
 //! instances on a blocking thread, and its response is sent back unchanged. Logs carry the
-//! method, path, status, OAuth error code and latency: never a header value, a body or a
+//! method, path, status, OAuth error, the component's verdict code (why an assertion was
+//! refused, which the client is not told) and latency: never a header value, a body or a
 //! query string (tokens and secrets travel there).
 
 use std::convert::Infallible;
@@ -181,13 +182,14 @@ async fn handle(
     let started = Instant::now();
     let method = request.method().as_str().to_owned();
     let path = request.uri().path().to_owned();
-    let (status, error, response) = respond(request, &pool, limits).await;
+    let (status, error, code, response) = respond(request, &pool, limits).await;
     tracing::info!(
         %peer,
         %method,
         path = loggable_path(&path),
         status,
         error = %error,
+        code = %code,
         ms = started.elapsed().as_millis() as u64,
         "request"
     );
@@ -198,9 +200,11 @@ async fn respond(
     request: Request<Incoming>,
     pool: &Arc<InstancePool>,
     limits: ServerLimits,
-) -> (u16, String, Response<Full<Bytes>>) {
-    let refuse =
-        |status: StatusCode, error: &str| (status.as_u16(), error.to_owned(), plain(status, error));
+) -> (u16, String, String, Response<Full<Bytes>>) {
+    let refuse = |status: StatusCode, error: &str| {
+        let response = plain(status, error);
+        (status.as_u16(), error.to_owned(), String::new(), response)
+    };
     let (parts, body) = request.into_parts();
     let declared = parts
         .headers
@@ -235,7 +239,12 @@ async fn respond(
         body: body.to_vec(),
     };
     match pool.serve(request, limits.queue_timeout).await {
-        Ok(response) => (response.status, error_code(&response), to_hyper(response)),
+        Ok(response) => (
+            response.status,
+            error_code(&response),
+            response.verdict_code.clone().unwrap_or_default(),
+            to_hyper(response),
+        ),
         Err(why) => {
             tracing::warn!(reason = why, "request not served");
             refuse(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable")

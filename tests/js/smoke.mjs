@@ -317,7 +317,7 @@ const observe = (response, compare) => {
     } catch {
       text = `<${body.length} bytes, not UTF-8>`;
     }
-    return { status: response.status, headers, body: text };
+    return { status: response.status, headers, body: text, verdict_code: response.verdictCode ?? null };
   }
   if (compare !== 'issued-token') throw new Error(`unknown compare mode ${JSON.stringify(compare)}`);
   let members = null;
@@ -336,12 +336,19 @@ const observe = (response, compare) => {
       token_type: member('token_type'),
       expires_in: member('expires_in'),
       scope: member('scope'),
+      resource: member('resource'),
     };
     if (typeof members.access_token === 'string') {
       accessToken = verdictSummary(v.validateAccessToken(members.access_token));
     }
   }
-  return { status: response.status, headers, body_json: bodyJson, access_token: accessToken };
+  return {
+    status: response.status,
+    headers,
+    body_json: bodyJson,
+    access_token: accessToken,
+    verdict_code: response.verdictCode ?? null,
+  };
 };
 
 if (corpus !== undefined) {

@@ -358,7 +358,8 @@ def observe(store, f, response, compare):
             text = body.decode("utf-8")
         except UnicodeDecodeError:
             text = f"<{len(body)} bytes, not UTF-8>"
-        return {"status": response.status, "headers": headers, "body": text}
+        return {"status": response.status, "headers": headers, "body": text,
+                "verdict_code": getattr(response, "verdict-code")}
     if compare != "issued-token":
         raise RuntimeError(f"unknown compare mode {compare!r}")
     try:
@@ -375,12 +376,13 @@ def observe(store, f, response, compare):
             "token_type": members.get("token_type"),
             "expires_in": members.get("expires_in"),
             "scope": members.get("scope"),
+            "resource": members.get("resource"),
         }
         token = members.get("access_token")
         if isinstance(token, str):
             access_token = verdict_summary(f["validate-access-token"](store, token))
     return {"status": response.status, "headers": headers, "body_json": body_json,
-            "access_token": access_token}
+            "access_token": access_token, "verdict_code": getattr(response, "verdict-code")}
 
 
 def run_corpus(args):

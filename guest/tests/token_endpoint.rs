@@ -585,7 +585,8 @@ fn endpoint_of(config: &mut Config) -> &mut TokenEndpointConfig {
 #[test]
 fn token_endpoint_configuration_refusals_name_the_field() {
     assert!(refusals(|_| {}).is_empty(), "the baseline is accepted");
-    let cases: Vec<(&str, Box<dyn FnOnce(&mut Config)>)> = vec![
+    type Change = Box<dyn FnOnce(&mut Config)>;
+    let cases: Vec<(&str, Change)> = vec![
         (
             "token_endpoint.signing_keys",
             Box::new(|c| endpoint_of(c).signing_keys.clear()),

@@ -153,6 +153,7 @@ fn explain_lists_every_check_in_pipeline_order() {
             "claims.lifetime",
             "claims.resource",
             "claims.cnf",
+            "claims.authorization_details",
             "replay"
         ]
     );

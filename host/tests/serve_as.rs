@@ -1023,3 +1023,41 @@ fn the_request_log_carries_no_token_or_secret() {
         "the failed client authentication is logged:\n{log}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// 7. Trusted-issuer keys fetched over HTTP from inside the server.
+
+/// A trusted IdP whose keys come from a `jwks_uri`: the server fetches them (reqwest's
+/// blocking client on the instance's blocking thread) and accepts the IdP's ID-JAGs. The
+/// "IdP" here is a first `xaa serve as`, whose `/jwks.json` publishes `as_ec`.
+#[test]
+fn trusted_issuer_keys_are_fetched_from_a_jwks_uri() {
+    let idp = AsServer::start();
+    let scratch = tempfile::tempdir().unwrap();
+    let own_key = write_json(
+        scratch.path(),
+        "rs-as.jwk",
+        &private_jwk(&seeded_key("second-as"), "second-as"),
+    );
+    let toml = with_signing_keys(&format!("signing_keys = [\"{own_key}\"]")).replacen(
+        "jwks_file = \"idp.jwks\"",
+        &format!("jwks_uri = \"{}/jwks.json\"", idp.base),
+        1,
+    );
+    let server = AsServer::start_with(&toml, &[]);
+    let header = json!({"typ": "oauth-id-jag+jwt", "alg": "ES256", "kid": SIGNING_KID});
+    let jag = mint(
+        &header,
+        &id_jag_claims("fetched-1"),
+        Signer::Es256(&keys().as_ec),
+    );
+    assert_issued(&server.exchange(&jag, &[]));
+    // The IdP's own key (not in the fetched set) is now unknown.
+    assert_error(
+        &server.exchange(&id_jag("fetched-2", json!({})), &[]),
+        400,
+        "invalid_grant",
+    );
+    assert_logged_code(&server, "key_not_found");
+    assert!(idp.log().contains("path=\"/jwks.json\""), "{}", idp.log());
+}

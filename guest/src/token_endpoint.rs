@@ -41,18 +41,6 @@ pub enum ClientAuth {
     None,
 }
 
-impl ClientAuth {
-    /// The RFC 8414 / RFC 7591 name of the method.
-    pub fn method_name(&self) -> &'static str {
-        match self {
-            ClientAuth::SecretBasic(_) => "client_secret_basic",
-            ClientAuth::SecretPost(_) => "client_secret_post",
-            ClientAuth::PrivateKeyJwt(_) => "private_key_jwt",
-            ClientAuth::None => "none",
-        }
-    }
-}
-
 /// A client registered at this authorization server.
 #[derive(Clone, Debug)]
 pub struct Client {

@@ -100,7 +100,9 @@ echo "cross-host: sample verdicts: $(paste -sd' ' "$TMP/rust.txt")"
 ncases=$("$VENV/bin/python" -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["cases"]))' "$CORPUS")
 corpus_ok=1
 # Rust: the test replays the corpus on $WASM (XAA_CORPUS_COMPONENT) and checks it is current.
-if (cd "$ROOT" && XAA_CORPUS_COMPONENT="$WASM" cargo test --release -q -p xaa-host \
+# `--workspace`, not `-p xaa-host`: the same feature resolution as `scripts/test`, so the
+# build is reused instead of compiling Wasmtime again with other dependency features.
+if (cd "$ROOT" && XAA_CORPUS_COMPONENT="$WASM" cargo test --release -q --workspace \
       --test cross_host_corpus -- --nocapture) > "$TMP/rust-corpus.txt" 2>&1; then
   grep -h '^rust: ' "$TMP/rust-corpus.txt" || true
 else

@@ -70,4 +70,9 @@ pub trait Host {
         message: &[u8],
         signature: &[u8],
     ) -> Accelerated;
+    /// Native ES256 signing (r || s) with the private scalar `d` of `point`, if the host has
+    /// it; `None` lets the component sign in pure Rust.
+    fn sign_es256(&mut self, _d: &[u8], _point: &[u8], _message: &[u8]) -> Option<Vec<u8>> {
+        None
+    }
 }

@@ -6,7 +6,7 @@ use p256::ecdsa::SigningKey;
 use serde::Serialize;
 
 use crate::base64url;
-use crate::jws::sign_es256;
+use crate::jws::sign_es256_with;
 use crate::urn::TYP_ACCESS_TOKEN;
 
 /// The claims of an access token, in the order they are written.
@@ -45,8 +45,10 @@ pub fn new_jti(entropy: &[u8]) -> Option<String> {
     (entropy.len() >= 16).then(|| base64url::encode(&entropy[..16]))
 }
 
-/// Signs an access token with `key`, published under `kid`.
+/// Signs an access token with `key`, published under `kid` (natively when the host offers
+/// ES256 signing).
 pub fn sign_access_token(
+    host: &mut dyn crate::host::Host,
     key: &SigningKey,
     kid: &str,
     claims: &AccessTokenClaims,
@@ -64,12 +66,13 @@ pub fn sign_access_token(
     })
     .map_err(|e| format!("header: {e}"))?;
     let payload = serde_json::to_string(claims).map_err(|e| format!("claims: {e}"))?;
-    Ok(sign_es256(&header, &payload, key))
+    Ok(sign_es256_with(host, &header, &payload, key))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::host::Accelerated;
     use crate::jose_header::Alg;
     use crate::jwks;
     use crate::test_host::FixedHost;
@@ -96,8 +99,12 @@ mod tests {
 
     #[test]
     fn issued_tokens_are_deterministic_typed_and_verify() {
-        let token = sign_access_token(&key(), "as-1", &claims()).unwrap();
-        assert_eq!(token, sign_access_token(&key(), "as-1", &claims()).unwrap());
+        let host = &mut FixedHost::default();
+        let token = sign_access_token(host, &key(), "as-1", &claims()).unwrap();
+        assert_eq!(
+            token,
+            sign_access_token(host, &key(), "as-1", &claims()).unwrap()
+        );
         let point = key().verifying_key().to_encoded_point(false);
         let jwks = format!(
             r#"{{"keys":[{{"kty":"EC","crv":"P-256","kid":"as-1","x":"{}","y":"{}"}}]}}"#,
@@ -119,6 +126,81 @@ mod tests {
         .unwrap();
         header.check_typ("at+jwt").unwrap();
         assert_eq!(header.kid.as_deref(), Some("as-1"));
+    }
+
+    /// A host whose native signer answers `signature` and whose verifier answers `verdict`.
+    struct Signer {
+        signature: Option<Vec<u8>>,
+        verdict: Accelerated,
+        calls: usize,
+    }
+
+    impl crate::host::Host for Signer {
+        fn now(&mut self) -> i64 {
+            1_800_000_000
+        }
+        fn monotonic_millis(&mut self) -> u64 {
+            0
+        }
+        fn fetch_jwks(
+            &mut self,
+            _: &str,
+        ) -> Result<crate::host::JwksResponse, crate::host::FetchError> {
+            Err(crate::host::FetchError::Failed("offline".into()))
+        }
+        fn replay_insert(&mut self, _: &str, _: i64) -> Result<bool, String> {
+            Ok(true)
+        }
+        fn random_bytes(&mut self, len: u32) -> Vec<u8> {
+            vec![1; len as usize]
+        }
+        fn verify_signature(
+            &mut self,
+            _: Alg,
+            _: crate::host::PublicKeyRef<'_>,
+            _: &[u8],
+            _: &[u8],
+        ) -> Accelerated {
+            self.verdict
+        }
+        fn sign_es256(&mut self, d: &[u8], _: &[u8], _: &[u8]) -> Option<Vec<u8>> {
+            assert_eq!(d, &key().to_bytes()[..], "the configured scalar");
+            self.calls += 1;
+            self.signature.clone()
+        }
+    }
+
+    #[test]
+    fn a_native_signature_is_used_only_when_it_verifies() {
+        let pure = sign_access_token(&mut FixedHost::default(), &key(), "as-1", &claims()).unwrap();
+        let input = pure.rsplit_once('.').unwrap().0.to_owned();
+        let marker = vec![7u8; 64];
+        let mut host = Signer {
+            signature: Some(marker.clone()),
+            verdict: Accelerated::Valid,
+            calls: 0,
+        };
+        let native = sign_access_token(&mut host, &key(), "as-1", &claims()).unwrap();
+        assert_eq!(native, format!("{input}.{}", base64url::encode(&marker)));
+        assert_eq!(host.calls, 1);
+        // A signature that does not verify, or cannot be checked, or has the wrong length:
+        // the pure-Rust signature instead.
+        for (signature, verdict) in [
+            (Some(marker.clone()), Accelerated::Invalid),
+            (Some(marker.clone()), Accelerated::NotOffered),
+            (Some(vec![7u8; 63]), Accelerated::Valid),
+            (None, Accelerated::Valid),
+        ] {
+            let mut host = Signer {
+                signature,
+                verdict,
+                calls: 0,
+            };
+            assert_eq!(
+                sign_access_token(&mut host, &key(), "as-1", &claims()).unwrap(),
+                pure
+            );
+        }
     }
 
     #[test]

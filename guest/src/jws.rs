@@ -150,6 +150,41 @@ impl HeaderChecked<'_> {
     }
 }
 
+/// [`sign_es256`], with the host's native signer when it offers one and its signature verifies
+/// (natively) under `key`'s public point; otherwise the pure-Rust signer. A host whose
+/// signer is broken therefore costs speed, never a bad token.
+pub fn sign_es256_with(
+    host: &mut dyn Host,
+    header_json: &str,
+    payload_json: &str,
+    key: &p256::ecdsa::SigningKey,
+) -> String {
+    let signing_input = format!(
+        "{}.{}",
+        crate::base64url::encode(header_json.as_bytes()),
+        crate::base64url::encode(payload_json.as_bytes())
+    );
+    let point = key.verifying_key().to_encoded_point(false);
+    let d = key.to_bytes();
+    if let Some(signature) = host.sign_es256(&d, point.as_bytes(), signing_input.as_bytes()) {
+        let checked = signature.len() == 64
+            && host.verify_signature(
+                Alg::Es256,
+                PublicKeyRef::EcP256(point.as_bytes()),
+                signing_input.as_bytes(),
+                &signature,
+            ) == Accelerated::Valid;
+        if checked {
+            return format!("{signing_input}.{}", crate::base64url::encode(&signature));
+        }
+    }
+    let signature = Es256.sign(key, signing_input.as_bytes());
+    format!(
+        "{signing_input}.{}",
+        crate::base64url::encode(&signature.to_bytes())
+    )
+}
+
 /// Signs `header_json` and `payload_json` (exact bytes) with an ES256 key and returns the
 /// compact serialization. ECDSA nonces are deterministic (RFC 6979): no randomness needed.
 pub fn sign_es256(header_json: &str, payload_json: &str, key: &p256::ecdsa::SigningKey) -> String {

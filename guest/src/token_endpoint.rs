@@ -348,7 +348,7 @@ fn respond(
         acr: verified.acr.clone(),
         amr: verified.amr.clone(),
     };
-    let access_token = sign_access_token(&key.key, &key.kid, &claims)
+    let access_token = sign_access_token(host, &key.key, &key.kid, &claims)
         .map_err(|_| server_error("signing failed"))?;
     let body = serde_json::to_vec(&Success {
         access_token: &access_token,

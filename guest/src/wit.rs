@@ -88,6 +88,9 @@ impl Host for Imports {
             wit::AcceleratedVerify::NotOffered => Accelerated::NotOffered,
         }
     }
+    fn sign_es256(&mut self, d: &[u8], point: &[u8], message: &[u8]) -> Option<Vec<u8>> {
+        imports::sign_es256(d, point, message)
+    }
 }
 
 fn key_source(source: wit::KeySource) -> KeySource {

@@ -1,6 +1,7 @@
 //! Verdict cost: ID-JAG (ES256, RS256) through the component with and without the native
 //! verify accelerator, the same guest code compiled natively, and `jsonwebtoken` [aws_lc_rs]
-//! as the baseline; plus the cached access-token verdict and instantiation cost.
+//! as the baseline; plus the cached access-token verdict, instantiation cost, and one whole
+//! token-endpoint exchange against the bare ID-JAG verdict.
 //!
 //! Run: `cargo bench -p xaa-host --bench verdicts`. Results and discussion: BENCHMARKS.md.
 //!
@@ -521,6 +522,103 @@ fn paired_ratios(_c: &mut Criterion) {
     }
 }
 
+// ---------------------------------------------------------------------------------------
+// The token endpoint: one jwt-bearer exchange, HTTP-shaped, through the component
+// ---------------------------------------------------------------------------------------
+
+/// The baseline configuration plus a token endpoint: the AS signs with `as_ec`, and
+/// [`CLIENT`] authenticates with `client_secret_basic`.
+fn endpoint_config() -> wit::Config {
+    use sha2::Digest as _;
+    let mut config = common::config();
+    let mut signing = common::ec_jwk(&common::keys().as_ec, "as-ec", json!({}));
+    signing["d"] = json!(xaa_guest::base64url::encode(
+        &common::keys().as_ec.to_bytes()
+    ));
+    let digest: String = sha2::Sha256::digest(b"bench-secret")
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    if let Some(a) = config.authorization_server.as_mut() {
+        a.token_endpoint = Some(wit::TokenEndpointConfig {
+            url: None,
+            jwks_uri: None,
+            signing_keys: vec![signing.to_string()],
+            signing_kid: None,
+            access_token_lifetime: None,
+            may_outlive_assertion: false,
+            client_assertion_algorithms: None,
+            allow_public_clients: false,
+            clients: vec![wit::ClientRegistration {
+                client_id: CLIENT.into(),
+                credential: wit::ClientCredential::SecretBasic(digest),
+                resources: vec![RESOURCE.into()],
+                scopes: vec!["chat.read".into(), "chat.history".into()],
+                grant_types: None,
+            }],
+        });
+    }
+    config
+}
+
+fn token_request(assertion: &str) -> wit::HttpRequest {
+    use base64::Engine as _;
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{CLIENT}:bench-secret"));
+    let header = |name: &str, value: String| wit::Header {
+        name: name.into(),
+        value,
+    };
+    wit::HttpRequest {
+        method: "POST".into(),
+        path: "/token".into(),
+        headers: vec![
+            header("Content-Type", "application/x-www-form-urlencoded".into()),
+            header("Authorization", format!("Basic {basic}")),
+        ],
+        body: format!(
+            "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion={assertion}"
+        )
+        .into_bytes(),
+    }
+}
+
+/// (a) the ID-JAG verdict alone, the baseline of this group; (b) the whole exchange: request
+/// parsing, client authentication, the same verdict, and an RFC 9068 token signed with ES256
+/// by the component's pure-Rust p256 (no signing accelerator exists yet).
+fn token_endpoint_rows(c: &mut Criterion) {
+    let tokens = id_jags(Which::Es256, NOW);
+    let requests: Vec<wit::HttpRequest> = tokens.iter().map(|t| token_request(t)).collect();
+    let imports = || Imports {
+        replay: Arc::new(AcceptAll),
+        ..common::imports(true)
+    };
+    let mut validator =
+        Validator::new(common::runtime(), imports(), endpoint_config()).expect("configure");
+    for request in &requests {
+        let response = validator.authorization_server_http(request).unwrap();
+        assert_eq!(
+            response.status,
+            200,
+            "{:?}",
+            String::from_utf8_lossy(&response.body)
+        );
+    }
+    let mut group = c.benchmark_group("token_endpoint_ES256");
+    let mut cycle = Cycle::new(&tokens);
+    group.bench_function("a_validate_id_jag_native_verify", |b| {
+        b.iter(|| black_box(validator.validate_id_jag(black_box(cycle.next()), CLIENT)));
+    });
+    let mut next = 0;
+    group.bench_function("b_token_request_incl_es256_issue", |b| {
+        b.iter(|| {
+            let request = &requests[next];
+            next = (next + 1) % requests.len();
+            black_box(validator.authorization_server_http(black_box(request)))
+        });
+    });
+    group.finish();
+}
+
 fn short() -> Criterion {
     Criterion::default()
         .sample_size(20)
@@ -531,6 +629,6 @@ fn short() -> Criterion {
 criterion_group! {
     name = benches;
     config = short();
-    targets = id_jag_es256, id_jag_rs256, access_token_rows, instantiate_rows, pre_verify_rows, paired_ratios
+    targets = id_jag_es256, id_jag_rs256, access_token_rows, instantiate_rows, pre_verify_rows, token_endpoint_rows, paired_ratios
 }
 criterion_main!(benches);

@@ -1061,3 +1061,14 @@ fn trusted_issuer_keys_are_fetched_from_a_jwks_uri() {
     assert_logged_code(&server, "key_not_found");
     assert!(idp.log().contains("path=\"/jwks.json\""), "{}", idp.log());
 }
+
+/// With `--no-native-verify` the component signs (and verifies) in pure Rust: the same
+/// exchange, a token that validates.
+#[test]
+fn issuance_without_the_native_crypto_imports() {
+    let server = AsServer::start_with(&base_toml(""), &["--no-native-verify"]);
+    let body = assert_issued(&server.exchange(&id_jag("pure-1", json!({})), &[]));
+    let token = body["access_token"].as_str().unwrap();
+    let (code, verdict) = validate_access_token(&server, token, RESOURCE);
+    assert_eq!(code, 0, "{verdict}");
+}

@@ -255,6 +255,7 @@ const host = {
   },
   randomBytes: (len) => new Uint8Array(randomBytes(len)),
   verifySignature: (_alg, _key, _message, _signature) => 'not-offered',
+  signEs256: (_d, _point, _message) => undefined,
 };
 
 // --- 5. run --------------------------------------------------------------------------------

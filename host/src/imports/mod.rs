@@ -104,4 +104,15 @@ impl host::Host for HostState {
             None => types::AcceleratedVerify::NotOffered,
         }
     }
+
+    fn sign_es256(
+        &mut self,
+        d: Vec<u8>,
+        public_point: Vec<u8>,
+        message: Vec<u8>,
+    ) -> Option<Vec<u8>> {
+        self.verifier
+            .as_ref()
+            .and_then(|verifier| verifier.sign_es256(&d, &public_point, &message))
+    }
 }

@@ -1,14 +1,17 @@
-//! `verify-signature`: the optional native verifier (aws-lc-rs). The component has already
-//! checked signature formats and picked the key; this only runs the primitive, which is
-//! ~30× faster natively than pure-Rust inside wasm (perf-anchors.md).
+//! `verify-signature` and `sign-es256`: the optional native crypto (aws-lc-rs). The component
+//! has already checked signature formats and picked the key; this only runs the primitive,
+//! which is ~30× faster natively than pure-Rust inside wasm (perf-anchors.md; BENCHMARKS.md
+//! for signing). The component checks every native signature with `verify-signature`.
 //!
 //! Parsed keys are cached (bounded) so a key is parsed once, not once per token: the
-//! component hands over the same key bytes for every token of an issuer.
+//! component hands over the same key bytes for every token of an issuer, and the same
+//! signing key for every token it issues.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use aws_lc_rs::signature::{self, ParsedPublicKey, RsaPublicKeyComponents};
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{self, EcdsaKeyPair, ParsedPublicKey, RsaPublicKeyComponents};
 
 use crate::bindings::xaa::token::types::{AcceleratedVerify, Algorithm, PublicKey};
 
@@ -17,10 +20,14 @@ pub const MAX_CACHED_KEYS: usize = 256;
 
 type CacheKey = (u8, Vec<u8>);
 
-/// Native verification with aws-lc-rs. Clones share one key cache.
+/// Most signing keys kept (a token endpoint signs with one key at a time).
+pub const MAX_CACHED_SIGNING_KEYS: usize = 16;
+
+/// Native verification and ES256 signing with aws-lc-rs. Clones share the key caches.
 #[derive(Clone, Default)]
 pub struct NativeVerifier {
     parsed: Arc<Mutex<HashMap<CacheKey, ParsedPublicKey>>>,
+    signing: Arc<Mutex<HashMap<Vec<u8>, Arc<EcdsaKeyPair>>>>,
 }
 
 impl std::fmt::Debug for NativeVerifier {
@@ -100,5 +107,34 @@ impl NativeVerifier {
         } else {
             AcceleratedVerify::Invalid
         }
+    }
+
+    /// ES256 (r || s) of `message` with the P-256 scalar `d` of `point`; `None` when aws-lc
+    /// refuses the pair (the component then signs itself).
+    pub fn sign_es256(&self, d: &[u8], point: &[u8], message: &[u8]) -> Option<Vec<u8>> {
+        let cached = self.signing.lock().ok().and_then(|c| c.get(d).cloned());
+        let pair = match cached {
+            Some(pair) => pair,
+            None => {
+                let pair = Arc::new(
+                    EcdsaKeyPair::from_private_key_and_public_key(
+                        &signature::ECDSA_P256_SHA256_FIXED_SIGNING,
+                        d,
+                        point,
+                    )
+                    .ok()?,
+                );
+                if let Ok(mut cache) = self.signing.lock() {
+                    if cache.len() >= MAX_CACHED_SIGNING_KEYS {
+                        cache.clear();
+                    }
+                    cache.insert(d.to_vec(), Arc::clone(&pair));
+                }
+                pair
+            }
+        };
+        pair.sign(&SystemRandom::new(), message)
+            .ok()
+            .map(|sig| sig.as_ref().to_vec())
     }
 }

@@ -1,13 +1,16 @@
-//! Issuing RFC 9068 JWT access tokens (RFC 9068 §2; DESIGN §6): ES256 with deterministic
-//! nonces (RFC 6979, p256), header `{"typ":"at+jwt","alg":"ES256","kid":...}`, claims built only
-//! from validated input and policy — never copied wholesale from an incoming token (C23, I01).
+//! Issuing tokens: RFC 9068 JWT access tokens at the resource authorization server (RFC 9068
+//! §2; DESIGN §6) and ID-JAGs at the IdP (ID-JAG draft §3.1; specs.md §2, §3a rules 10, 12,
+//! 13). ES256 (natively through the host when offered, else pure Rust with RFC 6979 nonces),
+//! header `{"typ":...,"alg":"ES256","kid":...}`, claims built only from validated input and
+//! policy — never copied wholesale from an incoming token (C23, I01).
 
 use p256::ecdsa::SigningKey;
 use serde::Serialize;
 
 use crate::base64url;
+use crate::host::Host;
 use crate::jws::sign_es256_with;
-use crate::urn::TYP_ACCESS_TOKEN;
+use crate::urn::{TYP_ACCESS_TOKEN, TYP_ID_JAG};
 
 /// The claims of an access token, in the order they are written.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -40,18 +43,51 @@ pub struct AccessTokenClaims {
     pub amr: Option<Vec<String>>,
 }
 
-/// A `jti` from 16 bytes of host entropy (128 bits), base64url.
-pub fn new_jti(entropy: &[u8]) -> Option<String> {
-    (entropy.len() >= 16).then(|| base64url::encode(&entropy[..16]))
+/// The claims of an ID-JAG, in the order they are written (specs.md §2).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct IdJagClaims {
+    /// This IdP's issuer identifier.
+    pub iss: String,
+    /// The user, as the IdP identifies them to the resource authorization server.
+    pub sub: String,
+    /// The resource authorization server's issuer identifier (never an alias).
+    pub aud: String,
+    /// The client's id at the resource authorization server.
+    pub client_id: String,
+    /// Unique id, from host entropy.
+    pub jti: String,
+    /// Issued at.
+    pub iat: i64,
+    /// Expiry (short: at most 300 s after `iat`).
+    pub exp: i64,
+    /// The granted resource.
+    pub resource: String,
+    /// The granted scope, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// The IdP tenant, for a multi-tenant issuer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<String>,
+    /// From the validated subject token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth_time: Option<i64>,
+    /// From the validated subject token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub acr: Option<String>,
+    /// From the validated subject token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amr: Option<Vec<String>>,
+    /// From the validated subject token (helps the resource side resolve the user).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
 }
 
-/// Signs an access token with `key`, published under `kid` (natively when the host offers
-/// ES256 signing).
-pub fn sign_access_token(
-    host: &mut dyn crate::host::Host,
+fn sign_typed(
+    host: &mut dyn Host,
+    typ: &str,
     key: &SigningKey,
     kid: &str,
-    claims: &AccessTokenClaims,
+    claims: &impl Serialize,
 ) -> Result<String, String> {
     #[derive(Serialize)]
     struct Header<'a> {
@@ -60,13 +96,39 @@ pub fn sign_access_token(
         kid: &'a str,
     }
     let header = serde_json::to_string(&Header {
-        typ: TYP_ACCESS_TOKEN,
+        typ,
         alg: "ES256",
         kid,
     })
     .map_err(|e| format!("header: {e}"))?;
     let payload = serde_json::to_string(claims).map_err(|e| format!("claims: {e}"))?;
     Ok(sign_es256_with(host, &header, &payload, key))
+}
+
+/// Signs an ID-JAG (`typ: oauth-id-jag+jwt`) with `key`, published under `kid`.
+pub fn sign_id_jag(
+    host: &mut dyn Host,
+    key: &SigningKey,
+    kid: &str,
+    claims: &IdJagClaims,
+) -> Result<String, String> {
+    sign_typed(host, TYP_ID_JAG, key, kid, claims)
+}
+
+/// A `jti` from 16 bytes of host entropy (128 bits), base64url.
+pub fn new_jti(entropy: &[u8]) -> Option<String> {
+    (entropy.len() >= 16).then(|| base64url::encode(&entropy[..16]))
+}
+
+/// Signs an access token with `key`, published under `kid` (natively when the host offers
+/// ES256 signing).
+pub fn sign_access_token(
+    host: &mut dyn Host,
+    key: &SigningKey,
+    kid: &str,
+    claims: &AccessTokenClaims,
+) -> Result<String, String> {
+    sign_typed(host, TYP_ACCESS_TOKEN, key, kid, claims)
 }
 
 #[cfg(test)]
@@ -200,6 +262,59 @@ mod tests {
                 sign_access_token(&mut host, &key(), "as-1", &claims()).unwrap(),
                 pure
             );
+        }
+    }
+
+    #[test]
+    fn an_issued_id_jag_is_accepted_by_a_resource_authorization_server() {
+        use crate::config::{AuthorizationServerConfig, Config, KeySource, TrustedIssuerConfig};
+        use crate::signing::{public_jwks, IssuingKey};
+        let idp = IssuingKey {
+            kid: "idp-1".into(),
+            key: key(),
+        };
+        let claims = IdJagClaims {
+            iss: "https://idp.example.com".into(),
+            sub: "U019488227".into(),
+            aud: "https://as.example.com".into(),
+            client_id: "f53f191f9311af35".into(),
+            jti: new_jti(&[9; 16]).unwrap(),
+            iat: 1_800_000_000,
+            exp: 1_800_000_300,
+            resource: "https://mcp.example.com/mcp".into(),
+            scope: Some("chat.read".into()),
+            tenant: None,
+            auth_time: Some(1_799_999_000),
+            acr: None,
+            amr: Some(vec!["mfa".into()]),
+            email: Some("alice@example.com".into()),
+        };
+        let host = &mut FixedHost::default();
+        let token = sign_id_jag(host, &idp.key, &idp.kid, &claims).unwrap();
+        let mut ras = crate::Validator::new();
+        ras.configure(&Config {
+            authorization_server: Some(AuthorizationServerConfig {
+                issuer: "https://as.example.com".into(),
+                resources: vec!["https://mcp.example.com/mcp".into()],
+                max_assertion_lifetime: None,
+                leeway: None,
+                resource_root_slash_equivalence: false,
+                trusted_issuers: vec![TrustedIssuerConfig {
+                    issuer: "https://idp.example.com".into(),
+                    keys: KeySource::Inline(public_jwks(std::slice::from_ref(&idp)).unwrap()),
+                    algorithms: vec!["ES256".into()],
+                }],
+                token_endpoint: None,
+            }),
+            ..Config::default()
+        })
+        .unwrap();
+        match ras.validate_id_jag(host, &token, "f53f191f9311af35") {
+            crate::Verdict::Valid(v) => {
+                assert_eq!(v.scope.as_deref(), Some("chat.read"));
+                assert!(v.claims_json.contains("\"email\":\"alice@example.com\""));
+            }
+            crate::Verdict::Rejected(r) => panic!("{r:?}"),
         }
     }
 

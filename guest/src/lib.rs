@@ -22,6 +22,7 @@
 #![deny(unsafe_code)]
 
 pub mod access_token;
+pub mod audit;
 pub mod authorization_server;
 pub mod base64url;
 pub mod claims;
@@ -33,6 +34,7 @@ pub mod explain;
 pub mod form;
 pub mod host;
 pub mod id_jag;
+pub mod id_token;
 pub mod issue;
 pub mod jose_header;
 pub mod json;
@@ -42,6 +44,7 @@ pub mod jws;
 pub mod key_store;
 pub mod limits;
 pub mod metadata;
+pub mod policy;
 pub mod replay;
 pub mod signing;
 #[cfg(test)]

@@ -808,11 +808,12 @@ impl TokenEndpointConfig {
                     errors.push(path, "listed twice");
                 }
             }
-            let mut jwt_bearer = c.grant_types.is_none();
-            for (j, grant) in c.grant_types.iter().flatten().enumerate() {
-                if grant == GRANT_TYPE_JWT_BEARER {
-                    jwt_bearer = true;
-                } else {
+            let grant_types = c
+                .grant_types
+                .clone()
+                .unwrap_or_else(|| vec![GRANT_TYPE_JWT_BEARER.to_owned()]);
+            for (j, grant) in grant_types.iter().enumerate() {
+                if grant != GRANT_TYPE_JWT_BEARER {
                     errors.push(
                         format!("{p}.grant_types[{j}]"),
                         format!(
@@ -828,7 +829,7 @@ impl TokenEndpointConfig {
                     auth,
                     resources: c.resources.clone(),
                     scopes: c.scopes.clone(),
-                    jwt_bearer,
+                    grant_types,
                 });
             }
         }

@@ -51,6 +51,7 @@ pub mod signing;
 mod test_host;
 pub mod token_cache;
 pub mod token_endpoint;
+pub mod token_exchange;
 pub mod token_request;
 pub mod urn;
 

@@ -19,6 +19,7 @@ use crate::client_auth::{self, AssertionPolicy, Presented};
 use crate::config::{same_resource, ValidAuthorizationServer};
 use crate::error::Rejection;
 use crate::explain::Trace;
+use crate::form::Form;
 use crate::host::Host;
 use crate::id_jag;
 use crate::issue::{new_jti, sign_access_token, AccessTokenClaims};
@@ -27,6 +28,7 @@ use crate::jwks::KeySet;
 use crate::key_store::{KeyStore, SourceId};
 use crate::signing::IssuingKey;
 use crate::token_request::{read_jwt_bearer, HttpRequest, HttpResponse, OAuthError};
+use crate::urn::GRANT_TYPE_JWT_BEARER;
 
 /// How a registered client authenticates.
 #[derive(Clone, Debug)]
@@ -52,8 +54,32 @@ pub struct Client {
     pub resources: Vec<String>,
     /// Scopes it may be granted.
     pub scopes: Vec<String>,
-    /// Whether it is enabled for the jwt-bearer grant (`unauthorized_client` if not).
-    pub jwt_bearer: bool,
+    /// Grant types it is enabled for (`unauthorized_client` for any other).
+    pub grant_types: Vec<String>,
+}
+
+impl Client {
+    /// Whether the client may use `grant_type`.
+    pub fn may_use(&self, grant_type: &str) -> bool {
+        self.grant_types.iter().any(|g| g == grant_type)
+    }
+}
+
+/// What client authentication is checked against: the registered clients and the audiences
+/// a client assertion may name. Shared by every token endpoint (this one, the IdP's).
+pub struct ClientDirectory<'a> {
+    /// This server's issuer identifier (an accepted client-assertion `aud`).
+    pub issuer: &'a str,
+    /// The token endpoint URL (the other accepted `aud`).
+    pub token_url: &'a str,
+    /// Registered clients.
+    pub clients: &'a [Client],
+    /// Algorithms accepted for client assertions.
+    pub algorithms: &'a [Alg],
+    /// Clock leeway for client assertions, seconds.
+    pub leeway: u32,
+    /// Whether public clients are accepted.
+    pub allow_public_clients: bool,
 }
 
 /// The token endpoint's configuration, beside the AS role's.
@@ -155,22 +181,24 @@ fn invalid_target(description: &str) -> OAuthError {
     }
 }
 
-/// Authenticates the client a request presents; returns its registration.
-fn authenticate<'c>(
+/// Authenticates the client a request presents (RFC 6749 §2.3, RFC 7523 §2.2); returns its
+/// registration. Failures are `invalid_client` (401, with a Basic challenge when Basic was
+/// tried), `invalid_request` when several methods are used.
+pub fn authenticate<'c>(
     host: &mut dyn Host,
-    config: &ValidAuthorizationServer,
-    endpoint: &'c TokenEndpoint,
+    directory: &ClientDirectory<'c>,
     authorization: Option<&str>,
-    request: &crate::token_request::JwtBearerRequest,
+    form: &Form,
 ) -> Result<&'c Client, OAuthError> {
-    let presented = client_auth::presented(authorization, &request.form).map_err(|e| {
+    let presented = client_auth::presented(authorization, form).map_err(|e| {
         if e.reason.contains("more than one") {
             OAuthError::invalid_request(&e.reason)
         } else {
             invalid_client(&e.reason, e.basic_attempted)
         }
     })?;
-    let lookup = |id: &str| endpoint.clients.iter().find(|c| c.client_id == id);
+    let clients = directory.clients;
+    let lookup = |id: &str| clients.iter().find(|c| c.client_id == id);
     let unknown = |basic: bool| invalid_client("client authentication failed", basic);
     match presented {
         Presented::SecretBasic { client_id, secret } => match lookup(&client_id) {
@@ -189,11 +217,11 @@ fn authenticate<'c>(
             client_id,
             assertion,
         } => {
-            let audiences = [config.issuer.as_str(), endpoint.url.as_str()];
+            let audiences = [directory.issuer, directory.token_url];
             let policy = AssertionPolicy {
                 audiences: &audiences,
-                algorithms: &endpoint.client_assertion_algorithms,
-                leeway: config.leeway,
+                algorithms: directory.algorithms,
+                leeway: directory.leeway,
             };
             let keys_for = |id: &str| match lookup(id).map(|c| &c.auth) {
                 Some(ClientAuth::PrivateKeyJwt(keys)) => Some(keys),
@@ -219,7 +247,9 @@ fn authenticate<'c>(
             lookup(&id).ok_or_else(|| unknown(false))
         }
         Presented::None { client_id } => match lookup(&client_id) {
-            Some(c) if endpoint.allow_public_clients && matches!(c.auth, ClientAuth::None) => Ok(c),
+            Some(c) if directory.allow_public_clients && matches!(c.auth, ClientAuth::None) => {
+                Ok(c)
+            }
             Some(c) if !matches!(c.auth, ClientAuth::None) => Err(unknown(false)),
             _ => Err(invalid_client(
                 "this authorization server accepts confidential clients only",
@@ -246,8 +276,16 @@ fn respond(
     let request = read_jwt_bearer(http)?;
     let authorization = http.header("authorization")?;
     let (config, endpoint) = (ctx.config, ctx.endpoint);
-    let client = authenticate(host, config, endpoint, authorization, &request)?;
-    if !client.jwt_bearer {
+    let directory = ClientDirectory {
+        issuer: &config.issuer,
+        token_url: &endpoint.url,
+        clients: &endpoint.clients,
+        algorithms: &endpoint.client_assertion_algorithms,
+        leeway: config.leeway,
+        allow_public_clients: endpoint.allow_public_clients,
+    };
+    let client = authenticate(host, &directory, authorization, &request.form)?;
+    if !client.may_use(GRANT_TYPE_JWT_BEARER) {
         return Err(unauthorized_client());
     }
     let validation = id_jag::Context {

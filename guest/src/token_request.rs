@@ -8,7 +8,9 @@ use serde::Serialize;
 use crate::claims::is_valid_scope;
 use crate::error::Code;
 use crate::form::{self, Form};
-use crate::urn::GRANT_TYPE_JWT_BEARER;
+use crate::urn::{
+    GRANT_TYPE_JWT_BEARER, GRANT_TYPE_TOKEN_EXCHANGE, TOKEN_TYPE_ID_JAG, TOKEN_TYPE_ID_TOKEN,
+};
 
 /// An HTTP request as a host hands it over.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -97,7 +99,7 @@ impl OAuthError {
     pub fn unsupported_grant_type() -> Self {
         OAuthError {
             error: "unsupported_grant_type",
-            description: "only the jwt-bearer grant is supported here".into(),
+            description: "this grant type is not supported here".into(),
             status: 400,
             www_authenticate: None,
             verdict_code: None,
@@ -152,8 +154,9 @@ pub struct JwtBearerRequest {
     pub resource: Option<String>,
 }
 
-/// Reads a token request for the jwt-bearer grant.
-pub fn read_jwt_bearer(request: &HttpRequest) -> Result<JwtBearerRequest, OAuthError> {
+/// Reads the form of a token request: `POST`, `Content-Type:
+/// application/x-www-form-urlencoded`, a strict form body (RFC 6749 §3.2, App. B).
+pub fn read_form_post(request: &HttpRequest) -> Result<Form, OAuthError> {
     if request.method != "POST" {
         return Err(OAuthError {
             status: 405,
@@ -167,7 +170,35 @@ pub fn read_jwt_bearer(request: &HttpRequest) -> Result<JwtBearerRequest, OAuthE
             "the body must be application/x-www-form-urlencoded",
         ));
     }
-    let form = form::parse(&request.body).map_err(|e| OAuthError::invalid_request(&e.0))?;
+    form::parse(&request.body).map_err(|e| OAuthError::invalid_request(&e.0))
+}
+
+/// `scope`, checked as RFC 6749 §3.3 scope tokens (`invalid_scope` otherwise).
+fn read_scope(form: &Form) -> Result<Option<String>, OAuthError> {
+    match form.get("scope") {
+        Some(scope) if !is_valid_scope(scope) => Err(OAuthError {
+            error: "invalid_scope",
+            ..OAuthError::invalid_request("scope is not a space-separated list of scope tokens")
+        }),
+        scope => Ok(scope.map(str::to_owned)),
+    }
+}
+
+/// RFC 9396 §5: authorization details are not processed here; granting without them would
+/// be broader than asked.
+fn refuse_authorization_details(form: &Form) -> Result<(), OAuthError> {
+    match form.get("authorization_details") {
+        Some(_) => Err(OAuthError {
+            error: "invalid_authorization_details",
+            ..OAuthError::invalid_request("authorization_details is not supported here")
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Reads a token request for the jwt-bearer grant.
+pub fn read_jwt_bearer(request: &HttpRequest) -> Result<JwtBearerRequest, OAuthError> {
+    let form = read_form_post(request)?;
     match form.get("grant_type") {
         None => return Err(OAuthError::invalid_request("grant_type is missing")),
         Some(GRANT_TYPE_JWT_BEARER) => {}
@@ -177,23 +208,8 @@ pub fn read_jwt_bearer(request: &HttpRequest) -> Result<JwtBearerRequest, OAuthE
         .get("assertion")
         .ok_or_else(|| OAuthError::invalid_request("assertion is missing"))?
         .to_owned();
-    let scope = form.get("scope").map(str::to_owned);
-    if let Some(scope) = &scope {
-        if !is_valid_scope(scope) {
-            return Err(OAuthError {
-                error: "invalid_scope",
-                ..OAuthError::invalid_request("scope is not a space-separated list of scope tokens")
-            });
-        }
-    }
-    if form.get("authorization_details").is_some() {
-        // RFC 9396 §5: this server does not process authorization details; granting
-        // without them would be broader than asked.
-        return Err(OAuthError {
-            error: "invalid_authorization_details",
-            ..OAuthError::invalid_request("authorization_details is not supported here")
-        });
-    }
+    let scope = read_scope(&form)?;
+    refuse_authorization_details(&form)?;
     let resource = form.get("resource").map(str::to_owned);
     Ok(JwtBearerRequest {
         assertion,
@@ -283,4 +299,63 @@ mod tests {
             r#"{"error":"invalid_request","error_description":"bad quote and  and "}"#
         );
     }
+}
+
+/// A well-formed token-exchange request for an ID-JAG (RFC 8693 §2.1; ID-JAG draft §4.3).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenExchangeRequest {
+    /// The whole form (client authentication reads it too).
+    pub form: Form,
+    /// `subject_token`: an ID token of this IdP.
+    pub subject_token: String,
+    /// `audience`: the resource authorization server (issuer or alias).
+    pub audience: String,
+    /// `resource`, if requested.
+    pub resource: Option<String>,
+    /// `scope`, if requested.
+    pub scope: Option<String>,
+}
+
+/// Reads a token-exchange request for an ID-JAG: `requested_token_type` is the id-jag URN,
+/// the subject an ID token, `audience` present; actor tokens are refused (their processing
+/// is out of scope since draft -03, specs.md §3a rule 16).
+pub fn read_token_exchange(request: &HttpRequest) -> Result<TokenExchangeRequest, OAuthError> {
+    let form = read_form_post(request)?;
+    match form.get("grant_type") {
+        None => return Err(OAuthError::invalid_request("grant_type is missing")),
+        Some(GRANT_TYPE_TOKEN_EXCHANGE) => {}
+        Some(_) => return Err(OAuthError::unsupported_grant_type()),
+    }
+    let required = |name: &str| {
+        form.get(name)
+            .map(str::to_owned)
+            .ok_or_else(|| OAuthError::invalid_request(&format!("{name} is missing")))
+    };
+    if required("requested_token_type")? != TOKEN_TYPE_ID_JAG {
+        return Err(OAuthError::invalid_request(
+            "requested_token_type must be urn:ietf:params:oauth:token-type:id-jag",
+        ));
+    }
+    let subject_token = required("subject_token")?;
+    if required("subject_token_type")? != TOKEN_TYPE_ID_TOKEN {
+        return Err(OAuthError::invalid_request(
+            "subject_token_type must be urn:ietf:params:oauth:token-type:id_token",
+        ));
+    }
+    if form.get("actor_token").is_some() || form.get("actor_token_type").is_some() {
+        return Err(OAuthError::invalid_request(
+            "actor tokens are not supported",
+        ));
+    }
+    let audience = required("audience")?;
+    let scope = read_scope(&form)?;
+    refuse_authorization_details(&form)?;
+    let resource = form.get("resource").map(str::to_owned);
+    Ok(TokenExchangeRequest {
+        subject_token,
+        audience,
+        resource,
+        scope,
+        form,
+    })
 }

@@ -1,0 +1,291 @@
+//! The IdP's token-exchange endpoint: an ID token in, an ID-JAG out (RFC 8693; ID-JAG draft
+//! §4.3; specs.md §3a), as `handle(request) -> (response, audit event)`.
+//!
+//! Order: request shape (`token_request::read_token_exchange`: grant type, requested token
+//! type id-jag, an ID token as subject, `audience`, no actor token; rule 2) → client
+//! authentication (`token_endpoint::authenticate`; rule 1) → the client enabled for
+//! token exchange (`unauthorized_client`) → the ID token issued by this IdP to this very
+//! client (`id_token`; rules 3–4; `invalid_request` per RFC 8693 §2.2.2) → the user in the
+//! directory and enabled → managed-connection policy (`policy`; rules 6–9, 11: deny by
+//! default, `invalid_target`, `invalid_scope`, `insufficient_user_authentication`) → the
+//! ID-JAG with the granted `aud`, `resource`, `scope` (rules 10, 12, 13) → RFC 8693 §2.2.1
+//! response with `token_type` `N_A` and no refresh token (rule 15). Every decision yields an
+//! audit event.
+//!
+//! Groundwork for issue 4: tested natively; the WIT configuration and export, and `xaa serve
+//! idp`, come next.
+
+use serde::Serialize;
+
+use crate::audit::{AuditEvent, Decision};
+use crate::host::Host;
+use crate::id_token::{self, Expectations};
+use crate::issue::{new_jti, sign_id_jag, IdJagClaims};
+use crate::jose_header::Alg;
+use crate::jwks::KeySet;
+use crate::policy::{self, Connection, Denial, ExchangeRequest, Subject};
+use crate::signing::IssuingKey;
+use crate::token_endpoint::{authenticate, Client, ClientDirectory};
+use crate::token_request::{read_token_exchange, HttpRequest, HttpResponse, OAuthError};
+use crate::urn::{GRANT_TYPE_TOKEN_EXCHANGE, TOKEN_TYPE_ID_JAG};
+
+/// A user of the IdP's directory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct User {
+    /// Subject identifier (the ID token's `sub`).
+    pub sub: String,
+    /// Groups.
+    pub groups: Vec<String>,
+    /// A disabled user gets no ID-JAG, whatever tokens they still hold.
+    pub disabled: bool,
+}
+
+/// The IdP role.
+#[derive(Clone, Debug)]
+pub struct IdentityProvider {
+    /// Issuer identifier.
+    pub issuer: String,
+    /// Token endpoint URL.
+    pub token_url: String,
+    /// Signing keys (ID tokens and ID-JAGs); `current` signs.
+    pub keys: Vec<IssuingKey>,
+    /// Index of the signing key.
+    pub current: usize,
+    /// The public half of `keys`, for validating the IdP's own ID tokens.
+    pub public_keys: KeySet,
+    /// Registered clients (token exchange enabled through `grant_types`).
+    pub clients: Vec<Client>,
+    /// Algorithms accepted for client assertions.
+    pub client_assertion_algorithms: Vec<Alg>,
+    /// The directory.
+    pub users: Vec<User>,
+    /// Managed connections.
+    pub connections: Vec<Connection>,
+    /// Clock leeway, seconds.
+    pub leeway: u32,
+    /// RFC 9728 root-slash equivalence for resources.
+    pub root_slash: bool,
+}
+
+#[derive(Serialize)]
+struct Success<'a> {
+    access_token: &'a str,
+    issued_token_type: &'a str,
+    token_type: &'a str,
+    expires_in: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scope: Option<&'a str>,
+}
+
+/// The one description of a refused subject token: which check failed goes to the audit log.
+pub const INVALID_SUBJECT_TOKEN: &str = "The subject token is not valid for this request";
+
+fn denied(denial: &Denial) -> HttpResponse {
+    #[derive(Serialize)]
+    struct Body<'a> {
+        error: &'a str,
+        error_description: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        acr_values: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        max_age: Option<u32>,
+    }
+    let (acr_values, max_age) = match denial {
+        Denial::StepUpRequired {
+            acr_values,
+            max_age,
+        } => (acr_values.as_deref(), *max_age),
+        _ => (None, None),
+    };
+    let description = match denial {
+        Denial::NoConnection => {
+            "no connection allows this client to reach that audience and resource"
+        }
+        Denial::ResourceRequired => {
+            "several resources are connected; request one with the resource parameter"
+        }
+        Denial::ScopeNotAllowed => "none of the requested scopes is allowed for this connection",
+        Denial::UserNotAllowed => "this user may not use this connection",
+        Denial::StepUpRequired { .. } => "the user must authenticate again",
+    };
+    let body = serde_json::to_vec(&Body {
+        error: denial.error(),
+        error_description: description,
+        acr_values,
+        max_age,
+    })
+    .unwrap_or_else(|_| br#"{"error":"server_error"}"#.to_vec());
+    HttpResponse {
+        status: 400,
+        headers: vec![
+            ("Content-Type".into(), "application/json".into()),
+            ("Cache-Control".into(), "no-store".into()),
+        ],
+        body,
+        verdict_code: None,
+    }
+}
+
+/// Handles one token-exchange request; always returns the audit event of the decision.
+pub fn handle(
+    idp: &IdentityProvider,
+    host: &mut dyn Host,
+    request: &HttpRequest,
+) -> (HttpResponse, AuditEvent) {
+    let mut event = AuditEvent {
+        time: host.now(),
+        client_id: None,
+        subject: None,
+        audience: None,
+        resource: None,
+        scope: None,
+        decision: Decision::Denied,
+        reason: String::new(),
+        id_jag_jti: None,
+    };
+    let response = match respond(idp, host, request, &mut event) {
+        Ok(response) => {
+            event.decision = Decision::Granted;
+            event.reason = "granted".into();
+            response
+        }
+        Err(Refused::OAuth(error, reason)) => {
+            event.reason = reason;
+            error.to_response()
+        }
+        Err(Refused::Policy(denial)) => {
+            event.reason = denial.reason().into();
+            denied(&denial)
+        }
+    };
+    (response, event)
+}
+
+enum Refused {
+    OAuth(OAuthError, String),
+    Policy(Denial),
+}
+
+fn oauth(error: OAuthError) -> Refused {
+    let reason = error.verdict_code.map_or(error.error, |c| c.as_str());
+    Refused::OAuth(error, reason.to_owned())
+}
+
+fn respond(
+    idp: &IdentityProvider,
+    host: &mut dyn Host,
+    http: &HttpRequest,
+    event: &mut AuditEvent,
+) -> Result<HttpResponse, Refused> {
+    let request = read_token_exchange(http).map_err(oauth)?;
+    event.audience = Some(request.audience.clone());
+    event.resource = request.resource.clone();
+    event.scope = request.scope.clone();
+    let authorization = http.header("authorization").map_err(oauth)?;
+    let directory = ClientDirectory {
+        issuer: &idp.issuer,
+        token_url: &idp.token_url,
+        clients: &idp.clients,
+        algorithms: &idp.client_assertion_algorithms,
+        leeway: idp.leeway,
+        allow_public_clients: false,
+    };
+    let client = authenticate(host, &directory, authorization, &request.form).map_err(oauth)?;
+    event.client_id = Some(client.client_id.clone());
+    if !client.may_use(GRANT_TYPE_TOKEN_EXCHANGE) {
+        return Err(oauth(OAuthError {
+            error: "unauthorized_client",
+            ..OAuthError::invalid_request("this client is not enabled for token exchange")
+        }));
+    }
+    let expect = Expectations {
+        issuer: &idp.issuer,
+        keys: &idp.public_keys,
+        client_id: &client.client_id,
+        leeway: idp.leeway,
+    };
+    let subject = id_token::validate(host, &request.subject_token, &expect).map_err(|r| {
+        Refused::OAuth(
+            OAuthError {
+                verdict_code: Some(r.code),
+                ..OAuthError::invalid_request(INVALID_SUBJECT_TOKEN)
+            },
+            r.code.as_str().to_owned(),
+        )
+    })?;
+    event.subject = Some(subject.subject.clone());
+    let user = idp.users.iter().find(|u| u.sub == subject.subject);
+    // A user no longer in the directory is as revoked as a disabled one.
+    let (groups, disabled) = match user {
+        Some(u) => (u.groups.as_slice(), u.disabled),
+        None => (&[][..], true),
+    };
+    let now = host.now();
+    let grant = policy::decide(
+        &idp.connections,
+        &ExchangeRequest {
+            client_id: &client.client_id,
+            audience: &request.audience,
+            resource: request.resource.as_deref(),
+            scope: request.scope.as_deref(),
+        },
+        &Subject {
+            sub: &subject.subject,
+            groups,
+            auth_time: subject.auth_time,
+            acr: subject.acr.as_deref(),
+            disabled,
+        },
+        now,
+        idp.root_slash,
+    )
+    .map_err(Refused::Policy)?;
+    event.audience = Some(grant.audience.to_owned());
+    event.resource = Some(grant.resource.to_owned());
+    event.scope = grant.scope.clone();
+
+    let server_error = |why: &str| oauth(OAuthError::server_error(why));
+    let jti = new_jti(&host.random_bytes(16)).ok_or_else(|| server_error("no entropy"))?;
+    let key = idp
+        .keys
+        .get(idp.current)
+        .ok_or_else(|| server_error("no signing key"))?;
+    let lifetime = grant.connection.id_jag_lifetime;
+    let claims = IdJagClaims {
+        iss: idp.issuer.clone(),
+        sub: subject.subject.clone(),
+        aud: grant.audience.to_owned(),
+        client_id: grant.connection.client_id_at_audience.clone(),
+        jti: jti.clone(),
+        iat: now,
+        exp: now.saturating_add(i64::from(lifetime)),
+        resource: grant.resource.to_owned(),
+        scope: grant.scope.clone(),
+        tenant: subject.tenant.clone(),
+        auth_time: subject.auth_time,
+        acr: subject.acr.clone(),
+        amr: subject.amr.clone(),
+        email: subject.email.clone(),
+    };
+    let id_jag = sign_id_jag(host, &key.key, &key.kid, &claims)
+        .map_err(|_| server_error("signing failed"))?;
+    event.id_jag_jti = Some(jti);
+    let body = serde_json::to_vec(&Success {
+        access_token: &id_jag,
+        issued_token_type: TOKEN_TYPE_ID_JAG,
+        token_type: "N_A",
+        expires_in: lifetime,
+        scope: grant.scope.as_deref(),
+    })
+    .map_err(|_| server_error("encoding failed"))?;
+    Ok(HttpResponse {
+        status: 200,
+        headers: vec![
+            ("Content-Type".into(), "application/json".into()),
+            ("Cache-Control".into(), "no-store".into()),
+            ("Pragma".into(), "no-cache".into()),
+        ],
+        body,
+        verdict_code: None,
+    })
+}

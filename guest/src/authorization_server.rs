@@ -103,7 +103,11 @@ pub fn metadata(
     .to_json()
 }
 
-fn document(method: &str, body: Result<String, String>, content_type: &str) -> HttpResponse {
+pub(crate) fn document(
+    method: &str,
+    body: Result<String, String>,
+    content_type: &str,
+) -> HttpResponse {
     let body = match body {
         Ok(body) => body,
         Err(why) => return OAuthError::server_error(&why).to_response(),
@@ -125,10 +129,11 @@ fn document(method: &str, body: Result<String, String>, content_type: &str) -> H
             body.into_bytes()
         },
         verdict_code: None,
+        audit_event: None,
     }
 }
 
-fn status(status: u16, allow: Option<&str>) -> HttpResponse {
+pub(crate) fn status(status: u16, allow: Option<&str>) -> HttpResponse {
     let mut headers = vec![
         ("Content-Type".to_owned(), "application/json".to_owned()),
         ("Cache-Control".to_owned(), "no-store".to_owned()),
@@ -146,6 +151,7 @@ fn status(status: u16, allow: Option<&str>) -> HttpResponse {
         headers,
         body: format!(r#"{{"error":"{error}"}}"#).into_bytes(),
         verdict_code: None,
+        audit_event: None,
     }
 }
 

@@ -35,6 +35,7 @@ pub mod form;
 pub mod host;
 pub mod id_jag;
 pub mod id_token;
+pub mod identity_provider;
 pub mod issue;
 pub mod jose_header;
 pub mod json;
@@ -252,6 +253,24 @@ impl Validator {
             };
             token_endpoint::handle(ctx, host, request)
         })
+    }
+
+    /// Serves the IdP's HTTP surface: the token-exchange endpoint (with its audit event), the
+    /// RFC 8414 metadata and the signing keys' JWK Set ([`identity_provider`]).
+    pub fn identity_provider_http(
+        &mut self,
+        host: &mut dyn Host,
+        request: &token_request::HttpRequest,
+    ) -> token_request::HttpResponse {
+        match self
+            .state
+            .as_ref()
+            .and_then(|s| s.config.identity_provider.as_ref())
+        {
+            Some(idp) => identity_provider::handle(idp, host, request),
+            None => token_request::OAuthError::server_error("no identity provider configured")
+                .to_response(),
+        }
     }
 
     /// JWK Set URIs waiting for a host that could not fetch synchronously.

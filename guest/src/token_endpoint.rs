@@ -405,5 +405,6 @@ fn respond(
         ],
         body,
         verdict_code: None,
+        audit_event: None,
     })
 }

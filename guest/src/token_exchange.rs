@@ -47,6 +47,8 @@ pub struct IdentityProvider {
     pub issuer: String,
     /// Token endpoint URL.
     pub token_url: String,
+    /// JWK Set URL of the signing keys.
+    pub jwks_uri: String,
     /// Signing keys (ID tokens and ID-JAGs); `current` signs.
     pub keys: Vec<IssuingKey>,
     /// Index of the signing key.
@@ -123,6 +125,7 @@ fn denied(denial: &Denial) -> HttpResponse {
         ],
         body,
         verdict_code: None,
+        audit_event: None,
     }
 }
 
@@ -287,5 +290,6 @@ fn respond(
         ],
         body,
         verdict_code: None,
+        audit_event: None,
     })
 }

@@ -37,6 +37,8 @@ pub struct HttpResponse {
     /// The verdict code behind a refused assertion, for the host's log only: the response
     /// itself never says which check failed (specs.md §3b rule 19).
     pub verdict_code: Option<Code>,
+    /// The IdP's audit event of this decision, as one JSON line, for the host's audit log.
+    pub audit_event: Option<String>,
 }
 
 impl HttpRequest {
@@ -137,6 +139,7 @@ impl OAuthError {
             headers,
             body,
             verdict_code: self.verdict_code,
+            audit_event: None,
         }
     }
 }

@@ -6,7 +6,8 @@ use std::cell::RefCell;
 
 use crate::config::{
     AuthorizationServerConfig, ClientCredentialConfig, ClientRegistrationConfig, Config,
-    JwksCacheConfig, KeySource, ResourceServerConfig, TokenEndpointConfig, TrustedIssuerConfig,
+    DirectoryUserConfig, IdentityProviderConfig, IdpClientConfig, JwksCacheConfig, KeySource,
+    ManagedConnectionConfig, ResourceServerConfig, TokenEndpointConfig, TrustedIssuerConfig,
 };
 use crate::explain::{Check, Outcome};
 use crate::host::{Accelerated, FetchError, Host, JwksResponse, PublicKeyRef};
@@ -100,17 +101,65 @@ fn key_source(source: wit::KeySource) -> KeySource {
     }
 }
 
+fn credential(c: wit::ClientCredential) -> ClientCredentialConfig {
+    match c {
+        wit::ClientCredential::SecretBasic(hex) => ClientCredentialConfig::SecretBasic(hex),
+        wit::ClientCredential::SecretPost(hex) => ClientCredentialConfig::SecretPost(hex),
+        wit::ClientCredential::PrivateKeyJwt(jwks) => ClientCredentialConfig::PrivateKeyJwt(jwks),
+        wit::ClientCredential::None => ClientCredentialConfig::None,
+    }
+}
+
+fn identity_provider(i: wit::IdentityProviderConfig) -> IdentityProviderConfig {
+    IdentityProviderConfig {
+        issuer: i.issuer,
+        token_endpoint_url: i.token_endpoint_url,
+        jwks_uri: i.jwks_uri,
+        signing_keys: i.signing_keys,
+        signing_kid: i.signing_kid,
+        leeway: i.leeway,
+        resource_root_slash_equivalence: i.resource_root_slash_equivalence,
+        clients: i
+            .clients
+            .into_iter()
+            .map(|c| IdpClientConfig {
+                client_id: c.client_id,
+                credential: credential(c.credential),
+            })
+            .collect(),
+        users: i
+            .users
+            .into_iter()
+            .map(|u| DirectoryUserConfig {
+                sub: u.sub,
+                groups: u.groups,
+                disabled: u.disabled,
+            })
+            .collect(),
+        connections: i
+            .connections
+            .into_iter()
+            .map(|c| ManagedConnectionConfig {
+                client_id: c.client_id,
+                audience: c.audience,
+                audience_aliases: c.audience_aliases,
+                resources: c.resources,
+                scopes: c.scopes,
+                client_id_at_audience: c.client_id_at_audience,
+                id_jag_lifetime: c.id_jag_lifetime,
+                required_acr: c.required_acr,
+                max_auth_age: c.max_auth_age,
+                users: c.users,
+                groups: c.groups,
+            })
+            .collect(),
+    }
+}
+
 fn client(c: wit::ClientRegistration) -> ClientRegistrationConfig {
     ClientRegistrationConfig {
         client_id: c.client_id,
-        credential: match c.credential {
-            wit::ClientCredential::SecretBasic(hex) => ClientCredentialConfig::SecretBasic(hex),
-            wit::ClientCredential::SecretPost(hex) => ClientCredentialConfig::SecretPost(hex),
-            wit::ClientCredential::PrivateKeyJwt(jwks) => {
-                ClientCredentialConfig::PrivateKeyJwt(jwks)
-            }
-            wit::ClientCredential::None => ClientCredentialConfig::None,
-        },
+        credential: credential(c.credential),
         resources: c.resources,
         scopes: c.scopes,
         grant_types: c.grant_types,
@@ -159,6 +208,7 @@ fn config(c: wit::Config) -> Config {
             resource_metadata_url: r.resource_metadata_url,
             resource_root_slash_equivalence: r.resource_root_slash_equivalence,
         }),
+        identity_provider: c.identity_provider.map(identity_provider),
         jwks_cache: JwksCacheConfig {
             min_ttl: c.jwks_cache.min_ttl,
             max_ttl: c.jwks_cache.max_ttl,
@@ -264,28 +314,16 @@ impl Guest for Component {
         INSTANCE.with_borrow_mut(|v| v.clear_token_cache())
     }
     fn authorization_server_http(request: wit::HttpRequest) -> wit::HttpResponse {
-        let request = HttpRequest {
-            method: request.method,
-            path: request.path,
-            headers: request
-                .headers
-                .into_iter()
-                .map(|h| (h.name, h.value))
-                .collect(),
-            body: request.body,
-        };
-        let response: HttpResponse =
-            INSTANCE.with_borrow_mut(|v| v.authorization_server_http(&mut Imports, &request));
-        wit::HttpResponse {
-            status: response.status,
-            headers: response
-                .headers
-                .into_iter()
-                .map(|(name, value)| wit::Header { name, value })
-                .collect(),
-            body: response.body,
-            verdict_code: response.verdict_code.map(|c| c.as_str().to_owned()),
-        }
+        let request = http_request(request);
+        http_response(
+            INSTANCE.with_borrow_mut(|v| v.authorization_server_http(&mut Imports, &request)),
+        )
+    }
+    fn identity_provider_http(request: wit::HttpRequest) -> wit::HttpResponse {
+        let request = http_request(request);
+        http_response(
+            INSTANCE.with_borrow_mut(|v| v.identity_provider_http(&mut Imports, &request)),
+        )
     }
     fn verify_jws_signature(
         token: String,
@@ -296,6 +334,33 @@ impl Guest for Component {
             Ok(payload) => wit::JwsVerdict::SignatureValid(payload),
             Err(refusal) => wit::JwsVerdict::Rejected(rejection(refusal)),
         }
+    }
+}
+
+fn http_request(request: wit::HttpRequest) -> HttpRequest {
+    HttpRequest {
+        method: request.method,
+        path: request.path,
+        headers: request
+            .headers
+            .into_iter()
+            .map(|h| (h.name, h.value))
+            .collect(),
+        body: request.body,
+    }
+}
+
+fn http_response(response: HttpResponse) -> wit::HttpResponse {
+    wit::HttpResponse {
+        status: response.status,
+        headers: response
+            .headers
+            .into_iter()
+            .map(|(name, value)| wit::Header { name, value })
+            .collect(),
+        body: response.body,
+        verdict_code: response.verdict_code.map(|c| c.as_str().to_owned()),
+        audit_event: response.audit_event,
     }
 }
 

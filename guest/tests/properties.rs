@@ -83,6 +83,7 @@ fn validator() -> Validator {
             resource_metadata_url: None,
             resource_root_slash_equivalence: true,
         }),
+        identity_provider: None,
         jwks_cache: JwksCacheConfig::default(),
         token_cache_size: Some(0),
     })

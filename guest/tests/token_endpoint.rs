@@ -95,6 +95,7 @@ fn as_config() -> Config {
             token_endpoint: Some(endpoint()),
         }),
         resource_server: None,
+        identity_provider: None,
         jwks_cache: JwksCacheConfig::default(),
         token_cache_size: None,
     }
@@ -283,6 +284,7 @@ fn resource_server_verdict(token: &str, resource: &str) -> Verdict {
             resource_metadata_url: None,
             resource_root_slash_equivalence: false,
         }),
+        identity_provider: None,
         jwks_cache: JwksCacheConfig::default(),
         token_cache_size: Some(0),
     })

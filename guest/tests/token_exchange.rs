@@ -108,6 +108,7 @@ fn idp() -> IdentityProvider {
     IdentityProvider {
         issuer: IDP.into(),
         token_url: format!("{IDP}/token"),
+        jwks_uri: format!("{IDP}/jwks.json"),
         public_keys: xaa_guest::jwks::parse(&public_jwks(&keys).unwrap()).unwrap(),
         keys,
         current: 0,

@@ -171,6 +171,7 @@ fn guest_config(c: &wit::Config) -> xaa_guest::config::Config {
             resource_metadata_url: r.resource_metadata_url.clone(),
             resource_root_slash_equivalence: r.resource_root_slash_equivalence,
         }),
+        identity_provider: None,
         jwks_cache: g::JwksCacheConfig {
             min_ttl: c.jwks_cache.min_ttl,
             max_ttl: c.jwks_cache.max_ttl,

@@ -27,6 +27,17 @@ pub struct ConfigFile {
     pub clients: Vec<ClientEntry>,
     /// `[resource_server]`
     pub resource_server: Option<ResourceServer>,
+    /// `[identity_provider]`
+    pub identity_provider: Option<IdentityProvider>,
+    /// `[[idp_clients]]`
+    #[serde(default)]
+    pub idp_clients: Vec<IdpClient>,
+    /// `[[users]]`
+    #[serde(default)]
+    pub users: Vec<DirectoryUser>,
+    /// `[[connections]]`
+    #[serde(default)]
+    pub connections: Vec<Connection>,
     /// `[jwks_cache]`
     #[serde(default)]
     pub jwks_cache: JwksCache,
@@ -128,6 +139,87 @@ pub struct ClientEntry {
     pub grant_types: Option<Vec<String>>,
 }
 
+/// `[identity_provider]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentityProvider {
+    /// Issuer identifier.
+    pub issuer: String,
+    /// Public token endpoint URL.
+    pub token_endpoint_url: Option<String>,
+    /// Public JWK Set URL.
+    pub jwks_uri: Option<String>,
+    /// Paths of private JWK files.
+    #[serde(default)]
+    pub signing_keys: Vec<PathBuf>,
+    /// The `kid` that signs.
+    pub signing_kid: Option<String>,
+    /// Seconds.
+    pub leeway: Option<u32>,
+    /// Opt-in RFC 9728 root-slash equivalence.
+    #[serde(default)]
+    pub resource_root_slash_equivalence: bool,
+}
+
+/// `[[idp_clients]]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdpClient {
+    /// Client id at the IdP.
+    pub client_id: String,
+    /// How it authenticates (no `none`: the IdP takes confidential clients only).
+    pub auth_method: AuthMethod,
+    /// SHA-256 of its secret, hex.
+    pub client_secret_sha256: Option<String>,
+    /// Path of its public JWK Set file (`private_key_jwt`).
+    pub jwks_file: Option<PathBuf>,
+}
+
+/// `[[users]]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DirectoryUser {
+    /// Subject identifier.
+    pub sub: String,
+    /// Groups.
+    #[serde(default)]
+    pub groups: Vec<String>,
+    /// Disabled users get no ID-JAG.
+    #[serde(default)]
+    pub disabled: bool,
+}
+
+/// `[[connections]]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Connection {
+    /// The client's id at the IdP.
+    pub client_id: String,
+    /// The resource AS issuer.
+    pub audience: String,
+    /// Aliases of the audience.
+    #[serde(default)]
+    pub audience_aliases: Vec<String>,
+    /// Resources at the resource AS.
+    #[serde(default)]
+    pub resources: Vec<String>,
+    /// Scopes.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// The client's id at the resource AS.
+    pub client_id_at_audience: String,
+    /// Seconds.
+    pub id_jag_lifetime: Option<u32>,
+    /// Accepted `acr` values.
+    pub required_acr: Option<Vec<String>>,
+    /// Seconds.
+    pub max_auth_age: Option<u32>,
+    /// Users allowed.
+    pub users: Option<Vec<String>>,
+    /// Groups allowed.
+    pub groups: Option<Vec<String>>,
+}
+
 /// `[resource_server]`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -206,40 +298,135 @@ fn read(base: &Path, path: &str, file: &Path) -> Result<String, String> {
 
 impl ClientEntry {
     fn credential(&self, base: &Path, path: &str) -> Result<wit::ClientCredential, String> {
-        let secret = |make: fn(String) -> wit::ClientCredential| {
-            match (&self.client_secret_sha256, &self.jwks_file) {
-            (Some(hex), None) => Ok(make(hex.clone())),
-            (None, _) => Err(format!("{path}: client_secret_sha256 is required for this auth_method (make it with `xaa keys hash-secret`)")),
-            (Some(_), Some(_)) => Err(format!("{path}: jwks_file is only for auth_method = \"private_key_jwt\"")),
-        }
-        };
-        match self.auth_method {
-            AuthMethod::ClientSecretBasic => secret(wit::ClientCredential::SecretBasic),
-            AuthMethod::ClientSecretPost => secret(wit::ClientCredential::SecretPost),
-            AuthMethod::PrivateKeyJwt => match (&self.jwks_file, &self.client_secret_sha256) {
-                (Some(file), None) => Ok(wit::ClientCredential::PrivateKeyJwt(read(
-                    base,
-                    &format!("{path}.jwks_file"),
-                    file,
-                )?)),
-                (None, _) => Err(format!(
-                    "{path}: jwks_file is required for auth_method = \"private_key_jwt\""
-                )),
-                (Some(_), Some(_)) => Err(format!(
-                    "{path}: client_secret_sha256 is not used with private_key_jwt"
-                )),
-            },
-            AuthMethod::None => match (&self.jwks_file, &self.client_secret_sha256) {
-                (None, None) => Ok(wit::ClientCredential::None),
-                _ => Err(format!(
-                    "{path}: a public client (auth_method = \"none\") has no credential"
-                )),
-            },
-        }
+        credential(
+            base,
+            path,
+            &self.auth_method,
+            &self.client_secret_sha256,
+            &self.jwks_file,
+        )
+    }
+}
+
+/// A client's credential from its `auth_method`, `client_secret_sha256` and `jwks_file`.
+fn credential(
+    base: &Path,
+    path: &str,
+    auth_method: &AuthMethod,
+    client_secret_sha256: &Option<String>,
+    jwks_file: &Option<PathBuf>,
+) -> Result<wit::ClientCredential, String> {
+    let secret = |make: fn(String) -> wit::ClientCredential| {
+        match (client_secret_sha256, jwks_file) {
+        (Some(hex), None) => Ok(make(hex.clone())),
+        (None, _) => Err(format!(
+            "{path}: client_secret_sha256 is required for this auth_method (make it with `xaa keys hash-secret`)"
+        )),
+        (Some(_), Some(_)) => Err(format!(
+            "{path}: jwks_file is only for auth_method = \"private_key_jwt\""
+        )),
+    }
+    };
+    match auth_method {
+        AuthMethod::ClientSecretBasic => secret(wit::ClientCredential::SecretBasic),
+        AuthMethod::ClientSecretPost => secret(wit::ClientCredential::SecretPost),
+        AuthMethod::PrivateKeyJwt => match (jwks_file, client_secret_sha256) {
+            (Some(file), None) => Ok(wit::ClientCredential::PrivateKeyJwt(read(
+                base,
+                &format!("{path}.jwks_file"),
+                file,
+            )?)),
+            (None, _) => Err(format!(
+                "{path}: jwks_file is required for auth_method = \"private_key_jwt\""
+            )),
+            (Some(_), Some(_)) => Err(format!(
+                "{path}: client_secret_sha256 is not used with private_key_jwt"
+            )),
+        },
+        AuthMethod::None => match (jwks_file, client_secret_sha256) {
+            (None, None) => Ok(wit::ClientCredential::None),
+            _ => Err(format!(
+                "{path}: a public client (auth_method = \"none\") has no credential"
+            )),
+        },
     }
 }
 
 impl ConfigFile {
+    fn identity_provider(
+        &self,
+        base: &Path,
+    ) -> Result<Option<wit::IdentityProviderConfig>, String> {
+        let Some(i) = &self.identity_provider else {
+            if !self.idp_clients.is_empty()
+                || !self.users.is_empty()
+                || !self.connections.is_empty()
+            {
+                return Err("[[idp_clients]], [[users]] and [[connections]] need an [identity_provider] section".into());
+            }
+            return Ok(None);
+        };
+        let signing_keys = i
+            .signing_keys
+            .iter()
+            .enumerate()
+            .map(|(n, file)| read(base, &format!("identity_provider.signing_keys[{n}]"), file))
+            .collect::<Result<Vec<_>, String>>()?;
+        let clients = self
+            .idp_clients
+            .iter()
+            .enumerate()
+            .map(|(n, c)| {
+                Ok(wit::IdpClient {
+                    client_id: c.client_id.clone(),
+                    credential: credential(
+                        base,
+                        &format!("idp_clients[{n}]"),
+                        &c.auth_method,
+                        &c.client_secret_sha256,
+                        &c.jwks_file,
+                    )?,
+                })
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        Ok(Some(wit::IdentityProviderConfig {
+            issuer: i.issuer.clone(),
+            token_endpoint_url: i.token_endpoint_url.clone(),
+            jwks_uri: i.jwks_uri.clone(),
+            signing_keys,
+            signing_kid: i.signing_kid.clone(),
+            leeway: i.leeway,
+            resource_root_slash_equivalence: i.resource_root_slash_equivalence,
+            clients,
+            users: self
+                .users
+                .iter()
+                .map(|u| wit::DirectoryUser {
+                    sub: u.sub.clone(),
+                    groups: u.groups.clone(),
+                    disabled: u.disabled,
+                })
+                .collect(),
+            connections: self
+                .connections
+                .iter()
+                .map(|c| wit::ManagedConnection {
+                    client_id: c.client_id.clone(),
+                    audience: c.audience.clone(),
+                    audience_aliases: c.audience_aliases.clone(),
+                    resources: c.resources.clone(),
+                    scopes: c.scopes.clone(),
+                    client_id_at_audience: c.client_id_at_audience.clone(),
+                    id_jag_lifetime: c.id_jag_lifetime,
+                    required_acr: c.required_acr.clone(),
+                    max_auth_age: c.max_auth_age,
+                    users: c.users.clone(),
+                    groups: c.groups.clone(),
+                })
+                .collect(),
+        }))
+    }
+
     fn token_endpoint(&self, base: &Path) -> Result<Option<wit::TokenEndpointConfig>, String> {
         let Some(t) = &self.token_endpoint else {
             if !self.clients.is_empty() {
@@ -288,6 +475,7 @@ impl ConfigFile {
             return Err("[token_endpoint] needs an [authorization_server] section".into());
         }
         let token_endpoint = self.token_endpoint(base)?;
+        let identity_provider = self.identity_provider(base)?;
         let trusted_issuers = self
             .trusted_issuers
             .iter()
@@ -331,6 +519,7 @@ impl ConfigFile {
         Ok(wit::Config {
             authorization_server,
             resource_server,
+            identity_provider,
             jwks_cache: wit::JwksCacheConfig {
                 min_ttl: self.jwks_cache.min_ttl,
                 max_ttl: self.jwks_cache.max_ttl,

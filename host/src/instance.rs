@@ -219,6 +219,19 @@ impl Validator {
         })
     }
 
+    /// Serves one request of the IdP's HTTP surface (token exchange, metadata, JWK Set); a
+    /// token exchange's response carries its `audit-event`. `Err` as for
+    /// [`Validator::authorization_server_http`].
+    pub fn identity_provider_http(
+        &mut self,
+        request: &HttpRequest,
+    ) -> Result<HttpResponse, String> {
+        self.call(|s, x| {
+            x.xaa_token_validator()
+                .call_identity_provider_http(s, request)
+        })
+    }
+
     /// Forgets cached access-token verdicts.
     pub fn clear_token_cache(&mut self) -> Result<(), String> {
         self.call(|s, x| x.xaa_token_validator().call_clear_token_cache(s))
@@ -266,6 +279,7 @@ pub fn trap_response() -> HttpResponse {
         ],
         body: br#"{"error":"server_error","error_description":"internal error"}"#.to_vec(),
         verdict_code: Some(INTERNAL_ERROR.into()),
+        audit_event: None,
     }
 }
 

@@ -137,6 +137,7 @@ def config_from_toml(path):
     return rec(
         authorization_server=as_cfg,
         resource_server=rs_cfg,
+        identity_provider=None,  # the IdP role is not part of the cross-host samples yet
         jwks_cache=rec(min_ttl=c.get("min_ttl"), max_ttl=c.get("max_ttl"),
                        refresh_cooldown=c.get("refresh_cooldown"), max_stale=c.get("max_stale")),
         token_cache_size=t.get("token_cache_size"),
@@ -222,6 +223,7 @@ def config_from_corpus(c):
     return rec(
         authorization_server=as_cfg,
         resource_server=rs_cfg,
+        identity_provider=None,  # the corpus has no IdP cases yet
         jwks_cache=rec(min_ttl=j["min_ttl"], max_ttl=j["max_ttl"],
                        refresh_cooldown=j["refresh_cooldown"], max_stale=j["max_stale"]),
         token_cache_size=c["token_cache_size"],

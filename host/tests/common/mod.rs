@@ -243,6 +243,7 @@ pub fn config() -> wit::Config {
             ),
             resource_root_slash_equivalence: false,
         }),
+        identity_provider: None,
         jwks_cache: wit::JwksCacheConfig {
             min_ttl: None,
             max_ttl: None,

@@ -7,6 +7,13 @@
 //! private or symmetric keys or with no key usable for the allowed algorithms, identifiers
 //! that are not https URLs (http only for loopback hosts), fragments in identifiers.
 
+mod identity_provider;
+
+pub use identity_provider::{
+    DirectoryUserConfig, IdentityProviderConfig, IdpClientConfig, ManagedConnectionConfig,
+    DEFAULT_ID_JAG_LIFETIME,
+};
+
 use crate::claims::is_valid_scope;
 use crate::error::escape_for_log;
 use crate::jose_header::Alg;
@@ -169,6 +176,8 @@ pub struct Config {
     pub authorization_server: Option<AuthorizationServerConfig>,
     /// The RS role, if this instance plays it.
     pub resource_server: Option<ResourceServerConfig>,
+    /// The IdP role, if this instance plays it.
+    pub identity_provider: Option<IdentityProviderConfig>,
     /// JWK Set cache policy.
     pub jwks_cache: JwksCacheConfig,
     /// Verified access-token cache size.
@@ -262,6 +271,8 @@ pub struct ValidConfig {
     pub authorization_server: Option<ValidAuthorizationServer>,
     /// RS role.
     pub resource_server: Option<ValidResourceServer>,
+    /// IdP role.
+    pub identity_provider: Option<crate::token_exchange::IdentityProvider>,
     /// JWK Set cache policy.
     pub cache: CachePolicy,
     /// Verified access-token cache size.
@@ -448,10 +459,13 @@ impl Config {
     /// Applies every rule; returns all refusals, not just the first.
     pub fn validate(&self) -> Result<ValidConfig, Vec<ConfigError>> {
         let mut errors = Errors(Vec::new());
-        if self.authorization_server.is_none() && self.resource_server.is_none() {
+        if self.authorization_server.is_none()
+            && self.resource_server.is_none()
+            && self.identity_provider.is_none()
+        {
             errors.push(
                 "",
-                "configure at least one role: [authorization_server] or [resource_server]",
+                "configure at least one role: [authorization_server], [resource_server] or [identity_provider]",
             );
         }
         let authorization_server = self
@@ -460,6 +474,10 @@ impl Config {
             .map(|c| c.validate(&mut errors));
         let resource_server = self
             .resource_server
+            .as_ref()
+            .map(|c| c.validate(&mut errors));
+        let identity_provider = self
+            .identity_provider
             .as_ref()
             .map(|c| c.validate(&mut errors));
         let cache = self.jwks_cache.validate(&mut errors);
@@ -476,6 +494,7 @@ impl Config {
         Ok(ValidConfig {
             authorization_server: authorization_server.flatten(),
             resource_server: resource_server.flatten(),
+            identity_provider: identity_provider.flatten(),
             cache,
             token_cache_size: token_cache_size as usize,
         })
@@ -604,6 +623,107 @@ fn parse_digest(hex: &str) -> Option<[u8; 32]> {
     Some(digest)
 }
 
+/// The index of the key `kid` names in `keys` (the first key when none is named).
+fn current_key(errors: &mut Errors, p: &str, keys: &[IssuingKey], kid: &Option<String>) -> usize {
+    match kid {
+        None => 0,
+        Some(kid) => keys.iter().position(|k| &k.kid == kid).unwrap_or_else(|| {
+            errors.push(
+                p,
+                format!("no signing key has kid \"{}\"", escape_for_log(kid, 64)),
+            );
+            0
+        }),
+    }
+}
+
+/// Parses private ES256 signing keys; refuses duplicates and keys of trusted `issuers`.
+fn signing_keys(
+    errors: &mut Errors,
+    p: &str,
+    texts: &[String],
+    issuers: &[ValidIssuer],
+) -> Vec<IssuingKey> {
+    if texts.is_empty() {
+        errors.push(
+            p,
+            "list at least one ES256 signing key (make one with `xaa keys generate`)",
+        );
+    }
+    if texts.len() > MAX_SIGNING_KEYS {
+        errors.push(p, format!("more than {MAX_SIGNING_KEYS} signing keys"));
+    }
+    let mut keys: Vec<IssuingKey> = Vec::new();
+    for (i, text) in texts.iter().enumerate() {
+        let path = format!("{p}[{i}]");
+        match signing::parse_private_jwk(text) {
+            Err(why) => errors.push(path, why),
+            Ok(key) if keys.iter().any(|k| k.kid == key.kid) => errors.push(
+                path,
+                format!("kid \"{}\" is used twice", escape_for_log(&key.kid, 64)),
+            ),
+            Ok(key) => {
+                // security.md I03: what this server signs must never verify as an ID-JAG.
+                let trusted = issuers.iter().find(|issuer| match &issuer.keys {
+                    ValidKeySource::Inline(set) => set
+                        .keys
+                        .iter()
+                        .any(|t| signing::is_trusted_elsewhere(&key, t)),
+                    ValidKeySource::Uri(_) => false,
+                });
+                match trusted {
+                    Some(issuer) => errors.push(
+                        path,
+                        format!(
+                            "this signing key is also a trusted key of {}: an authorization server's own key must never verify an ID-JAG",
+                            escape_for_log(&issuer.issuer, 80)
+                        ),
+                    ),
+                    None => keys.push(key),
+                }
+            }
+        }
+    }
+    keys
+}
+
+/// A client's credential as configured → how it authenticates. `public_allowed` is `Err`
+/// with the message for a public client where none is allowed.
+fn client_auth(
+    errors: &mut Errors,
+    p: &str,
+    credential: &ClientCredentialConfig,
+    public_allowed: Result<(), &str>,
+    assertion_algorithms: &[Alg],
+) -> ClientAuth {
+    let digest = |errors: &mut Errors, hex: &str| {
+        parse_digest(hex).unwrap_or_else(|| {
+            errors.push(
+                format!("{p}.client_secret_sha256"),
+                "must be the SHA-256 of the secret as 64 lowercase hex digits",
+            );
+            [0; 32]
+        })
+    };
+    match credential {
+        ClientCredentialConfig::SecretBasic(hex) => ClientAuth::SecretBasic(digest(errors, hex)),
+        ClientCredentialConfig::SecretPost(hex) => ClientAuth::SecretPost(digest(errors, hex)),
+        ClientCredentialConfig::PrivateKeyJwt(document) => {
+            let source = KeySource::Inline(document.clone());
+            match check_keys(errors, p, &source, assertion_algorithms) {
+                Some(ValidKeySource::Inline(set)) => ClientAuth::PrivateKeyJwt(set),
+                _ => ClientAuth::None,
+            }
+        }
+        ClientCredentialConfig::None => {
+            if let Err(message) = public_allowed {
+                errors.push(format!("{p}.auth_method"), message);
+            }
+            ClientAuth::None
+        }
+    }
+}
+
 impl TokenEndpointConfig {
     fn validate(
         &self,
@@ -624,20 +744,18 @@ impl TokenEndpointConfig {
             .unwrap_or_else(|| under_issuer(&server.issuer, DEFAULT_JWKS_PATH));
         check_url(errors, &format!("{p}.jwks_uri"), &jwks_uri, UrlKind::Fetch);
 
-        let keys = self.signing_keys(errors, issuers);
-        let current = match &self.signing_kid {
-            None => 0,
-            Some(kid) => match keys.iter().position(|k| &k.kid == kid) {
-                Some(i) => i,
-                None => {
-                    errors.push(
-                        format!("{p}.signing_kid"),
-                        format!("no signing key has kid \"{}\"", escape_for_log(kid, 64)),
-                    );
-                    0
-                }
-            },
-        };
+        let keys = signing_keys(
+            errors,
+            &format!("{p}.signing_keys"),
+            &self.signing_keys,
+            issuers,
+        );
+        let current = current_key(
+            errors,
+            &format!("{p}.signing_kid"),
+            &keys,
+            &self.signing_kid,
+        );
         let access_token_lifetime = self
             .access_token_lifetime
             .unwrap_or(DEFAULT_ACCESS_TOKEN_LIFETIME);
@@ -672,51 +790,6 @@ impl TokenEndpointConfig {
         })
     }
 
-    fn signing_keys(&self, errors: &mut Errors, issuers: &[ValidIssuer]) -> Vec<IssuingKey> {
-        let p = "token_endpoint.signing_keys";
-        if self.signing_keys.is_empty() {
-            errors.push(
-                p,
-                "list at least one ES256 signing key (make one with `xaa keys generate`)",
-            );
-        }
-        if self.signing_keys.len() > MAX_SIGNING_KEYS {
-            errors.push(p, format!("more than {MAX_SIGNING_KEYS} signing keys"));
-        }
-        let mut keys: Vec<IssuingKey> = Vec::new();
-        for (i, text) in self.signing_keys.iter().enumerate() {
-            let path = format!("{p}[{i}]");
-            match signing::parse_private_jwk(text) {
-                Err(why) => errors.push(path, why),
-                Ok(key) if keys.iter().any(|k| k.kid == key.kid) => errors.push(
-                    path,
-                    format!("kid \"{}\" is used twice", escape_for_log(&key.kid, 64)),
-                ),
-                Ok(key) => {
-                    // security.md I03: what this server signs must never verify as an ID-JAG.
-                    let trusted = issuers.iter().find(|issuer| match &issuer.keys {
-                        ValidKeySource::Inline(set) => set
-                            .keys
-                            .iter()
-                            .any(|t| signing::is_trusted_elsewhere(&key, t)),
-                        ValidKeySource::Uri(_) => false,
-                    });
-                    match trusted {
-                        Some(issuer) => errors.push(
-                            path,
-                            format!(
-                                "this signing key is also a trusted key of {}: an authorization server's own key must never verify an ID-JAG",
-                                escape_for_log(&issuer.issuer, 80)
-                            ),
-                        ),
-                        None => keys.push(key),
-                    }
-                }
-            }
-        }
-        keys
-    }
-
     fn clients(
         &self,
         errors: &mut Errors,
@@ -740,39 +813,18 @@ impl TokenEndpointConfig {
             if self.clients[..i].iter().any(|o| o.client_id == c.client_id) {
                 errors.push(format!("{p}.client_id"), "registered twice");
             }
-            let digest = |errors: &mut Errors, hex: &str| {
-                parse_digest(hex).unwrap_or_else(|| {
-                    errors.push(
-                        format!("{p}.client_secret_sha256"),
-                        "must be the SHA-256 of the secret as 64 lowercase hex digits",
-                    );
-                    [0; 32]
-                })
+            let public_allowed = if self.allow_public_clients {
+                Ok(())
+            } else {
+                Err("public clients (\"none\") need token_endpoint.allow_public_clients = true")
             };
-            let auth = match &c.credential {
-                ClientCredentialConfig::SecretBasic(hex) => {
-                    ClientAuth::SecretBasic(digest(errors, hex))
-                }
-                ClientCredentialConfig::SecretPost(hex) => {
-                    ClientAuth::SecretPost(digest(errors, hex))
-                }
-                ClientCredentialConfig::PrivateKeyJwt(document) => {
-                    let source = KeySource::Inline(document.clone());
-                    match check_keys(errors, &p, &source, assertion_algorithms) {
-                        Some(ValidKeySource::Inline(set)) => ClientAuth::PrivateKeyJwt(set),
-                        _ => ClientAuth::None,
-                    }
-                }
-                ClientCredentialConfig::None => {
-                    if !self.allow_public_clients {
-                        errors.push(
-                            format!("{p}.auth_method"),
-                            "public clients (\"none\") need token_endpoint.allow_public_clients = true",
-                        );
-                    }
-                    ClientAuth::None
-                }
-            };
+            let auth = client_auth(
+                errors,
+                &p,
+                &c.credential,
+                public_allowed,
+                assertion_algorithms,
+            );
             if c.resources.is_empty() {
                 errors.push(
                     format!("{p}.resources"),

@@ -1,0 +1,297 @@
+//! The IdP role's configuration (`[identity_provider]`, `[[idp_clients]]`, `[[users]]`,
+//! `[[connections]]` in TOML) and its validation into a [`IdentityProvider`].
+//!
+//! Refused: a non-https issuer or URL, no or bad signing keys, public clients, duplicate
+//! client ids or users, a connection for an unregistered client, without resources, with an
+//! audience that is not an issuer identifier, an ID-JAG lifetime outside 1–300 s, bad
+//! scope tokens, an empty `client_id_at_audience`.
+
+use super::{
+    check_identifier, check_leeway, check_url, client_auth, current_key, signing_keys,
+    under_issuer, ClientCredentialConfig, Errors, UrlKind, DEFAULT_JWKS_PATH, DEFAULT_TOKEN_PATH,
+};
+use crate::claims::is_valid_scope;
+use crate::error::escape_for_log;
+use crate::jose_header::Alg;
+use crate::jwks;
+use crate::limits::MAX_CLIENTS;
+use crate::policy::{Connection, MAX_ID_JAG_LIFETIME_SECS};
+use crate::signing::public_jwks;
+use crate::token_endpoint::Client;
+use crate::token_exchange::{IdentityProvider, User};
+use crate::urn::GRANT_TYPE_TOKEN_EXCHANGE;
+
+/// Default ID-JAG lifetime, seconds.
+pub const DEFAULT_ID_JAG_LIFETIME: u32 = 300;
+
+/// A user of the directory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DirectoryUserConfig {
+    /// Subject identifier.
+    pub sub: String,
+    /// Groups.
+    pub groups: Vec<String>,
+    /// Disabled.
+    pub disabled: bool,
+}
+
+/// A managed connection.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ManagedConnectionConfig {
+    /// The client's id at the IdP.
+    pub client_id: String,
+    /// The resource AS issuer.
+    pub audience: String,
+    /// Aliases of the audience.
+    pub audience_aliases: Vec<String>,
+    /// Resources at the resource AS.
+    pub resources: Vec<String>,
+    /// Scopes.
+    pub scopes: Vec<String>,
+    /// The client's id at the resource AS.
+    pub client_id_at_audience: String,
+    /// ID-JAG lifetime, seconds.
+    pub id_jag_lifetime: Option<u32>,
+    /// Accepted `acr` values.
+    pub required_acr: Option<Vec<String>>,
+    /// Oldest acceptable login, seconds.
+    pub max_auth_age: Option<u32>,
+    /// Users allowed.
+    pub users: Option<Vec<String>>,
+    /// Groups allowed.
+    pub groups: Option<Vec<String>>,
+}
+
+/// A client of the IdP.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdpClientConfig {
+    /// Client id.
+    pub client_id: String,
+    /// Credential.
+    pub credential: ClientCredentialConfig,
+}
+
+/// The IdP role.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdentityProviderConfig {
+    /// Issuer identifier.
+    pub issuer: String,
+    /// Token endpoint URL.
+    pub token_endpoint_url: Option<String>,
+    /// JWK Set URL.
+    pub jwks_uri: Option<String>,
+    /// ES256 private JWKs.
+    pub signing_keys: Vec<String>,
+    /// The `kid` that signs.
+    pub signing_kid: Option<String>,
+    /// Clock leeway, seconds.
+    pub leeway: Option<u32>,
+    /// RFC 9728 root-slash equivalence.
+    pub resource_root_slash_equivalence: bool,
+    /// Clients.
+    pub clients: Vec<IdpClientConfig>,
+    /// Directory.
+    pub users: Vec<DirectoryUserConfig>,
+    /// Managed connections.
+    pub connections: Vec<ManagedConnectionConfig>,
+}
+
+fn check_scopes(errors: &mut Errors, p: &str, scopes: &[String]) {
+    for (j, scope) in scopes.iter().enumerate() {
+        let path = format!("{p}[{j}]");
+        if !is_valid_scope(scope) || scope.contains(' ') {
+            errors.push(
+                path,
+                format!(
+                    "\"{}\" is not one scope token (RFC 6749 §3.3)",
+                    escape_for_log(scope, 64)
+                ),
+            );
+        } else if scopes[..j].contains(scope) {
+            errors.push(path, "listed twice");
+        }
+    }
+}
+
+impl IdentityProviderConfig {
+    /// Applies every rule, pushing refusals to `errors`.
+    pub(super) fn validate(&self, errors: &mut Errors) -> Option<IdentityProvider> {
+        let before = errors.0.len();
+        let p = "identity_provider";
+        check_url(
+            errors,
+            &format!("{p}.issuer"),
+            &self.issuer,
+            UrlKind::Issuer,
+        );
+        let token_url = self
+            .token_endpoint_url
+            .clone()
+            .unwrap_or_else(|| under_issuer(&self.issuer, DEFAULT_TOKEN_PATH));
+        check_url(
+            errors,
+            &format!("{p}.token_endpoint_url"),
+            &token_url,
+            UrlKind::Fetch,
+        );
+        let jwks_uri = self
+            .jwks_uri
+            .clone()
+            .unwrap_or_else(|| under_issuer(&self.issuer, DEFAULT_JWKS_PATH));
+        check_url(errors, &format!("{p}.jwks_uri"), &jwks_uri, UrlKind::Fetch);
+        let keys = signing_keys(
+            errors,
+            &format!("{p}.signing_keys"),
+            &self.signing_keys,
+            &[],
+        );
+        let current = current_key(
+            errors,
+            &format!("{p}.signing_kid"),
+            &keys,
+            &self.signing_kid,
+        );
+        let public_keys = match public_jwks(&keys).and_then(|set| jwks::parse(&set)) {
+            Ok(set) => Some(set),
+            Err(_) if keys.is_empty() => None,
+            Err(why) => {
+                errors.push(format!("{p}.signing_keys"), why);
+                None
+            }
+        };
+        let leeway = check_leeway(errors, &format!("{p}.leeway"), self.leeway);
+        let algorithms = [Alg::Es256, Alg::Rs256, Alg::Ps256];
+
+        if self.clients.len() > MAX_CLIENTS {
+            errors.push("idp_clients", format!("more than {MAX_CLIENTS} clients"));
+        }
+        let mut clients = Vec::new();
+        for (i, c) in self.clients.iter().enumerate() {
+            let path = format!("idp_clients[{i}]");
+            check_identifier(errors, &format!("{path}.client_id"), &c.client_id);
+            if self.clients[..i].iter().any(|o| o.client_id == c.client_id) {
+                errors.push(format!("{path}.client_id"), "registered twice");
+            }
+            let auth = client_auth(
+                errors,
+                &path,
+                &c.credential,
+                Err("the IdP accepts confidential clients only"),
+                &algorithms,
+            );
+            clients.push(Client {
+                client_id: c.client_id.clone(),
+                auth,
+                resources: Vec::new(),
+                scopes: Vec::new(),
+                grant_types: vec![GRANT_TYPE_TOKEN_EXCHANGE.to_owned()],
+            });
+        }
+
+        let mut users = Vec::new();
+        for (i, u) in self.users.iter().enumerate() {
+            let path = format!("users[{i}].sub");
+            check_identifier(errors, &path, &u.sub);
+            if self.users[..i].iter().any(|o| o.sub == u.sub) {
+                errors.push(path, "listed twice");
+            }
+            users.push(User {
+                sub: u.sub.clone(),
+                groups: u.groups.clone(),
+                disabled: u.disabled,
+            });
+        }
+
+        let mut connections = Vec::new();
+        for (i, c) in self.connections.iter().enumerate() {
+            let path = format!("connections[{i}]");
+            if !self.clients.iter().any(|k| k.client_id == c.client_id) {
+                errors.push(
+                    format!("{path}.client_id"),
+                    format!(
+                        "\"{}\" is not one of [[idp_clients]]",
+                        escape_for_log(&c.client_id, 64)
+                    ),
+                );
+            }
+            check_url(
+                errors,
+                &format!("{path}.audience"),
+                &c.audience,
+                UrlKind::Issuer,
+            );
+            if c.audience == self.issuer {
+                errors.push(
+                    format!("{path}.audience"),
+                    "an ID-JAG is never issued for this IdP itself",
+                );
+            }
+            for (j, alias) in c.audience_aliases.iter().enumerate() {
+                check_identifier(errors, &format!("{path}.audience_aliases[{j}]"), alias);
+            }
+            if c.resources.is_empty() {
+                errors.push(
+                    format!("{path}.resources"),
+                    "list the resources this connection reaches",
+                );
+            }
+            for (j, resource) in c.resources.iter().enumerate() {
+                check_url(
+                    errors,
+                    &format!("{path}.resources[{j}]"),
+                    resource,
+                    UrlKind::Resource,
+                );
+            }
+            check_scopes(errors, &format!("{path}.scopes"), &c.scopes);
+            check_identifier(
+                errors,
+                &format!("{path}.client_id_at_audience"),
+                &c.client_id_at_audience,
+            );
+            let lifetime = c.id_jag_lifetime.unwrap_or(DEFAULT_ID_JAG_LIFETIME);
+            if !(1..=MAX_ID_JAG_LIFETIME_SECS).contains(&lifetime) {
+                errors.push(
+                    format!("{path}.id_jag_lifetime"),
+                    format!("{lifetime} s is outside 1–{MAX_ID_JAG_LIFETIME_SECS} s"),
+                );
+            }
+            if c.required_acr.as_ref().is_some_and(Vec::is_empty) {
+                errors.push(
+                    format!("{path}.required_acr"),
+                    "an empty list would refuse every login; leave it out to accept any",
+                );
+            }
+            connections.push(Connection {
+                client_id: c.client_id.clone(),
+                audience: c.audience.clone(),
+                audience_aliases: c.audience_aliases.clone(),
+                resources: c.resources.clone(),
+                scopes: c.scopes.clone(),
+                client_id_at_audience: c.client_id_at_audience.clone(),
+                id_jag_lifetime: lifetime,
+                required_acr: c.required_acr.clone(),
+                max_auth_age: c.max_auth_age,
+                users: c.users.clone(),
+                groups: c.groups.clone(),
+            });
+        }
+        if errors.0.len() != before {
+            return None;
+        }
+        Some(IdentityProvider {
+            issuer: self.issuer.clone(),
+            token_url,
+            jwks_uri,
+            keys,
+            current,
+            public_keys: public_keys?,
+            clients,
+            client_assertion_algorithms: algorithms.to_vec(),
+            users,
+            connections,
+            leeway,
+            root_slash: self.resource_root_slash_equivalence,
+        })
+    }
+}

@@ -1,6 +1,8 @@
-//! `xaa serve as`: reads the configuration, builds a pool of configured component instances
-//! (a refused configuration stops here, exit 2), binds, prints `listening on http://ADDR`
-//! on standard output and serves until Ctrl-C or SIGTERM.
+//! `xaa serve as` and `xaa serve idp`: read the configuration, build a pool of configured
+//! component instances (a refused configuration stops here, exit 2), bind, print
+//! `listening on http://ADDR` on standard output and serve until Ctrl-C or SIGTERM. SIGHUP
+//! reloads the configuration (a refused one leaves the running one in place): a removed
+//! connection, client or user takes effect without a restart.
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -10,14 +12,20 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 use tracing_subscriber::EnvFilter;
 
-use xaa_host::server::{serve, shutdown_signal, InstancePool, ServerLimits};
-use xaa_host::{config_file, default_imports, Validator};
+use std::sync::Arc;
+
+use xaa_host::server::{serve, shutdown_signal, InstancePool, Role, ServerLimits, Service};
+use xaa_host::{config_file, default_imports, Imports, Runtime, Validator};
 
 #[derive(Subcommand)]
 pub(crate) enum ServeCommand {
     /// The resource authorization server: POST token endpoint (jwt-bearer grant with an
     /// ID-JAG), RFC 8414 metadata and the signing keys' JWK Set.
     As(ServeArgs),
+    /// The IdP (development and tests): the token-exchange endpoint that turns its own ID
+    /// tokens into ID-JAGs under the managed connections, its metadata and JWK Set. Every
+    /// decision is written as one JSON line to the audit log.
+    Idp(ServeArgs),
 }
 
 #[derive(Args)]
@@ -44,10 +52,86 @@ pub(crate) struct ServeArgs {
     /// Use this component instead of the embedded one.
     #[arg(long, value_name = "PATH.wasm")]
     component: Option<PathBuf>,
+    /// Append audit events (JSON lines; `serve idp`) to this file (mode 0600) instead of
+    /// standard output.
+    #[arg(long, value_name = "FILE")]
+    audit_log: Option<PathBuf>,
+}
+
+/// What building a pool needs, kept for reloads: the compiled component and the imports
+/// (one replay store for every instance and every reload).
+struct PoolFactory {
+    config: PathBuf,
+    role: Role,
+    count: usize,
+    runtime: Arc<Runtime>,
+    imports: Imports,
+}
+
+impl PoolFactory {
+    /// Reads the configuration and builds a full pool, or says why not.
+    fn build(&self) -> Result<Arc<InstancePool>, String> {
+        let config = config_file::load(&self.config)?;
+        let (served, needs) = match self.role {
+            Role::AuthorizationServer => (
+                config
+                    .authorization_server
+                    .as_ref()
+                    .is_some_and(|a| a.token_endpoint.is_some()),
+                "`xaa serve as` needs [authorization_server] and [token_endpoint] sections",
+            ),
+            Role::IdentityProvider => (
+                config.identity_provider.is_some(),
+                "`xaa serve idp` needs an [identity_provider] section",
+            ),
+        };
+        if !served {
+            return Err(format!("{}: {needs}", self.config.display()));
+        }
+        let instances = (0..self.count)
+            .map(|_| Validator::new(self.runtime.clone(), self.imports.clone(), config.clone()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| format!("{}: configuration refused:\n{e}", self.config.display()))?;
+        Ok(InstancePool::new(instances, self.role))
+    }
+}
+
+/// Rebuilds the pool from the configuration file on every SIGHUP; a refused configuration
+/// leaves the running one in place.
+async fn reload_on_sighup(factory: Arc<PoolFactory>, service: Arc<Service>) {
+    #[cfg(unix)]
+    {
+        let Ok(mut hangups) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        else {
+            tracing::warn!("SIGHUP cannot be watched; configuration reload is off");
+            return;
+        };
+        while hangups.recv().await.is_some() {
+            let factory = Arc::clone(&factory);
+            match tokio::task::spawn_blocking(move || factory.build()).await {
+                Ok(Ok(pool)) => {
+                    service.replace_pool(pool);
+                    tracing::info!("configuration reloaded");
+                }
+                Ok(Err(why)) => {
+                    tracing::error!(error = %why, "configuration reload refused; the running configuration stays");
+                }
+                Err(_) => tracing::error!("configuration reload failed"),
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (factory, service);
+    }
 }
 
 pub(crate) fn run(command: ServeCommand) -> Result<ExitCode, String> {
-    let ServeCommand::As(args) = command;
+    let (args, role, name) = match command {
+        ServeCommand::As(args) => (args, Role::AuthorizationServer, "as"),
+        ServeCommand::Idp(args) => (args, Role::IdentityProvider, "idp"),
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_env("XAA_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
@@ -56,31 +140,39 @@ pub(crate) fn run(command: ServeCommand) -> Result<ExitCode, String> {
         .with_target(false)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
-    let config = config_file::load(&args.config)?;
-    let has_endpoint = config
-        .authorization_server
-        .as_ref()
-        .is_some_and(|a| a.token_endpoint.is_some());
-    if !has_endpoint {
-        return Err(format!(
-            "{}: `xaa serve as` needs [authorization_server] and [token_endpoint] sections",
-            args.config.display()
-        ));
-    }
     let count = args
         .instances
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
     if !(1..=256).contains(&count) {
         return Err("--instances must be 1–256".into());
     }
-    let runtime = crate::runtime(args.component.as_ref())?;
-    // One replay store for the whole pool: a jti is single-use across instances.
-    let imports = default_imports(args.now, !args.no_native_verify);
-    let instances = (0..count)
-        .map(|_| Validator::new(runtime.clone(), imports.clone(), config.clone()))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| format!("{}: configuration refused:\n{e}", args.config.display()))?;
-    let pool = InstancePool::new(instances);
+    let factory = Arc::new(PoolFactory {
+        config: args.config.clone(),
+        role,
+        count,
+        runtime: crate::runtime(args.component.as_ref())?,
+        // One replay store for the whole pool: a jti is single-use across instances.
+        imports: default_imports(args.now, !args.no_native_verify),
+    });
+    let pool = factory.build()?;
+    let audit: Box<dyn Write + Send> = match &args.audit_log {
+        None => Box::new(std::io::stdout()),
+        Some(path) => {
+            let mut options = std::fs::OpenOptions::new();
+            options.create(true).append(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                options.mode(0o600);
+            }
+            Box::new(
+                options
+                    .open(path)
+                    .map_err(|e| format!("{}: {e}", path.display()))?,
+            )
+        }
+    };
+    let service = Service::new(pool, audit);
     let limits = ServerLimits {
         max_body_bytes: args.max_body_bytes,
         ..ServerLimits::default()
@@ -100,8 +192,9 @@ pub(crate) fn run(command: ServeCommand) -> Result<ExitCode, String> {
         writeln!(stdout, "listening on http://{address}")
             .and_then(|()| stdout.flush())
             .map_err(|e| format!("writing to standard output: {e}"))?;
-        tracing::info!(%address, instances = count, "xaa serve as: ready");
-        serve(listener, pool, limits, shutdown_signal()).await;
+        tracing::info!(%address, instances = count, "xaa serve {name}: ready");
+        tokio::spawn(reload_on_sighup(factory, Arc::clone(&service)));
+        serve(listener, service, limits, shutdown_signal()).await;
         tracing::info!("stopped");
         Ok::<_, String>(())
     })?;

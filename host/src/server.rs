@@ -9,8 +9,9 @@
 //! query string (tokens and secrets travel there).
 
 use std::convert::Infallible;
+use std::io::Write;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -62,21 +63,32 @@ impl Default for ServerLimits {
     }
 }
 
+/// Which HTTP surface of the component a server exposes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// The resource authorization server (`authorization-server-http`).
+    AuthorizationServer,
+    /// The IdP (`identity-provider-http`).
+    IdentityProvider,
+}
+
 /// A fixed set of configured instances shared by all requests. One instance serves one
 /// request at a time; the replay store behind them is shared, so a `jti` is single-use
 /// across the pool.
 pub struct InstancePool {
     idle: Mutex<Vec<Validator>>,
     permits: Arc<Semaphore>,
+    role: Role,
 }
 
 impl InstancePool {
-    /// A pool of these instances (at least one).
-    pub fn new(instances: Vec<Validator>) -> Arc<Self> {
+    /// A pool of these instances (at least one) serving `role`.
+    pub fn new(instances: Vec<Validator>, role: Role) -> Arc<Self> {
         let permits = Arc::new(Semaphore::new(instances.len()));
         Arc::new(InstancePool {
             idle: Mutex::new(instances),
             permits,
+            role,
         })
     }
 
@@ -104,17 +116,58 @@ impl InstancePool {
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
             let mut validator = pool.take().ok_or("no idle instance")?;
-            let response = validator
-                .authorization_server_http(&request)
-                .unwrap_or_else(|reason| {
-                    tracing::error!(%reason, "component call failed; the instance was replaced");
-                    trap_response()
-                });
+            let response = match pool.role {
+                Role::AuthorizationServer => validator.authorization_server_http(&request),
+                Role::IdentityProvider => validator.identity_provider_http(&request),
+            }
+            .unwrap_or_else(|reason| {
+                tracing::error!(%reason, "component call failed; the instance was replaced");
+                trap_response()
+            });
             pool.put(validator);
             Ok(response)
         })
         .await
         .map_err(|_| "the request task failed")?
+    }
+}
+
+/// What a server runs: the current instance pool (replaced whole when the configuration is
+/// reloaded; requests in flight finish on the old one) and where audit events go.
+pub struct Service {
+    pool: RwLock<Arc<InstancePool>>,
+    audit: Mutex<Box<dyn Write + Send>>,
+}
+
+impl Service {
+    /// A service over `pool`, writing audit events (JSON lines) to `audit`.
+    pub fn new(pool: Arc<InstancePool>, audit: Box<dyn Write + Send>) -> Arc<Self> {
+        Arc::new(Service {
+            pool: RwLock::new(pool),
+            audit: Mutex::new(audit),
+        })
+    }
+
+    /// Serves new requests from `pool` from now on.
+    pub fn replace_pool(&self, pool: Arc<InstancePool>) {
+        if let Ok(mut current) = self.pool.write() {
+            *current = pool;
+        }
+    }
+
+    fn current(&self) -> Option<Arc<InstancePool>> {
+        self.pool.read().ok().map(|p| Arc::clone(&p))
+    }
+
+    fn audit(&self, line: &str) {
+        let written = self.audit.lock().map_err(|_| ()).and_then(|mut out| {
+            writeln!(out, "{line}")
+                .and_then(|()| out.flush())
+                .map_err(|_| ())
+        });
+        if written.is_err() {
+            tracing::error!("could not write an audit event");
+        }
     }
 }
 
@@ -175,14 +228,14 @@ fn loggable_path(path: &str) -> &str {
 
 async fn handle(
     request: Request<Incoming>,
-    pool: Arc<InstancePool>,
+    service: Arc<Service>,
     limits: ServerLimits,
     peer: SocketAddr,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let started = Instant::now();
     let method = request.method().as_str().to_owned();
     let path = request.uri().path().to_owned();
-    let (status, error, code, response) = respond(request, &pool, limits).await;
+    let (status, error, code, response) = respond(request, &service, limits).await;
     tracing::info!(
         %peer,
         %method,
@@ -198,7 +251,7 @@ async fn handle(
 
 async fn respond(
     request: Request<Incoming>,
-    pool: &Arc<InstancePool>,
+    service: &Service,
     limits: ServerLimits,
 ) -> (u16, String, String, Response<Full<Bytes>>) {
     let refuse = |status: StatusCode, error: &str| {
@@ -238,13 +291,21 @@ async fn respond(
         headers,
         body: body.to_vec(),
     };
+    let Some(pool) = service.current() else {
+        return refuse(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable");
+    };
     match pool.serve(request, limits.queue_timeout).await {
-        Ok(response) => (
-            response.status,
-            error_code(&response),
-            response.verdict_code.clone().unwrap_or_default(),
-            to_hyper(response),
-        ),
+        Ok(mut response) => {
+            if let Some(event) = response.audit_event.take() {
+                service.audit(&event);
+            }
+            (
+                response.status,
+                error_code(&response),
+                response.verdict_code.clone().unwrap_or_default(),
+                to_hyper(response),
+            )
+        }
         Err(why) => {
             tracing::warn!(reason = why, "request not served");
             refuse(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable")
@@ -256,7 +317,7 @@ async fn respond(
 /// flight finish (up to [`ServerLimits::shutdown_grace`]).
 pub async fn serve(
     listener: TcpListener,
-    pool: Arc<InstancePool>,
+    service: Arc<Service>,
     limits: ServerLimits,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
@@ -287,8 +348,9 @@ pub async fn serve(
                 continue;
             }
         };
-        let pool = Arc::clone(&pool);
-        let service = service_fn(move |request| handle(request, Arc::clone(&pool), limits, peer));
+        let service = Arc::clone(&service);
+        let service =
+            service_fn(move |request| handle(request, Arc::clone(&service), limits, peer));
         let connection = builder.serve_connection(TokioIo::new(stream), service);
         let connection = graceful.watch(connection);
         tokio::spawn(async move {

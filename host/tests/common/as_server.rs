@@ -142,6 +142,8 @@ pub fn write_key_files(dir: &Path) {
         json!({"keys": [ec_jwk(&k.other_ec, "other-ec", json!({}))]}),
     );
     write("as.jwk", private_jwk(&k.as_ec, SIGNING_KID));
+    // For `xaa serve idp`: the IdP's private key (the key `idp_jwks()` publishes as "idp-ec").
+    write("idp.jwk", private_jwk(&k.idp_ec, "idp-ec"));
     write(
         "client.jwks",
         json!({"keys": [ec_jwk(&client_key(), "jwt-client-1", json!({}))]}),
@@ -201,11 +203,20 @@ impl AsServer {
     /// Like [`AsServer::start_with`], returning the exit status and stderr when the server
     /// refuses to start.
     pub fn try_start(toml: &str, args: &[&str]) -> Result<Self, (ExitStatus, String)> {
+        Self::try_start_role("as", toml, args)
+    }
+
+    /// `xaa serve ROLE` (`as` or `idp`) with this configuration, like [`AsServer::try_start`].
+    pub fn try_start_role(
+        role: &str,
+        toml: &str,
+        args: &[&str],
+    ) -> Result<Self, (ExitStatus, String)> {
         let dir = tempfile::tempdir().unwrap();
         write_key_files(dir.path());
         std::fs::write(dir.path().join("xaa.toml"), toml).unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_xaa"))
-            .args(["serve", "as", "--config"])
+            .args(["serve", role, "--config"])
             .arg(dir.path().join("xaa.toml"))
             .args(["--listen", "127.0.0.1:0", "--now", &NOW.to_string()])
             .args(args)
@@ -290,6 +301,27 @@ impl AsServer {
         let mut params = vec![("grant_type", GRANT_JWT_BEARER), ("assertion", assertion)];
         params.extend_from_slice(extra);
         self.token(Some((BASIC_CLIENT, BASIC_SECRET)), &params)
+    }
+
+    /// Sends SIGHUP (configuration reload) and waits until the log reports the outcome.
+    pub fn reload(&self) -> bool {
+        let before = self.log().matches("configuration reload").count();
+        let child = self.child.as_ref().unwrap();
+        let _ = Command::new("kill")
+            .args(["-HUP", &child.id().to_string()])
+            .status();
+        for _ in 0..200 {
+            let log = self.log();
+            if log.matches("configuration reload").count() > before {
+                // "configuration reloaded" or "configuration reload refused: ...".
+                return log
+                    .rsplit("configuration reload")
+                    .next()
+                    .is_some_and(|tail| tail.starts_with("ed"));
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        panic!("no reload outcome in the log:\n{}", self.log());
     }
 
     /// Stops the server with SIGTERM and returns its exit status and complete stderr.

@@ -1,0 +1,202 @@
+//! `xaa serve idp` over real HTTP (issue 4, in progress): the token exchange at the IdP, the
+//! ID-JAG then exchanged at `xaa serve as` for an access token that the resource accepts;
+//! deny by default with an audit line; revocation by configuration reload (SIGHUP).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+mod common;
+
+use common::as_server::*;
+use common::*;
+use serde_json::{json, Value};
+
+const EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+const ID_JAG: &str = "urn:ietf:params:oauth:token-type:id-jag";
+const ID_TOKEN: &str = "urn:ietf:params:oauth:token-type:id_token";
+const CURSOR_SECRET: &str = "cursor-secret-5d1f";
+
+/// The IdP: issuer IDP_ISSUER signing with the IdP key (the key the baseline AS trusts);
+/// client "cursor" connected to the baseline AS for RESOURCE, as CLIENT there.
+fn idp_toml(connected: bool) -> String {
+    let connection = if connected {
+        format!(
+            r#"
+[[connections]]
+client_id = "cursor"
+audience = "{AS_ISSUER}"
+resources = ["{RESOURCE}"]
+scopes = ["chat.read", "chat.history"]
+client_id_at_audience = "{CLIENT}"
+id_jag_lifetime = 120
+"#
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        r#"[identity_provider]
+issuer = "{IDP_ISSUER}"
+signing_keys = ["idp.jwk"]
+
+[[idp_clients]]
+client_id = "cursor"
+auth_method = "client_secret_basic"
+client_secret_sha256 = "{secret}"
+
+[[users]]
+sub = "alice"
+{connection}"#,
+        secret = secret_sha256(CURSOR_SECRET),
+    )
+}
+
+/// A running `xaa serve idp` and its audit log.
+struct Idp {
+    server: AsServer,
+    audit: std::path::PathBuf,
+    _audit_dir: tempfile::TempDir,
+}
+
+fn start_idp() -> Idp {
+    let audit_dir = tempfile::tempdir().unwrap();
+    let audit = audit_dir.path().join("audit.jsonl");
+    let server = AsServer::try_start_role(
+        "idp",
+        &idp_toml(true),
+        &["--audit-log", audit.to_str().unwrap()],
+    )
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    Idp {
+        server,
+        audit,
+        _audit_dir: audit_dir,
+    }
+}
+
+fn audit_lines(idp: &Idp) -> Vec<Value> {
+    std::fs::read_to_string(&idp.audit)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn id_token(sub: &str) -> String {
+    mint(
+        &json!({"typ": "JWT", "alg": "ES256", "kid": "idp-ec"}),
+        &json!({
+            "iss": IDP_ISSUER, "sub": sub, "aud": "cursor", "jti": format!("idt-{sub}"),
+            "iat": NOW - 30, "exp": NOW + 3600, "auth_time": NOW - 30,
+        }),
+        Signer::Es256(&keys().idp_ec),
+    )
+}
+
+fn exchange(idp: &Idp, subject: &str, audience: &str) -> Reply {
+    idp.server.token(
+        Some(("cursor", CURSOR_SECRET)),
+        &[
+            ("grant_type", EXCHANGE),
+            ("requested_token_type", ID_JAG),
+            ("subject_token", subject),
+            ("subject_token_type", ID_TOKEN),
+            ("audience", audience),
+        ],
+    )
+}
+
+#[test]
+fn one_login_reaches_the_resource_through_both_servers() {
+    let idp = start_idp();
+    let reply = exchange(&idp, &id_token("alice"), AS_ISSUER);
+    assert_eq!(reply.status, 200, "{:?}", reply.json());
+    let body = reply.json();
+    assert_eq!(body["issued_token_type"], ID_JAG);
+    assert_eq!(body["token_type"], "N_A");
+    assert_eq!(reply.header("cache-control").as_deref(), Some("no-store"));
+    let id_jag = body["access_token"].as_str().unwrap().to_owned();
+
+    let ras = AsServer::start();
+    let reply = ras.exchange(&id_jag, &[]);
+    assert_eq!(reply.status, 200, "{:?}", reply.json());
+    let token = reply.json()["access_token"].as_str().unwrap().to_owned();
+    let (code, verdict) = validate_access_token(&ras, &token, RESOURCE);
+    assert_eq!(code, 0, "{verdict}");
+    assert_eq!(verdict["claims"]["sub"], "alice");
+
+    let audit = audit_lines(&idp);
+    assert_eq!(audit.len(), 1, "{audit:?}");
+    assert_eq!(audit[0]["decision"], "granted");
+    let text = serde_json::to_string(&audit).unwrap();
+    assert!(!text.contains(&id_jag) && !text.contains(&id_token("alice")));
+}
+
+#[test]
+fn deny_by_default_and_revocation_by_reload() {
+    let idp = start_idp();
+    let reply = exchange(&idp, &id_token("alice"), "https://other-as.example.com");
+    assert_eq!(
+        (reply.status, reply.error().as_str()),
+        (400, "invalid_target")
+    );
+    assert_eq!(exchange(&idp, &id_token("alice"), AS_ISSUER).status, 200);
+
+    // The administrator removes the connection; SIGHUP reloads the configuration.
+    std::fs::write(idp.server.dir.path().join("xaa.toml"), idp_toml(false)).unwrap();
+    assert!(idp.server.reload(), "{}", idp.server.log());
+    let reply = exchange(&idp, &id_token("alice"), AS_ISSUER);
+    assert_eq!(
+        (reply.status, reply.error().as_str()),
+        (400, "invalid_target")
+    );
+
+    // A broken configuration is refused and the running one stays.
+    std::fs::write(
+        idp.server.dir.path().join("xaa.toml"),
+        "[identity_provider]\nissuer = 1\n",
+    )
+    .unwrap();
+    assert!(!idp.server.reload());
+    assert_eq!(
+        exchange(&idp, &id_token("alice"), AS_ISSUER).error(),
+        "invalid_target"
+    );
+
+    let reasons: Vec<String> = audit_lines(&idp)
+        .iter()
+        .map(|e| {
+            format!(
+                "{}:{}",
+                e["decision"].as_str().unwrap(),
+                e["reason"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            "denied:no_connection",
+            "granted:granted",
+            "denied:no_connection",
+            "denied:no_connection"
+        ]
+    );
+}
+
+#[test]
+fn idp_metadata_over_http() {
+    let idp = start_idp();
+    let metadata = idp
+        .server
+        .get("/.well-known/oauth-authorization-server")
+        .json();
+    assert_eq!(metadata["issuer"], IDP_ISSUER);
+    assert_eq!(metadata["grant_types_supported"], json!([EXCHANGE]));
+    assert_eq!(
+        metadata["identity_chaining_requested_token_types_supported"],
+        json!([ID_JAG])
+    );
+    assert_eq!(
+        idp.server.get("/jwks.json").json()["keys"][0]["kid"],
+        "idp-ec"
+    );
+}

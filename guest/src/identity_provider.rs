@@ -8,6 +8,7 @@
 use serde::Serialize;
 
 use crate::authorization_server::{document, metadata_paths, status, url_path};
+use crate::dev_sign_in;
 use crate::host::Host;
 use crate::signing::public_jwks;
 use crate::token_exchange::{self, IdentityProvider};
@@ -54,6 +55,14 @@ pub fn handle(idp: &IdentityProvider, host: &mut dyn Host, request: &HttpRequest
             return status(405, Some("POST"));
         }
         let (mut response, event) = token_exchange::handle(idp, host, request);
+        response.audit_event = Some(event.to_json());
+        return response;
+    }
+    if idp.development_sign_in && path == dev_sign_in::PATH {
+        if request.method != "POST" {
+            return status(405, Some("POST"));
+        }
+        let (mut response, event) = dev_sign_in::handle(idp, host, request);
         response.audit_event = Some(event.to_json());
         return response;
     }

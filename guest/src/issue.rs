@@ -115,6 +115,40 @@ pub fn sign_id_jag(
     sign_typed(host, TYP_ID_JAG, key, kid, claims)
 }
 
+/// The claims of an ID token from the IdP's development sign-in (OpenID Connect Core §2).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct IdTokenClaims {
+    /// This IdP's issuer identifier.
+    pub iss: String,
+    /// The user.
+    pub sub: String,
+    /// The client the user signed in to.
+    pub aud: String,
+    /// Unique id, from host entropy.
+    pub jti: String,
+    /// Issued at.
+    pub iat: i64,
+    /// Expiry.
+    pub exp: i64,
+    /// When the user authenticated.
+    pub auth_time: i64,
+    /// How.
+    pub amr: Vec<String>,
+    /// The user's email, if the directory has it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+/// Signs an ID token (`typ: JWT`) with `key`, published under `kid`.
+pub fn sign_id_token(
+    host: &mut dyn Host,
+    key: &SigningKey,
+    kid: &str,
+    claims: &IdTokenClaims,
+) -> Result<String, String> {
+    sign_typed(host, "JWT", key, kid, claims)
+}
+
 /// A `jti` from 16 bytes of host entropy (128 bits), base64url.
 pub fn new_jti(entropy: &[u8]) -> Option<String> {
     (entropy.len() >= 16).then(|| base64url::encode(&entropy[..16]))

@@ -29,6 +29,7 @@ pub mod claims;
 pub mod client_auth;
 pub mod compact;
 pub mod config;
+pub mod dev_sign_in;
 pub mod error;
 pub mod explain;
 pub mod form;

@@ -38,6 +38,10 @@ pub struct User {
     pub groups: Vec<String>,
     /// A disabled user gets no ID-JAG, whatever tokens they still hold.
     pub disabled: bool,
+    /// `email`, if known.
+    pub email: Option<String>,
+    /// Development sign-in: SHA-256 of the password.
+    pub password_sha256: Option<[u8; 32]>,
 }
 
 /// The IdP role.
@@ -67,6 +71,10 @@ pub struct IdentityProvider {
     pub leeway: u32,
     /// RFC 9728 root-slash equivalence for resources.
     pub root_slash: bool,
+    /// Whether `POST /dev/sign-in` is served (development only).
+    pub development_sign_in: bool,
+    /// Lifetime of development ID tokens, seconds.
+    pub id_token_lifetime: u32,
 }
 
 #[derive(Serialize)]

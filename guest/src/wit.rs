@@ -134,6 +134,8 @@ fn identity_provider(i: wit::IdentityProviderConfig) -> IdentityProviderConfig {
                 sub: u.sub,
                 groups: u.groups,
                 disabled: u.disabled,
+                email: u.email,
+                password_sha256: u.password_sha256,
             })
             .collect(),
         connections: i
@@ -153,6 +155,8 @@ fn identity_provider(i: wit::IdentityProviderConfig) -> IdentityProviderConfig {
                 groups: c.groups,
             })
             .collect(),
+        development_sign_in: i.development_sign_in,
+        id_token_lifetime: i.id_token_lifetime,
     }
 }
 

@@ -123,11 +123,15 @@ fn idp() -> IdentityProvider {
                 sub: "alice".into(),
                 groups: vec!["engineering".into()],
                 disabled: false,
+                email: None,
+                password_sha256: None,
             },
             User {
                 sub: "bob".into(),
                 groups: vec![],
                 disabled: true,
+                email: None,
+                password_sha256: None,
             },
         ],
         connections: vec![
@@ -136,6 +140,8 @@ fn idp() -> IdentityProvider {
         ],
         leeway: 60,
         root_slash: false,
+        development_sign_in: false,
+        id_token_lifetime: 3600,
     }
 }
 

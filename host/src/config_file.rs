@@ -159,6 +159,11 @@ pub struct IdentityProvider {
     /// Opt-in RFC 9728 root-slash equivalence.
     #[serde(default)]
     pub resource_root_slash_equivalence: bool,
+    /// DEVELOPMENT ONLY: serve `POST /dev/sign-in`.
+    #[serde(default)]
+    pub development_sign_in: bool,
+    /// Seconds.
+    pub id_token_lifetime: Option<u32>,
 }
 
 /// `[[idp_clients]]`
@@ -187,6 +192,10 @@ pub struct DirectoryUser {
     /// Disabled users get no ID-JAG.
     #[serde(default)]
     pub disabled: bool,
+    /// `email` claim.
+    pub email: Option<String>,
+    /// DEVELOPMENT SIGN-IN ONLY: SHA-256 hex of the password.
+    pub password_sha256: Option<String>,
 }
 
 /// `[[connections]]`
@@ -397,6 +406,8 @@ impl ConfigFile {
             signing_kid: i.signing_kid.clone(),
             leeway: i.leeway,
             resource_root_slash_equivalence: i.resource_root_slash_equivalence,
+            development_sign_in: i.development_sign_in,
+            id_token_lifetime: i.id_token_lifetime,
             clients,
             users: self
                 .users
@@ -405,6 +416,8 @@ impl ConfigFile {
                     sub: u.sub.clone(),
                     groups: u.groups.clone(),
                     disabled: u.disabled,
+                    email: u.email.clone(),
+                    password_sha256: u.password_sha256.clone(),
                 })
                 .collect(),
             connections: self

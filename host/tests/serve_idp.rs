@@ -36,6 +36,7 @@ id_jag_lifetime = 120
         r#"[identity_provider]
 issuer = "{IDP_ISSUER}"
 signing_keys = ["idp.jwk"]
+development_sign_in = true
 
 [[idp_clients]]
 client_id = "cursor"
@@ -44,8 +45,26 @@ client_secret_sha256 = "{secret}"
 
 [[users]]
 sub = "alice"
+email = "alice@example.com"
+{password}
+
+[[users]]
+sub = "bob"
+disabled = true
+{password}
 {connection}"#,
         secret = secret_sha256(CURSOR_SECRET),
+        password = format!("password_sha256 = \"{}\"", secret_sha256(PASSWORD)),
+    )
+}
+
+const PASSWORD: &str = "correct horse battery staple";
+
+fn sign_in(idp: &Idp, user: &str, password: &str) -> Reply {
+    idp.server.http_post(
+        "/dev/sign-in",
+        Some(("cursor", CURSOR_SECRET)),
+        &[("username", user), ("password", password)],
     )
 }
 
@@ -199,4 +218,72 @@ fn idp_metadata_over_http() {
         idp.server.get("/jwks.json").json()["keys"][0]["kid"],
         "idp-ec"
     );
+}
+
+#[test]
+fn development_sign_in_then_exchange_without_a_prompt() {
+    let idp = start_idp();
+    let reply = sign_in(&idp, "alice", PASSWORD);
+    assert_eq!(reply.status, 200, "{:?}", reply.json());
+    let body = reply.json();
+    assert_eq!(body["expires_in"], 3600);
+    let id_token = body["id_token"].as_str().unwrap().to_owned();
+    // The same ID token reaches the AS twice (two ID-JAGs), with no new sign-in.
+    for _ in 0..2 {
+        let reply = exchange(&idp, &id_token, AS_ISSUER);
+        assert_eq!(reply.status, 200, "{:?}", reply.json());
+    }
+    for (user, password) in [("alice", "wrong"), ("bob", PASSWORD), ("nobody", PASSWORD)] {
+        let reply = sign_in(&idp, user, password);
+        assert_eq!(
+            (reply.status, reply.error().as_str()),
+            (400, "invalid_grant"),
+            "{user}"
+        );
+        assert_eq!(
+            reply.json()["error_description"],
+            "the user name or password is wrong",
+            "no user enumeration"
+        );
+    }
+    let reasons: Vec<String> = audit_lines(&idp)
+        .iter()
+        .map(|e| e["reason"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            "signed_in",
+            "granted",
+            "granted",
+            "bad_credentials",
+            "bad_credentials",
+            "bad_credentials"
+        ]
+    );
+    let text = std::fs::read_to_string(&idp.audit).unwrap();
+    assert!(!text.contains(&id_token) && !text.contains(PASSWORD));
+}
+
+#[test]
+fn no_development_sign_in_unless_enabled() {
+    let toml = idp_toml(true).replace("development_sign_in = true\n", "");
+    let (status, stderr) = match AsServer::try_start_role("idp", &toml, &[]) {
+        Ok(_) => panic!("passwords without development_sign_in must be refused"),
+        Err(refusal) => refusal,
+    };
+    assert_eq!(status.code(), Some(2));
+    assert!(stderr.contains("users[0].password_sha256"), "{stderr}");
+    let without_passwords: String = toml
+        .lines()
+        .filter(|l| !l.starts_with("password_sha256"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let server = AsServer::start_with_role("idp", &without_passwords);
+    let reply = server.http_post(
+        "/dev/sign-in",
+        Some(("cursor", CURSOR_SECRET)),
+        &[("username", "alice"), ("password", PASSWORD)],
+    );
+    assert_eq!(reply.status, 404);
 }

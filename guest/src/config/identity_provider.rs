@@ -7,8 +7,9 @@
 //! scope tokens, an empty `client_id_at_audience`.
 
 use super::{
-    check_identifier, check_leeway, check_url, client_auth, current_key, signing_keys,
-    under_issuer, ClientCredentialConfig, Errors, UrlKind, DEFAULT_JWKS_PATH, DEFAULT_TOKEN_PATH,
+    check_identifier, check_leeway, check_url, client_auth, current_key, parse_digest,
+    signing_keys, under_issuer, ClientCredentialConfig, Errors, UrlKind, DEFAULT_JWKS_PATH,
+    DEFAULT_TOKEN_PATH,
 };
 use crate::claims::is_valid_scope;
 use crate::error::escape_for_log;
@@ -33,6 +34,10 @@ pub struct DirectoryUserConfig {
     pub groups: Vec<String>,
     /// Disabled.
     pub disabled: bool,
+    /// `email`.
+    pub email: Option<String>,
+    /// Development sign-in: SHA-256 hex of the password.
+    pub password_sha256: Option<String>,
 }
 
 /// A managed connection.
@@ -94,7 +99,14 @@ pub struct IdentityProviderConfig {
     pub users: Vec<DirectoryUserConfig>,
     /// Managed connections.
     pub connections: Vec<ManagedConnectionConfig>,
+    /// Serve the development sign-in.
+    pub development_sign_in: bool,
+    /// Lifetime of development ID tokens, seconds.
+    pub id_token_lifetime: Option<u32>,
 }
+
+/// Default lifetime of development ID tokens, seconds.
+pub const DEFAULT_ID_TOKEN_LIFETIME: u32 = 3600;
 
 fn check_scopes(errors: &mut Errors, p: &str, scopes: &[String]) {
     for (j, scope) in scopes.iter().enumerate() {
@@ -160,6 +172,13 @@ impl IdentityProviderConfig {
             }
         };
         let leeway = check_leeway(errors, &format!("{p}.leeway"), self.leeway);
+        let id_token_lifetime = self.id_token_lifetime.unwrap_or(DEFAULT_ID_TOKEN_LIFETIME);
+        if !(60..=86_400).contains(&id_token_lifetime) {
+            errors.push(
+                format!("{p}.id_token_lifetime"),
+                format!("{id_token_lifetime} s is outside 60–86400 s"),
+            );
+        }
         let algorithms = [Alg::Es256, Alg::Rs256, Alg::Ps256];
 
         if self.clients.len() > MAX_CLIENTS {
@@ -195,10 +214,27 @@ impl IdentityProviderConfig {
             if self.users[..i].iter().any(|o| o.sub == u.sub) {
                 errors.push(path, "listed twice");
             }
+            let password = u.password_sha256.as_deref().map(|hex| {
+                parse_digest(hex).unwrap_or_else(|| {
+                    errors.push(
+                        format!("users[{i}].password_sha256"),
+                        "must be the SHA-256 of the password as 64 lowercase hex digits",
+                    );
+                    [0; 32]
+                })
+            });
+            if password.is_some() && !self.development_sign_in {
+                errors.push(
+                    format!("users[{i}].password_sha256"),
+                    "passwords are only for identity_provider.development_sign_in = true",
+                );
+            }
             users.push(User {
                 sub: u.sub.clone(),
                 groups: u.groups.clone(),
                 disabled: u.disabled,
+                email: u.email.clone(),
+                password_sha256: password,
             });
         }
 
@@ -292,6 +328,8 @@ impl IdentityProviderConfig {
             connections,
             leeway,
             root_slash: self.resource_root_slash_equivalence,
+            development_sign_in: self.development_sign_in,
+            id_token_lifetime,
         })
     }
 }

@@ -11,7 +11,7 @@ mod identity_provider;
 
 pub use identity_provider::{
     DirectoryUserConfig, IdentityProviderConfig, IdpClientConfig, ManagedConnectionConfig,
-    DEFAULT_ID_JAG_LIFETIME,
+    DEFAULT_ID_JAG_LIFETIME, DEFAULT_ID_TOKEN_LIFETIME,
 };
 
 use crate::claims::is_valid_scope;

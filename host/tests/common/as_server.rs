@@ -284,15 +284,31 @@ impl AsServer {
     /// POST a form to `/token`, optionally with HTTP Basic credentials (form-urlencoded
     /// before base64, RFC 6749 §2.3.1).
     pub fn token(&self, basic: Option<(&str, &str)>, params: &[(&str, &str)]) -> Reply {
+        self.http_post("/token", basic, params)
+    }
+
+    /// POST a form to `path`, optionally with HTTP Basic credentials.
+    pub fn http_post(
+        &self,
+        path: &str,
+        basic: Option<(&str, &str)>,
+        params: &[(&str, &str)],
+    ) -> Reply {
         let mut request = self
             .http
-            .post(self.url("/token"))
+            .post(self.url(path))
             .header("Content-Type", "application/x-www-form-urlencoded")
             .body(form(params));
         if let Some((id, secret)) = basic {
             request = request.header("Authorization", basic_header(id, secret));
         }
         reply(request.send().unwrap())
+    }
+
+    /// `xaa serve ROLE` with this configuration (panics if it does not start).
+    pub fn start_with_role(role: &str, toml: &str) -> Self {
+        Self::try_start_role(role, toml, &[])
+            .unwrap_or_else(|e| panic!("server did not start: {e:?}"))
     }
 
     /// The jwt-bearer grant with `assertion`, authenticated as [`BASIC_CLIENT`], plus `extra`

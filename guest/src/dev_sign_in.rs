@@ -1,0 +1,142 @@
+//! DEVELOPMENT ONLY: the IdP's sign-in for local flows, demos and tests — a user name and
+//! password from the configured directory, plus client authentication, for a signed ID
+//! token issued to that client. It exists so the whole XAA flow runs on one machine without
+//! an external IdP; it is served only with `development_sign_in = true`, and a real
+//! deployment signs users in at its real IdP.
+//!
+//! `POST /dev/sign-in` (form: `username`, `password`, client credentials) → `{"id_token",
+//! "token_type": "N_A", "expires_in"}`. Every failure about the user is the same
+//! `invalid_grant` (no user enumeration); each decision is an audit event.
+
+use serde::Serialize;
+
+use crate::audit::{AuditEvent, Decision};
+use crate::client_auth::secret_matches;
+use crate::host::Host;
+use crate::issue::{new_jti, sign_id_token, IdTokenClaims};
+use crate::token_endpoint::{authenticate, ClientDirectory};
+use crate::token_exchange::IdentityProvider;
+use crate::token_request::{read_form_post, HttpRequest, HttpResponse, OAuthError};
+
+/// The path of the development sign-in.
+pub const PATH: &str = "/dev/sign-in";
+
+#[derive(Serialize)]
+struct Success<'a> {
+    id_token: &'a str,
+    token_type: &'a str,
+    expires_in: u32,
+}
+
+/// Handles one sign-in; always returns its audit event.
+pub fn handle(
+    idp: &IdentityProvider,
+    host: &mut dyn Host,
+    request: &HttpRequest,
+) -> (HttpResponse, AuditEvent) {
+    let mut event = AuditEvent {
+        time: host.now(),
+        client_id: None,
+        subject: None,
+        audience: None,
+        resource: None,
+        scope: None,
+        decision: Decision::Denied,
+        reason: String::new(),
+        id_jag_jti: None,
+    };
+    let response = match respond(idp, host, request, &mut event) {
+        Ok(response) => {
+            event.decision = Decision::Granted;
+            event.reason = "signed_in".into();
+            response
+        }
+        Err((error, reason)) => {
+            event.reason = reason.to_owned();
+            error.to_response()
+        }
+    };
+    (response, event)
+}
+
+fn respond(
+    idp: &IdentityProvider,
+    host: &mut dyn Host,
+    http: &HttpRequest,
+    event: &mut AuditEvent,
+) -> Result<HttpResponse, (OAuthError, &'static str)> {
+    let form = read_form_post(http).map_err(|e| (e, "invalid_request"))?;
+    let authorization = http
+        .header("authorization")
+        .map_err(|e| (e, "invalid_request"))?;
+    let directory = ClientDirectory {
+        issuer: &idp.issuer,
+        token_url: &idp.token_url,
+        clients: &idp.clients,
+        algorithms: &idp.client_assertion_algorithms,
+        leeway: idp.leeway,
+        allow_public_clients: false,
+    };
+    let client =
+        authenticate(host, &directory, authorization, &form).map_err(|e| (e, "invalid_client"))?;
+    event.client_id = Some(client.client_id.clone());
+    let (Some(username), Some(password)) = (form.get("username"), form.get("password")) else {
+        return Err((
+            OAuthError::invalid_request("username and password are required"),
+            "invalid_request",
+        ));
+    };
+    let user = idp.users.iter().find(|u| {
+        u.sub == username
+            && !u.disabled
+            && u.password_sha256
+                .as_ref()
+                .is_some_and(|digest| secret_matches(password, digest))
+    });
+    let Some(user) = user else {
+        return Err((
+            OAuthError {
+                error: "invalid_grant",
+                ..OAuthError::invalid_request("the user name or password is wrong")
+            },
+            "bad_credentials",
+        ));
+    };
+    event.subject = Some(user.sub.clone());
+    let server_error = |why: &str| (OAuthError::server_error(why), "server_error");
+    let now = host.now();
+    let jti = new_jti(&host.random_bytes(16)).ok_or_else(|| server_error("no entropy"))?;
+    let key = idp
+        .keys
+        .get(idp.current)
+        .ok_or_else(|| server_error("no signing key"))?;
+    let claims = IdTokenClaims {
+        iss: idp.issuer.clone(),
+        sub: user.sub.clone(),
+        aud: client.client_id.clone(),
+        jti,
+        iat: now,
+        exp: now.saturating_add(i64::from(idp.id_token_lifetime)),
+        auth_time: now,
+        amr: vec!["pwd".into()],
+        email: user.email.clone(),
+    };
+    let id_token = sign_id_token(host, &key.key, &key.kid, &claims)
+        .map_err(|_| server_error("signing failed"))?;
+    let body = serde_json::to_vec(&Success {
+        id_token: &id_token,
+        token_type: "N_A",
+        expires_in: idp.id_token_lifetime,
+    })
+    .map_err(|_| server_error("encoding failed"))?;
+    Ok(HttpResponse {
+        status: 200,
+        headers: vec![
+            ("Content-Type".into(), "application/json".into()),
+            ("Cache-Control".into(), "no-store".into()),
+        ],
+        body,
+        verdict_code: None,
+        audit_event: None,
+    })
+}

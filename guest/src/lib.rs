@@ -30,6 +30,7 @@ pub mod client_auth;
 pub mod compact;
 pub mod config;
 pub mod dev_sign_in;
+pub mod discovery;
 pub mod error;
 pub mod explain;
 pub mod form;

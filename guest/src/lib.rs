@@ -49,6 +49,7 @@ pub mod limits;
 pub mod metadata;
 pub mod policy;
 pub mod replay;
+pub mod resource_server;
 pub mod signing;
 #[cfg(test)]
 mod test_host;
@@ -273,6 +274,33 @@ impl Validator {
             None => token_request::OAuthError::server_error("no identity provider configured")
                 .to_response(),
         }
+    }
+
+    /// Serves a protected resource: its RFC 9728 metadata and a bearer-protected echo at the
+    /// resource's path ([`resource_server`]).
+    pub fn resource_server_http(
+        &mut self,
+        host: &mut dyn Host,
+        request: &token_request::HttpRequest,
+    ) -> token_request::HttpResponse {
+        let Some(state) = &mut self.state else {
+            return token_request::OAuthError::server_error("not configured").to_response();
+        };
+        let (Some(config), Some(source)) = (&state.config.resource_server, state.resource_source)
+        else {
+            return token_request::OAuthError::server_error("no resource server configured")
+                .to_response();
+        };
+        let (keys, cache) = (&mut state.keys, &mut state.token_cache);
+        resource_server::handle(config, request, |token| {
+            let ctx = access_token::Context {
+                config,
+                source,
+                keys,
+                cache,
+            };
+            access_token::validate(ctx, host, token, &mut Trace::off())
+        })
     }
 
     /// JWK Set URIs waiting for a host that could not fetch synchronously.

@@ -329,6 +329,10 @@ impl Guest for Component {
             INSTANCE.with_borrow_mut(|v| v.identity_provider_http(&mut Imports, &request)),
         )
     }
+    fn resource_server_http(request: wit::HttpRequest) -> wit::HttpResponse {
+        let request = http_request(request);
+        http_response(INSTANCE.with_borrow_mut(|v| v.resource_server_http(&mut Imports, &request)))
+    }
     fn verify_jws_signature(
         token: String,
         jwks: String,

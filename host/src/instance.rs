@@ -232,6 +232,15 @@ impl Validator {
         })
     }
 
+    /// Serves one request of a protected resource (RFC 9728 metadata, the bearer-protected
+    /// echo). `Err` as for [`Validator::authorization_server_http`].
+    pub fn resource_server_http(&mut self, request: &HttpRequest) -> Result<HttpResponse, String> {
+        self.call(|s, x| {
+            x.xaa_token_validator()
+                .call_resource_server_http(s, request)
+        })
+    }
+
     /// Forgets cached access-token verdicts.
     pub fn clear_token_cache(&mut self) -> Result<(), String> {
         self.call(|s, x| x.xaa_token_validator().call_clear_token_cache(s))

@@ -26,6 +26,10 @@ pub(crate) enum ServeCommand {
     /// tokens into ID-JAGs under the managed connections, its metadata and JWK Set. Every
     /// decision is written as one JSON line to the audit log.
     Idp(ServeArgs),
+    /// A protected resource (development and tests, the seed of the gateway): RFC 9728
+    /// metadata and a bearer-protected echo at the resource's path, checked by the
+    /// [resource_server] configuration.
+    Resource(ServeArgs),
 }
 
 #[derive(Args)]
@@ -84,6 +88,10 @@ impl PoolFactory {
                 config.identity_provider.is_some(),
                 "`xaa serve idp` needs an [identity_provider] section",
             ),
+            Role::ResourceServer => (
+                config.resource_server.is_some(),
+                "`xaa serve resource` needs a [resource_server] section",
+            ),
         };
         if !served {
             return Err(format!("{}: {needs}", self.config.display()));
@@ -131,6 +139,7 @@ pub(crate) fn run(command: ServeCommand) -> Result<ExitCode, String> {
     let (args, role, name) = match command {
         ServeCommand::As(args) => (args, Role::AuthorizationServer, "as"),
         ServeCommand::Idp(args) => (args, Role::IdentityProvider, "idp"),
+        ServeCommand::Resource(args) => (args, Role::ResourceServer, "resource"),
     };
     tracing_subscriber::fmt()
         .with_env_filter(

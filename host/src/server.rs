@@ -70,6 +70,8 @@ pub enum Role {
     AuthorizationServer,
     /// The IdP (`identity-provider-http`).
     IdentityProvider,
+    /// A protected resource (`resource-server-http`).
+    ResourceServer,
 }
 
 /// A fixed set of configured instances shared by all requests. One instance serves one
@@ -119,6 +121,7 @@ impl InstancePool {
             let response = match pool.role {
                 Role::AuthorizationServer => validator.authorization_server_http(&request),
                 Role::IdentityProvider => validator.identity_provider_http(&request),
+                Role::ResourceServer => validator.resource_server_http(&request),
             }
             .unwrap_or_else(|reason| {
                 tracing::error!(%reason, "component call failed; the instance was replaced");

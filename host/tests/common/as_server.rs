@@ -144,6 +144,8 @@ pub fn write_key_files(dir: &Path) {
     write("as.jwk", private_jwk(&k.as_ec, SIGNING_KID));
     // For `xaa serve idp`: the IdP's private key (the key `idp_jwks()` publishes as "idp-ec").
     write("idp.jwk", private_jwk(&k.idp_ec, "idp-ec"));
+    // For `xaa serve resource`: the public half of `as.jwk`.
+    write("as-public.jwks", as_jwks());
     write(
         "client.jwks",
         json!({"keys": [ec_jwk(&client_key(), "jwt-client-1", json!({}))]}),

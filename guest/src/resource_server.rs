@@ -1,0 +1,142 @@
+//! A protected resource over HTTP (groundwork for issue 4's demo, and the seed of the
+//! gateway): its RFC 9728 metadata and one protected echo endpoint at the resource's own
+//! path. A request without a bearer token gets `401` with `WWW-Authenticate: Bearer
+//! resource_metadata="..."` (RFC 6750 §3, no error code; RFC 9728 §5.1), so a client can
+//! start discovery; a refused token gets the verdict's challenge; a valid one gets an echo
+//! of who called.
+
+use serde::Serialize;
+
+use crate::authorization_server::{document, status, url_path};
+use crate::config::ValidResourceServer;
+use crate::discovery::protected_resource_metadata_url;
+use crate::error::{Rejection, Role};
+use crate::token_request::{HttpRequest, HttpResponse};
+use crate::VerifiedToken;
+
+/// The RFC 9728 metadata URL this resource advertises (configured, or the well-known URL
+/// with the resource's path inserted).
+pub fn metadata_url(config: &ValidResourceServer) -> String {
+    config
+        .resource_metadata_url
+        .clone()
+        .unwrap_or_else(|| protected_resource_metadata_url(&config.resource))
+}
+
+#[derive(Serialize)]
+struct Metadata<'a> {
+    resource: &'a str,
+    authorization_servers: [&'a str; 1],
+    bearer_methods_supported: [&'a str; 1],
+}
+
+#[derive(Serialize)]
+struct Echo<'a> {
+    resource: &'a str,
+    subject: &'a str,
+    client_id: Option<&'a str>,
+    scope: Option<&'a str>,
+    method: &'a str,
+    body: String,
+}
+
+fn json_response(status: u16, body: Vec<u8>, challenge: Option<String>) -> HttpResponse {
+    let mut headers = vec![
+        ("Content-Type".to_owned(), "application/json".to_owned()),
+        ("Cache-Control".to_owned(), "no-store".to_owned()),
+    ];
+    if let Some(challenge) = challenge {
+        headers.push(("WWW-Authenticate".to_owned(), challenge));
+    }
+    HttpResponse {
+        status,
+        headers,
+        body,
+        verdict_code: None,
+        audit_event: None,
+    }
+}
+
+/// The bearer token of a request (RFC 6750 §2.1): `Ok(None)` without an `Authorization`
+/// header, `Err` for any other scheme or a malformed or repeated header.
+fn bearer(request: &HttpRequest) -> Result<Option<&str>, ()> {
+    let value = match request.header("authorization") {
+        Err(_) => return Err(()),
+        Ok(None) => return Ok(None),
+        Ok(Some(value)) => value,
+    };
+    let (scheme, token) = value.split_once(' ').ok_or(())?;
+    if !scheme.eq_ignore_ascii_case("Bearer") || token.is_empty() || token.contains(' ') {
+        return Err(());
+    }
+    Ok(Some(token))
+}
+
+/// Routes one request; `validate` checks a bearer token (the instance's access-token
+/// validation, with its caches).
+pub fn handle(
+    config: &ValidResourceServer,
+    request: &HttpRequest,
+    validate: impl FnOnce(&str) -> Result<VerifiedToken, Rejection>,
+) -> HttpResponse {
+    let path = request.path.split('?').next().unwrap_or("");
+    let prm = metadata_url(config);
+    if path == url_path(&prm) {
+        if !matches!(request.method.as_str(), "GET" | "HEAD") {
+            return status(405, Some("GET, HEAD"));
+        }
+        let body = serde_json::to_string(&Metadata {
+            resource: &config.resource,
+            authorization_servers: [&config.issuer],
+            bearer_methods_supported: ["header"],
+        })
+        .map_err(|e| format!("metadata: {e}"));
+        return document(&request.method, body, "application/json");
+    }
+    if path != url_path(&config.resource) {
+        return status(404, None);
+    }
+    let token = match bearer(request) {
+        Ok(Some(token)) => token,
+        Ok(None) => {
+            return json_response(
+                401,
+                br#"{"error":"unauthorized"}"#.to_vec(),
+                Some(format!("Bearer resource_metadata=\"{prm}\"")),
+            )
+        }
+        Err(()) => {
+            return json_response(
+                400,
+                br#"{"error":"invalid_request"}"#.to_vec(),
+                Some(format!(
+                    "Bearer error=\"invalid_request\", resource_metadata=\"{prm}\""
+                )),
+            )
+        }
+    };
+    match validate(token) {
+        Ok(verified) => {
+            let body = serde_json::to_vec(&Echo {
+                resource: &config.resource,
+                subject: &verified.subject,
+                client_id: verified.client_id.as_deref(),
+                scope: verified.scope.as_deref(),
+                method: &request.method,
+                body: String::from_utf8_lossy(&request.body).into_owned(),
+            })
+            .unwrap_or_default();
+            json_response(200, body, None)
+        }
+        Err(rejection) => {
+            let wire = rejection.to_wire(Role::ResourceServer, Some(&prm));
+            let mut response = json_response(
+                wire.http_status,
+                format!(r#"{{"error":"{}"}}"#, wire.oauth_error).into_bytes(),
+                wire.www_authenticate,
+            );
+            response.verdict_code = Some(rejection.code);
+            response
+        }
+    }
+}

@@ -1,0 +1,84 @@
+//! `xaa serve resource` over real HTTP (issue 4, in progress): a request without a token
+//! starts discovery (401 + `resource_metadata`), the RFC 9728 document names the
+//! authorization server and passes the client's identity check, and an access token from
+//! `xaa serve as` opens the protected echo; a refused token gets the verdict's challenge.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+mod common;
+
+use common::as_server::*;
+use common::*;
+use serde_json::json;
+use xaa_guest::discovery::{
+    protected_resource_metadata_url, read_protected_resource_metadata,
+    resource_metadata_from_challenge,
+};
+
+/// The resource server of RESOURCE, trusting the baseline AS's published key ("as-ec").
+fn start_resource() -> AsServer {
+    let toml = format!(
+        r#"[resource_server]
+resource = "{RESOURCE}"
+issuer = "{AS_ISSUER}"
+jwks_file = "as-public.jwks"
+algorithms = ["ES256"]
+"#
+    );
+    AsServer::start_with_role("resource", &toml)
+}
+
+fn get_with(server: &AsServer, path: &str, authorization: Option<&str>) -> Reply {
+    let mut request = server.http.get(server.url(path));
+    if let Some(value) = authorization {
+        request = request.header("Authorization", value);
+    }
+    let response = request.send().unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = response.bytes().unwrap().to_vec();
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+#[test]
+fn discovery_starts_at_a_401_and_a_token_from_the_as_opens_the_resource() {
+    let resource = start_resource();
+    let unauthenticated = get_with(&resource, "/mcp", None);
+    assert_eq!(unauthenticated.status, 401);
+    let challenge = unauthenticated.header("www-authenticate").unwrap();
+    let metadata_url = resource_metadata_from_challenge(&challenge).unwrap();
+    assert_eq!(metadata_url, protected_resource_metadata_url(RESOURCE));
+    let path = metadata_url
+        .strip_prefix("https://mcp.example.com")
+        .unwrap();
+    let metadata = get_with(&resource, path, None);
+    assert_eq!(metadata.status, 200);
+    let servers =
+        read_protected_resource_metadata(RESOURCE, &String::from_utf8_lossy(&metadata.body))
+            .unwrap();
+    assert_eq!(servers, vec![AS_ISSUER.to_owned()]);
+
+    let ras = AsServer::start();
+    let reply = ras.exchange(&id_jag("res-1", json!({})), &[]);
+    assert_eq!(reply.status, 200);
+    let token = reply.json()["access_token"].as_str().unwrap().to_owned();
+    let echo = get_with(&resource, "/mcp", Some(&format!("Bearer {token}")));
+    assert_eq!(echo.status, 200, "{}", String::from_utf8_lossy(&echo.body));
+    let body = echo.json();
+    assert_eq!(body["subject"], "U019488227");
+    assert_eq!(body["client_id"], CLIENT);
+
+    let refused = get_with(&resource, "/mcp", Some("Bearer not.a.token"));
+    assert_eq!(refused.status, 401);
+    let challenge = refused.header("www-authenticate").unwrap();
+    assert!(challenge.contains("error=\"invalid_token\""), "{challenge}");
+    assert!(challenge.contains("resource_metadata="), "{challenge}");
+    assert_eq!(
+        get_with(&resource, "/mcp", Some("Basic dXNlcjpwYXNz")).status,
+        400
+    );
+    assert_eq!(get_with(&resource, "/other", None).status, 404);
+}

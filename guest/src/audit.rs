@@ -43,6 +43,21 @@ pub struct AuditEvent {
 }
 
 impl AuditEvent {
+    /// An event at `time` that knows nothing yet: a denial until the handler says otherwise.
+    pub fn denied(time: i64) -> Self {
+        AuditEvent {
+            time,
+            client_id: None,
+            subject: None,
+            audience: None,
+            resource: None,
+            scope: None,
+            decision: Decision::Denied,
+            reason: String::new(),
+            id_jag_jti: None,
+        }
+    }
+
     /// The event as one JSON line (no trailing newline).
     pub fn to_json(&self) -> String {
         serde_json::to_string(self)

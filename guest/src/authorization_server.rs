@@ -134,24 +134,15 @@ pub(crate) fn document(
 }
 
 pub(crate) fn status(status: u16, allow: Option<&str>) -> HttpResponse {
-    let mut headers = vec![
-        ("Content-Type".to_owned(), "application/json".to_owned()),
-        ("Cache-Control".to_owned(), "no-store".to_owned()),
-    ];
-    if let Some(allow) = allow {
-        headers.push(("Allow".to_owned(), allow.to_owned()));
-    }
     let error = if status == 404 {
         "not_found"
     } else {
         "method_not_allowed"
     };
-    HttpResponse {
-        status,
-        headers,
-        body: format!(r#"{{"error":"{error}"}}"#).into_bytes(),
-        verdict_code: None,
-        audit_event: None,
+    let response = HttpResponse::json(status, format!(r#"{{"error":"{error}"}}"#).into_bytes());
+    match allow {
+        Some(allow) => response.with_header("Allow", allow.to_owned()),
+        None => response,
     }
 }
 

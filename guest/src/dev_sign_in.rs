@@ -14,7 +14,7 @@ use crate::audit::{AuditEvent, Decision};
 use crate::client_auth::secret_matches;
 use crate::host::Host;
 use crate::issue::{new_jti, sign_id_token, IdTokenClaims};
-use crate::token_endpoint::{authenticate, ClientDirectory};
+use crate::token_endpoint::authenticate;
 use crate::token_exchange::IdentityProvider;
 use crate::token_request::{read_form_post, HttpRequest, HttpResponse, OAuthError};
 
@@ -34,17 +34,7 @@ pub fn handle(
     host: &mut dyn Host,
     request: &HttpRequest,
 ) -> (HttpResponse, AuditEvent) {
-    let mut event = AuditEvent {
-        time: host.now(),
-        client_id: None,
-        subject: None,
-        audience: None,
-        resource: None,
-        scope: None,
-        decision: Decision::Denied,
-        reason: String::new(),
-        id_jag_jti: None,
-    };
+    let mut event = AuditEvent::denied(host.now());
     let response = match respond(idp, host, request, &mut event) {
         Ok(response) => {
             event.decision = Decision::Granted;
@@ -69,14 +59,7 @@ fn respond(
     let authorization = http
         .header("authorization")
         .map_err(|e| (e, "invalid_request"))?;
-    let directory = ClientDirectory {
-        issuer: &idp.issuer,
-        token_url: &idp.token_url,
-        clients: &idp.clients,
-        algorithms: &idp.client_assertion_algorithms,
-        leeway: idp.leeway,
-        allow_public_clients: false,
-    };
+    let directory = idp.client_directory();
     let client =
         authenticate(host, &directory, authorization, &form).map_err(|e| (e, "invalid_client"))?;
     event.client_id = Some(client.client_id.clone());
@@ -129,14 +112,5 @@ fn respond(
         expires_in: idp.id_token_lifetime,
     })
     .map_err(|_| server_error("encoding failed"))?;
-    Ok(HttpResponse {
-        status: 200,
-        headers: vec![
-            ("Content-Type".into(), "application/json".into()),
-            ("Cache-Control".into(), "no-store".into()),
-        ],
-        body,
-        verdict_code: None,
-        audit_event: None,
-    })
+    Ok(HttpResponse::json(200, body))
 }

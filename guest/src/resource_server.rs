@@ -41,19 +41,10 @@ struct Echo<'a> {
 }
 
 fn json_response(status: u16, body: Vec<u8>, challenge: Option<String>) -> HttpResponse {
-    let mut headers = vec![
-        ("Content-Type".to_owned(), "application/json".to_owned()),
-        ("Cache-Control".to_owned(), "no-store".to_owned()),
-    ];
-    if let Some(challenge) = challenge {
-        headers.push(("WWW-Authenticate".to_owned(), challenge));
-    }
-    HttpResponse {
-        status,
-        headers,
-        body,
-        verdict_code: None,
-        audit_event: None,
+    let response = HttpResponse::json(status, body);
+    match challenge {
+        Some(challenge) => response.with_header("WWW-Authenticate", challenge),
+        None => response,
     }
 }
 

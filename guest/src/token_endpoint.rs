@@ -396,15 +396,5 @@ fn respond(
         resource,
     })
     .map_err(|_| server_error("encoding failed"))?;
-    Ok(HttpResponse {
-        status: 200,
-        headers: vec![
-            ("Content-Type".into(), "application/json".into()),
-            ("Cache-Control".into(), "no-store".into()),
-            ("Pragma".into(), "no-cache".into()),
-        ],
-        body,
-        verdict_code: None,
-        audit_event: None,
-    })
+    Ok(HttpResponse::json(200, body).with_header("Pragma", "no-cache".into()))
 }

@@ -77,6 +77,21 @@ pub struct IdentityProvider {
     pub id_token_lifetime: u32,
 }
 
+impl IdentityProvider {
+    /// Client authentication at the IdP: its clients, its issuer and token URL as client-
+    /// assertion audiences; confidential clients only.
+    pub fn client_directory(&self) -> ClientDirectory<'_> {
+        ClientDirectory {
+            issuer: &self.issuer,
+            token_url: &self.token_url,
+            clients: &self.clients,
+            algorithms: &self.client_assertion_algorithms,
+            leeway: self.leeway,
+            allow_public_clients: false,
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct Success<'a> {
     access_token: &'a str,
@@ -125,16 +140,7 @@ fn denied(denial: &Denial) -> HttpResponse {
         max_age,
     })
     .unwrap_or_else(|_| br#"{"error":"server_error"}"#.to_vec());
-    HttpResponse {
-        status: 400,
-        headers: vec![
-            ("Content-Type".into(), "application/json".into()),
-            ("Cache-Control".into(), "no-store".into()),
-        ],
-        body,
-        verdict_code: None,
-        audit_event: None,
-    }
+    HttpResponse::json(400, body)
 }
 
 /// Handles one token-exchange request; always returns the audit event of the decision.
@@ -143,17 +149,7 @@ pub fn handle(
     host: &mut dyn Host,
     request: &HttpRequest,
 ) -> (HttpResponse, AuditEvent) {
-    let mut event = AuditEvent {
-        time: host.now(),
-        client_id: None,
-        subject: None,
-        audience: None,
-        resource: None,
-        scope: None,
-        decision: Decision::Denied,
-        reason: String::new(),
-        id_jag_jti: None,
-    };
+    let mut event = AuditEvent::denied(host.now());
     let response = match respond(idp, host, request, &mut event) {
         Ok(response) => {
             event.decision = Decision::Granted;
@@ -193,14 +189,7 @@ fn respond(
     event.resource = request.resource.clone();
     event.scope = request.scope.clone();
     let authorization = http.header("authorization").map_err(oauth)?;
-    let directory = ClientDirectory {
-        issuer: &idp.issuer,
-        token_url: &idp.token_url,
-        clients: &idp.clients,
-        algorithms: &idp.client_assertion_algorithms,
-        leeway: idp.leeway,
-        allow_public_clients: false,
-    };
+    let directory = idp.client_directory();
     let client = authenticate(host, &directory, authorization, &request.form).map_err(oauth)?;
     event.client_id = Some(client.client_id.clone());
     if !client.may_use(GRANT_TYPE_TOKEN_EXCHANGE) {
@@ -289,15 +278,5 @@ fn respond(
         scope: grant.scope.as_deref(),
     })
     .map_err(|_| server_error("encoding failed"))?;
-    Ok(HttpResponse {
-        status: 200,
-        headers: vec![
-            ("Content-Type".into(), "application/json".into()),
-            ("Cache-Control".into(), "no-store".into()),
-            ("Pragma".into(), "no-cache".into()),
-        ],
-        body,
-        verdict_code: None,
-        audit_event: None,
-    })
+    Ok(HttpResponse::json(200, body).with_header("Pragma", "no-cache".into()))
 }

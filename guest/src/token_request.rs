@@ -41,6 +41,29 @@ pub struct HttpResponse {
     pub audit_event: Option<String>,
 }
 
+impl HttpResponse {
+    /// A JSON response that must not be cached (`Content-Type: application/json`,
+    /// `Cache-Control: no-store`): every token-endpoint answer, success or error.
+    pub fn json(status: u16, body: Vec<u8>) -> Self {
+        HttpResponse {
+            status,
+            headers: vec![
+                ("Content-Type".to_owned(), "application/json".to_owned()),
+                ("Cache-Control".to_owned(), "no-store".to_owned()),
+            ],
+            body,
+            verdict_code: None,
+            audit_event: None,
+        }
+    }
+
+    /// Adds a header field.
+    pub fn with_header(mut self, name: &str, value: String) -> Self {
+        self.headers.push((name.to_owned(), value));
+        self
+    }
+}
+
 impl HttpRequest {
     /// The only value of header `name`; `Err` when it is repeated.
     pub fn header(&self, name: &str) -> Result<Option<&str>, OAuthError> {
@@ -127,20 +150,12 @@ impl OAuthError {
             error_description: description,
         })
         .unwrap_or_else(|_| br#"{"error":"server_error"}"#.to_vec());
-        let mut headers = vec![
-            ("Content-Type".to_owned(), "application/json".to_owned()),
-            ("Cache-Control".to_owned(), "no-store".to_owned()),
-        ];
+        let mut response = HttpResponse::json(self.status, body);
         if let Some(challenge) = &self.www_authenticate {
-            headers.push(("WWW-Authenticate".to_owned(), challenge.clone()));
+            response = response.with_header("WWW-Authenticate", challenge.clone());
         }
-        HttpResponse {
-            status: self.status,
-            headers,
-            body,
-            verdict_code: self.verdict_code,
-            audit_event: None,
-        }
+        response.verdict_code = self.verdict_code;
+        response
     }
 }
 

@@ -94,8 +94,8 @@ fn generate(out: &Path) -> Result<ExitCode, String> {
 
 /// SHA-256 of `secret`, lowercase hex (what `client_secret_sha256` holds).
 pub(crate) fn secret_sha256(secret: &str) -> String {
-    use sha2::Digest as _;
-    sha2::Sha256::digest(secret.as_bytes())
+    // The component's own digest, so the configured value is what it compares against.
+    xaa_guest::client_auth::secret_digest(secret)
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()

@@ -7,7 +7,7 @@
 //! scope tokens, an empty `client_id_at_audience`.
 
 use super::{
-    check_identifier, check_leeway, check_url, client_auth, current_key, parse_digest,
+    check_digest, check_identifier, check_leeway, check_url, client_auth, current_key,
     signing_keys, under_issuer, ClientCredentialConfig, Errors, UrlKind, DEFAULT_JWKS_PATH,
     DEFAULT_TOKEN_PATH,
 };
@@ -215,13 +215,12 @@ impl IdentityProviderConfig {
                 errors.push(path, "listed twice");
             }
             let password = u.password_sha256.as_deref().map(|hex| {
-                parse_digest(hex).unwrap_or_else(|| {
-                    errors.push(
-                        format!("users[{i}].password_sha256"),
-                        "must be the SHA-256 of the password as 64 lowercase hex digits",
-                    );
-                    [0; 32]
-                })
+                check_digest(
+                    errors,
+                    &format!("users[{i}].password_sha256"),
+                    hex,
+                    "password",
+                )
             });
             if password.is_some() && !self.development_sign_in {
                 errors.push(

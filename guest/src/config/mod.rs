@@ -606,6 +606,17 @@ fn check_identifier(errors: &mut Errors, path: &str, value: &str) {
     }
 }
 
+/// A configured SHA-256 digest (64 lowercase hex digits) of a `what` (secret, password).
+fn check_digest(errors: &mut Errors, path: &str, hex: &str, what: &str) -> [u8; 32] {
+    parse_digest(hex).unwrap_or_else(|| {
+        errors.push(
+            path,
+            format!("must be the SHA-256 of the {what} as 64 lowercase hex digits"),
+        );
+        [0; 32]
+    })
+}
+
 fn parse_digest(hex: &str) -> Option<[u8; 32]> {
     let bytes = hex.as_bytes();
     if bytes.len() != 64 {
@@ -697,13 +708,7 @@ fn client_auth(
     assertion_algorithms: &[Alg],
 ) -> ClientAuth {
     let digest = |errors: &mut Errors, hex: &str| {
-        parse_digest(hex).unwrap_or_else(|| {
-            errors.push(
-                format!("{p}.client_secret_sha256"),
-                "must be the SHA-256 of the secret as 64 lowercase hex digits",
-            );
-            [0; 32]
-        })
+        check_digest(errors, &format!("{p}.client_secret_sha256"), hex, "secret")
     };
     match credential {
         ClientCredentialConfig::SecretBasic(hex) => ClientAuth::SecretBasic(digest(errors, hex)),

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::header::{HeaderName, HeaderValue, CONTENT_LENGTH};
 use hyper::server::conn::http1;
@@ -267,17 +267,18 @@ async fn respond(
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limits.max_body_bytes as u64) {
-        return refuse(StatusCode::PAYLOAD_TOO_LARGE, "request_too_large");
-    }
-    let body = Limited::new(body, limits.max_body_bytes);
-    let body = match tokio::time::timeout(limits.body_timeout, body.collect()).await {
-        Err(_) => return refuse(StatusCode::REQUEST_TIMEOUT, "request_timeout"),
-        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => {
-            return refuse(StatusCode::PAYLOAD_TOO_LARGE, "request_too_large")
+    let body = match read_body(body, declared, limits).await {
+        BodyRead::Complete(bytes) => bytes,
+        BodyRead::TooLarge => {
+            let (status, error, code, mut response) =
+                refuse(StatusCode::PAYLOAD_TOO_LARGE, "request_too_large");
+            response
+                .headers_mut()
+                .insert(hyper::header::CONNECTION, HeaderValue::from_static("close"));
+            return (status, error, code, response);
         }
-        Ok(Err(_)) => return refuse(StatusCode::BAD_REQUEST, "invalid_request"),
-        Ok(Ok(collected)) => collected.to_bytes(),
+        BodyRead::TimedOut => return refuse(StatusCode::REQUEST_TIMEOUT, "request_timeout"),
+        BodyRead::Broken => return refuse(StatusCode::BAD_REQUEST, "invalid_request"),
     };
     let headers = parts
         .headers
@@ -312,6 +313,53 @@ async fn respond(
         Err(why) => {
             tracing::warn!(reason = why, "request not served");
             refuse(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable")
+        }
+    }
+}
+
+/// What reading a request body gave.
+enum BodyRead {
+    Complete(Bytes),
+    TooLarge,
+    TimedOut,
+    Broken,
+}
+
+/// How many bytes past the cap are read and thrown away before a 413, so that a client still
+/// sending a modestly oversized body reads the answer instead of a reset connection.
+const OVERSIZE_DRAIN_BYTES: u64 = 1024 * 1024;
+
+/// Reads the body under the size cap and the body timeout. Bytes past the cap are never kept;
+/// up to [`OVERSIZE_DRAIN_BYTES`] of them are discarded so the 413 reaches the client.
+async fn read_body(mut body: Incoming, declared: Option<u64>, limits: ServerLimits) -> BodyRead {
+    let cap = limits.max_body_bytes as u64;
+    let drain_limit = cap.saturating_add(OVERSIZE_DRAIN_BYTES);
+    if declared.is_some_and(|n| n > drain_limit) {
+        return BodyRead::TooLarge;
+    }
+    let deadline = tokio::time::Instant::now() + limits.body_timeout;
+    let mut kept = Vec::new();
+    let mut seen: u64 = 0;
+    loop {
+        let over = seen > cap || declared.is_some_and(|n| n > cap);
+        let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
+            Err(_) if over => return BodyRead::TooLarge,
+            Err(_) => return BodyRead::TimedOut,
+            Ok(None) if over => return BodyRead::TooLarge,
+            Ok(None) => return BodyRead::Complete(Bytes::from(kept)),
+            Ok(Some(Err(_))) if over => return BodyRead::TooLarge,
+            Ok(Some(Err(_))) => return BodyRead::Broken,
+            Ok(Some(Ok(frame))) => frame,
+        };
+        let Ok(data) = frame.into_data() else {
+            continue; // trailers carry nothing the component reads
+        };
+        seen = seen.saturating_add(data.len() as u64);
+        if seen > drain_limit {
+            return BodyRead::TooLarge;
+        }
+        if seen <= cap && !over {
+            kept.extend_from_slice(&data);
         }
     }
 }

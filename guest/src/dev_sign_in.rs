@@ -5,7 +5,9 @@
 //! deployment signs users in at its real IdP.
 //!
 //! `POST /dev/sign-in` (form: `username`, `password`, client credentials) → `{"id_token",
-//! "token_type": "N_A", "expires_in"}`. Every failure about the user is the same
+//! "refresh_token", "token_type": "N_A", "expires_in", "refresh_token_expires_in"}`. The
+//! refresh token is a signed `xaa-refresh+jwt` with the ID token's claims and a longer
+//! lifetime; the token exchange accepts it as a subject token once the ID token expired. Every failure about the user is the same
 //! `invalid_grant` (no user enumeration); each decision is an audit event.
 
 use serde::Serialize;
@@ -13,7 +15,7 @@ use serde::Serialize;
 use crate::audit::{AuditEvent, Decision};
 use crate::client_auth::secret_matches;
 use crate::host::Host;
-use crate::issue::{new_jti, sign_id_token, IdTokenClaims};
+use crate::issue::{new_jti, sign_id_token, sign_refresh_token, IdTokenClaims};
 use crate::token_endpoint::authenticate;
 use crate::token_exchange::IdentityProvider;
 use crate::token_request::{read_form_post, HttpRequest, HttpResponse, OAuthError};
@@ -24,8 +26,10 @@ pub const PATH: &str = "/dev/sign-in";
 #[derive(Serialize)]
 struct Success<'a> {
     id_token: &'a str,
+    refresh_token: &'a str,
     token_type: &'a str,
     expires_in: u32,
+    refresh_token_expires_in: u32,
 }
 
 /// Handles one sign-in; always returns its audit event.
@@ -106,10 +110,19 @@ fn respond(
     };
     let id_token = sign_id_token(host, &key.key, &key.kid, &claims)
         .map_err(|_| server_error("signing failed"))?;
+    let refresh_claims = IdTokenClaims {
+        jti: new_jti(&host.random_bytes(16)).ok_or_else(|| server_error("no entropy"))?,
+        exp: now.saturating_add(i64::from(idp.refresh_token_lifetime)),
+        ..claims
+    };
+    let refresh_token = sign_refresh_token(host, &key.key, &key.kid, &refresh_claims)
+        .map_err(|_| server_error("signing failed"))?;
     let body = serde_json::to_vec(&Success {
         id_token: &id_token,
+        refresh_token: &refresh_token,
         token_type: "N_A",
         expires_in: idp.id_token_lifetime,
+        refresh_token_expires_in: idp.refresh_token_lifetime,
     })
     .map_err(|_| server_error("encoding failed"))?;
     Ok(HttpResponse::json(200, body))

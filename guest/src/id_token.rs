@@ -15,6 +15,7 @@ use crate::jose_header::{self, typ_matches, Alg};
 use crate::json::Json;
 use crate::jwks::KeySet;
 use crate::jws;
+use crate::urn::TYP_REFRESH_TOKEN;
 
 /// What a validated ID token says about the user.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,6 +34,17 @@ pub struct IdTokenSubject {
     pub tenant: Option<String>,
 }
 
+/// Which of the IdP's own tokens a subject token must be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SubjectKind {
+    /// An OpenID Connect ID token: `typ` absent or `JWT`.
+    IdToken,
+    /// A refresh token of the development sign-in: `typ` exactly `xaa-refresh+jwt` (specs.md
+    /// §3a rule 5: issued by this IdP, bound to the client, unexpired; the user's current
+    /// directory entry is read at every exchange, so disabling the user revokes it).
+    RefreshToken,
+}
+
 /// What the validation is checked against.
 pub struct Expectations<'a> {
     /// This IdP's issuer identifier.
@@ -43,6 +55,8 @@ pub struct Expectations<'a> {
     pub client_id: &'a str,
     /// Clock leeway, seconds.
     pub leeway: u32,
+    /// The kind of token expected.
+    pub kind: SubjectKind,
 }
 
 fn optional_string(payload: &Json, name: &str) -> Result<Option<String>, Rejection> {
@@ -66,13 +80,22 @@ pub fn validate(
     check_clock(now)?;
     let jws = compact::split(token)?;
     let header = jose_header::parse(&jws.header)?;
-    if let Some(typ) = &header.typ {
-        if !typ_matches(typ, "JWT") {
-            return Err(Rejection::new(
-                Code::TypMismatch,
-                format!("typ \"{}\" is not an ID token's", escape_for_log(typ, 64)),
-            ));
-        }
+    let typ_ok = match (expect.kind, &header.typ) {
+        (SubjectKind::IdToken, None) => true,
+        (SubjectKind::IdToken, Some(typ)) => typ_matches(typ, "JWT"),
+        (SubjectKind::RefreshToken, Some(typ)) => typ_matches(typ, TYP_REFRESH_TOKEN),
+        (SubjectKind::RefreshToken, None) => false,
+    };
+    if !typ_ok {
+        let typ = header.typ.as_deref().unwrap_or("(absent)");
+        return Err(Rejection::new(
+            Code::TypMismatch,
+            format!(
+                "typ \"{}\" is not the type of {:?} subject token",
+                escape_for_log(typ, 64),
+                expect.kind
+            ),
+        ));
     }
     let (payload, _) = jws::check_header(token, &[Alg::Es256])?.verify(host, expect.keys)?;
     let (payload, _) = parse_payload(&payload)?;
@@ -150,15 +173,44 @@ mod tests {
         format!("{{{}}}", body.join(","))
     }
 
-    fn check(token: &str) -> Result<IdTokenSubject, Code> {
+    fn check_as(token: &str, kind: SubjectKind) -> Result<IdTokenSubject, Code> {
         let keys = crate::jwks::parse(&public_jwks(&[key(1)]).unwrap()).unwrap();
         let expect = Expectations {
             issuer: IDP,
             keys: &keys,
             client_id: "cursor",
             leeway: 60,
+            kind,
         };
         validate(&mut FixedHost::default(), token, &expect).map_err(|r| r.code)
+    }
+
+    fn check(token: &str) -> Result<IdTokenSubject, Code> {
+        check_as(token, SubjectKind::IdToken)
+    }
+
+    #[test]
+    fn refresh_tokens_and_id_tokens_never_pass_for_each_other() {
+        let refresh_header = r#"{"typ":"xaa-refresh+jwt","alg":"ES256","kid":"k1"}"#;
+        let refresh = id_token(refresh_header, &claims(&[]), &key(1));
+        let id = id_token(HEADER, &claims(&[]), &key(1));
+        let untyped = id_token(r#"{"alg":"ES256","kid":"k1"}"#, &claims(&[]), &key(1));
+        assert!(check_as(&refresh, SubjectKind::RefreshToken).is_ok());
+        assert_eq!(check(&refresh).unwrap_err(), Code::TypMismatch);
+        assert_eq!(
+            check_as(&id, SubjectKind::RefreshToken).unwrap_err(),
+            Code::TypMismatch
+        );
+        assert_eq!(
+            check_as(&untyped, SubjectKind::RefreshToken).unwrap_err(),
+            Code::TypMismatch
+        );
+        let expired = claims(&[("exp", &(NOW - 61).to_string())]);
+        assert_eq!(
+            check_as(&id_token(refresh_header, &expired, &key(1)), SubjectKind::RefreshToken)
+                .unwrap_err(),
+            Code::Expired
+        );
     }
 
     const HEADER: &str = r#"{"typ":"JWT","alg":"ES256","kid":"k1"}"#;

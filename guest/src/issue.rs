@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::base64url;
 use crate::host::Host;
 use crate::jws::sign_es256_with;
-use crate::urn::{TYP_ACCESS_TOKEN, TYP_ID_JAG};
+use crate::urn::{TYP_ACCESS_TOKEN, TYP_ID_JAG, TYP_REFRESH_TOKEN};
 
 /// The claims of an access token, in the order they are written.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -147,6 +147,17 @@ pub fn sign_id_token(
     claims: &IdTokenClaims,
 ) -> Result<String, String> {
     sign_typed(host, "JWT", key, kid, claims)
+}
+
+/// Signs a refresh token of the development sign-in (`typ: xaa-refresh+jwt`): the same claims
+/// as the ID token it came with, for a longer lifetime.
+pub fn sign_refresh_token(
+    host: &mut dyn Host,
+    key: &SigningKey,
+    kid: &str,
+    claims: &IdTokenClaims,
+) -> Result<String, String> {
+    sign_typed(host, TYP_REFRESH_TOKEN, key, kid, claims)
 }
 
 /// A `jti` from 16 bytes of host entropy (128 bits), base64url.

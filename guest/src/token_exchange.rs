@@ -2,18 +2,16 @@
 //! §4.3; specs.md §3a), as `handle(request) -> (response, audit event)`.
 //!
 //! Order: request shape (`token_request::read_token_exchange`: grant type, requested token
-//! type id-jag, an ID token as subject, `audience`, no actor token; rule 2) → client
-//! authentication (`token_endpoint::authenticate`; rule 1) → the client enabled for
-//! token exchange (`unauthorized_client`) → the ID token issued by this IdP to this very
-//! client (`id_token`; rules 3–4; `invalid_request` per RFC 8693 §2.2.2) → the user in the
+//! type id-jag, an ID token or refresh token as subject, `audience`, no actor token; rule 2)
+//! → client authentication (`token_endpoint::authenticate`; rule 1) → the client enabled for
+//! token exchange (`unauthorized_client`) → the ID token or refresh token issued by this IdP
+//! to this very client (`id_token`; rules 3–5; `invalid_request` per RFC 8693 §2.2.2) → the
+//! user read afresh from the
 //! directory and enabled → managed-connection policy (`policy`; rules 6–9, 11: deny by
 //! default, `invalid_target`, `invalid_scope`, `insufficient_user_authentication`) → the
 //! ID-JAG with the granted `aud`, `resource`, `scope` (rules 10, 12, 13) → RFC 8693 §2.2.1
 //! response with `token_type` `N_A` and no refresh token (rule 15). Every decision yields an
 //! audit event.
-//!
-//! Groundwork for issue 4: tested natively; the WIT configuration and export, and `xaa serve
-//! idp`, come next.
 
 use serde::Serialize;
 
@@ -75,6 +73,8 @@ pub struct IdentityProvider {
     pub development_sign_in: bool,
     /// Lifetime of development ID tokens, seconds.
     pub id_token_lifetime: u32,
+    /// Lifetime of development refresh tokens, seconds.
+    pub refresh_token_lifetime: u32,
 }
 
 impl IdentityProvider {
@@ -203,6 +203,7 @@ fn respond(
         keys: &idp.public_keys,
         client_id: &client.client_id,
         leeway: idp.leeway,
+        kind: request.subject_kind,
     };
     let subject = id_token::validate(host, &request.subject_token, &expect).map_err(|r| {
         Refused::OAuth(

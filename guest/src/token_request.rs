@@ -8,8 +8,10 @@ use serde::Serialize;
 use crate::claims::is_valid_scope;
 use crate::error::Code;
 use crate::form::{self, Form};
+use crate::id_token::SubjectKind;
 use crate::urn::{
     GRANT_TYPE_JWT_BEARER, GRANT_TYPE_TOKEN_EXCHANGE, TOKEN_TYPE_ID_JAG, TOKEN_TYPE_ID_TOKEN,
+    TOKEN_TYPE_REFRESH_TOKEN,
 };
 
 /// An HTTP request as a host hands it over.
@@ -324,8 +326,10 @@ mod tests {
 pub struct TokenExchangeRequest {
     /// The whole form (client authentication reads it too).
     pub form: Form,
-    /// `subject_token`: an ID token of this IdP.
+    /// `subject_token`: an ID token or a refresh token of this IdP.
     pub subject_token: String,
+    /// What `subject_token_type` says the subject token is.
+    pub subject_kind: SubjectKind,
     /// `audience`: the resource authorization server (issuer or alias).
     pub audience: String,
     /// `resource`, if requested.
@@ -355,11 +359,16 @@ pub fn read_token_exchange(request: &HttpRequest) -> Result<TokenExchangeRequest
         ));
     }
     let subject_token = required("subject_token")?;
-    if required("subject_token_type")? != TOKEN_TYPE_ID_TOKEN {
-        return Err(OAuthError::invalid_request(
-            "subject_token_type must be urn:ietf:params:oauth:token-type:id_token",
-        ));
-    }
+    let subject_kind = match required("subject_token_type")?.as_str() {
+        TOKEN_TYPE_ID_TOKEN => SubjectKind::IdToken,
+        TOKEN_TYPE_REFRESH_TOKEN => SubjectKind::RefreshToken,
+        _ => {
+            return Err(OAuthError::invalid_request(
+                "subject_token_type must be urn:ietf:params:oauth:token-type:id_token or \
+                 urn:ietf:params:oauth:token-type:refresh_token",
+            ))
+        }
+    };
     if form.get("actor_token").is_some() || form.get("actor_token_type").is_some() {
         return Err(OAuthError::invalid_request(
             "actor tokens are not supported",
@@ -371,6 +380,7 @@ pub fn read_token_exchange(request: &HttpRequest) -> Result<TokenExchangeRequest
     let resource = form.get("resource").map(str::to_owned);
     Ok(TokenExchangeRequest {
         subject_token,
+        subject_kind,
         audience,
         resource,
         scope,

@@ -18,3 +18,8 @@ pub const TOKEN_TYPE_ID_JAG: &str = "urn:ietf:params:oauth:token-type:id-jag";
 pub const GRANT_PROFILE_ID_JAG: &str = "urn:ietf:params:oauth:grant-profile:id-jag";
 /// RFC 8693 §3: an OpenID Connect ID token as a subject token.
 pub const TOKEN_TYPE_ID_TOKEN: &str = "urn:ietf:params:oauth:token-type:id_token";
+/// RFC 8693 §3: a refresh token as a subject token (ID-JAG draft §4.3: MAY be accepted).
+pub const TOKEN_TYPE_REFRESH_TOKEN: &str = "urn:ietf:params:oauth:token-type:refresh_token";
+/// JWS `typ` of this IdP's refresh tokens: self-contained and signed, so the IdP keeps no
+/// session store; the explicit type keeps them from passing as ID tokens and back.
+pub const TYP_REFRESH_TOKEN: &str = "xaa-refresh+jwt";

@@ -157,6 +157,7 @@ fn identity_provider(i: wit::IdentityProviderConfig) -> IdentityProviderConfig {
             .collect(),
         development_sign_in: i.development_sign_in,
         id_token_lifetime: i.id_token_lifetime,
+        refresh_token_lifetime: i.refresh_token_lifetime,
     }
 }
 

@@ -142,6 +142,7 @@ fn idp() -> IdentityProvider {
         root_slash: false,
         development_sign_in: false,
         id_token_lifetime: 3600,
+        refresh_token_lifetime: 28_800,
     }
 }
 

@@ -164,6 +164,8 @@ pub struct IdentityProvider {
     pub development_sign_in: bool,
     /// Seconds.
     pub id_token_lifetime: Option<u32>,
+    /// Seconds.
+    pub refresh_token_lifetime: Option<u32>,
 }
 
 /// `[[idp_clients]]`
@@ -408,6 +410,7 @@ impl ConfigFile {
             resource_root_slash_equivalence: i.resource_root_slash_equivalence,
             development_sign_in: i.development_sign_in,
             id_token_lifetime: i.id_token_lifetime,
+            refresh_token_lifetime: i.refresh_token_lifetime,
             clients,
             users: self
                 .users

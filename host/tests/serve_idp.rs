@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 const EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 const ID_JAG: &str = "urn:ietf:params:oauth:token-type:id-jag";
 const ID_TOKEN: &str = "urn:ietf:params:oauth:token-type:id_token";
+const REFRESH_TOKEN: &str = "urn:ietf:params:oauth:token-type:refresh_token";
 const CURSOR_SECRET: &str = "cursor-secret-5d1f";
 
 /// The IdP: issuer IDP_ISSUER signing with the IdP key (the key the baseline AS trusts);
@@ -111,16 +112,41 @@ fn id_token(sub: &str) -> String {
 }
 
 fn exchange(idp: &Idp, subject: &str, audience: &str) -> Reply {
+    exchange_typed(idp, subject, ID_TOKEN, audience)
+}
+
+fn exchange_typed(idp: &Idp, subject: &str, subject_type: &str, audience: &str) -> Reply {
     idp.server.token(
         Some(("cursor", CURSOR_SECRET)),
         &[
             ("grant_type", EXCHANGE),
             ("requested_token_type", ID_JAG),
             ("subject_token", subject),
-            ("subject_token_type", ID_TOKEN),
+            ("subject_token_type", subject_type),
             ("audience", audience),
         ],
     )
+}
+
+/// A refresh token as the IdP's development sign-in writes it, minted with the IdP's key.
+fn refresh_token(sub: &str, aud: &str, exp: i64) -> String {
+    mint(
+        &json!({"typ": "xaa-refresh+jwt", "alg": "ES256", "kid": "idp-ec"}),
+        &json!({
+            "iss": IDP_ISSUER, "sub": sub, "aud": aud, "jti": format!("rt-{sub}-{exp}"),
+            "iat": NOW - 7200, "exp": exp, "auth_time": NOW - 7200, "amr": ["pwd"],
+        }),
+        Signer::Es256(&keys().idp_ec),
+    )
+}
+
+fn payload(jwt: &str) -> Value {
+    use base64::Engine as _;
+    let part = jwt.split('.').nth(1).unwrap();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(part)
+        .unwrap();
+    serde_json::from_slice(&bytes).unwrap()
 }
 
 #[test]
@@ -286,4 +312,77 @@ fn no_development_sign_in_unless_enabled() {
         &[("username", "alice"), ("password", PASSWORD)],
     );
     assert_eq!(reply.status, 404);
+}
+
+/// specs.md §3a rule 5: a refresh token from the sign-in is a subject token while the user
+/// stays enabled: issued by this IdP, to this client, unexpired, of its own type (never an
+/// ID token in its place, nor the reverse).
+#[test]
+fn s3a_r05_refresh_tokens_as_subject_tokens() {
+    let idp = start_idp();
+    let body = sign_in(&idp, "alice", PASSWORD).json();
+    assert_eq!(body["refresh_token_expires_in"], 28_800);
+    let refresh = body["refresh_token"].as_str().unwrap().to_owned();
+    let id_token = body["id_token"].as_str().unwrap().to_owned();
+    let reply = exchange_typed(&idp, &refresh, REFRESH_TOKEN, AS_ISSUER);
+    assert_eq!(reply.status, 200, "{:?}", reply.json());
+    let jag = payload(reply.json()["access_token"].as_str().unwrap());
+    assert_eq!(
+        (jag["sub"].as_str(), jag["email"].as_str()),
+        (Some("alice"), Some("alice@example.com"))
+    );
+
+    let refused = |reply: Reply| (reply.status, reply.error());
+    let bad = (400, "invalid_request".to_owned());
+    assert_eq!(
+        refused(exchange_typed(&idp, &refresh, ID_TOKEN, AS_ISSUER)),
+        bad,
+        "refresh token as ID token"
+    );
+    assert_eq!(
+        refused(exchange_typed(&idp, &id_token, REFRESH_TOKEN, AS_ISSUER)),
+        bad,
+        "ID token as refresh token"
+    );
+
+    // The ID token has expired; the refresh token carries on until its own expiry.
+    let expired_id_token = mint(
+        &json!({"typ": "JWT", "alg": "ES256", "kid": "idp-ec"}),
+        &json!({"iss": IDP_ISSUER, "sub": "alice", "aud": "cursor", "jti": "idt-old",
+                "iat": NOW - 7200, "exp": NOW - 3600, "auth_time": NOW - 7200}),
+        Signer::Es256(&keys().idp_ec),
+    );
+    assert_eq!(refused(exchange(&idp, &expired_id_token, AS_ISSUER)), bad);
+    let later = refresh_token("alice", "cursor", NOW + 3600);
+    assert_eq!(
+        exchange_typed(&idp, &later, REFRESH_TOKEN, AS_ISSUER).status,
+        200
+    );
+    let expired = refresh_token("alice", "cursor", NOW - 120);
+    assert_eq!(
+        refused(exchange_typed(&idp, &expired, REFRESH_TOKEN, AS_ISSUER)),
+        bad,
+        "expired"
+    );
+    let others = refresh_token("alice", "windsurf", NOW + 3600);
+    assert_eq!(
+        refused(exchange_typed(&idp, &others, REFRESH_TOKEN, AS_ISSUER)),
+        bad,
+        "another client's"
+    );
+
+    // Disabling the user revokes every refresh token they hold, at the next exchange.
+    let disabled =
+        idp_toml(true).replacen("sub = \"alice\"\n", "sub = \"alice\"\ndisabled = true\n", 1);
+    std::fs::write(idp.server.dir.path().join("xaa.toml"), disabled).unwrap();
+    assert!(idp.server.reload(), "{}", idp.server.log());
+    let reply = exchange_typed(&idp, &refresh, REFRESH_TOKEN, AS_ISSUER);
+    assert_eq!(reply.status, 400, "{:?}", reply.json());
+    let last = audit_lines(&idp).pop().unwrap();
+    assert_eq!(
+        (last["decision"].as_str(), last["subject"].as_str()),
+        (Some("denied"), Some("alice"))
+    );
+    let text = std::fs::read_to_string(&idp.audit).unwrap();
+    assert!(!text.contains(&refresh), "no token in the audit log");
 }

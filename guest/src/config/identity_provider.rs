@@ -103,10 +103,14 @@ pub struct IdentityProviderConfig {
     pub development_sign_in: bool,
     /// Lifetime of development ID tokens, seconds.
     pub id_token_lifetime: Option<u32>,
+    /// Lifetime of development refresh tokens, seconds.
+    pub refresh_token_lifetime: Option<u32>,
 }
 
 /// Default lifetime of development ID tokens, seconds.
 pub const DEFAULT_ID_TOKEN_LIFETIME: u32 = 3600;
+/// Default lifetime of development refresh tokens, seconds (a working day).
+pub(super) const DEFAULT_REFRESH_TOKEN_LIFETIME: u32 = 28_800;
 
 fn check_scopes(errors: &mut Errors, p: &str, scopes: &[String]) {
     for (j, scope) in scopes.iter().enumerate() {
@@ -177,6 +181,15 @@ impl IdentityProviderConfig {
             errors.push(
                 format!("{p}.id_token_lifetime"),
                 format!("{id_token_lifetime} s is outside 60–86400 s"),
+            );
+        }
+        let refresh_token_lifetime = self
+            .refresh_token_lifetime
+            .unwrap_or(DEFAULT_REFRESH_TOKEN_LIFETIME);
+        if !(300..=2_592_000).contains(&refresh_token_lifetime) {
+            errors.push(
+                format!("{p}.refresh_token_lifetime"),
+                format!("{refresh_token_lifetime} s is outside 300–2592000 s"),
             );
         }
         let algorithms = [Alg::Es256, Alg::Rs256, Alg::Ps256];
@@ -329,6 +342,7 @@ impl IdentityProviderConfig {
             root_slash: self.resource_root_slash_equivalence,
             development_sign_in: self.development_sign_in,
             id_token_lifetime,
+            refresh_token_lifetime,
         })
     }
 }

@@ -4,7 +4,7 @@
 //! an external IdP; it is served only with `development_sign_in = true`, and a real
 //! deployment signs users in at its real IdP.
 //!
-//! `POST /dev/sign-in` (form: `username`, `password`, client credentials) → `{"id_token",
+//! `POST <issuer>/dev/sign-in` (form: `username`, `password`, client credentials) → `{"id_token",
 //! "refresh_token", "token_type": "N_A", "expires_in", "refresh_token_expires_in"}`. The
 //! refresh token is a signed `xaa-refresh+jwt` with the ID token's claims and a longer
 //! lifetime; the token exchange accepts it as a subject token once the ID token expired. Every failure about the user is the same
@@ -20,7 +20,8 @@ use crate::token_endpoint::authenticate;
 use crate::token_exchange::IdentityProvider;
 use crate::token_request::{read_form_post, HttpRequest, HttpResponse, OAuthError};
 
-/// The path of the development sign-in.
+/// The path of the development sign-in under the issuer (`<issuer>/dev/sign-in`), advertised
+/// in the IdP metadata as `xaa_development_sign_in_endpoint` when enabled.
 pub const PATH: &str = "/dev/sign-in";
 
 #[derive(Serialize)]

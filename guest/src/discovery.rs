@@ -10,10 +10,11 @@
 //! id-jag profile (ID-JAG draft §7.2) → its `token_endpoint`.
 
 use crate::authorization_server::{url_path, WELL_KNOWN};
+pub use crate::id_token::SubjectKind;
 use crate::json::{self, Json};
 use crate::urn::{
     GRANT_PROFILE_ID_JAG, GRANT_TYPE_JWT_BEARER, GRANT_TYPE_TOKEN_EXCHANGE, TOKEN_TYPE_ID_JAG,
-    TOKEN_TYPE_ID_TOKEN,
+    TOKEN_TYPE_ID_TOKEN, TOKEN_TYPE_REFRESH_TOKEN,
 };
 
 /// RFC 9728 §3: the well-known suffix of protected resource metadata.
@@ -192,6 +193,56 @@ pub fn read_resource_authorization_server_metadata(
     })
 }
 
+/// Reads an IdP's RFC 8414 metadata fetched for `issuer`, requiring what a client needs to
+/// ask it for ID-JAGs: the token-exchange grant and the id-jag requested token type
+/// (`identity_chaining_requested_token_types_supported`, ID-JAG draft §4.3 / specs §3a rule 18).
+pub fn read_identity_provider_metadata(
+    issuer: &str,
+    text: &str,
+) -> Result<IdentityProviderEndpoints, String> {
+    let doc = document(text)?;
+    if string_member(&doc, "issuer")? != issuer {
+        return Err("\"issuer\" is not identical to the issuer asked for (RFC 8414 §3.3)".into());
+    }
+    let token_endpoint = string_member(&doc, "token_endpoint")?;
+    if !https(token_endpoint) {
+        return Err("\"token_endpoint\" is not an https URL".into());
+    }
+    if !strings_member(&doc, "grant_types_supported")?
+        .iter()
+        .any(|g| g == GRANT_TYPE_TOKEN_EXCHANGE)
+    {
+        return Err("the token-exchange grant is not supported".into());
+    }
+    if !strings_member(&doc, "identity_chaining_requested_token_types_supported")?
+        .iter()
+        .any(|t| t == TOKEN_TYPE_ID_JAG)
+    {
+        return Err("ID-JAGs are not among the requested token types supported".into());
+    }
+    let development_sign_in_endpoint = match doc
+        .as_object()
+        .and_then(|m| m.get("xaa_development_sign_in_endpoint"))
+    {
+        None => None,
+        Some(Json::String(url)) if https(url) => Some(url.clone()),
+        Some(_) => return Err("\"xaa_development_sign_in_endpoint\" is not an https URL".into()),
+    };
+    Ok(IdentityProviderEndpoints {
+        token_endpoint: token_endpoint.to_owned(),
+        development_sign_in_endpoint,
+    })
+}
+
+/// What a client needs from an IdP's metadata.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdentityProviderEndpoints {
+    /// The token endpoint (token exchange).
+    pub token_endpoint: String,
+    /// The development sign-in of `xaa serve idp`, when it is enabled.
+    pub development_sign_in_endpoint: Option<String>,
+}
+
 fn encode(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for b in value.bytes() {
@@ -216,7 +267,8 @@ fn form(params: &[(&str, Option<&str>)]) -> String {
 
 /// The form body of a token exchange for an ID-JAG (ID-JAG draft §4.3).
 pub fn token_exchange_body(
-    id_token: &str,
+    subject_token: &str,
+    subject_kind: SubjectKind,
     audience: &str,
     resource: Option<&str>,
     scope: Option<&str>,
@@ -227,8 +279,14 @@ pub fn token_exchange_body(
         ("audience", Some(audience)),
         ("resource", resource),
         ("scope", scope),
-        ("subject_token", Some(id_token)),
-        ("subject_token_type", Some(TOKEN_TYPE_ID_TOKEN)),
+        ("subject_token", Some(subject_token)),
+        (
+            "subject_token_type",
+            Some(match subject_kind {
+                SubjectKind::IdToken => TOKEN_TYPE_ID_TOKEN,
+                SubjectKind::RefreshToken => TOKEN_TYPE_REFRESH_TOKEN,
+            }),
+        ),
     ])
 }
 
@@ -414,8 +472,13 @@ mod tests {
 
     #[test]
     fn request_bodies_and_responses() {
-        let body =
-            token_exchange_body("a.b.c", "https://as.example.com", None, Some("chat.read x"));
+        let body = token_exchange_body(
+            "a.b.c",
+            SubjectKind::IdToken,
+            "https://as.example.com",
+            None,
+            Some("chat.read x"),
+        );
         assert_eq!(
             body,
             "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange&requested_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3Aid-jag&audience=https%3A%2F%2Fas.example.com&scope=chat.read+x&subject_token=a.b.c&subject_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3Aid_token"

@@ -3,7 +3,10 @@
 //! `+` is a space and `%XX` a byte; anything else malformed (a stray `%`, a bad hex digit,
 //! bytes that are not UTF-8) refuses the whole body. RFC 6749 §3.2: parameters sent without a
 //! value are treated as omitted, and no parameter may appear more than once — a repeated
-//! name refuses the request, whatever its values. Empty `&&` segments are skipped, as browsers
+//! name refuses the request, whatever its values. The exceptions are [`MULTI_VALUED`]
+//! (`resource`, RFC 8707 §2; `audience`, RFC 8693 §2.1), which may legitimately be repeated:
+//! the form records that they were, and the endpoint answers `invalid_target` (it issues for
+//! one target at a time). Empty `&&` segments are skipped, as browsers
 //! and most clients tolerate them. Caps bound the work before any decoding.
 
 use std::collections::BTreeMap;
@@ -17,10 +20,14 @@ pub const MAX_FORM_PARAMETERS: usize = 64;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FormError(pub String);
 
+/// Parameters a request may repeat (RFC 8707 §2, RFC 8693 §2.1).
+pub const MULTI_VALUED: &[&str] = &["resource", "audience"];
+
 /// The parameters of a form body, each present once with a non-empty value.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Form {
     params: BTreeMap<String, String>,
+    repeated: Vec<String>,
 }
 
 impl Form {
@@ -32,6 +39,12 @@ impl Form {
     /// Whether `name` was sent with a value.
     pub fn has(&self, name: &str) -> bool {
         self.params.contains_key(name)
+    }
+
+    /// Whether `name` (one of [`MULTI_VALUED`]) was sent more than once; [`Form::get`] then
+    /// has its first value.
+    pub fn is_repeated(&self, name: &str) -> bool {
+        self.repeated.iter().any(|n| n == name)
     }
 
     /// Parameter names, sorted.
@@ -78,6 +91,7 @@ pub fn parse(body: &[u8]) -> Result<Form, FormError> {
     let text = std::str::from_utf8(body).map_err(|_| FormError("the body is not UTF-8".into()))?;
     let mut seen: Vec<String> = Vec::new();
     let mut params = BTreeMap::new();
+    let mut repeated = Vec::new();
     for segment in text.split('&').filter(|s| !s.is_empty()) {
         if seen.len() == MAX_FORM_PARAMETERS {
             return Err(FormError(format!(
@@ -87,6 +101,15 @@ pub fn parse(body: &[u8]) -> Result<Form, FormError> {
         let (name, value) = segment.split_once('=').unwrap_or((segment, ""));
         let name = decode_component(name)?;
         let value = decode_component(value)?;
+        if seen.contains(&name) && MULTI_VALUED.contains(&name.as_str()) {
+            if !params.contains_key(&name) && !value.is_empty() {
+                params.insert(name.clone(), value);
+            }
+            if !repeated.contains(&name) {
+                repeated.push(name);
+            }
+            continue;
+        }
         if seen.contains(&name) {
             return Err(FormError(format!(
                 "parameter \"{}\" is repeated",
@@ -98,7 +121,7 @@ pub fn parse(body: &[u8]) -> Result<Form, FormError> {
             params.insert(name, value);
         }
     }
-    Ok(Form { params })
+    Ok(Form { params, repeated })
 }
 
 #[cfg(test)]
@@ -128,6 +151,18 @@ mod tests {
             parse(b"a=1&%61=2").is_err(),
             "an encoded repeat is a repeat"
         );
+    }
+
+    #[test]
+    fn resource_and_audience_may_repeat_and_say_so() {
+        let form = parse(b"resource=r1&audience=a&resource=r2&grant_type=g").unwrap();
+        assert!(form.is_repeated("resource"));
+        assert!(!form.is_repeated("audience"));
+        assert_eq!(form.get("resource"), Some("r1"));
+        assert!(parse(b"resource=r1&%72esource=r2")
+            .unwrap()
+            .is_repeated("resource"));
+        assert!(parse(b"scope=a&scope=b").is_err());
     }
 
     #[test]

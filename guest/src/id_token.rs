@@ -207,8 +207,11 @@ mod tests {
         );
         let expired = claims(&[("exp", &(NOW - 61).to_string())]);
         assert_eq!(
-            check_as(&id_token(refresh_header, &expired, &key(1)), SubjectKind::RefreshToken)
-                .unwrap_err(),
+            check_as(
+                &id_token(refresh_header, &expired, &key(1)),
+                SubjectKind::RefreshToken
+            )
+            .unwrap_err(),
             Code::Expired
         );
     }

@@ -25,6 +25,9 @@ struct Metadata<'a> {
     token_endpoint_auth_methods_supported: [&'a str; 3],
     token_endpoint_auth_signing_alg_values_supported: [&'a str; 3],
     response_types_supported: [&'a str; 0],
+    /// DEVELOPMENT ONLY, and only when enabled: where `xaa login` signs a user in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    xaa_development_sign_in_endpoint: Option<&'a str>,
 }
 
 /// The IdP's RFC 8414 metadata document.
@@ -42,6 +45,9 @@ pub fn metadata(idp: &IdentityProvider) -> Result<String, String> {
         ],
         token_endpoint_auth_signing_alg_values_supported: ["ES256", "RS256", "PS256"],
         response_types_supported: [],
+        xaa_development_sign_in_endpoint: idp
+            .development_sign_in
+            .then_some(idp.dev_sign_in_url.as_str()),
     })
     .map_err(|e| format!("metadata: {e}"))
 }
@@ -58,7 +64,7 @@ pub fn handle(idp: &IdentityProvider, host: &mut dyn Host, request: &HttpRequest
         response.audit_event = Some(event.to_json());
         return response;
     }
-    if idp.development_sign_in && path == dev_sign_in::PATH {
+    if idp.development_sign_in && path == url_path(&idp.dev_sign_in_url) {
         if request.method != "POST" {
             return status(405, Some("POST"));
         }

@@ -69,8 +69,10 @@ pub struct IdentityProvider {
     pub leeway: u32,
     /// RFC 9728 root-slash equivalence for resources.
     pub root_slash: bool,
-    /// Whether `POST /dev/sign-in` is served (development only).
+    /// Whether the development sign-in is served.
     pub development_sign_in: bool,
+    /// Its URL: `<issuer>/dev/sign-in`.
+    pub dev_sign_in_url: String,
     /// Lifetime of development ID tokens, seconds.
     pub id_token_lifetime: u32,
     /// Lifetime of development refresh tokens, seconds.

@@ -230,6 +230,7 @@ pub fn read_jwt_bearer(request: &HttpRequest) -> Result<JwtBearerRequest, OAuthE
         .to_owned();
     let scope = read_scope(&form)?;
     refuse_authorization_details(&form)?;
+    refuse_several_targets(&form)?;
     let resource = form.get("resource").map(str::to_owned);
     Ok(JwtBearerRequest {
         assertion,
@@ -338,6 +339,23 @@ pub struct TokenExchangeRequest {
     pub scope: Option<String>,
 }
 
+/// RFC 8707 §2 / RFC 8693 §2.1 allow several `resource` and `audience` values; an ID-JAG
+/// and an access token here are for exactly one, so several are `invalid_target` (RFC 8693
+/// §2.2.2), never silently narrowed to one the client did not single out.
+fn refuse_several_targets(form: &Form) -> Result<(), OAuthError> {
+    for name in crate::form::MULTI_VALUED {
+        if form.is_repeated(name) {
+            return Err(OAuthError {
+                error: "invalid_target",
+                ..OAuthError::invalid_request(&format!(
+                    "one {name} per request: a token is issued for exactly one"
+                ))
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Reads a token-exchange request for an ID-JAG: `requested_token_type` is the id-jag URN,
 /// the subject an ID token, `audience` present; actor tokens are refused (their processing
 /// is out of scope since draft -03, specs.md §3a rule 16).
@@ -377,6 +395,7 @@ pub fn read_token_exchange(request: &HttpRequest) -> Result<TokenExchangeRequest
     let audience = required("audience")?;
     let scope = read_scope(&form)?;
     refuse_authorization_details(&form)?;
+    refuse_several_targets(&form)?;
     let resource = form.get("resource").map(str::to_owned);
     Ok(TokenExchangeRequest {
         subject_token,

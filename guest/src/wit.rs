@@ -9,6 +9,7 @@ use crate::config::{
     DirectoryUserConfig, IdentityProviderConfig, IdpClientConfig, JwksCacheConfig, KeySource,
     ManagedConnectionConfig, ResourceServerConfig, TokenEndpointConfig, TrustedIssuerConfig,
 };
+use crate::discovery;
 use crate::explain::{Check, Outcome};
 use crate::host::{Accelerated, FetchError, Host, JwksResponse, PublicKeyRef};
 use crate::jose_header::Alg;
@@ -20,6 +21,7 @@ wit_bindgen::generate!({
     path: "../wit",
 });
 
+use exports::xaa::token::client as wit_client;
 use exports::xaa::token::validator::Guest;
 use xaa::token::host as imports;
 use xaa::token::types as wit;
@@ -374,3 +376,94 @@ fn http_response(response: HttpResponse) -> wit::HttpResponse {
 }
 
 export!(Component);
+
+impl wit_client::Guest for Component {
+    fn resource_metadata_from_challenge(www_authenticate: String) -> Option<String> {
+        discovery::resource_metadata_from_challenge(&www_authenticate)
+    }
+    fn protected_resource_metadata_url(resource: String) -> String {
+        discovery::protected_resource_metadata_url(&resource)
+    }
+    fn authorization_server_metadata_url(issuer: String) -> String {
+        discovery::authorization_server_metadata_url(&issuer)
+    }
+    fn read_protected_resource_metadata(
+        resource: String,
+        document: String,
+    ) -> Result<Vec<String>, String> {
+        discovery::read_protected_resource_metadata(&resource, &document)
+    }
+    fn read_authorization_server_metadata(
+        issuer: String,
+        document: String,
+    ) -> Result<wit_client::AuthorizationServerEndpoints, String> {
+        discovery::read_resource_authorization_server_metadata(&issuer, &document).map(endpoints)
+    }
+    fn read_identity_provider_metadata(
+        issuer: String,
+        document: String,
+    ) -> Result<wit_client::IdentityProviderEndpoints, String> {
+        discovery::read_identity_provider_metadata(&issuer, &document).map(|e| {
+            wit_client::IdentityProviderEndpoints {
+                token_endpoint: e.token_endpoint,
+                development_sign_in_endpoint: e.development_sign_in_endpoint,
+            }
+        })
+    }
+    fn token_exchange_body(
+        subject_token: String,
+        subject_type: wit_client::SubjectTokenType,
+        audience: String,
+        resource: Option<String>,
+        scope: Option<String>,
+    ) -> String {
+        let kind = match subject_type {
+            wit_client::SubjectTokenType::IdToken => discovery::SubjectKind::IdToken,
+            wit_client::SubjectTokenType::RefreshToken => discovery::SubjectKind::RefreshToken,
+        };
+        discovery::token_exchange_body(
+            &subject_token,
+            kind,
+            &audience,
+            resource.as_deref(),
+            scope.as_deref(),
+        )
+    }
+    fn jwt_bearer_body(id_jag: String, resource: Option<String>, scope: Option<String>) -> String {
+        discovery::jwt_bearer_body(&id_jag, resource.as_deref(), scope.as_deref())
+    }
+    fn read_token_response(
+        kind: wit_client::TokenRequestKind,
+        status: u16,
+        body: String,
+    ) -> Result<wit_client::TokenResponse, String> {
+        let expected = match kind {
+            wit_client::TokenRequestKind::TokenExchange => Some(crate::urn::TOKEN_TYPE_ID_JAG),
+            wit_client::TokenRequestKind::JwtBearer => None,
+        };
+        Ok(
+            match discovery::read_token_response(status, &body, expected)? {
+                discovery::TokenResponse::Issued {
+                    token,
+                    expires_in,
+                    scope,
+                } => wit_client::TokenResponse::Issued(wit_client::IssuedToken {
+                    token,
+                    expires_in,
+                    scope,
+                }),
+                discovery::TokenResponse::Refused { status, error } => {
+                    wit_client::TokenResponse::Refused(wit_client::TokenRefusal { status, error })
+                }
+            },
+        )
+    }
+}
+
+fn endpoints(
+    e: discovery::AuthorizationServerEndpoints,
+) -> wit_client::AuthorizationServerEndpoints {
+    wit_client::AuthorizationServerEndpoints {
+        token_endpoint: e.token_endpoint,
+    }
+}

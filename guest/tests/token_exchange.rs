@@ -141,6 +141,7 @@ fn idp() -> IdentityProvider {
         leeway: 60,
         root_slash: false,
         development_sign_in: false,
+        dev_sign_in_url: format!("{IDP}/dev/sign-in"),
         id_token_lifetime: 3600,
         refresh_token_lifetime: 28_800,
     }

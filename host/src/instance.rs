@@ -73,7 +73,9 @@ pub const INTERNAL_ERROR: &str = "internal_error";
 pub struct Validator {
     runtime: Arc<Runtime>,
     imports: Imports,
-    config: Config,
+    /// `None`: an instance for the configuration-free exports (the `client` interface,
+    /// `verify-jws-signature`).
+    config: Option<Config>,
     time_per_call: Duration,
     live: Option<(Store<HostState>, Xaa)>,
 }
@@ -89,7 +91,22 @@ impl Validator {
         let mut validator = Validator {
             runtime,
             imports,
-            config,
+            config: Some(config),
+            time_per_call,
+            live: None,
+        };
+        validator.live = Some(validator.instantiate()?);
+        Ok(validator)
+    }
+
+    /// Instantiates without a configuration, for the exports that need none: the MCP
+    /// client's helpers ([`Validator::client`]) and `verify-jws-signature`.
+    pub fn unconfigured(runtime: Arc<Runtime>, imports: Imports) -> Result<Self, ConfigureError> {
+        let time_per_call = runtime.limits().time_per_call;
+        let mut validator = Validator {
+            runtime,
+            imports,
+            config: None,
             time_per_call,
             live: None,
         };
@@ -106,11 +123,11 @@ impl Validator {
             .instance_pre()
             .instantiate(&mut store)
             .map_err(ConfigureError::Runtime)?;
+        let Some(config) = &self.config else {
+            return Ok((store, xaa));
+        };
         begin_call(&mut store);
-        match xaa
-            .xaa_token_validator()
-            .call_configure(&mut store, &self.config)
-        {
+        match xaa.xaa_token_validator().call_configure(&mut store, config) {
             Ok(Ok(())) => Ok((store, xaa)),
             Ok(Err(errors)) => Err(ConfigureError::Refused(errors)),
             Err(trap) => Err(ConfigureError::Runtime(trap)),
@@ -239,6 +256,18 @@ impl Validator {
             x.xaa_token_validator()
                 .call_resource_server_http(s, request)
         })
+    }
+
+    /// Runs one call of the `client` interface (pure functions; see [`crate::client`]).
+    /// `Err` carries why the component trapped.
+    pub fn client<T>(
+        &mut self,
+        f: impl FnOnce(
+            &mut Store<HostState>,
+            &crate::bindings::exports::xaa::token::client::Guest,
+        ) -> Result<T>,
+    ) -> Result<T, String> {
+        self.call(|s, x| f(s, x.xaa_token_client()))
     }
 
     /// Forgets cached access-token verdicts.

@@ -59,7 +59,9 @@ pub(crate) fn public_jwk(key: &SigningKey, kid: &str) -> serde_json::Value {
     })
 }
 
-fn generate(out: &Path) -> Result<ExitCode, String> {
+/// A new ES256 signing key as private JWK text (with its thumbprint as `kid`), and its
+/// public JWK.
+pub(crate) fn new_private_jwk() -> Result<(String, serde_json::Value), String> {
     let key = random_key()?;
     let kid = thumbprint(key.verifying_key());
     let public = public_jwk(&key, &kid);
@@ -68,6 +70,11 @@ fn generate(out: &Path) -> Result<ExitCode, String> {
     let text = format!("{private}\n");
     // Self-check: the file holds exactly what the component will accept as an issuing key.
     parse_private_jwk(&text).map_err(|e| format!("generated key failed its own check: {e}"))?;
+    Ok((text, public))
+}
+
+fn generate(out: &Path) -> Result<ExitCode, String> {
+    let (text, public) = new_private_jwk()?;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]

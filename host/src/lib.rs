@@ -8,6 +8,7 @@
 //! an `if` on a token value here would be a bug.
 
 pub mod bindings;
+pub mod client;
 pub mod config_file;
 pub mod imports;
 pub mod instance;

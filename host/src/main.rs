@@ -12,11 +12,17 @@
 //! xaa keys client-secret                 a new client secret and its SHA-256 for the config
 //! xaa keys hash-secret                   the SHA-256 (hex) of a secret read from stdin
 //! xaa dev sample --out DIR               sample keys, configuration and tokens (development only)
+//! xaa login --idp URL --client-id ID --user NAME     sign in once (development sign-in)
+//! xaa token --resource URL               an access token for an MCP server, no prompt
+//! xaa logout                             forget the sign-in
+//! xaa demo                               the whole flow on 127.0.0.1, step by step
 //! ```
 //! Exit status: 0 every token valid, 1 some token rejected, 2 usage or configuration error.
 
+mod demo;
 mod dev;
 mod keys;
+mod login;
 mod serve;
 
 use std::io::{BufRead, Write};
@@ -58,6 +64,17 @@ enum Command {
     /// Development helpers.
     #[command(subcommand)]
     Dev(dev::DevCommand),
+    /// Sign in once at an IdP (its development sign-in) and keep the ID token and refresh
+    /// token in the configuration directory (mode 0600).
+    Login(login::LoginArgs),
+    /// An access token for a protected resource: discovery, token exchange at the IdP and
+    /// the jwt-bearer grant, with no prompt; cached until it expires. Prints the token.
+    Token(login::TokenArgs),
+    /// Forget the stored sign-in and cached tokens.
+    Logout,
+    /// Cross-App Access end to end on 127.0.0.1: one IdP, two authorization servers, two
+    /// MCP servers, one sign-in, then a connection revoked.
+    Demo(demo::DemoArgs),
 }
 
 #[derive(Subcommand)]
@@ -125,6 +142,10 @@ fn main() -> ExitCode {
         Command::Component(command) => component(command),
         Command::Keys(command) => keys::run(command),
         Command::Dev(command) => dev::run(command),
+        Command::Login(args) => login::login(&args),
+        Command::Token(args) => login::token(&args),
+        Command::Logout => login::logout(),
+        Command::Demo(args) => demo::run(&args),
     };
     match result {
         Ok(code) => code,

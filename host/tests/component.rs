@@ -27,7 +27,13 @@ fn imports_are_only_this_projects_interface() {
     }
     assert!(imports.contains(&"xaa:token/host@0.1.0".to_string()));
     let exports: Vec<String> = serde_json::from_value(info["exports"].clone()).unwrap();
-    assert_eq!(exports, vec!["xaa:token/validator@0.1.0".to_string()]);
+    assert_eq!(
+        exports,
+        vec![
+            "xaa:token/validator@0.1.0".to_string(),
+            "xaa:token/client@0.1.0".to_string()
+        ]
+    );
 }
 
 #[test]

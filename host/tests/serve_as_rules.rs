@@ -701,7 +701,12 @@ fn rule_14_resource_narrowing_and_audience_restriction() {
         &token,
         &[("resource", RESOURCE), ("resource", OTHER_RESOURCE)],
     );
-    assert_error(&reply, 400, "invalid_request", "resource parameter twice");
+    assert_error(
+        &reply,
+        400,
+        "invalid_target",
+        "resource parameter twice (RFC 8693 §2.2.2)",
+    );
 
     // Requesting a resource the assertion does not name.
     let token = id_jag("r14-3", both);

@@ -155,6 +155,7 @@ impl IdentityProviderConfig {
             .clone()
             .unwrap_or_else(|| under_issuer(&self.issuer, DEFAULT_JWKS_PATH));
         check_url(errors, &format!("{p}.jwks_uri"), &jwks_uri, UrlKind::Fetch);
+        let dev_sign_in_url = under_issuer(&self.issuer, crate::dev_sign_in::PATH);
         let keys = signing_keys(
             errors,
             &format!("{p}.signing_keys"),
@@ -331,6 +332,7 @@ impl IdentityProviderConfig {
             issuer: self.issuer.clone(),
             token_url,
             jwks_uri,
+            dev_sign_in_url,
             keys,
             current,
             public_keys: public_keys?,

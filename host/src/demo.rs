@@ -1,0 +1,654 @@
+//! `xaa demo`: the whole of Cross-App Access on one machine, step by step, for a person.
+//!
+//! On 127.0.0.1 it starts one IdP, two resource authorization servers (A and B) and two
+//! protected resources (one behind each), every one of them the component served by the
+//! same code as `xaa serve idp|as|resource`, with fresh keys and secrets. Then the user signs
+//! in once, and the client reaches both resources with no further sign-in and no prompt
+//! (discovery, token exchange, jwt-bearer); the administrator removes the connection to B
+//! and reloads the IdP; B's last access token keeps working until it expires (a short
+//! lifetime here), after which the IdP refuses a new ID-JAG and access to B is over, while A
+//! goes on. Each request and response is printed with tokens and secrets redacted, each token
+//! decoded (never its signature), each IdP decision as its audit line.
+//!
+//! The demo checks its own story: any step that does not turn out as described makes it
+//! exit 1, so CI runs it as an end-to-end test.
+
+use std::io::Write;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use clap::Args;
+
+use xaa_host::client::{self, redact_json, AsCredential, Client, Event, Session};
+use xaa_host::server::{serve, InstancePool, Role, ServerLimits, Service};
+use xaa_host::{config_file, default_imports, Runtime, Validator};
+
+use crate::keys::{new_private_jwk, random_secret, secret_sha256};
+use crate::login::{new_client, now, print_event};
+
+#[derive(Args)]
+pub(crate) struct DemoArgs {
+    /// Lifetime of the access tokens the two authorization servers issue, in seconds: how
+    /// long access outlives a revoked connection at most.
+    #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u32).range(2..=60))]
+    access_token_lifetime: u32,
+    /// Keep the demo's directory (keys, configuration, session) instead of deleting it.
+    #[arg(long)]
+    keep: bool,
+}
+
+const CLIENT_ID: &str = "mcp-client";
+const USER: &str = "alice";
+
+/// One server of the demo.
+struct Server {
+    name: &'static str,
+    role: Role,
+    config: PathBuf,
+    service: Option<Arc<Service>>,
+}
+
+/// Audit lines written by the IdP, kept for printing.
+#[derive(Clone, Default)]
+struct AuditSink(Arc<Mutex<Vec<u8>>>);
+
+impl Write for AuditSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut bytes) = self.0.lock() {
+            bytes.extend_from_slice(buf);
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl AuditSink {
+    /// Lines written since the last call.
+    fn take_lines(&self) -> Vec<String> {
+        let Ok(mut bytes) = self.0.lock() else {
+            return Vec::new();
+        };
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        bytes.clear();
+        text.lines().map(str::to_owned).collect()
+    }
+}
+
+/// What the demo expected and what happened.
+#[derive(Default)]
+struct Story {
+    failures: Vec<String>,
+}
+
+impl Story {
+    fn check(&mut self, ok: bool, what: &str) {
+        if ok {
+            println!("  ✔ {what}");
+        } else {
+            println!("  ✘ NOT AS EXPECTED: {what}");
+            self.failures.push(what.to_owned());
+        }
+    }
+}
+
+fn heading(n: u32, text: &str) {
+    println!("\n== {n}. {text}");
+}
+
+fn write_file(dir: &Path, name: &str, text: &str) -> Result<PathBuf, String> {
+    let path = dir.join(name);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options
+        .open(&path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(path)
+}
+
+fn demo_dir() -> Result<PathBuf, String> {
+    let mut random = [0u8; 6];
+    getrandom::fill(&mut random).map_err(|e| format!("OS random source: {e}"))?;
+    let suffix: String = random.iter().map(|b| format!("{b:02x}")).collect();
+    let dir = std::env::temp_dir().join(format!("xaa-demo-{suffix}"));
+    let mut builder = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder
+        .create(&dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?;
+    Ok(dir)
+}
+
+fn build_pool(
+    runtime: &Arc<Runtime>,
+    config: &Path,
+    role: Role,
+) -> Result<Arc<InstancePool>, String> {
+    let parsed = config_file::load(config)?;
+    let imports = default_imports(None, true);
+    let instances = (0..2)
+        .map(|_| Validator::new(runtime.clone(), imports.clone(), parsed.clone()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("{}: configuration refused:\n{e}", config.display()))?;
+    Ok(InstancePool::new(instances, role))
+}
+
+/// The IdP's configuration; `with_b` keeps the administrator's connection to server B.
+fn idp_toml(urls: &Urls, client_hash: &str, password_hash: &str, with_b: bool) -> String {
+    let connection = |audience: &str, resource: &str, id_at: &str| {
+        format!(
+            r#"
+[[connections]]                 # the administrator connected the client to this server
+client_id = "{CLIENT_ID}"
+audience = "{audience}"
+resources = ["{resource}"]
+scopes = ["notes.read", "notes.write"]
+client_id_at_audience = "{id_at}"
+id_jag_lifetime = 60
+"#
+        )
+    };
+    let mut text = format!(
+        r#"# DEVELOPMENT ONLY: the demo's IdP (development sign-in on).
+[identity_provider]
+issuer = "{idp}"
+signing_keys = ["idp.jwk"]
+development_sign_in = true
+
+[[idp_clients]]
+client_id = "{CLIENT_ID}"
+auth_method = "client_secret_basic"
+client_secret_sha256 = "{client_hash}"
+
+[[users]]
+sub = "{USER}"
+email = "alice@example.com"
+groups = ["engineering"]
+password_sha256 = "{password_hash}"
+"#,
+        idp = urls.idp
+    );
+    text.push_str(&connection(&urls.as_a, &urls.resource_a, "mcp-client-at-a"));
+    if with_b {
+        text.push_str(&connection(&urls.as_b, &urls.resource_b, "mcp-client-at-b"));
+    }
+    text
+}
+
+fn as_toml(
+    urls: &Urls,
+    issuer: &str,
+    resource: &str,
+    key: &str,
+    client: &str,
+    hash: &str,
+    lifetime: u32,
+) -> String {
+    format!(
+        r#"[authorization_server]
+issuer = "{issuer}"
+resources = ["{resource}"]
+
+[[trusted_issuers]]
+issuer = "{idp}"
+jwks_uri = "{idp}/jwks.json"
+algorithms = ["ES256"]
+
+[token_endpoint]
+signing_keys = ["{key}"]
+access_token_lifetime = {lifetime}
+
+[[clients]]
+client_id = "{client}"
+auth_method = "client_secret_basic"
+client_secret_sha256 = "{hash}"
+resources = ["{resource}"]
+scopes = ["notes.read", "notes.write"]
+"#,
+        idp = urls.idp
+    )
+}
+
+fn resource_toml(issuer: &str, resource: &str) -> String {
+    format!(
+        r#"[resource_server]
+resource = "{resource}"
+issuer = "{issuer}"
+jwks_uri = "{issuer}/jwks.json"
+algorithms = ["ES256"]
+leeway = 0
+"#
+    )
+}
+
+struct Urls {
+    idp: String,
+    as_a: String,
+    as_b: String,
+    resource_a: String,
+    resource_b: String,
+}
+
+pub(crate) fn run(args: &DemoArgs) -> Result<ExitCode, String> {
+    let dir = demo_dir()?;
+    let outcome = run_in(&dir, args);
+    if args.keep {
+        println!("\nthe demo's files are in {}", dir.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    outcome
+}
+
+fn run_in(dir: &Path, args: &DemoArgs) -> Result<ExitCode, String> {
+    let bind = || {
+        TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.set_nonblocking(true).map(|()| l))
+            .map_err(|e| format!("binding 127.0.0.1: {e}"))
+    };
+    let listeners = [bind()?, bind()?, bind()?, bind()?, bind()?];
+    let base = |l: &TcpListener| -> Result<String, String> {
+        l.local_addr()
+            .map(|a| format!("http://{a}"))
+            .map_err(|e| e.to_string())
+    };
+    let urls = Urls {
+        idp: base(&listeners[0])?,
+        as_a: base(&listeners[1])?,
+        as_b: base(&listeners[2])?,
+        resource_a: format!("{}/mcp", base(&listeners[3])?),
+        resource_b: format!("{}/mcp", base(&listeners[4])?),
+    };
+
+    heading(
+        1,
+        "Fresh keys, secrets and configuration (DEVELOPMENT ONLY)",
+    );
+    for name in ["idp", "as-a", "as-b"] {
+        let (private, _) = new_private_jwk()?;
+        write_file(dir, &format!("{name}.jwk"), &private)?;
+    }
+    let client_secret = random_secret()?;
+    let secret_a = random_secret()?;
+    let secret_b = random_secret()?;
+    let password = random_secret()?;
+    let client_hash = secret_sha256(&client_secret);
+    let password_hash = secret_sha256(&password);
+    let idp_config = write_file(
+        dir,
+        "idp.toml",
+        &idp_toml(&urls, &client_hash, &password_hash, true),
+    )?;
+    let lifetime = args.access_token_lifetime;
+    let as_a = write_file(
+        dir,
+        "as-a.toml",
+        &as_toml(
+            &urls,
+            &urls.as_a,
+            &urls.resource_a,
+            "as-a.jwk",
+            "mcp-client-at-a",
+            &secret_sha256(&secret_a),
+            lifetime,
+        ),
+    )?;
+    let as_b = write_file(
+        dir,
+        "as-b.toml",
+        &as_toml(
+            &urls,
+            &urls.as_b,
+            &urls.resource_b,
+            "as-b.jwk",
+            "mcp-client-at-b",
+            &secret_sha256(&secret_b),
+            lifetime,
+        ),
+    )?;
+    let rs_a = write_file(
+        dir,
+        "resource-a.toml",
+        &resource_toml(&urls.as_a, &urls.resource_a),
+    )?;
+    let rs_b = write_file(
+        dir,
+        "resource-b.toml",
+        &resource_toml(&urls.as_b, &urls.resource_b),
+    )?;
+    let credentials = vec![
+        AsCredential {
+            issuer: urls.as_a.clone(),
+            client_id: "mcp-client-at-a".into(),
+            client_secret: secret_a,
+        },
+        AsCredential {
+            issuer: urls.as_b.clone(),
+            client_id: "mcp-client-at-b".into(),
+            client_secret: secret_b,
+        },
+    ];
+    println!("  IdP                            {}", urls.idp);
+    println!(
+        "  authorization server A         {}  (access tokens live {lifetime} s)",
+        urls.as_a
+    );
+    println!(
+        "  authorization server B         {}  (access tokens live {lifetime} s)",
+        urls.as_b
+    );
+    println!("  MCP server A (protected echo)  {}", urls.resource_a);
+    println!("  MCP server B (protected echo)  {}", urls.resource_b);
+    println!("  the administrator's connections at the IdP (idp.toml):");
+    for line in idp_toml(&urls, "…", "…", true)
+        .lines()
+        .skip_while(|l| !l.starts_with("[[connections]]"))
+    {
+        println!("    {line}");
+    }
+
+    let runtime = crate::runtime(None)?;
+    let tokio = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("starting the async runtime: {e}"))?;
+    let audit = AuditSink::default();
+    let mut servers = [
+        Server {
+            name: "IdP",
+            role: Role::IdentityProvider,
+            config: idp_config.clone(),
+            service: None,
+        },
+        Server {
+            name: "authorization server A",
+            role: Role::AuthorizationServer,
+            config: as_a,
+            service: None,
+        },
+        Server {
+            name: "authorization server B",
+            role: Role::AuthorizationServer,
+            config: as_b,
+            service: None,
+        },
+        Server {
+            name: "MCP server A",
+            role: Role::ResourceServer,
+            config: rs_a,
+            service: None,
+        },
+        Server {
+            name: "MCP server B",
+            role: Role::ResourceServer,
+            config: rs_b,
+            service: None,
+        },
+    ];
+    let mut stops = Vec::new();
+    for (server, listener) in servers.iter_mut().zip(listeners) {
+        let pool = build_pool(&runtime, &server.config, server.role)
+            .map_err(|e| format!("{}: {e}", server.name))?;
+        let sink: Box<dyn Write + Send> = match server.role {
+            Role::IdentityProvider => Box::new(audit.clone()),
+            _ => Box::new(std::io::sink()),
+        };
+        let service = Service::new(pool, sink);
+        server.service = Some(Arc::clone(&service));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        stops.push(stop);
+        let _guard = tokio.enter();
+        let listener = tokio::net::TcpListener::from_std(listener)
+            .map_err(|e| format!("{}: {e}", server.name))?;
+        tokio.spawn(serve(
+            listener,
+            service,
+            ServerLimits::default(),
+            async move {
+                let _ = stopped.await;
+            },
+        ));
+    }
+
+    let mut story = Story::default();
+    let result = act(
+        &urls,
+        &credentials,
+        &client_secret,
+        &password,
+        &audit,
+        &servers,
+        &runtime,
+        &idp_config,
+        &client_hash,
+        &password_hash,
+        lifetime,
+        dir,
+        &mut story,
+    );
+    for stop in stops {
+        let _ = stop.send(());
+    }
+    tokio.shutdown_timeout(Duration::from_secs(2));
+    result?;
+    if story.failures.is_empty() {
+        println!("\nDone: one sign-in reached two MCP servers with no prompt; removing a connection ended access to B within one access-token lifetime ({lifetime} s), and A went on.");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!(
+            "\n{} step(s) did not turn out as expected:",
+            story.failures.len()
+        );
+        for failure in &story.failures {
+            println!("  - {failure}");
+        }
+        Ok(ExitCode::from(1))
+    }
+}
+
+fn show(event: Event) {
+    print_event(&mut std::io::stdout(), &event);
+}
+
+fn print_audit(audit: &AuditSink) -> Vec<String> {
+    let lines = audit.take_lines();
+    for line in &lines {
+        println!("  audit: {line}");
+    }
+    lines
+}
+
+/// Calls the protected resource with the access token.
+fn call_resource(
+    http: &reqwest::blocking::Client,
+    resource: &str,
+    token: &str,
+) -> Result<u16, String> {
+    let response = http
+        .get(resource)
+        .bearer_auth(token)
+        .send()
+        .map_err(|e| format!("GET {resource}: {e}"))?;
+    let status = response.status().as_u16();
+    let challenge = response
+        .headers()
+        .get("www-authenticate")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let body = response.text().unwrap_or_default();
+    println!("  → GET {resource}    (Authorization: Bearer <access token, redacted>)");
+    print!("  ← {status}");
+    if let Some(challenge) = challenge {
+        print!(" WWW-Authenticate: {challenge}");
+    }
+    println!(" {}", redact_json(&body));
+    Ok(status)
+}
+
+#[allow(clippy::too_many_arguments)] // the demo's whole cast, passed once
+fn act(
+    urls: &Urls,
+    credentials: &[AsCredential],
+    client_secret: &str,
+    password: &str,
+    audit: &AuditSink,
+    servers: &[Server],
+    runtime: &Arc<Runtime>,
+    idp_config: &Path,
+    client_hash: &str,
+    password_hash: &str,
+    lifetime: u32,
+    dir: &Path,
+    story: &mut Story,
+) -> Result<(), String> {
+    let mut client: Client = new_client()?;
+    let http = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .map_err(|e| e.to_string())?;
+
+    heading(2, &format!("{USER} signs in once at the IdP (xaa login)"));
+    let mut session: Session = client.login(
+        &urls.idp,
+        CLIENT_ID,
+        client_secret,
+        USER,
+        password,
+        now(),
+        &mut show,
+    )?;
+    print_audit(audit);
+    let session_dir = dir.join("client");
+    client::save_session(&session_dir, &session)?;
+    println!(
+        "  session stored in {} (mode 0600)",
+        client::session_path(&session_dir).display()
+    );
+
+    let mut token_for = |session: &mut Session, resource: &str| {
+        let outcome = client.token(session, credentials, resource, None, now(), &mut show);
+        let _ = client::save_session(&session_dir, session);
+        outcome
+    };
+
+    heading(
+        3,
+        "The client reaches MCP server A: discovery, token exchange, jwt-bearer (xaa token)",
+    );
+    let a = token_for(&mut session, &urls.resource_a);
+    let lines = print_audit(audit);
+    story.check(
+        a.is_ok(),
+        "an access token for A with no new sign-in and no prompt",
+    );
+    story.check(
+        lines.iter().any(|l| l.contains("\"decision\":\"granted\"")),
+        "the IdP audited the grant",
+    );
+    if let Ok(a) = &a {
+        story.check(
+            call_resource(&http, &urls.resource_a, &a.token)? == 200,
+            "MCP server A accepts it",
+        );
+    }
+
+    heading(4, "The same sign-in reaches MCP server B");
+    let b = token_for(&mut session, &urls.resource_b);
+    print_audit(audit);
+    story.check(
+        b.is_ok(),
+        "an access token for B with no new sign-in and no prompt",
+    );
+    let Ok(b) = b else {
+        return Ok(());
+    };
+    story.check(
+        call_resource(&http, &urls.resource_b, &b.token)? == 200,
+        "MCP server B accepts it",
+    );
+    story.check(
+        call_resource(&http, &urls.resource_a, &b.token)? == 401,
+        "MCP server A refuses the token B's server issued",
+    );
+    let again = token_for(&mut session, &urls.resource_b);
+    story.check(
+        again.as_ref().is_ok_and(|t| t.from_cache),
+        "asking again for B uses the cached token: no request at all",
+    );
+
+    heading(5, "The administrator removes the connection to B and reloads the IdP (SIGHUP for xaa serve idp)");
+    let text = idp_toml(urls, client_hash, password_hash, false);
+    std::fs::write(idp_config, text).map_err(|e| format!("{}: {e}", idp_config.display()))?;
+    let idp = &servers[0];
+    let pool = build_pool(runtime, &idp.config, idp.role)?;
+    if let Some(service) = &idp.service {
+        service.replace_pool(pool);
+    }
+    println!("  idp.toml now connects {CLIENT_ID} to A only; configuration reloaded");
+
+    heading(
+        6,
+        "B's last access token works until it expires: one access-token lifetime at most",
+    );
+    let left = b.expires_at - now();
+    story.check(
+        call_resource(&http, &urls.resource_b, &b.token)? == 200,
+        &format!("B still accepts its token ({left} s left of {lifetime} s)"),
+    );
+    let wait = b.expires_at - now() + 1;
+    if wait > 0 {
+        println!("  … waiting {wait} s for it to expire");
+        std::thread::sleep(Duration::from_secs(wait.unsigned_abs()));
+    }
+
+    heading(7, "Access to B has ended");
+    story.check(
+        call_resource(&http, &urls.resource_b, &b.token)? == 401,
+        "B refuses the expired token",
+    );
+    let refused = token_for(&mut session, &urls.resource_b);
+    match &refused {
+        Ok(_) => println!("  the client obtained a new token for B"),
+        Err(why) => println!("  xaa token: {why}"),
+    }
+    let lines = print_audit(audit);
+    story.check(
+        refused
+            .as_ref()
+            .is_err_and(|why| why.contains("invalid_target")),
+        "the IdP refuses a new ID-JAG for B (invalid_target)",
+    );
+    story.check(
+        lines
+            .iter()
+            .any(|l| l.contains("\"decision\":\"denied\"") && l.contains("no_connection")),
+        "the IdP audited the denial (no_connection)",
+    );
+
+    heading(8, "MCP server A goes on, still without a prompt");
+    let a = token_for(&mut session, &urls.resource_a);
+    print_audit(audit);
+    story.check(a.is_ok(), "a fresh access token for A");
+    if let Ok(a) = &a {
+        story.check(
+            call_resource(&http, &urls.resource_a, &a.token)? == 200,
+            "MCP server A accepts it",
+        );
+    }
+    Ok(())
+}

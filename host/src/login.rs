@@ -1,0 +1,208 @@
+//! `xaa login`, `xaa token` and `xaa logout`: the MCP client's side on the command line
+//! (the flow itself is [`xaa_host::client`]), and how its steps are shown to a person.
+
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+use serde_json::Value;
+
+use xaa_host::client::{self, decode_for_display, Client, Event};
+use xaa_host::{default_imports, Validator};
+
+#[derive(Args)]
+pub(crate) struct LoginArgs {
+    /// The IdP's issuer identifier (its RFC 8414 metadata is read from it).
+    #[arg(long, value_name = "URL")]
+    idp: String,
+    /// This client's id at the IdP.
+    #[arg(long)]
+    client_id: String,
+    /// Environment variable holding this client's secret at the IdP.
+    #[arg(long, value_name = "VAR", default_value = "XAA_CLIENT_SECRET")]
+    client_secret_env: String,
+    /// The user to sign in (development sign-in of `xaa serve idp`).
+    #[arg(long)]
+    user: String,
+    /// Environment variable holding the password; when it is unset, one line is read from
+    /// standard input.
+    #[arg(long, value_name = "VAR", default_value = "XAA_PASSWORD")]
+    password_env: String,
+    /// Print every request and response (tokens and secrets redacted).
+    #[arg(long, short)]
+    verbose: bool,
+}
+
+#[derive(Args)]
+pub(crate) struct TokenArgs {
+    /// The protected resource (MCP server) URL.
+    #[arg(long = "resource", value_name = "URL")]
+    resource: String,
+    /// Scopes to ask for (space-separated; default: what the connection allows).
+    #[arg(long)]
+    scope: Option<String>,
+    /// This client's credentials at resource authorization servers (TOML
+    /// `[[authorization_servers]]` with `issuer`, `client_id`, `client_secret`; default
+    /// `authorization-servers.toml` in the configuration directory).
+    #[arg(long, value_name = "FILE")]
+    credentials: Option<PathBuf>,
+    /// Print every request and response (tokens and secrets redacted).
+    #[arg(long, short)]
+    verbose: bool,
+}
+
+pub(crate) fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+pub(crate) fn new_client() -> Result<Client, String> {
+    let runtime = crate::runtime(None)?;
+    let component = Validator::unconfigured(runtime, default_imports(None, true))
+        .map_err(|e| format!("loading the component: {e}"))?;
+    Client::new(component)
+}
+
+fn secret_from_env(var: &str, what: &str) -> Result<String, String> {
+    match std::env::var(var) {
+        Ok(value) if !value.is_empty() => Ok(value),
+        _ => Err(format!("{what}: set the environment variable {var}")),
+    }
+}
+
+pub(crate) fn login(args: &LoginArgs) -> Result<ExitCode, String> {
+    let dir = client::config_dir()?;
+    let client_secret = secret_from_env(&args.client_secret_env, "the client secret")?;
+    let password = match std::env::var(&args.password_env) {
+        Ok(value) if !value.is_empty() => value,
+        _ => {
+            let mut line = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .map_err(|e| format!("reading the password from standard input: {e}"))?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    let mut client = new_client()?;
+    let verbose = args.verbose;
+    let mut show = |event: Event| {
+        if verbose {
+            print_event(&mut std::io::stderr(), &event);
+        }
+    };
+    let session = match client.login(
+        &args.idp,
+        &args.client_id,
+        &client_secret,
+        &args.user,
+        &password,
+        now(),
+        &mut show,
+    ) {
+        Ok(session) => session,
+        Err(why) => {
+            eprintln!("xaa login: {why}");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    client::save_session(&dir, &session)?;
+    eprintln!(
+        "signed in as {} at {}; session in {} (mode 0600)",
+        args.user,
+        args.idp,
+        client::session_path(&dir).display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) fn token(args: &TokenArgs) -> Result<ExitCode, String> {
+    let dir = client::config_dir()?;
+    let mut session = client::load_session(&dir)?;
+    let credentials_path = args
+        .credentials
+        .clone()
+        .unwrap_or_else(|| dir.join("authorization-servers.toml"));
+    let credentials = client::read_credentials(&credentials_path)?;
+    let mut client = new_client()?;
+    let verbose = args.verbose;
+    let mut show = |event: Event| {
+        if verbose {
+            print_event(&mut std::io::stderr(), &event);
+        }
+    };
+    let outcome = client.token(
+        &mut session,
+        &credentials,
+        &args.resource,
+        args.scope.as_deref(),
+        now(),
+        &mut show,
+    );
+    // The cache changed either way (expired entries dropped, a new token added).
+    client::save_session(&dir, &session)?;
+    match outcome {
+        Ok(obtained) => {
+            println!("{}", obtained.token);
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(why) => {
+            eprintln!("xaa token: {why}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+pub(crate) fn logout() -> Result<ExitCode, String> {
+    let path = client::session_path(&client::config_dir()?);
+    match std::fs::remove_file(&path) {
+        Ok(()) => eprintln!("removed {}", path.display()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => eprintln!("not signed in"),
+        Err(e) => return Err(format!("{}: {e}", path.display())),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints one step for a person: requests and responses with tokens and secrets redacted,
+/// tokens decoded (header and claims; never the signature).
+pub(crate) fn print_event(out: &mut dyn std::io::Write, event: &Event) {
+    let _ = match event {
+        Event::Http(t) => {
+            let mut text = format!("  → {} {}    ({})\n", t.method, t.url, t.purpose);
+            if let Some(body) = &t.request_body {
+                text.push_str("      Authorization: Basic <redacted>\n");
+                text.push_str(&format!("      {body}\n"));
+            }
+            text.push_str(&format!("  ← {}", t.status));
+            if let Some(challenge) = &t.www_authenticate {
+                text.push_str(&format!(" WWW-Authenticate: {challenge}"));
+            }
+            if !t.response_body.is_empty() {
+                text.push_str(&format!(" {}", t.response_body));
+            }
+            writeln!(out, "{text}")
+        }
+        Event::Token { label, token } => match decode_for_display(token) {
+            Some((header, claims)) => writeln!(
+                out,
+                "    {label}: header {}\n    {label}: claims {}\n    {label}: signature <redacted>",
+                compact(&header),
+                pretty(&claims)
+            ),
+            None => writeln!(out, "    {label}: <not a JWS, {} bytes>", token.len()),
+        },
+        Event::Note(note) => writeln!(out, "    · {note}"),
+    };
+}
+
+fn compact(value: &Value) -> String {
+    value.to_string()
+}
+
+fn pretty(value: &Value) -> String {
+    serde_json::to_string_pretty(value)
+        .unwrap_or_default()
+        .replace('\n', "\n      ")
+}

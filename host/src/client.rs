@@ -28,7 +28,8 @@ use crate::bindings::exports::xaa::token::client::{
 };
 use crate::Validator;
 
-/// A cached token is used only while it has at least this many seconds left.
+/// A cached token is used only while it has at least this many seconds left (or half its
+/// lifetime, for tokens shorter-lived than twice this).
 pub const EXPIRY_MARGIN: i64 = 5;
 
 /// Largest response body read.
@@ -252,7 +253,9 @@ impl Client {
             .access_tokens
             .retain(|_, cached| cached.expires_at > now);
         if let Some(cached) = session.access_tokens.get(resource) {
-            if cached.expires_at - now >= EXPIRY_MARGIN && cached.scope.as_deref() == scope {
+            let lifetime = cached.expires_at - cached.issued_at;
+            let margin = EXPIRY_MARGIN.min(lifetime / 2).max(1);
+            if cached.expires_at - now >= margin && cached.scope.as_deref() == scope {
                 events(Event::Note(format!(
                     "cached access token for {resource}, {} s left",
                     cached.expires_at - now
@@ -408,6 +411,7 @@ impl Client {
                 resource.to_owned(),
                 CachedToken {
                     token: issued.token.clone(),
+                    issued_at: now,
                     expires_at,
                     authorization_server: issuer,
                     scope: scope.map(str::to_owned),
@@ -486,6 +490,8 @@ pub struct Session {
 pub struct CachedToken {
     /// The token.
     pub token: String,
+    /// When it was obtained (Unix seconds, the client's clock).
+    pub issued_at: i64,
     /// When it expires (Unix seconds).
     pub expires_at: i64,
     /// The authorization server that issued it.

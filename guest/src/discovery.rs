@@ -471,6 +471,62 @@ mod tests {
     }
 
     #[test]
+    fn identity_provider_metadata_identity_grant_and_token_type() {
+        let issuer = "https://idp.example.com";
+        let good = r#"{"issuer":"https://idp.example.com","token_endpoint":"https://idp.example.com/token","grant_types_supported":["urn:ietf:params:oauth:grant-type:token-exchange"],"identity_chaining_requested_token_types_supported":["urn:ietf:params:oauth:token-type:id-jag"]}"#;
+        let read = read_identity_provider_metadata(issuer, good).unwrap();
+        assert_eq!(read.token_endpoint, "https://idp.example.com/token");
+        assert_eq!(read.development_sign_in_endpoint, None);
+        let with_sign_in = good.replace(
+            r#""issuer""#,
+            r#""xaa_development_sign_in_endpoint":"https://idp.example.com/dev/sign-in","issuer""#,
+        );
+        assert_eq!(
+            read_identity_provider_metadata(issuer, &with_sign_in)
+                .unwrap()
+                .development_sign_in_endpoint
+                .as_deref(),
+            Some("https://idp.example.com/dev/sign-in")
+        );
+        for bad in [
+            good.replace(
+                r#""issuer":"https://idp.example.com""#,
+                r#""issuer":"https://idp.example.com/""#,
+            ),
+            good.replace("grant-type:token-exchange", "grant-type:jwt-bearer"),
+            good.replace("token-type:id-jag", "token-type:access_token"),
+            good.replace(
+                "https://idp.example.com/token",
+                "http://idp.example.com/token",
+            ),
+            good.replace(
+                r#""issuer""#,
+                r#""xaa_development_sign_in_endpoint":"http://idp.example.com/dev","issuer""#,
+            ),
+            good.replace(
+                r#""issuer""#,
+                r#""xaa_development_sign_in_endpoint":1,"issuer""#,
+            ),
+        ] {
+            assert!(
+                read_identity_provider_metadata(issuer, &bad).is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn refresh_tokens_are_sent_with_their_own_token_type() {
+        let body =
+            token_exchange_body("r.t.x", SubjectKind::RefreshToken, "https://as", None, None);
+        let parsed = crate::form::parse(body.as_bytes()).unwrap();
+        assert_eq!(
+            parsed.get("subject_token_type"),
+            Some("urn:ietf:params:oauth:token-type:refresh_token")
+        );
+    }
+
+    #[test]
     fn request_bodies_and_responses() {
         let body = token_exchange_body(
             "a.b.c",

@@ -9,6 +9,7 @@
 
 pub mod bindings;
 pub mod client;
+pub mod conformance;
 pub mod config_file;
 pub mod imports;
 pub mod instance;

@@ -19,6 +19,7 @@
 //! ```
 //! Exit status: 0 every token valid, 1 some token rejected, 2 usage or configuration error.
 
+mod conformance_cmd;
 mod demo;
 mod dev;
 mod keys;
@@ -75,6 +76,9 @@ enum Command {
     /// Cross-App Access end to end on 127.0.0.1: one IdP, two authorization servers, two
     /// MCP servers, one sign-in, then a connection revoked.
     Demo(demo::DemoArgs),
+    /// The conformance suite: generate the vectors, run them against a component.
+    #[command(subcommand)]
+    Conformance(conformance_cmd::ConformanceCommand),
 }
 
 #[derive(Subcommand)]
@@ -146,6 +150,7 @@ fn main() -> ExitCode {
         Command::Token(args) => login::token(&args),
         Command::Logout => login::logout(),
         Command::Demo(args) => demo::run(&args),
+        Command::Conformance(command) => conformance_cmd::run(command),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,168 @@
+//! Minting tokens for vectors: compact JWS over the EXACT header and payload text given
+//! (so a case can carry duplicate members, odd whitespace or invalid UTF-8), signed with a
+//! fixed key, deterministically. Each minted token remembers how it was made, for
+//! `xaa conformance run --explain`.
+
+use p256::ecdsa::SigningKey;
+use rand_chacha::rand_core::SeedableRng;
+use rsa::RsaPrivateKey;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use xaa_guest::base64url::encode as b64;
+
+use super::fixtures::{
+    keys, merge, AS_ISSUER, CLIENT, IDP_ISSUER, NOW, RESOURCE,
+};
+
+/// How to sign.
+pub enum Signer<'a> {
+    /// ES256 (RFC 6979 deterministic).
+    Es256(&'a SigningKey),
+    /// RS256 (PKCS #1 v1.5, deterministic).
+    Rs256(&'a RsaPrivateKey),
+    /// PS256 with a 32-byte salt from a fixed-seed RNG (deterministic).
+    Ps256(&'a RsaPrivateKey),
+    /// These signature bytes, verbatim.
+    Raw(Vec<u8>),
+}
+
+impl Signer<'_> {
+    fn describe(&self) -> String {
+        let k = keys();
+        let ec_name = |key: &SigningKey| {
+            [
+                (&k.idp_ec, "idp-ec"),
+                (&k.idp_ec2, "idp-ec-2"),
+                (&k.other_ec, "other-ec"),
+                (&k.as_ec, "as-ec"),
+                (&k.attacker, "attacker"),
+                (&k.client, "jwt-client-1"),
+            ]
+            .iter()
+            .find(|(candidate, _)| candidate.to_bytes() == key.to_bytes())
+            .map_or("an unnamed P-256 key", |(_, name)| name)
+        };
+        match self {
+            Signer::Es256(key) => format!("ES256 with {}", ec_name(key)),
+            Signer::Rs256(_) => "RS256 with idp-rsa".into(),
+            Signer::Ps256(_) => "PS256 with idp-rsa".into(),
+            Signer::Raw(bytes) => format!("raw signature bytes ({} bytes)", bytes.len()),
+        }
+    }
+}
+
+/// The signature bytes over `signing_input`.
+pub fn sign(signing_input: &str, signer: &Signer<'_>) -> Vec<u8> {
+    match signer {
+        Signer::Es256(key) => {
+            use p256::ecdsa::signature::Signer as _;
+            let sig: p256::ecdsa::Signature = key.sign(signing_input.as_bytes());
+            sig.to_bytes().to_vec()
+        }
+        Signer::Rs256(key) => {
+            let digest = Sha256::digest(signing_input.as_bytes());
+            key.sign(rsa::Pkcs1v15Sign::new::<Sha256>(), &digest)
+                .unwrap_or_default()
+        }
+        Signer::Ps256(key) => {
+            let digest = Sha256::digest(signing_input.as_bytes());
+            let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(7518);
+            key.sign_with_rng(&mut rng, rsa::Pss::new_with_salt::<Sha256>(32), &digest)
+                .unwrap_or_default()
+        }
+        Signer::Raw(bytes) => bytes.clone(),
+    }
+}
+
+/// A token and how it was made.
+#[derive(Clone, Debug)]
+pub struct Minted {
+    /// The compact token (or any string a case presents as one).
+    pub token: String,
+    /// How it was made (shown by `--explain`), if it was minted here.
+    pub how: Option<Value>,
+}
+
+impl Minted {
+    /// A token given verbatim (malformed inputs, Wycheproof vectors).
+    pub fn verbatim(token: impl Into<String>) -> Self {
+        Minted {
+            token: token.into(),
+            how: None,
+        }
+    }
+}
+
+/// A compact JWS over the exact `header` and `payload` text.
+pub fn mint_raw(header: &str, payload: &str, signer: Signer<'_>) -> Minted {
+    let input = format!("{}.{}", b64(header.as_bytes()), b64(payload.as_bytes()));
+    let signature = sign(&input, &signer);
+    Minted {
+        token: format!("{input}.{}", b64(&signature)),
+        how: Some(json!({
+            "header": header,
+            "payload": payload,
+            "signed": signer.describe(),
+        })),
+    }
+}
+
+/// A compact JWS from JSON values.
+pub fn mint(header: &Value, claims: &Value, signer: Signer<'_>) -> Minted {
+    mint_raw(&header.to_string(), &claims.to_string(), signer)
+}
+
+/// The baseline ID-JAG header (ES256, kid `idp-ec`).
+pub fn id_jag_header() -> Value {
+    json!({"typ": "oauth-id-jag+jwt", "alg": "ES256", "kid": "idp-ec"})
+}
+
+/// The baseline ID-JAG claims; `jti` must be unique per case.
+pub fn id_jag_claims(jti: &str) -> Value {
+    json!({
+        "iss": IDP_ISSUER, "sub": "U019488227", "aud": AS_ISSUER, "client_id": CLIENT,
+        "jti": jti, "iat": NOW - 10, "exp": NOW + 290, "resource": RESOURCE,
+        "scope": "chat.read chat.history", "auth_time": NOW - 100, "amr": ["mfa"],
+    })
+}
+
+/// A baseline ID-JAG with claim changes merged in (`null` removes a claim), ES256 idp-ec.
+pub fn id_jag(jti: &str, changes: Value) -> Minted {
+    let mut claims = id_jag_claims(jti);
+    merge(&mut claims, changes);
+    mint(&id_jag_header(), &claims, Signer::Es256(&keys().idp_ec))
+}
+
+/// The baseline access-token header.
+pub fn at_header() -> Value {
+    json!({"typ": "at+jwt", "alg": "ES256", "kid": "as-ec"})
+}
+
+/// The baseline access-token claims.
+pub fn at_claims() -> Value {
+    json!({
+        "iss": AS_ISSUER, "sub": "U019488227", "aud": RESOURCE, "client_id": CLIENT,
+        "jti": "at-1", "iat": NOW - 10, "exp": NOW + 290, "scope": "chat.read",
+    })
+}
+
+/// A baseline access token with claim changes merged in, ES256 as-ec.
+pub fn access_token(changes: Value) -> Minted {
+    let mut claims = at_claims();
+    merge(&mut claims, changes);
+    mint(&at_header(), &claims, Signer::Es256(&keys().as_ec))
+}
+
+/// An ID token of the IdP for `sub`, issued to the IdP client, with changes merged in.
+pub fn id_token(sub: &str, changes: Value) -> Minted {
+    let mut claims = json!({
+        "iss": IDP_ISSUER, "sub": sub, "aud": super::fixtures::IDP_CLIENT,
+        "jti": format!("idt-{sub}"), "iat": NOW - 30, "exp": NOW + 3600, "auth_time": NOW - 30,
+    });
+    merge(&mut claims, changes);
+    mint(
+        &json!({"typ": "JWT", "alg": "ES256", "kid": "idp-ec"}),
+        &claims,
+        Signer::Es256(&keys().idp_ec),
+    )
+}

@@ -1,0 +1,325 @@
+//! The vector format, `xaa-conformance/1` (documented in `tests/vectors/conformance/README.md`).
+//!
+//! A suite is a pinned clock, named configurations (TOML as users write it, plus the files it
+//! names) and cases. A case checks one spec rule or catalog row: it names them, says in one
+//! line what it checks, and holds one or more steps that run in order on ONE fresh instance
+//! of the named configuration (so a replay is two steps). A step is an input — a token for a
+//! validator, a JWS for the signature layer alone, or an HTTP request for one of the
+//! component's HTTP surfaces — and its expected outcome: a verdict code, or an HTTP status
+//! with the OAuth `error` and the log-only verdict code.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::mint::Minted;
+
+/// The format identifier.
+pub const FORMAT: &str = "xaa-conformance/1";
+
+/// A whole suite.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Suite {
+    /// [`FORMAT`].
+    pub format: String,
+    /// What this is, for a person.
+    pub description: String,
+    /// The pinned clock (Unix seconds) unless a case sets its own.
+    pub now: i64,
+    /// Named configurations.
+    pub configs: BTreeMap<String, ConfigFiles>,
+    /// The cases, in order.
+    pub cases: Vec<Case>,
+}
+
+/// One configuration: `xaa.toml` text and the files it names (relative paths).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFiles {
+    /// The TOML.
+    pub toml: String,
+    /// File name → contents.
+    #[serde(default)]
+    pub files: BTreeMap<String, String>,
+}
+
+/// One case.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    /// Stable id, e.g. `S01`, `3b-07-aud-array-of-two`, `wycheproof-es256-12`.
+    pub id: String,
+    /// One line: what is checked.
+    pub title: String,
+    /// Where the rule lives, for grouping: e.g. `security.md §1 S`, `specs.md §3b`.
+    pub section: String,
+    /// The rule or catalog row, e.g. `S01`, `§3b rule 7`, `RFC 7515 §5.2`.
+    pub rule: String,
+    /// The configuration (a key of [`Suite::configs`]).
+    pub config: String,
+    /// The clock for this case, when not the suite's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub now: Option<i64>,
+    /// The steps, run in order on one fresh instance.
+    pub steps: Vec<Step>,
+}
+
+/// One input and what must come out.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    /// The input.
+    pub input: Input,
+    /// How a minted token was made (header and payload text, signer), for `--explain`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minted: Option<Value>,
+    /// The expected outcome.
+    pub expect: Expect,
+}
+
+/// An input.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Input {
+    /// `validate-id-jag(token, client-id)` at the resource authorization server.
+    IdJag {
+        /// The token.
+        token: String,
+        /// The presenting client.
+        client_id: String,
+    },
+    /// `validate-access-token(token)` at the resource server.
+    AccessToken {
+        /// The token.
+        token: String,
+    },
+    /// `verify-jws-signature(token, jwks, algorithms)`: the JWS layer alone (Wycheproof).
+    Jws {
+        /// The token.
+        token: String,
+        /// The JWK Set text.
+        jwks: String,
+        /// Allowed `alg` names.
+        algorithms: Vec<String>,
+    },
+    /// A request to `authorization-server-http`.
+    AsHttp {
+        /// The request.
+        request: HttpRequest,
+    },
+    /// A request to `identity-provider-http`.
+    IdpHttp {
+        /// The request.
+        request: HttpRequest,
+    },
+    /// A request to `resource-server-http`.
+    ResourceHttp {
+        /// The request.
+        request: HttpRequest,
+    },
+}
+
+/// An HTTP request (body as text; form bodies are text).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpRequest {
+    /// Method.
+    pub method: String,
+    /// Path.
+    pub path: String,
+    /// Header fields, in order.
+    #[serde(default)]
+    pub headers: Vec<(String, String)>,
+    /// Body.
+    #[serde(default)]
+    pub body: String,
+}
+
+/// An expected outcome.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged, deny_unknown_fields)]
+pub enum Expect {
+    /// A validator verdict: `valid` (or `signature-valid` for a [`Input::Jws`]) or the
+    /// rejection code (README verdict-code table).
+    Verdict {
+        /// The verdict.
+        verdict: String,
+    },
+    /// An HTTP outcome.
+    Http {
+        /// Status.
+        status: u16,
+        /// The JSON body's `error`, when the response is an OAuth error.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+        /// The response's `verdict-code` (log only), when one must be given.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        verdict_code: Option<String>,
+    },
+}
+
+impl Expect {
+    /// A verdict.
+    pub fn verdict(code: &str) -> Self {
+        Expect::Verdict {
+            verdict: code.to_owned(),
+        }
+    }
+
+    /// An HTTP status and OAuth error (`None`: a success or a non-OAuth response).
+    pub fn http(status: u16, error: Option<&str>) -> Self {
+        Expect::Http {
+            status,
+            error: error.map(str::to_owned),
+            verdict_code: None,
+        }
+    }
+
+    /// An HTTP status and OAuth error, and the log-only verdict code behind it.
+    pub fn http_code(status: u16, error: &str, verdict_code: &str) -> Self {
+        Expect::Http {
+            status,
+            error: Some(error.to_owned()),
+            verdict_code: Some(verdict_code.to_owned()),
+        }
+    }
+}
+
+impl Step {
+    /// An ID-JAG presented by `client_id`.
+    pub fn id_jag(minted: Minted, client_id: &str, expect: &str) -> Self {
+        Step {
+            input: Input::IdJag {
+                token: minted.token,
+                client_id: client_id.to_owned(),
+            },
+            minted: minted.how,
+            expect: Expect::verdict(expect),
+        }
+    }
+
+    /// An access token.
+    pub fn access_token(minted: Minted, expect: &str) -> Self {
+        Step {
+            input: Input::AccessToken {
+                token: minted.token,
+            },
+            minted: minted.how,
+            expect: Expect::verdict(expect),
+        }
+    }
+
+    /// A JWS for the signature layer alone.
+    pub fn jws(token: &str, jwks: &str, algorithms: &[&str], expect: &str) -> Self {
+        Step {
+            input: Input::Jws {
+                token: token.to_owned(),
+                jwks: jwks.to_owned(),
+                algorithms: algorithms.iter().map(|a| (*a).to_owned()).collect(),
+            },
+            minted: None,
+            expect: Expect::verdict(expect),
+        }
+    }
+
+    /// A request to one of the HTTP surfaces.
+    pub fn http(input: Input, expect: Expect) -> Self {
+        Step {
+            input,
+            minted: None,
+            expect,
+        }
+    }
+}
+
+impl Case {
+    /// A case with no steps yet.
+    pub fn new(id: &str, section: &str, rule: &str, config: &str, title: &str) -> Self {
+        Case {
+            id: id.to_owned(),
+            title: title.to_owned(),
+            section: section.to_owned(),
+            rule: rule.to_owned(),
+            config: config.to_owned(),
+            now: None,
+            steps: Vec::new(),
+        }
+    }
+
+    /// Adds a step.
+    pub fn step(mut self, step: Step) -> Self {
+        self.steps.push(step);
+        self
+    }
+
+    /// Sets the clock.
+    pub fn at(mut self, now: i64) -> Self {
+        self.now = Some(now);
+        self
+    }
+}
+
+impl HttpRequest {
+    /// A `POST` with a form body, and optional Basic credentials.
+    pub fn form_post(path: &str, basic: Option<(&str, &str)>, params: &[(&str, &str)]) -> Self {
+        let mut headers = vec![(
+            "Content-Type".to_owned(),
+            "application/x-www-form-urlencoded".to_owned(),
+        )];
+        if let Some((id, secret)) = basic {
+            headers.push(("Authorization".to_owned(), basic_header(id, secret)));
+        }
+        HttpRequest {
+            method: "POST".into(),
+            path: path.into(),
+            headers,
+            body: form(params),
+        }
+    }
+
+    /// A `GET`.
+    pub fn get(path: &str) -> Self {
+        HttpRequest {
+            method: "GET".into(),
+            path: path.into(),
+            headers: Vec::new(),
+            body: String::new(),
+        }
+    }
+}
+
+/// Form-urlencodes one value (RFC 6749 Appendix B).
+pub fn form_encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => {
+                out.push(char::from(b))
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// A form body.
+pub fn form(params: &[(&str, &str)]) -> String {
+    params
+        .iter()
+        .map(|(k, v)| format!("{}={}", form_encode(k), form_encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// `Basic base64(urlencode(id):urlencode(secret))` (RFC 6749 §2.3.1).
+pub fn basic_header(id: &str, secret: &str) -> String {
+    use base64::Engine as _;
+    let pair = format!("{}:{}", form_encode(id), form_encode(secret));
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(pair)
+    )
+}

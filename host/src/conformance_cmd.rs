@@ -1,0 +1,139 @@
+//! `xaa conformance generate | run | remote`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+
+use xaa_host::conformance::cases::suite;
+use xaa_host::conformance::run::{junit, table, Outcome, Runner};
+use xaa_host::conformance::suite::Suite;
+
+/// Where the generated suite lives, relative to the repository root.
+pub(crate) const DEFAULT_VECTORS: &str = "tests/vectors/conformance/suite.json";
+
+#[derive(Subcommand)]
+pub(crate) enum ConformanceCommand {
+    /// Write the suite (deterministic: fixed keys, pinned clock) as JSON.
+    Generate {
+        /// Destination.
+        #[arg(long, default_value = DEFAULT_VECTORS)]
+        out: PathBuf,
+        /// Do not write: exit 1 if the file differs from what would be written.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Run the suite against a build of the component.
+    Run(RunArgs),
+}
+
+#[derive(Args)]
+pub(crate) struct RunArgs {
+    /// The suite (default: the committed one).
+    #[arg(long, default_value = DEFAULT_VECTORS)]
+    vectors: PathBuf,
+    /// Run against this component instead of the embedded one.
+    #[arg(long, value_name = "PATH.wasm")]
+    component: Option<PathBuf>,
+    /// Verify and sign with the component's pure-Rust code instead of the native host code.
+    #[arg(long)]
+    no_native_verify: bool,
+    /// Also write JUnit XML here.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// Show one case in full (inputs, how its tokens were minted, expected and actual).
+    #[arg(long, value_name = "ID")]
+    explain: Option<String>,
+}
+
+fn render(suite: &Suite) -> Result<String, String> {
+    serde_json::to_string_pretty(suite)
+        .map(|text| text + "\n")
+        .map_err(|e| format!("encoding the suite: {e}"))
+}
+
+fn read_suite(path: &Path) -> Result<Suite, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+pub(crate) fn run(command: ConformanceCommand) -> Result<ExitCode, String> {
+    match command {
+        ConformanceCommand::Generate { out, check } => {
+            let text = render(&suite()?)?;
+            if check {
+                let committed = std::fs::read_to_string(&out).unwrap_or_default();
+                if committed != text {
+                    eprintln!(
+                        "{} is stale: run `xaa conformance generate` and commit the result",
+                        out.display()
+                    );
+                    return Ok(ExitCode::from(1));
+                }
+                eprintln!("{} is up to date", out.display());
+                return Ok(ExitCode::SUCCESS);
+            }
+            if let Some(parent) = out.parent() {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| format!("{}: {e}", parent.display()))?;
+            }
+            std::fs::write(&out, &text).map_err(|e| format!("{}: {e}", out.display()))?;
+            let cases = suite()?.cases.len();
+            eprintln!("wrote {cases} cases to {}", out.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        ConformanceCommand::Run(args) => run_suite(&args),
+    }
+}
+
+fn run_suite(args: &RunArgs) -> Result<ExitCode, String> {
+    let suite = read_suite(&args.vectors)?;
+    let bytes = match &args.component {
+        Some(path) => std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?,
+        None => xaa_host::runtime::EMBEDDED_COMPONENT.to_vec(),
+    };
+    let exports: Vec<String> = xaa_host::runtime::describe(&bytes)
+        .ok()
+        .and_then(|info| serde_json::from_value(info["exports"].clone()).ok())
+        .unwrap_or_default();
+    let runtime = crate::runtime(args.component.as_ref())?;
+    let runner = Runner::new(runtime, &suite, !args.no_native_verify, exports)?;
+    if let Some(id) = &args.explain {
+        let case = suite
+            .cases
+            .iter()
+            .find(|c| &c.id == id)
+            .ok_or_else(|| format!("no case {id} in {}", args.vectors.display()))?;
+        let result = runner.run_case(&suite, case);
+        let shown = serde_json::json!({
+            "case": case,
+            "config": suite.configs.get(&case.config).map(|c| &c.toml),
+            "actual": result.actual,
+            "outcome": format!("{:?}", result.outcome),
+        });
+        println!("{}", serde_json::to_string_pretty(&shown).unwrap_or_default());
+        return Ok(if result.outcome == Outcome::Pass {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        });
+    }
+    let results: Vec<_> = suite
+        .cases
+        .iter()
+        .map(|case| runner.run_case(&suite, case))
+        .collect();
+    print!("{}", table(&results));
+    if let Some(path) = &args.junit {
+        std::fs::write(path, junit(&results)).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    let failed = results
+        .iter()
+        .filter(|r| matches!(r.outcome, Outcome::Fail(_)))
+        .count();
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

@@ -21,90 +21,7 @@ use xaa_guest::jose_header::{self, Alg};
 use xaa_guest::jwks;
 use xaa_guest::jws::{self, VerifiedBy};
 
-/// RFC 7515 A.1–A.3 and A.5 share this payload: `{"iss":"joe",\r\n "exp":1300819380,\r\n
-/// "http://example.com/is_root":true}`.
-const RFC7515_PAYLOAD: &str =
-    "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ";
-
-/// RFC 7515 A.1: HMAC SHA-256 (header `{"typ":"JWT",\r\n "alg":"HS256"}`).
-const A1_HS256: &str = concat!(
-    "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9",
-    ".",
-    "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ",
-    ".",
-    "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
-);
-/// RFC 7515 A.1's symmetric key.
-const A1_JWK_K: &str =
-    "AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow";
-
-/// RFC 7515 A.2: RSASSA-PKCS1-v1_5 SHA-256 (header `{"alg":"RS256"}`).
-const A2_RS256: &str = concat!(
-    "eyJhbGciOiJSUzI1NiJ9",
-    ".",
-    "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ",
-    ".",
-    "cC4hiUPoj9Eetdgtv3hF80EGrhuB__dzERat0XF9g2VtQgr9PJbu3XOiZj5RZmh7",
-    "AAuHIm4Bh-0Qc_lF5YKt_O8W2Fp5jujGbds9uJdbF9CUAr7t1dnZcAcQjbKBYNX4",
-    "BAynRFdiuB--f_nZLgrnbyTyWzO75vRK5h6xBArLIARNPvkSjtQBMHlb1L07Qe7K",
-    "0GarZRmB_eSN9383LcOLn6_dO--xi12jzDwusC-eOkHWEsqtFZESc6BfI7noOPqv",
-    "hJ1phCnvWh6IeYI2w9QOYEUipUTI8np6LbgGY9Fs98rqVt5AXLIhWkWywlVmtVrB",
-    "p0igcN_IoypGlUPQGe77Rw"
-);
-/// RFC 7515 A.2's RSA modulus (e = AQAB).
-const A2_N: &str = concat!(
-    "ofgWCuLjybRlzo0tZWJjNiuSfb4p4fAkd_wWJcyQoTbji9k0l8W26mPddxHmfHQp-Vaw-4qPCJrcS2mJPMEzP1Pt0Bm4d4Ql",
-    "L-yRT-SFd2lZS-pCgNMsD1W_YpRPEwOWvG6b32690r2jZ47soMZo9wGzjb_7OMg0LOL-bSf63kpaSHSXndS5z5rexMdbBYUs",
-    "LA9e-KXBdQOS-UTo7WTBEMa2R2CapHg665xsmtdVMTBQY4uDZlxvb3qCo5ZwKh9kG4LT6_I5IhlJH7aGhyxXFvUK-DWNmoud",
-    "F8NAco9_h9iaGNj8q2ethFkMLs91kzk2PAcDTW9gb54h4FRWyuXpoQ"
-);
-
-/// RFC 7515 A.3: ECDSA P-256 SHA-256 (header `{"alg":"ES256"}`). ECDSA is randomized; this is
-/// the one signature the RFC prints, and it verifies as a fixed value.
-const A3_ES256: &str = concat!(
-    "eyJhbGciOiJFUzI1NiJ9",
-    ".",
-    "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ",
-    ".",
-    "DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6NU1Q"
-);
-/// RFC 7515 A.3's public key coordinates.
-const A3_X: &str = "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU";
-const A3_Y: &str = "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0";
-
-/// RFC 7515 A.5: an Unsecured JWS (header `{"alg":"none"}`, empty signature).
-const A5_NONE: &str = concat!(
-    "eyJhbGciOiJub25lIn0",
-    ".",
-    "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ",
-    "."
-);
-
-/// RFC 7520 §4.1: RSA v1.5 signature (Figure 13, compact serialization).
-const RFC7520_4_1_RS256: &str = concat!(
-    "eyJhbGciOiJSUzI1NiIsImtpZCI6ImJpbGJvLmJhZ2dpbnNAaG9iYml0b24uZX",
-    "hhbXBsZSJ9",
-    ".",
-    "SXTigJlzIGEgZGFuZ2Vyb3VzIGJ1c2luZXNzLCBGcm9kbywgZ29pbmcgb3V0IH",
-    "lvdXIgZG9vci4gWW91IHN0ZXAgb250byB0aGUgcm9hZCwgYW5kIGlmIHlvdSBk",
-    "b24ndCBrZWVwIHlvdXIgZmVldCwgdGhlcmXigJlzIG5vIGtub3dpbmcgd2hlcm",
-    "UgeW91IG1pZ2h0IGJlIHN3ZXB0IG9mZiB0by4",
-    ".",
-    "MRjdkly7_-oTPTS3AXP41iQIGKa80A0ZmTuV5MEaHoxnW2e5CZ5NlKtainoFmK",
-    "ZopdHM1O2U4mwzJdQx996ivp83xuglII7PNDi84wnB-BDkoBwA78185hX-Es4J",
-    "IwmDLJK3lfWRa-XtL0RnltuYv746iYTh_qHRD68BNt1uSNCrUCTJDt5aAE6x8w",
-    "W1Kt9eRo4QPocSadnHXFxnt8Is9UzpERV0ePPQdLuW3IS_de3xyIrDaLGdjluP",
-    "xUAhb6L2aXic1U12podGU0KLUQSE_oI-ZnmKJ3F4uOZDnd6QZWJushZ41Axf_f",
-    "cIe8u9ipH84ogoree7vjbU5y18kDquDg"
-);
-/// RFC 7520 §3.3 (Figure 3): the public half of the RSA key "bilbo.baggins@hobbiton.example".
-const RFC7520_KID: &str = "bilbo.baggins@hobbiton.example";
-const RFC7520_N: &str = concat!(
-    "n4EPtAOCc9AlkeQHPzHStgAbgs7bTZLwUBZdR8_KuKPEHLd4rHVTeT-O-XV2jRojdNhxJWTDvNd7nqQ0VEiZQHz_AJmSCpMa",
-    "JMRBSFKrKb2wqVwGU_NsYOYL-QtiWN2lbzcEe6XC0dApr5ydQLrHqkHHig3RBordaZ6Aj-oBHqFEHYpPe7Tpe-OfVfHd1E6c",
-    "S6M1FZcD1NNLYD5lFHpPI9bTwJlsde3uhGqC0ZCuEHg8lhzwOHrtIQbS0FVbb9k3-tVTU4fg_3L_vniUFAKwuCLqKnS2BYwd",
-    "q_mzSnbLY7h_qixoR7jig3__kRhuaxwUkRz5iaiQkqgc5gHdrNP5zw"
-);
+use xaa_host::conformance::cases::examples::*;
 
 /// The JWS layer in the validators' order (minus `typ`): `Ok(verifier)` or the rejection code.
 fn jws_layer(token: &str, jwks_doc: &str, native: bool) -> Result<VerifiedBy, Code> {
@@ -125,21 +42,6 @@ fn jws_layer(token: &str, jwks_doc: &str, native: bool) -> Result<VerifiedBy, Co
     jws::verify(&mut host, alg, &key, jws.signing_input, &jws.signature)
         .map(|(_, by)| by)
         .map_err(|r| r.code)
-}
-
-fn a2_jwks() -> String {
-    json!({"keys": [{"kty": "RSA", "n": A2_N, "e": "AQAB"}]}).to_string()
-}
-
-fn a3_jwks() -> String {
-    json!({"keys": [{"kty": "EC", "crv": "P-256", "x": A3_X, "y": A3_Y}]}).to_string()
-}
-
-fn rfc7520_jwks() -> String {
-    json!({"keys": [{
-        "kty": "RSA", "kid": RFC7520_KID, "use": "sig", "n": RFC7520_N, "e": "AQAB",
-    }]})
-    .to_string()
 }
 
 fn positives() -> [(&'static str, &'static str, String, Alg); 3] {

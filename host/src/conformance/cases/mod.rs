@@ -8,7 +8,7 @@ use super::suite::{Case, Suite, FORMAT};
 
 mod basics;
 mod claims;
-mod examples;
+pub mod examples;
 mod http;
 mod jose;
 mod wycheproof;
@@ -44,7 +44,10 @@ pub fn suite() -> Result<Suite, String> {
         }
     }
     if let Some(case) = cases.iter().find(|c| !configs.contains_key(&c.config)) {
-        return Err(format!("case {} names an unknown config {}", case.id, case.config));
+        return Err(format!(
+            "case {} names an unknown config {}",
+            case.id, case.config
+        ));
     }
     Ok(Suite {
         format: FORMAT.into(),

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 
 use xaa_host::conformance::cases::suite;
+use xaa_host::conformance::remote::Target;
 use xaa_host::conformance::run::{junit, table, Outcome, Runner};
 use xaa_host::conformance::suite::Suite;
 
@@ -25,6 +26,43 @@ pub(crate) enum ConformanceCommand {
     },
     /// Run the suite against a build of the component.
     Run(RunArgs),
+    /// Black-box mode: play a trusted IdP against any resource authorization server,
+    /// reached only through its token endpoint.
+    Remote(RemoteArgs),
+}
+
+#[derive(Args)]
+pub(crate) struct RemoteArgs {
+    /// The AS's token endpoint URL.
+    #[arg(long, value_name = "URL")]
+    token_endpoint: String,
+    /// The AS's issuer identifier (what an ID-JAG's aud must be).
+    #[arg(long, value_name = "AS_ISSUER")]
+    issuer: String,
+    /// The resource to ask tokens for.
+    #[arg(long = "resource", value_name = "URL")]
+    resource: String,
+    /// This client's id at the AS.
+    #[arg(long)]
+    client_id: String,
+    /// Its secret (or set XAA_CLIENT_SECRET and omit this).
+    #[arg(long, env = "XAA_CLIENT_SECRET", hide_env_values = true)]
+    client_secret: String,
+    /// Send the secret in the body (client_secret_post) instead of Basic.
+    #[arg(long)]
+    client_secret_post: bool,
+    /// The IdP's private key: an EC P-256 JWK with kid (as `xaa keys generate` writes it).
+    #[arg(long, value_name = "FILE")]
+    idp_key: PathBuf,
+    /// The IdP's issuer identifier, as the AS trusts it.
+    #[arg(long, value_name = "URL")]
+    idp_issuer: String,
+    /// Scope to request and to grant in the ID-JAGs (space-separated).
+    #[arg(long)]
+    scope: Option<String>,
+    /// Also write JUnit XML here.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -83,6 +121,7 @@ pub(crate) fn run(command: ConformanceCommand) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         ConformanceCommand::Run(args) => run_suite(&args),
+        ConformanceCommand::Remote(args) => remote(&args),
     }
 }
 
@@ -111,7 +150,10 @@ fn run_suite(args: &RunArgs) -> Result<ExitCode, String> {
             "actual": result.actual,
             "outcome": format!("{:?}", result.outcome),
         });
-        println!("{}", serde_json::to_string_pretty(&shown).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&shown).unwrap_or_default()
+        );
         return Ok(if result.outcome == Outcome::Pass {
             ExitCode::SUCCESS
         } else {
@@ -135,5 +177,41 @@ fn run_suite(args: &RunArgs) -> Result<ExitCode, String> {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    })
+}
+
+fn remote(args: &RemoteArgs) -> Result<ExitCode, String> {
+    let text = std::fs::read_to_string(&args.idp_key)
+        .map_err(|e| format!("{}: {e}", args.idp_key.display()))?;
+    let idp_key = xaa_guest::signing::parse_private_jwk(&text)
+        .map_err(|e| format!("{}: {e}", args.idp_key.display()))?;
+    let target = Target {
+        token_endpoint: args.token_endpoint.clone(),
+        issuer: args.issuer.clone(),
+        resource: args.resource.clone(),
+        client_id: args.client_id.clone(),
+        client_secret: args.client_secret.clone(),
+        basic: !args.client_secret_post,
+        idp_issuer: args.idp_issuer.clone(),
+        idp_key,
+        scope: args.scope.clone(),
+        now: crate::login::now(),
+    };
+    // Fresh jtis for every run: the server remembers the last run's.
+    let mut random = [0u8; 6];
+    getrandom::fill(&mut random).map_err(|e| format!("OS random source: {e}"))?;
+    let prefix = format!("xaa-conformance-{}", xaa_guest::base64url::encode(&random));
+    let results = xaa_host::conformance::remote::run(&target, &prefix)?;
+    print!("{}", table(&results));
+    if let Some(path) = &args.junit {
+        std::fs::write(path, junit(&results)).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    let failed = results
+        .iter()
+        .any(|r| matches!(r.outcome, Outcome::Fail(_)));
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     })
 }

@@ -12,5 +12,6 @@
 pub mod cases;
 pub mod fixtures;
 pub mod mint;
+pub mod remote;
 pub mod run;
 pub mod suite;

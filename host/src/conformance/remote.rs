@@ -1,0 +1,663 @@
+//! Black-box mode: `xaa conformance remote` plays a trusted IdP against any resource
+//! authorization server, reached only through its token endpoint. It mints ID-JAGs with the
+//! IdP's private key (valid ones, and hostile ones: each differing from a valid one in one
+//! detail), sends them with the jwt-bearer grant, and checks the HTTP outcome and OAuth
+//! error; for the valid one it also checks the response (RFC 6749 §5.1: Bearer, `expires_in`,
+//! no refresh token, `no-store`) and the access token itself (RFC 9068: `typ: at+jwt`, `iss`,
+//! `aud` = the resource, `client_id`, `sub`, `scope` ⊆ granted, a lifetime that ends no later
+//! than the ID-JAG's), and that a replay is refused.
+//!
+//! The checks are the suite's rules seen from outside: specs.md §3b and the catalog's J rows.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use xaa_guest::base64url;
+use xaa_guest::signing::IssuingKey;
+
+use super::mint::{mint, Signer};
+use super::run::{CaseResult, Outcome};
+use super::suite::{basic_header, form};
+
+/// What the remote run needs.
+pub struct Target {
+    /// The token endpoint URL.
+    pub token_endpoint: String,
+    /// The AS's issuer identifier (the ID-JAG's `aud`).
+    pub issuer: String,
+    /// The resource to ask for.
+    pub resource: String,
+    /// The client's id at the AS.
+    pub client_id: String,
+    /// Its secret.
+    pub client_secret: String,
+    /// `client_secret_basic` (true) or `client_secret_post`.
+    pub basic: bool,
+    /// The IdP the AS trusts.
+    pub idp_issuer: String,
+    /// Its private key.
+    pub idp_key: IssuingKey,
+    /// Scope to request (and to put in the ID-JAG), if any.
+    pub scope: Option<String>,
+    /// The clock (Unix seconds) to mint with.
+    pub now: i64,
+}
+
+struct Reply {
+    status: u16,
+    cache_control: Option<String>,
+    body: Value,
+}
+
+const SECTION_HOSTILE: &str = "specs.md §3b (black box): hostile ID-JAGs";
+const SECTION_REQUEST: &str = "specs.md §3b (black box): request and client";
+const SECTION_ISSUED: &str = "RFC 6749 §5.1 / RFC 9068 (black box): the issued token";
+
+impl Target {
+    fn claims(&self, jti: &str) -> Value {
+        let mut claims = json!({
+            "iss": self.idp_issuer, "sub": "xaa-conformance-user", "aud": self.issuer,
+            "client_id": self.client_id, "jti": jti, "iat": self.now - 5,
+            "exp": self.now + 120, "resource": self.resource, "auth_time": self.now - 60,
+        });
+        if let Some(scope) = &self.scope {
+            claims["scope"] = json!(scope);
+        }
+        claims
+    }
+
+    fn header(&self) -> Value {
+        json!({"typ": "oauth-id-jag+jwt", "alg": "ES256", "kid": self.idp_key.kid})
+    }
+
+    fn sign(&self, header: &Value, claims: &Value) -> String {
+        mint(header, claims, Signer::Es256(&self.idp_key.key)).token
+    }
+
+    fn params<'a>(&'a self, assertion: &'a str) -> Vec<(&'a str, &'a str)> {
+        let mut params = vec![
+            ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
+            ("assertion", assertion),
+            ("resource", self.resource.as_str()),
+        ];
+        if let Some(scope) = &self.scope {
+            params.push(("scope", scope.as_str()));
+        }
+        params
+    }
+}
+
+/// Runs every check; `jti_prefix` keeps runs apart (the AS remembers `jti`s).
+pub fn run(target: &Target, jti_prefix: &str) -> Result<Vec<CaseResult>, String> {
+    let http = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(15))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| format!("HTTP client: {e}"))?;
+    let send =
+        |params: &[(&str, &str)], credentials: Option<(&str, &str)>| -> Result<Reply, String> {
+            let mut request = http
+                .post(&target.token_endpoint)
+                .header("Content-Type", "application/x-www-form-urlencoded");
+            let mut params = params.to_vec();
+            match credentials {
+                Some((id, secret)) if target.basic => {
+                    request = request.header("Authorization", basic_header(id, secret));
+                }
+                Some((id, secret)) => {
+                    params.push(("client_id", id));
+                    params.push(("client_secret", secret));
+                }
+                None => {}
+            }
+            let response = request
+                .body(form(&params))
+                .send()
+                .map_err(|e| format!("POST {}: {e}", target.token_endpoint))?;
+            let status = response.status().as_u16();
+            let cache_control = response
+                .headers()
+                .get("cache-control")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            let body = response
+                .bytes()
+                .ok()
+                .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok())
+                .unwrap_or(Value::Null);
+            Ok(Reply {
+                status,
+                cache_control,
+                body,
+            })
+        };
+    let creds = Some((target.client_id.as_str(), target.client_secret.as_str()));
+    let mut results = Vec::new();
+    let mut record =
+        |id: &str, section: &str, rule: &str, title: &str, outcome: Outcome, actual: Value| {
+            results.push(CaseResult {
+                id: id.to_owned(),
+                section: section.to_owned(),
+                rule: rule.to_owned(),
+                title: title.to_owned(),
+                outcome,
+                actual: vec![actual],
+            });
+        };
+    let observed = |r: &Reply| json!({"status": r.status, "error": r.body.get("error")});
+    let expect_error = |r: &Reply, status: u16, errors: &[&str]| -> Outcome {
+        let error = r.body.get("error").and_then(Value::as_str).unwrap_or("");
+        if r.status == status && errors.contains(&error) {
+            Outcome::Pass
+        } else {
+            Outcome::Fail(format!(
+                "expected HTTP {status} {}, got HTTP {} {}",
+                errors.join(" or "),
+                r.status,
+                if error.is_empty() {
+                    "(no error)"
+                } else {
+                    error
+                }
+            ))
+        }
+    };
+
+    // The valid exchange, its response and its token.
+    let jti = format!("{jti_prefix}-valid");
+    let claims = target.claims(&jti);
+    let valid = target.sign(&target.header(), &claims);
+    let reply = send(&target.params(&valid), creds)?;
+    let issued = reply.status == 200;
+    record(
+        "remote-valid",
+        SECTION_ISSUED,
+        "§3b; RFC 7523 §2.1",
+        "a valid ID-JAG from the trusted IdP is exchanged for an access token",
+        if issued {
+            Outcome::Pass
+        } else {
+            Outcome::Fail(format!("HTTP {} {}", reply.status, reply.body))
+        },
+        observed(&reply),
+    );
+    for (id, rule, title, check) in response_checks(target, &claims, &reply) {
+        let outcome = if !issued {
+            Outcome::NotApplicable("no token was issued".into())
+        } else {
+            match check {
+                Ok(()) => Outcome::Pass,
+                Err(why) => Outcome::Fail(why),
+            }
+        };
+        record(id, SECTION_ISSUED, rule, title, outcome, Value::Null);
+    }
+    let replay = send(&target.params(&valid), creds)?;
+    record(
+        "remote-replay",
+        SECTION_HOSTILE,
+        "§3b rule 10; J05",
+        "the same ID-JAG a second time is refused",
+        expect_error(&replay, 400, &["invalid_grant"]),
+        observed(&replay),
+    );
+
+    // Hostile ID-JAGs: each differs from a valid one in one detail.
+    let hostile: Vec<(&str, &str, &str, String)> = hostile_tokens(target, jti_prefix);
+    for (id, rule, title, token) in &hostile {
+        let reply = send(&target.params(token), creds)?;
+        record(
+            id,
+            SECTION_HOSTILE,
+            rule,
+            title,
+            expect_error(&reply, 400, &["invalid_grant"]),
+            observed(&reply),
+        );
+    }
+    // The resource: an ID-JAG for another resource is not good for this one.
+    let mut other = target.claims(&format!("{jti_prefix}-other-resource"));
+    other["resource"] = json!("https://not-this-resource.example/mcp");
+    let token = target.sign(&target.header(), &other);
+    let reply = send(&target.params(&token), creds)?;
+    record(
+        "remote-resource-mismatch",
+        SECTION_HOSTILE,
+        "§3b rule 14",
+        "an ID-JAG for another resource does not yield a token for this one",
+        expect_error(&reply, 400, &["invalid_grant", "invalid_target"]),
+        observed(&reply),
+    );
+
+    // The request and the client.
+    let fresh = |n: &str| {
+        target.sign(
+            &target.header(),
+            &target.claims(&format!("{jti_prefix}-{n}")),
+        )
+    };
+    let token = fresh("bad-secret");
+    let reply = send(
+        &target.params(&token),
+        Some((&target.client_id, "not-the-secret")),
+    )?;
+    record(
+        "remote-wrong-secret",
+        SECTION_REQUEST,
+        "§3b rule 2; RFC 6749 §5.2",
+        "a wrong client secret is invalid_client (401)",
+        expect_error(&reply, 401, &["invalid_client"]),
+        observed(&reply),
+    );
+    let reply = send(&target.params(&token), None)?;
+    record(
+        "remote-no-client-auth",
+        SECTION_REQUEST,
+        "§3b rule 2",
+        "no client authentication is invalid_client (401)",
+        expect_error(&reply, 401, &["invalid_client"]),
+        observed(&reply),
+    );
+    let mut params = target.params(&token);
+    params[0] = (
+        "grant_type",
+        "urn:ietf:params:oauth:grant-type:saml2-bearer",
+    );
+    let reply = send(&params, creds)?;
+    record(
+        "remote-grant-type",
+        SECTION_REQUEST,
+        "§3b rule 1",
+        "another grant type is unsupported_grant_type",
+        expect_error(&reply, 400, &["unsupported_grant_type"]),
+        observed(&reply),
+    );
+    let mut params = target.params(&token);
+    params.push(("assertion", token.as_str()));
+    let reply = send(&params, creds)?;
+    record(
+        "remote-two-assertions",
+        SECTION_REQUEST,
+        "§3b rule 1; RFC 6749 §3.2",
+        "two assertion parameters are invalid_request",
+        expect_error(&reply, 400, &["invalid_request"]),
+        observed(&reply),
+    );
+    let params: Vec<_> = target
+        .params(&token)
+        .into_iter()
+        .filter(|(k, _)| *k != "assertion")
+        .collect();
+    let reply = send(&params, creds)?;
+    record(
+        "remote-no-assertion",
+        SECTION_REQUEST,
+        "§3b rule 1",
+        "no assertion is invalid_request",
+        expect_error(&reply, 400, &["invalid_request"]),
+        observed(&reply),
+    );
+    let reply = send(&target.params(&token), creds)?;
+    record(
+        "remote-refusals-do-not-consume",
+        SECTION_REQUEST,
+        "§3b (jti consumed only on success)",
+        "the ID-JAG refused above for client reasons is still good afterwards",
+        if reply.status == 200 {
+            Outcome::Pass
+        } else {
+            Outcome::Fail(format!("HTTP {} {}", reply.status, reply.body))
+        },
+        observed(&reply),
+    );
+    Ok(results)
+}
+
+/// The identifier with its trailing slash removed, or one added.
+fn slash_twin(identifier: &str) -> String {
+    match identifier.strip_suffix('/') {
+        Some(trimmed) => trimmed.to_owned(),
+        None => format!("{identifier}/"),
+    }
+}
+
+type Check = (&'static str, &'static str, &'static str, Result<(), String>);
+
+fn decode(part: &str) -> Option<Value> {
+    serde_json::from_slice(&base64url::decode(part)?).ok()
+}
+
+fn response_checks(target: &Target, jag: &Value, reply: &Reply) -> Vec<Check> {
+    let body = &reply.body;
+    let token = body
+        .get("access_token")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let mut parts = token.split('.');
+    let header = parts.next().and_then(decode).unwrap_or(Value::Null);
+    let claims = parts.next().and_then(decode).unwrap_or(Value::Null);
+    let is = |ok: bool, why: String| if ok { Ok(()) } else { Err(why) };
+    let granted: Vec<&str> = claims
+        .get("scope")
+        .and_then(Value::as_str)
+        .map(|s| s.split(' ').collect())
+        .unwrap_or_default();
+    let allowed: Vec<&str> = jag
+        .get("scope")
+        .and_then(Value::as_str)
+        .map(|s| s.split(' ').collect())
+        .unwrap_or_default();
+    let exp = claims.get("exp").and_then(Value::as_i64).unwrap_or(0);
+    let jag_exp = jag.get("exp").and_then(Value::as_i64).unwrap_or(0);
+    let aud_ok = match claims.get("aud") {
+        Some(Value::String(a)) => a == &target.resource,
+        Some(Value::Array(list)) => list.len() == 1 && list[0] == json!(target.resource),
+        _ => false,
+    };
+    vec![
+        (
+            "remote-token-type",
+            "RFC 6749 §5.1; ID-JAG §4.4.2",
+            "token_type is Bearer and expires_in is given",
+            is(
+                body.get("token_type")
+                    .and_then(Value::as_str)
+                    .is_some_and(|t| t.eq_ignore_ascii_case("Bearer"))
+                    && body
+                        .get("expires_in")
+                        .and_then(Value::as_u64)
+                        .is_some_and(|s| s > 0),
+                format!(
+                    "token_type {:?}, expires_in {:?}",
+                    body.get("token_type"),
+                    body.get("expires_in")
+                ),
+            ),
+        ),
+        (
+            "remote-no-refresh-token",
+            "ID-JAG §4.4.3",
+            "no refresh token is issued",
+            is(
+                body.get("refresh_token").is_none(),
+                "a refresh_token was issued".into(),
+            ),
+        ),
+        (
+            "remote-no-store",
+            "RFC 6749 §5.1",
+            "the response is Cache-Control: no-store",
+            is(
+                reply
+                    .cache_control
+                    .as_deref()
+                    .is_some_and(|c| c.to_ascii_lowercase().contains("no-store")),
+                format!("Cache-Control {:?}", reply.cache_control),
+            ),
+        ),
+        (
+            "remote-at-typ",
+            "RFC 9068 §2.1",
+            "the access token's typ is at+jwt",
+            is(
+                header.get("typ").and_then(Value::as_str).is_some_and(|t| {
+                    matches!(
+                        t.to_ascii_lowercase().as_str(),
+                        "at+jwt" | "application/at+jwt"
+                    )
+                }),
+                format!("header {header}"),
+            ),
+        ),
+        (
+            "remote-at-iss",
+            "RFC 9068 §2.2",
+            "iss is the authorization server",
+            is(
+                claims.get("iss") == Some(&json!(target.issuer)),
+                format!("iss {:?}", claims.get("iss")),
+            ),
+        ),
+        (
+            "remote-at-aud",
+            "RFC 9068 §2.2; RFC 8707; specs.md §3b rule 14",
+            "aud is exactly the resource",
+            is(aud_ok, format!("aud {:?}", claims.get("aud"))),
+        ),
+        (
+            "remote-at-client-and-subject",
+            "RFC 9068 §2.2",
+            "client_id is the client and sub the ID-JAG's subject",
+            is(
+                claims.get("client_id") == Some(&json!(target.client_id))
+                    && claims.get("sub") == jag.get("sub"),
+                format!(
+                    "client_id {:?}, sub {:?}",
+                    claims.get("client_id"),
+                    claims.get("sub")
+                ),
+            ),
+        ),
+        (
+            "remote-at-scope",
+            "specs.md §3b rule 15",
+            "scope is within what the ID-JAG granted",
+            is(
+                granted.iter().all(|s| allowed.contains(s)),
+                format!("scope {granted:?} not within {allowed:?}"),
+            ),
+        ),
+        (
+            "remote-at-lifetime",
+            "RFC 9068 §2.2; specs.md §3b rule 17",
+            "the token expires after now and no later than the ID-JAG",
+            is(
+                exp > target.now && exp <= jag_exp,
+                format!("exp {exp}, now {}, ID-JAG exp {jag_exp}", target.now),
+            ),
+        ),
+        (
+            "remote-at-jti",
+            "RFC 9068 §2.2",
+            "the token has a jti, not the ID-JAG's",
+            is(
+                claims
+                    .get("jti")
+                    .and_then(Value::as_str)
+                    .is_some_and(|j| Some(j) != jag.get("jti").and_then(Value::as_str)),
+                format!("jti {:?}", claims.get("jti")),
+            ),
+        ),
+    ]
+}
+
+fn hostile_tokens<'a>(target: &Target, prefix: &str) -> Vec<(&'a str, &'a str, &'a str, String)> {
+    let claims = |n: &str| target.claims(&format!("{prefix}-{n}"));
+    let header = target.header();
+    let with = |n: &str, name: &str, value: Value| {
+        let mut c = claims(n);
+        if value.is_null() {
+            if let Some(map) = c.as_object_mut() {
+                map.remove(name);
+            }
+        } else {
+            c[name] = value;
+        }
+        target.sign(&header, &c)
+    };
+    let with_header = |n: &str, name: &str, value: Value| {
+        let mut h = header.clone();
+        if value.is_null() {
+            if let Some(map) = h.as_object_mut() {
+                map.remove(name);
+            }
+        } else {
+            h[name] = value;
+        }
+        target.sign(&h, &claims(n))
+    };
+    let stranger = super::fixtures::keys();
+    let signed_by_stranger = mint(
+        &header,
+        &claims("stranger"),
+        Signer::Es256(&stranger.attacker),
+    )
+    .token;
+    let valid = target.sign(&header, &claims("flipped"));
+    let flipped = {
+        let mut t = valid.into_bytes();
+        if let Some(last) = t.last_mut() {
+            *last = if *last == b'A' { b'B' } else { b'A' };
+        }
+        String::from_utf8(t).unwrap_or_default()
+    };
+    let none = {
+        let h = base64url::encode(br#"{"typ":"oauth-id-jag+jwt","alg":"none"}"#);
+        let p = base64url::encode(claims("none").to_string().as_bytes());
+        format!("{h}.{p}.")
+    };
+    let now = target.now;
+    vec![
+        (
+            "remote-aud-other",
+            "§3b rule 7; J01",
+            "aud is another authorization server",
+            with("aud-other", "aud", json!("https://other-as.example.com")),
+        ),
+        (
+            "remote-aud-two",
+            "§3b rule 7",
+            "aud is an array of two, this server among them",
+            with(
+                "aud-two",
+                "aud",
+                json!([target.issuer, "https://other-as.example.com"]),
+            ),
+        ),
+        (
+            "remote-aud-slash",
+            "§3b rule 7",
+            "aud differs by a trailing slash",
+            with("aud-slash", "aud", json!(slash_twin(&target.issuer))),
+        ),
+        (
+            "remote-client-mismatch",
+            "§3b rule 8; J03",
+            "client_id is another client's",
+            with("client", "client_id", json!("someone-else")),
+        ),
+        (
+            "remote-expired",
+            "§3b rule 9",
+            "expired ten minutes ago",
+            with("expired", "exp", json!(now - 600)),
+        ),
+        (
+            "remote-no-exp",
+            "§3b rule 9",
+            "no exp",
+            with("no-exp", "exp", Value::Null),
+        ),
+        (
+            "remote-iat-future",
+            "§3b rule 9",
+            "issued an hour in the future",
+            with("iat-future", "iat", json!(now + 3600)),
+        ),
+        (
+            "remote-nbf-future",
+            "§3b rule 9",
+            "not valid for an hour",
+            with("nbf", "nbf", json!(now + 3600)),
+        ),
+        (
+            "remote-no-jti",
+            "§3b rule 10",
+            "no jti",
+            with("no-jti", "jti", Value::Null),
+        ),
+        (
+            "remote-no-sub",
+            "§3b rule 11",
+            "no sub",
+            with("no-sub", "sub", Value::Null),
+        ),
+        (
+            "remote-iss-untrusted",
+            "§3b rule 5",
+            "an issuer the server does not trust, signed with the IdP's key",
+            with("iss", "iss", json!("https://untrusted-idp.example.com")),
+        ),
+        (
+            "remote-typ-missing",
+            "§3b rule 4",
+            "no typ",
+            with_header("typ-missing", "typ", Value::Null),
+        ),
+        (
+            "remote-typ-jwt",
+            "§3b rule 4",
+            "typ JWT (an ID token's)",
+            with_header("typ-jwt", "typ", json!("JWT")),
+        ),
+        (
+            "remote-typ-at",
+            "§3b rule 4",
+            "typ at+jwt (an access token presented as an ID-JAG)",
+            with_header("typ-at", "typ", json!("at+jwt")),
+        ),
+        (
+            "remote-crit",
+            "§3b rule 4",
+            "an unknown critical header",
+            with_header("crit", "crit", json!(["x-unknown"])),
+        ),
+        (
+            "remote-jwk-header",
+            "§3b rule 6",
+            "a key embedded in the header (jwk)",
+            with_header(
+                "jwk",
+                "jwk",
+                super::fixtures::ec_jwk(&stranger.attacker, "attacker", json!({})),
+            ),
+        ),
+        (
+            "remote-kid-unknown",
+            "§3b rule 6",
+            "a kid the IdP never published",
+            with_header("kid", "kid", json!("no-such-key")),
+        ),
+        (
+            "remote-alg-none",
+            "§3b rule 4",
+            "alg none with an empty signature",
+            none,
+        ),
+        (
+            "remote-signature-flipped",
+            "§3b rule 6",
+            "one signature character changed",
+            flipped,
+        ),
+        (
+            "remote-signed-by-stranger",
+            "§3b rule 6",
+            "signed by a key nobody trusts",
+            signed_by_stranger,
+        ),
+        (
+            "remote-not-a-jwt",
+            "§3b rule 3",
+            "not a compact JWS",
+            "not-a-jwt".to_owned(),
+        ),
+        (
+            "remote-jwe-shape",
+            "§3b rule 3",
+            "five segments (JWE)",
+            "eyJhbGciOiJSU0EtT0FFUCJ9.a.b.c.d".to_owned(),
+        ),
+    ]
+}

@@ -1,0 +1,109 @@
+//! The conformance runner itself: the suite generates deterministically, the committed
+//! vectors pass, and the runner notices what it must notice — a wrong expectation, a case
+//! whose configuration does not load, an unknown format — so a green run means something.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+use std::sync::Arc;
+
+use xaa_host::conformance::cases::suite;
+use xaa_host::conformance::run::{junit, table, Outcome, Runner};
+use xaa_host::conformance::suite::{Expect, Suite};
+use xaa_host::{Limits, Runtime};
+
+fn runtime() -> Arc<Runtime> {
+    Arc::new(Runtime::embedded(Limits::default()).unwrap())
+}
+
+fn exports() -> Vec<String> {
+    vec![
+        "xaa:token/validator@0.1.0".into(),
+        "xaa:token/client@0.1.0".into(),
+    ]
+}
+
+#[test]
+fn generation_is_deterministic_and_matches_the_committed_vectors() {
+    let a = serde_json::to_string_pretty(&suite().unwrap()).unwrap() + "\n";
+    let b = serde_json::to_string_pretty(&suite().unwrap()).unwrap() + "\n";
+    assert_eq!(a, b, "two generations differ");
+    let committed = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/vectors/conformance/suite.json"
+    ))
+    .unwrap();
+    assert!(
+        committed == a,
+        "tests/vectors/conformance/suite.json is stale: run `xaa conformance generate`"
+    );
+}
+
+fn small_suite() -> Suite {
+    let mut s = suite().unwrap();
+    s.cases.retain(|c| c.section == "baseline");
+    assert!(!s.cases.is_empty());
+    s
+}
+
+#[test]
+fn a_wrong_expectation_fails_and_is_reported() {
+    let mut s = small_suite();
+    let runner = Runner::new(runtime(), &s, true, exports()).unwrap();
+    for case in &s.cases {
+        assert_eq!(
+            runner.run_case(&s, case).outcome,
+            Outcome::Pass,
+            "{}",
+            case.id
+        );
+    }
+    // The replay case with the replay expected to pass: the runner must say so.
+    let case = s
+        .cases
+        .iter_mut()
+        .find(|c| c.steps.len() == 2)
+        .expect("a two-step case");
+    case.steps[1].expect = Expect::verdict("valid");
+    let case = case.clone();
+    let result = runner.run_case(&s, &case);
+    match &result.outcome {
+        Outcome::Fail(why) => assert!(why.contains("step 2") && why.contains("replayed"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    let report = table(std::slice::from_ref(&result));
+    assert!(
+        report.contains("FAIL") && report.contains(&case.id),
+        "{report}"
+    );
+    let xml = junit(std::slice::from_ref(&result));
+    assert!(
+        xml.contains("<failure message=") && xml.contains("failures=\"1\""),
+        "{xml}"
+    );
+}
+
+#[test]
+fn a_configuration_that_does_not_load_fails_every_case_using_it() {
+    let mut s = small_suite();
+    for files in s.configs.values_mut() {
+        files.toml.push_str("\nunknown_key = 1\n");
+    }
+    let runner = Runner::new(runtime(), &s, true, exports()).unwrap();
+    for case in &s.cases {
+        assert!(
+            matches!(runner.run_case(&s, case).outcome, Outcome::Fail(_)),
+            "{}",
+            case.id
+        );
+    }
+}
+
+#[test]
+fn a_component_without_the_validator_is_not_applicable_and_other_formats_are_refused() {
+    let s = small_suite();
+    let runner = Runner::new(runtime(), &s, true, vec!["xaa:token/client@0.1.0".into()]).unwrap();
+    let result = runner.run_case(&s, &s.cases[0]);
+    assert!(matches!(result.outcome, Outcome::NotApplicable(_)));
+    let mut other = s.clone();
+    other.format = "xaa-conformance/0".into();
+    assert!(Runner::new(runtime(), &other, true, exports()).is_err());
+}

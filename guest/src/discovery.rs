@@ -49,24 +49,46 @@ pub fn authorization_server_metadata_url(issuer: &str) -> String {
     inserted(issuer, WELL_KNOWN)
 }
 
-/// The `resource_metadata` parameter of a `Bearer` challenge (RFC 9728 §5.1), if any.
+fn is_tchar(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c)
+}
+
+/// The `resource_metadata` parameter of a `Bearer` challenge (RFC 9728 §5.1), if any and not
+/// empty. The header may carry several challenges (RFC 9110 §11.6.1: `#challenge`, each an
+/// auth-scheme followed by a token68 or by auth-params `name BWS "=" BWS (token /
+/// quoted-string)`); only the Bearer challenge's parameters count.
 pub fn resource_metadata_from_challenge(www_authenticate: &str) -> Option<String> {
-    let rest = www_authenticate.trim_start();
-    let scheme_end = rest.find(' ').unwrap_or(rest.len());
-    if !rest[..scheme_end].eq_ignore_ascii_case("Bearer") {
-        return None;
-    }
-    let mut params = &rest[scheme_end..];
+    let text = www_authenticate;
+    let mut rest = text;
+    let mut in_bearer = false;
     loop {
-        params = params.trim_start_matches([' ', ',']);
-        if params.is_empty() {
+        rest = rest.trim_start_matches([' ', '\t', ',']);
+        if rest.is_empty() {
             return None;
         }
-        let eq = params.find('=')?;
-        let name = params[..eq].trim();
-        let after = &params[eq + 1..];
-        let (value, rest) = if let Some(quoted) = after.strip_prefix('"') {
-            // quoted-string: backslash escapes one character.
+        let token_end = rest.find(|c: char| !is_tchar(c)).unwrap_or(rest.len());
+        if token_end == 0 {
+            return None; // not a token where one must be: stop reading
+        }
+        let token = &rest[..token_end];
+        let after = rest[token_end..].trim_start_matches([' ', '\t']);
+        let Some(value_part) = after.strip_prefix('=') else {
+            // A new challenge's auth-scheme.
+            in_bearer = token.eq_ignore_ascii_case("Bearer");
+            rest = after;
+            continue;
+        };
+        // token68 (`abc==`): only `=` up to the next comma or the end.
+        let past_padding = value_part
+            .trim_start_matches('=')
+            .trim_start_matches([' ', '\t']);
+        if past_padding.is_empty() || past_padding.starts_with(',') {
+            rest = past_padding;
+            continue;
+        }
+        let value_part = value_part.trim_start_matches([' ', '\t']);
+        let (value, next) = if let Some(quoted) = value_part.strip_prefix('"') {
+            // quoted-string: a backslash escapes one character.
             let mut value = String::new();
             let mut chars = quoted.char_indices();
             let mut end = None;
@@ -82,13 +104,15 @@ pub fn resource_metadata_from_challenge(www_authenticate: &str) -> Option<String
             }
             (value, &quoted[end?..])
         } else {
-            let end = after.find([',', ' ']).unwrap_or(after.len());
-            (after[..end].to_owned(), &after[end..])
+            let end = value_part
+                .find(|c: char| !is_tchar(c))
+                .unwrap_or(value_part.len());
+            (value_part[..end].to_owned(), &value_part[end..])
         };
-        if name.eq_ignore_ascii_case("resource_metadata") {
-            return Some(value);
+        if in_bearer && token.eq_ignore_ascii_case("resource_metadata") {
+            return (!value.is_empty()).then_some(value);
         }
-        params = rest;
+        rest = next;
     }
 }
 
@@ -127,13 +151,25 @@ fn strings_member(doc: &Json, name: &str) -> Result<Vec<String>, String> {
 }
 
 fn https(url: &str) -> bool {
-    url.starts_with("https://")
-        || ["http://127.0.0.1", "http://localhost", "http://[::1]"]
-            .iter()
-            .any(|p| {
-                url.strip_prefix(p)
-                    .is_some_and(|r| r.is_empty() || r.starts_with([':', '/']))
-            })
+    let rest = if let Some(rest) = url.strip_prefix("https://") {
+        rest
+    } else if ["http://127.0.0.1", "http://localhost", "http://[::1]"]
+        .iter()
+        .any(|p| {
+            url.strip_prefix(p)
+                .is_some_and(|r| r.is_empty() || r.starts_with([':', '/']))
+        })
+    {
+        &url["http://".len()..]
+    } else {
+        return false;
+    };
+    // A host, no user information, nothing a URL may not carry.
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    !authority.is_empty()
+        && !authority.starts_with(':')
+        && !authority.contains('@')
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 /// Reads RFC 9728 metadata fetched for `resource`: the authorization servers it names.
@@ -339,7 +375,10 @@ pub fn read_token_response(
     let token_type = string_member(&doc, "token_type")?;
     match expected {
         Some(issued) => {
-            if string_member(&doc, "issued_token_type")? != issued || token_type != "N_A" {
+            // RFC 6749 §7.1: token types are case-insensitive.
+            if string_member(&doc, "issued_token_type")? != issued
+                || !token_type.eq_ignore_ascii_case("N_A")
+            {
                 return Err("not an ID-JAG token-exchange response".into());
             }
         }
@@ -512,6 +551,75 @@ mod tests {
                 read_identity_provider_metadata(issuer, &bad).is_err(),
                 "{bad}"
             );
+        }
+    }
+
+    #[test]
+    fn challenges_per_rfc_9110() {
+        let read = resource_metadata_from_challenge;
+        let url = Some("https://m.example/.well-known/oauth-protected-resource".to_owned());
+        let m = "https://m.example/.well-known/oauth-protected-resource";
+        assert_eq!(read(&format!("Bearer resource_metadata=\"{m}\"")), url);
+        assert_eq!(
+            read(&format!("Bearer resource_metadata = \"{m}\"")),
+            url,
+            "BWS"
+        );
+        assert_eq!(
+            read(&format!("bearer realm=\"x\", resource_metadata=\"{m}\"")),
+            url
+        );
+        assert_eq!(
+            read(&format!(
+                "Basic realm=\"api\", Bearer resource_metadata=\"{m}\""
+            )),
+            url,
+            "the second challenge"
+        );
+        assert_eq!(
+            read(&format!(
+                "Basic abc==, Bearer error=\"invalid_token\", resource_metadata=\"{m}\""
+            )),
+            url,
+            "after a token68"
+        );
+        assert_eq!(
+            read(&format!("Basic resource_metadata=\"{m}\"")),
+            None,
+            "not Bearer"
+        );
+        assert_eq!(
+            read(&format!(
+                "Basic resource_metadata=\"{m}\", Bearer realm=\"x\""
+            )),
+            None,
+            "a Basic parameter is not the Bearer challenge's"
+        );
+        assert_eq!(read("Bearer resource_metadata=\"\""), None, "empty");
+        assert_eq!(read("Bearer resource_metadata=\"unterminated"), None);
+        assert_eq!(read(""), None);
+    }
+
+    #[test]
+    fn urls_need_a_host() {
+        for bad in [
+            "https://",
+            "https:///x",
+            "https://user@h/",
+            "http://127.0.0.1.evil.example/",
+            "https://h /x",
+            "ftp://h",
+        ] {
+            assert!(!https(bad), "{bad}");
+        }
+        for good in [
+            "https://h",
+            "https://h:8443/x",
+            "http://127.0.0.1:9/x",
+            "http://localhost",
+            "http://[::1]:8/",
+        ] {
+            assert!(https(good), "{good}");
         }
     }
 

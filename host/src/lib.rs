@@ -9,8 +9,8 @@
 
 pub mod bindings;
 pub mod client;
-pub mod conformance;
 pub mod config_file;
+pub mod conformance;
 pub mod imports;
 pub mod instance;
 pub mod runtime;

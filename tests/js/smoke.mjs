@@ -17,7 +17,12 @@
 //    `http` cases go through authorizationServerHttp: `compare: exact` = status, headers and body
 //    byte for byte; `compare: issued-token` (a token response; its access token carries this
 //    host's entropy) = status, headers, the body's member names, token_type, expires_in, scope,
-//    and the verdict of the issued access token at this instance.
+//    and the verdict of the issued access token at this instance. `idp-http` cases go through
+//    identityProviderHttp and add the response's audit event (its id_jag_jti as "<random>");
+//    `compare: issued-tokens` (an ID-JAG, or the development sign-in's ID and refresh tokens) =
+//    the body's members with each token decoded (header and claims, jti as "<random>"), plus the
+//    verdict of an issued ID-JAG at this instance's AS role. `client` cases call one function of
+//    the client interface with `args` and compare its result rendered as JSON (clientCall).
 //    verifySignature answers 'not-offered': the component's pure-Rust verifier is exercised.
 // Exits 1 on a failed check or verdict mismatch, 2 on a setup error.
 import { execFileSync } from 'node:child_process';
@@ -206,6 +211,39 @@ function configFromCorpus(c) {
       grantTypes: opt(cl.grant_types),
     })),
   };
+  const identityProvider = (i) => i === null ? undefined : {
+    issuer: i.issuer,
+    tokenEndpointUrl: opt(i.token_endpoint_url),
+    jwksUri: opt(i.jwks_uri),
+    signingKeys: i.signing_keys,
+    signingKid: opt(i.signing_kid),
+    leeway: opt(i.leeway),
+    resourceRootSlashEquivalence: i.resource_root_slash_equivalence,
+    clients: i.clients.map((cl) => ({ clientId: cl.client_id, credential: credential(cl.credential) })),
+    users: i.users.map((u) => ({
+      sub: u.sub,
+      groups: u.groups,
+      disabled: u.disabled,
+      email: opt(u.email),
+      passwordSha256: opt(u.password_sha256),
+    })),
+    connections: i.connections.map((cn) => ({
+      clientId: cn.client_id,
+      audience: cn.audience,
+      audienceAliases: cn.audience_aliases,
+      resources: cn.resources,
+      scopes: cn.scopes,
+      clientIdAtAudience: cn.client_id_at_audience,
+      idJagLifetime: opt(cn.id_jag_lifetime),
+      requiredAcr: opt(cn.required_acr),
+      maxAuthAge: opt(cn.max_auth_age),
+      users: opt(cn.users),
+      groups: opt(cn.groups),
+    })),
+    developmentSignIn: i.development_sign_in,
+    idTokenLifetime: opt(i.id_token_lifetime),
+    refreshTokenLifetime: opt(i.refresh_token_lifetime),
+  };
   const a = c.authorization_server;
   const r = c.resource_server;
   const j = c.jwks_cache;
@@ -230,6 +268,7 @@ function configFromCorpus(c) {
       resourceMetadataUrl: opt(r.resource_metadata_url),
       resourceRootSlashEquivalence: r.resource_root_slash_equivalence,
     },
+    identityProvider: identityProvider(c.identity_provider),
     jwksCache: {
       minTtl: opt(j.min_ttl), maxTtl: opt(j.max_ttl), refreshCooldown: opt(j.refresh_cooldown),
       maxStale: opt(j.max_stale),
@@ -266,6 +305,7 @@ const root = await instantiate(
   { 'xaa:token/host': host, 'xaa:token/host@0.1.0': host, 'xaa:token/types': {}, 'xaa:token/types@0.1.0': {} },
 );
 const v = root.validator ?? root['xaa:token/validator@0.1.0'];
+const client = root.client ?? root['xaa:token/client@0.1.0'];
 
 try {
   v.configure(corpus !== undefined ? configFromCorpus(corpus.config)
@@ -352,6 +392,144 @@ const observe = (response, compare) => {
   };
 };
 
+const RANDOM = '<random>'; // what a value drawn from a host's entropy (a jti) is compared as
+const JWT_MEMBERS = ['access_token', 'id_token', 'refresh_token'];
+const isObject = (x) => x !== null && typeof x === 'object' && !Array.isArray(x);
+
+// An audit event as JSON, its id_jag_jti (host entropy) as RANDOM; the text itself when it is not
+// JSON.
+const auditEventJson = (text) => {
+  if (text === undefined) return null;
+  let event;
+  try {
+    event = JSON.parse(text);
+  } catch {
+    return text;
+  }
+  if (isObject(event) && typeof event.id_jag_jti === 'string') event.id_jag_jti = RANDOM;
+  return event;
+};
+
+// A compact JWS as {header, claims} (decoded JSON or null), the jti claim as RANDOM.
+const decodedJwt = (token) => {
+  const segment = (text) => {
+    try {
+      return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(text, 'base64url')));
+    } catch {
+      return null;
+    }
+  };
+  const parts = token.split('.');
+  if (parts.length !== 3) return { header: null, claims: null };
+  const claims = segment(parts[1]);
+  if (isObject(claims) && typeof claims.jti === 'string') claims.jti = RANDOM;
+  return { header: segment(parts[0]), claims };
+};
+
+// What the corpus compares of an identityProviderHttp response.
+const observeIdp = (response, compare) => {
+  const auditEvent = auditEventJson(response.auditEvent);
+  if (compare === 'exact') return { ...observe(response, 'exact'), audit_event: auditEvent };
+  if (compare !== 'issued-tokens') throw new Error(`unknown IdP compare mode ${JSON.stringify(compare)}`);
+  const headers = response.headers.map((h) => ({ name: h.name, value: h.value }));
+  let body = null;
+  try {
+    body = JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(response.body));
+  } catch {
+    body = null;
+  }
+  if (!isObject(body)) body = null;
+  let idJagVerdict = null;
+  if (body !== null) {
+    if (typeof body.access_token === 'string') {
+      const { claims } = decodedJwt(body.access_token);
+      const clientId = isObject(claims) && typeof claims.client_id === 'string' ? claims.client_id : '';
+      idJagVerdict = verdictSummary(v.validateIdJag(body.access_token, clientId));
+    }
+    for (const name of JWT_MEMBERS) {
+      if (typeof body[name] === 'string') body[name] = decodedJwt(body[name]);
+    }
+  }
+  return {
+    status: response.status,
+    headers,
+    body_json: body,
+    id_jag_verdict: idJagVerdict,
+    verdict_code: response.verdictCode ?? null,
+    audit_event: auditEvent,
+  };
+};
+
+// A u64 (BigInt) as JSON: a number up to 2^53 - 1, its decimal string above.
+const u64Json = (n) => (n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n.toString());
+// An exported result<T, string>: jco returns the ok value and throws the err (ComponentError,
+// .payload = the message).
+const resultJson = (call, ok) => {
+  let value;
+  try {
+    value = call();
+  } catch (e) {
+    if (e !== null && typeof e === 'object' && typeof e.payload === 'string') return { err: e.payload };
+    throw e;
+  }
+  return { ok: ok(value) };
+};
+const tokenResponseJson = (r) => {
+  if (r.tag === 'issued') {
+    const t = r.val;
+    return {
+      issued: {
+        token: t.token,
+        expires_in: t.expiresIn === undefined ? null : u64Json(t.expiresIn),
+        scope: t.scope ?? null,
+      },
+    };
+  }
+  if (r.tag === 'refused') return { refused: { status: r.val.status, error: r.val.error } };
+  throw new Error(`unexpected token-response ${JSON.stringify(r)}`);
+};
+// Each client function: its arguments (snake_case WIT parameter names, in order) and the call,
+// its result rendered as JSON: option -> value or null; result -> {ok} / {err: message}; records
+// -> objects with snake_case names; the token-response variant -> {issued} / {refused}; enums are
+// their WIT names (strings, as jco takes them); option arguments null -> undefined.
+const opt = (x) => x ?? undefined;
+const CLIENT_FUNCTIONS = {
+  'resource-metadata-from-challenge': [['www_authenticate'],
+    (a) => client.resourceMetadataFromChallenge(a.www_authenticate) ?? null],
+  'protected-resource-metadata-url': [['resource'], (a) => client.protectedResourceMetadataUrl(a.resource)],
+  'authorization-server-metadata-url': [['issuer'], (a) => client.authorizationServerMetadataUrl(a.issuer)],
+  'read-protected-resource-metadata': [['resource', 'document'],
+    (a) => resultJson(() => client.readProtectedResourceMetadata(a.resource, a.document), (s) => s)],
+  'read-authorization-server-metadata': [['issuer', 'document'],
+    (a) => resultJson(() => client.readAuthorizationServerMetadata(a.issuer, a.document),
+      (e) => ({ token_endpoint: e.tokenEndpoint }))],
+  'read-identity-provider-metadata': [['issuer', 'document'],
+    (a) => resultJson(() => client.readIdentityProviderMetadata(a.issuer, a.document), (e) => ({
+      token_endpoint: e.tokenEndpoint,
+      development_sign_in_endpoint: e.developmentSignInEndpoint ?? null,
+    }))],
+  'token-exchange-body': [['subject_token', 'subject_type', 'audience', 'resource', 'scope'],
+    (a) => client.tokenExchangeBody(a.subject_token, a.subject_type, a.audience, opt(a.resource), opt(a.scope))],
+  'jwt-bearer-body': [['id_jag', 'resource', 'scope'],
+    (a) => client.jwtBearerBody(a.id_jag, opt(a.resource), opt(a.scope))],
+  'read-token-response': [['kind', 'status', 'body'],
+    (a) => resultJson(() => client.readTokenResponse(a.kind, a.status, a.body), tokenResponseJson)],
+};
+const clientCall = (fn, args) => {
+  const entry = CLIENT_FUNCTIONS[fn];
+  if (entry === undefined) throw new Error(`unknown client function ${JSON.stringify(fn)}`);
+  const [names, call] = entry;
+  if (JSON.stringify(Object.keys(args).sort()) !== JSON.stringify([...names].sort())) {
+    throw new Error(`${fn}: args ${JSON.stringify(Object.keys(args))} are not ${JSON.stringify(names)}`);
+  }
+  try {
+    return call(args);
+  } catch (e) {
+    if (e instanceof WebAssembly.RuntimeError) return '<trap>';
+    throw e;
+  }
+};
+
 if (corpus !== undefined) {
   let mismatches = 0;
   for (const c of corpus.cases) {
@@ -359,6 +537,8 @@ if (corpus !== undefined) {
     if (c.kind === 'id-jag') got = verdictStr(v.validateIdJag(c.token, c.client_id));
     else if (c.kind === 'access-token') got = verdictStr(v.validateAccessToken(c.token));
     else if (c.kind === 'http') got = observe(v.authorizationServerHttp(httpRequest(c.request)), c.compare);
+    else if (c.kind === 'idp-http') got = observeIdp(v.identityProviderHttp(httpRequest(c.request)), c.compare);
+    else if (c.kind === 'client') got = clientCall(c.function, c.args);
     else {
       console.error(`node: case ${c.id}: unknown kind ${JSON.stringify(c.kind)}`);
       process.exit(2);

@@ -16,8 +16,14 @@ case's `expect`. `http` cases go through `authorization-server-http`: with `comp
 status, headers and body must match byte for byte; with `compare: issued-token` (a token
 response, whose access token carries this host's entropy) the status, headers, the body's
 member names, `token_type`, `expires_in`, `scope`, and the verdict of the issued access token at
-this instance. `verify-signature` answers `not-offered`, so the component's pure-Rust verifier
-is exercised (the Rust host used its native one to compute `expect`).
+this instance. `idp-http` cases go through `identity-provider-http` and add the response's audit
+event (its `id_jag_jti` as "<random>"); with `compare: issued-tokens` (an ID-JAG, or the
+development sign-in's ID and refresh tokens) the body's members are compared with each token
+decoded (header and claims, `jti` as "<random>"), plus the verdict of an issued ID-JAG at this
+instance's AS role. `client` cases call one function of the `client` interface with `args` and
+compare its result rendered as JSON (see `client_call`). `verify-signature` answers
+`not-offered`, so the component's pure-Rust verifier is exercised (the Rust host used its native
+one to compute `expect`).
 
     smoke.py --wasm target/release/xaa_token.wasm --corpus tests/vectors/cross-host.json
 
@@ -25,6 +31,7 @@ Exits 1 if --expect is given and the verdicts differ (or on any corpus mismatch)
 host/setup error.
 """
 import argparse
+import base64
 import json
 import os
 import sys
@@ -38,6 +45,7 @@ NOW = 1800000000
 CLIENT_ID = "mcp-client"
 HOST = "xaa:token/host@0.1.0"
 VALIDATOR = "xaa:token/validator@0.1.0"
+CLIENT = "xaa:token/client@0.1.0"
 
 
 def rec(**fields):
@@ -188,6 +196,37 @@ def token_endpoint_from_corpus(te):
     )
 
 
+def identity_provider_from_corpus(i):
+    """The corpus' identity_provider (null for none) as the WIT `identity-provider-config`."""
+    if i is None:
+        return None
+    return rec(
+        issuer=i["issuer"],
+        token_endpoint_url=i["token_endpoint_url"],
+        jwks_uri=i["jwks_uri"],
+        signing_keys=list(i["signing_keys"]),
+        signing_kid=i["signing_kid"],
+        leeway=i["leeway"],
+        resource_root_slash_equivalence=bool(i["resource_root_slash_equivalence"]),
+        clients=[rec(client_id=cl["client_id"], credential=credential(cl["credential"]))
+                 for cl in i["clients"]],
+        users=[rec(sub=u["sub"], groups=list(u["groups"]), disabled=bool(u["disabled"]),
+                   email=u["email"], password_sha256=u["password_sha256"])
+               for u in i["users"]],
+        connections=[
+            rec(client_id=cn["client_id"], audience=cn["audience"],
+                audience_aliases=list(cn["audience_aliases"]), resources=list(cn["resources"]),
+                scopes=list(cn["scopes"]), client_id_at_audience=cn["client_id_at_audience"],
+                id_jag_lifetime=cn["id_jag_lifetime"], required_acr=cn["required_acr"],
+                max_auth_age=cn["max_auth_age"], users=cn["users"], groups=cn["groups"])
+            for cn in i["connections"]
+        ],
+        development_sign_in=bool(i["development_sign_in"]),
+        id_token_lifetime=i["id_token_lifetime"],
+        refresh_token_lifetime=i["refresh_token_lifetime"],
+    )
+
+
 def config_from_corpus(c):
     """Map the corpus' host-neutral config (snake_case WIT field names, null for none) to the
     WIT `config` record."""
@@ -223,7 +262,7 @@ def config_from_corpus(c):
     return rec(
         authorization_server=as_cfg,
         resource_server=rs_cfg,
-        identity_provider=None,  # the corpus has no IdP cases yet
+        identity_provider=identity_provider_from_corpus(c["identity_provider"]),
         jwks_cache=rec(min_ttl=j["min_ttl"], max_ttl=j["max_ttl"],
                        refresh_cooldown=j["refresh_cooldown"], max_stale=j["max_stale"]),
         token_cache_size=c["token_cache_size"],
@@ -281,18 +320,23 @@ def instantiate(wasm, now=NOW):
     linker = build_linker(engine, now)
     store = Store(engine)
     inst = linker.instantiate(store, component)
-    iface = inst.get_export_index(store, VALIDATOR)
-    if iface is None:
-        raise RuntimeError(f"component does not export {VALIDATOR}")
+    def funcs(interface, names):
+        iface = inst.get_export_index(store, interface)
+        if iface is None:
+            raise RuntimeError(f"component does not export {interface}")
 
-    def func(name):
-        idx = inst.get_export_index(store, name, iface)
-        if idx is None:
-            raise RuntimeError(f"missing export {VALIDATOR}#{name}")
-        return inst.get_func(store, idx)
+        def func(name):
+            idx = inst.get_export_index(store, name, iface)
+            if idx is None:
+                raise RuntimeError(f"missing export {interface}#{name}")
+            return inst.get_func(store, idx)
 
-    return store, {n: func(n) for n in ("configure", "validate-id-jag", "validate-access-token",
-                                        "authorization-server-http")}
+        return {n: func(n) for n in names}
+
+    f = funcs(VALIDATOR, ("configure", "validate-id-jag", "validate-access-token",
+                          "authorization-server-http", "identity-provider-http"))
+    f.update(funcs(CLIENT, CLIENT_FUNCTIONS))
+    return store, f
 
 
 def configure(store, funcs, config):
@@ -388,6 +432,136 @@ def observe(store, f, response, compare):
             "access_token": access_token, "verdict_code": getattr(response, "verdict-code")}
 
 
+RANDOM = "<random>"  # what a value drawn from a host's entropy (a jti) is compared as
+JWT_MEMBERS = ("access_token", "id_token", "refresh_token")
+
+
+def audit_event_json(text):
+    """An audit event as JSON, its `id_jag_jti` (host entropy) as RANDOM; the text itself when
+    it is not JSON."""
+    if text is None:
+        return None
+    try:
+        event = json.loads(text)
+    except ValueError:
+        return text
+    if isinstance(event, dict) and isinstance(event.get("id_jag_jti"), str):
+        event["id_jag_jti"] = RANDOM
+    return event
+
+
+def decoded_jwt(token):
+    """A compact JWS as {"header", "claims"} (decoded JSON or None), the `jti` claim as RANDOM."""
+    def segment(text):
+        try:
+            return json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+        except ValueError:  # binascii.Error, UnicodeDecodeError, JSONDecodeError
+            return None
+    parts = token.split(".")
+    if len(parts) != 3:
+        return {"header": None, "claims": None}
+    claims = segment(parts[1])
+    if isinstance(claims, dict) and isinstance(claims.get("jti"), str):
+        claims["jti"] = RANDOM
+    return {"header": segment(parts[0]), "claims": claims}
+
+
+def observe_idp(store, f, response, compare):
+    """What the corpus compares of an identity-provider-http response."""
+    audit_event = audit_event_json(getattr(response, "audit-event"))
+    if compare == "exact":
+        observed = observe(store, f, response, "exact")
+        observed["audit_event"] = audit_event
+        return observed
+    if compare != "issued-tokens":
+        raise RuntimeError(f"unknown IdP compare mode {compare!r}")
+    headers = [{"name": h.name, "value": h.value} for h in response.headers]
+    try:
+        body = json.loads(bytes(response.body).decode("utf-8"))
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        body = None
+    id_jag_verdict = None
+    if body is not None:
+        token = body.get("access_token")
+        if isinstance(token, str):
+            claims = decoded_jwt(token)["claims"]
+            client_id = claims.get("client_id") if isinstance(claims, dict) else None
+            client_id = client_id if isinstance(client_id, str) else ""
+            id_jag_verdict = verdict_summary(f["validate-id-jag"](store, token, client_id))
+        for name in JWT_MEMBERS:
+            if isinstance(body.get(name), str):
+                body[name] = decoded_jwt(body[name])
+    return {"status": response.status, "headers": headers, "body_json": body,
+            "id_jag_verdict": id_jag_verdict, "verdict_code": getattr(response, "verdict-code"),
+            "audit_event": audit_event}
+
+
+MAX_SAFE_INTEGER = 2**53 - 1  # a u64 above it is compared as its decimal string
+
+
+def u64_json(n):
+    return n if n <= MAX_SAFE_INTEGER else str(n)
+
+
+def result_json(value, ok):
+    """result<T, string>, which wasmtime-py returns untagged (T is never a str here)."""
+    return {"err": value} if isinstance(value, str) else {"ok": ok(value)}
+
+
+def token_response_json(r):
+    # token-response is tagged (both cases are records): Variant(tag, payload).
+    if r.tag == "issued":
+        t = r.payload
+        expires_in = getattr(t, "expires-in")
+        return {"issued": {"token": t.token,
+                           "expires_in": None if expires_in is None else u64_json(expires_in),
+                           "scope": t.scope}}
+    if r.tag == "refused":
+        return {"refused": {"status": r.payload.status, "error": r.payload.error}}
+    raise RuntimeError(f"unexpected token-response tag {r.tag!r}")
+
+
+# Each client function: its arguments (snake_case WIT parameter names, in order) and how its
+# result is rendered as JSON.
+CLIENT_FUNCTIONS = {
+    "resource-metadata-from-challenge": (["www_authenticate"], lambda r: r),
+    "protected-resource-metadata-url": (["resource"], lambda r: r),
+    "authorization-server-metadata-url": (["issuer"], lambda r: r),
+    "read-protected-resource-metadata": (
+        ["resource", "document"], lambda r: result_json(r, list)),
+    "read-authorization-server-metadata": (
+        ["issuer", "document"],
+        lambda r: result_json(r, lambda e: {"token_endpoint": getattr(e, "token-endpoint")})),
+    "read-identity-provider-metadata": (
+        ["issuer", "document"],
+        lambda r: result_json(r, lambda e: {
+            "token_endpoint": getattr(e, "token-endpoint"),
+            "development_sign_in_endpoint": getattr(e, "development-sign-in-endpoint")})),
+    "token-exchange-body": (
+        ["subject_token", "subject_type", "audience", "resource", "scope"], lambda r: r),
+    "jwt-bearer-body": (["id_jag", "resource", "scope"], lambda r: r),
+    "read-token-response": (
+        ["kind", "status", "body"], lambda r: result_json(r, token_response_json)),
+}
+
+
+def client_call(store, f, function, args):
+    """One call of the client interface, its result rendered as JSON: option -> value or None;
+    result -> {"ok": ...} / {"err": message}; records -> dicts with snake_case names; the
+    token-response variant -> {"issued": {...}} / {"refused": {...}}; enums are their WIT names
+    (strings, as wasmtime-py takes them); a u64 above 2^53 - 1 -> its decimal string."""
+    names, render = CLIENT_FUNCTIONS[function]
+    if sorted(args) != sorted(names):
+        raise RuntimeError(f"{function}: args {sorted(args)} are not {names}")
+    try:
+        result = f[function](store, *[args[n] for n in names])
+    except Exception:  # a trap
+        return "<trap>"
+    return render(result)
+
+
 def run_corpus(args):
     with open(args.corpus, encoding="utf-8") as fh:
         corpus = json.load(fh)
@@ -411,6 +585,11 @@ def run_corpus(args):
         elif kind == "http":
             response = f["authorization-server-http"](store, http_request(case["request"]))
             got = observe(store, f, response, case["compare"])
+        elif kind == "idp-http":
+            response = f["identity-provider-http"](store, http_request(case["request"]))
+            got = observe_idp(store, f, response, case["compare"])
+        elif kind == "client":
+            got = client_call(store, f, case["function"], case["args"])
         else:
             print(f"python: case {case['id']}: unknown kind {kind!r}", file=sys.stderr)
             return 2

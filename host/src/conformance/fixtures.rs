@@ -351,10 +351,19 @@ pub fn configs() -> BTreeMap<String, ConfigFiles> {
             "token-endpoint",
             with(
                 token_endpoint_toml(),
-                &["idp.jwks", "other-idp.jwks", "as.jwks", "as.jwk", "client.jwks"],
+                &[
+                    "idp.jwks",
+                    "other-idp.jwks",
+                    "as.jwks",
+                    "as.jwk",
+                    "client.jwks",
+                ],
             ),
         ),
-        ("identity-provider", with(identity_provider_toml(), &["idp.jwk"])),
+        (
+            "identity-provider",
+            with(identity_provider_toml(), &["idp.jwk"]),
+        ),
     ]
     .into_iter()
     .map(|(name, files)| (name.to_owned(), files))

@@ -10,9 +10,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use xaa_guest::base64url::encode as b64;
 
-use super::fixtures::{
-    keys, merge, AS_ISSUER, CLIENT, IDP_ISSUER, NOW, RESOURCE,
-};
+use super::fixtures::{keys, merge, AS_ISSUER, CLIENT, IDP_ISSUER, NOW, RESOURCE};
 
 /// How to sign.
 pub enum Signer<'a> {

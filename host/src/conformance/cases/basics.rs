@@ -18,7 +18,11 @@ pub(super) fn cases() -> Vec<Case> {
             "validator",
             "a valid ES256 ID-JAG from the trusted IdP, presented by its client",
         )
-        .step(Step::id_jag(id_jag("baseline-1", json!({})), CLIENT, "valid")),
+        .step(Step::id_jag(
+            id_jag("baseline-1", json!({})),
+            CLIENT,
+            "valid",
+        )),
         Case::new(
             "baseline-id-jag-single-use",
             SECTION,
@@ -26,8 +30,16 @@ pub(super) fn cases() -> Vec<Case> {
             "validator",
             "the same ID-JAG twice: the second is a replay",
         )
-        .step(Step::id_jag(id_jag("baseline-2", json!({})), CLIENT, "valid"))
-        .step(Step::id_jag(id_jag("baseline-2", json!({})), CLIENT, "replayed")),
+        .step(Step::id_jag(
+            id_jag("baseline-2", json!({})),
+            CLIENT,
+            "valid",
+        ))
+        .step(Step::id_jag(
+            id_jag("baseline-2", json!({})),
+            CLIENT,
+            "replayed",
+        )),
         Case::new(
             "baseline-access-token-valid",
             SECTION,
@@ -35,6 +47,9 @@ pub(super) fn cases() -> Vec<Case> {
             "validator",
             "a valid RFC 9068 access token for this resource",
         )
-        .step(Step::access_token(access_token(json!({"aud": RESOURCE})), "valid")),
+        .step(Step::access_token(
+            access_token(json!({"aud": RESOURCE})),
+            "valid",
+        )),
     ]
 }

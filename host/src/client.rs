@@ -26,6 +26,7 @@ use serde::{Deserialize, Serialize};
 use crate::bindings::exports::xaa::token::client::{
     SubjectTokenType, TokenRequestKind, TokenResponse,
 };
+use crate::http_form::form_encode;
 use crate::Validator;
 
 /// A cached token is used only while it has at least this many seconds left (or half its
@@ -596,21 +597,6 @@ pub fn save_session(dir: &Path, session: &Session) -> Result<(), String> {
         .and_then(|()| file.sync_all())
         .map_err(|e| format!("{}: {e}", temporary.display()))?;
     std::fs::rename(&temporary, &path).map_err(|e| format!("{}: {e}", path.display()))
-}
-
-/// Form-urlencodes a value (RFC 6749 Appendix B), as Basic credentials need (§2.3.1).
-fn form_encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => {
-                out.push(char::from(b))
-            }
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }
 
 /// Parameters whose values are tokens or secrets.

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::mint::Minted;
+pub use crate::http_form::{basic_header, form, form_encode};
 
 /// The format identifier.
 pub const FORMAT: &str = "xaa-conformance/1";
@@ -288,38 +289,4 @@ impl HttpRequest {
             body: String::new(),
         }
     }
-}
-
-/// Form-urlencodes one value (RFC 6749 Appendix B).
-pub fn form_encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => {
-                out.push(char::from(b))
-            }
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
-}
-
-/// A form body.
-pub fn form(params: &[(&str, &str)]) -> String {
-    params
-        .iter()
-        .map(|(k, v)| format!("{}={}", form_encode(k), form_encode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-/// `Basic base64(urlencode(id):urlencode(secret))` (RFC 6749 §2.3.1).
-pub fn basic_header(id: &str, secret: &str) -> String {
-    use base64::Engine as _;
-    let pair = format!("{}:{}", form_encode(id), form_encode(secret));
-    format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(pair)
-    )
 }

@@ -8,8 +8,6 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
 use p256::ecdsa::SigningKey;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -372,35 +370,7 @@ pub const GRANT_JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 /// The RFC 7523 client assertion type.
 pub const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
-/// `application/x-www-form-urlencoded` encoding of one value.
-pub fn form_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => {
-                (b as char).to_string()
-            }
-            b' ' => "+".to_owned(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-/// A form body.
-pub fn form(params: &[(&str, &str)]) -> String {
-    params
-        .iter()
-        .map(|(k, v)| format!("{}={}", form_encode(k), form_encode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-/// `Basic base64(urlencode(id):urlencode(secret))` (RFC 6749 §2.3.1).
-pub fn basic_header(id: &str, secret: &str) -> String {
-    format!(
-        "Basic {}",
-        STANDARD.encode(format!("{}:{}", form_encode(id), form_encode(secret)))
-    )
-}
+pub use xaa_host::http_form::{basic_header, form, form_encode};
 
 /// An RFC 7523 client assertion for [`JWT_CLIENT`] with claim changes merged in.
 pub fn client_assertion(jti: &str, changes: Value) -> String {

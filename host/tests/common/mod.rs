@@ -3,6 +3,7 @@
 //! (the embedded `.wasm` in Wasmtime), with the clock pinned at [`NOW`].
 #![allow(
     dead_code,
+    unused_imports,
     missing_docs,
     unreachable_pub,
     clippy::unwrap_used,
@@ -14,10 +15,6 @@ pub mod as_server;
 
 use std::sync::{Arc, OnceLock};
 
-use p256::ecdsa::SigningKey;
-use rand_chacha::rand_core::SeedableRng;
-use rsa::traits::PublicKeyParts;
-use rsa::RsaPrivateKey;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
@@ -37,173 +34,31 @@ pub const RESOURCE: &str = "https://mcp.example.com/mcp";
 pub const OTHER_RESOURCE: &str = "https://other.example.com/mcp";
 pub const CLIENT: &str = "f53f191f9311af35";
 
-/// Fixed test keys (deterministic: the same bytes every run).
-pub struct Keys {
-    /// The IdP's ES256 key, kid "idp-ec".
-    pub idp_ec: SigningKey,
-    /// A second IdP ES256 key, kid "idp-ec-2".
-    pub idp_ec2: SigningKey,
-    /// The IdP's RSA-2048 key, kid "idp-rsa".
-    pub idp_rsa: RsaPrivateKey,
-    /// Another trusted IdP's key, kid "other-ec".
-    pub other_ec: SigningKey,
-    /// The AS's access-token signing key, kid "as-ec".
-    pub as_ec: SigningKey,
-    /// A key nobody trusts, kid "attacker".
-    pub attacker: SigningKey,
-}
-
-fn ec_key(seed: &str) -> SigningKey {
-    let digest = Sha256::digest(seed.as_bytes());
-    SigningKey::from_slice(&digest).unwrap()
-}
-
-pub fn keys() -> &'static Keys {
-    static KEYS: OnceLock<Keys> = OnceLock::new();
-    KEYS.get_or_init(|| {
-        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(7515);
-        Keys {
-            idp_ec: ec_key("idp-ec"),
-            idp_ec2: ec_key("idp-ec-2"),
-            idp_rsa: RsaPrivateKey::new(&mut rng, 2048).unwrap(),
-            other_ec: ec_key("other-ec"),
-            as_ec: ec_key("as-ec"),
-            attacker: ec_key("attacker"),
-        }
-    })
-}
-
-/// A public EC JWK; `extra` members are merged in (e.g. `{"alg":"ES256"}`).
-pub fn ec_jwk(key: &SigningKey, kid: &str, extra: Value) -> Value {
-    let point = key.verifying_key().to_encoded_point(false);
-    let mut jwk = json!({
-        "kty": "EC", "crv": "P-256", "kid": kid,
-        "x": b64(point.x().unwrap()), "y": b64(point.y().unwrap()),
-    });
-    merge(&mut jwk, extra);
-    jwk
-}
-
-/// A public RSA JWK.
-pub fn rsa_jwk(key: &RsaPrivateKey, kid: &str, extra: Value) -> Value {
-    let mut jwk = json!({
-        "kty": "RSA", "kid": kid,
-        "n": b64(&key.n().to_bytes_be()), "e": b64(&key.e().to_bytes_be()),
-    });
-    merge(&mut jwk, extra);
-    jwk
-}
-
-pub fn merge(target: &mut Value, extra: Value) {
-    if let (Value::Object(t), Value::Object(e)) = (target, extra) {
-        for (k, v) in e {
-            if v.is_null() {
-                t.remove(&k);
-            } else {
-                t.insert(k, v);
-            }
-        }
-    }
-}
-
-/// How to sign a minted token.
-pub enum Signer<'a> {
-    Es256(&'a SigningKey),
-    Rs256(&'a RsaPrivateKey),
-    Ps256(&'a RsaPrivateKey),
-    /// Use these signature bytes verbatim.
-    Raw(Vec<u8>),
-}
-
-/// The signature bytes for a signing input.
-pub fn sign(signing_input: &str, signer: &Signer<'_>) -> Vec<u8> {
-    match signer {
-        Signer::Es256(key) => {
-            use p256::ecdsa::signature::Signer as _;
-            let sig: p256::ecdsa::Signature = key.sign(signing_input.as_bytes());
-            sig.to_bytes().to_vec()
-        }
-        Signer::Rs256(key) => {
-            let digest = Sha256::digest(signing_input.as_bytes());
-            key.sign(rsa::Pkcs1v15Sign::new::<Sha256>(), &digest)
-                .unwrap()
-        }
-        Signer::Ps256(key) => {
-            let digest = Sha256::digest(signing_input.as_bytes());
-            let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(7518);
-            key.sign_with_rng(&mut rng, rsa::Pss::new_with_salt::<Sha256>(32), &digest)
-                .unwrap()
-        }
-        Signer::Raw(bytes) => bytes.clone(),
-    }
-}
+// Fixed keys, JWK builders and deterministic minting are the conformance suite's (one
+// source for the tests and the published vectors); the test-side wrappers return bare tokens.
+pub use xaa_host::conformance::fixtures::{as_jwks, ec_jwk, idp_jwks, keys, merge, rsa_jwk, Keys};
+pub use xaa_host::conformance::mint::{
+    at_claims, at_header, id_jag_claims, id_jag_header, sign, Signer,
+};
 
 /// Mints a compact JWS over the exact `header` and `payload` text.
 pub fn mint_raw(header: &str, payload: &str, signer: Signer<'_>) -> String {
-    let input = format!("{}.{}", b64(header.as_bytes()), b64(payload.as_bytes()));
-    let sig = sign(&input, &signer);
-    format!("{input}.{}", b64(&sig))
+    xaa_host::conformance::mint::mint_raw(header, payload, signer).token
 }
 
 /// Mints a compact JWS from JSON values.
 pub fn mint(header: &Value, claims: &Value, signer: Signer<'_>) -> String {
-    mint_raw(&header.to_string(), &claims.to_string(), signer)
-}
-
-/// The baseline valid ID-JAG header (ES256, kid "idp-ec").
-pub fn id_jag_header() -> Value {
-    json!({"typ": "oauth-id-jag+jwt", "alg": "ES256", "kid": "idp-ec"})
-}
-
-/// The baseline valid ID-JAG claims; `jti` must be unique per test token.
-pub fn id_jag_claims(jti: &str) -> Value {
-    json!({
-        "iss": IDP_ISSUER, "sub": "U019488227", "aud": AS_ISSUER, "client_id": CLIENT,
-        "jti": jti, "iat": NOW - 10, "exp": NOW + 290, "resource": RESOURCE,
-        "scope": "chat.read chat.history", "auth_time": NOW - 100, "amr": ["mfa"],
-    })
+    xaa_host::conformance::mint::mint(header, claims, signer).token
 }
 
 /// A baseline ID-JAG with claim changes merged in (null removes a claim).
 pub fn id_jag(jti: &str, changes: Value) -> String {
-    let mut claims = id_jag_claims(jti);
-    merge(&mut claims, changes);
-    mint(&id_jag_header(), &claims, Signer::Es256(&keys().idp_ec))
-}
-
-/// The baseline valid access-token header.
-pub fn at_header() -> Value {
-    json!({"typ": "at+jwt", "alg": "ES256", "kid": "as-ec"})
-}
-
-/// The baseline valid access-token claims.
-pub fn at_claims() -> Value {
-    json!({
-        "iss": AS_ISSUER, "sub": "U019488227", "aud": RESOURCE, "client_id": CLIENT,
-        "jti": "at-1", "iat": NOW - 10, "exp": NOW + 290, "scope": "chat.read",
-    })
+    xaa_host::conformance::mint::id_jag(jti, changes).token
 }
 
 /// A baseline access token with claim changes merged in.
 pub fn access_token(changes: Value) -> String {
-    let mut claims = at_claims();
-    merge(&mut claims, changes);
-    mint(&at_header(), &claims, Signer::Es256(&keys().as_ec))
-}
-
-/// The IdP's JWK Set: idp-ec, idp-ec-2 (both ES256), idp-rsa (RS256 and PS256).
-pub fn idp_jwks() -> Value {
-    let k = keys();
-    json!({"keys": [
-        ec_jwk(&k.idp_ec, "idp-ec", json!({"use": "sig"})),
-        ec_jwk(&k.idp_ec2, "idp-ec-2", json!({})),
-        rsa_jwk(&k.idp_rsa, "idp-rsa", json!({})),
-    ]})
-}
-
-/// The AS's JWK Set (for access tokens).
-pub fn as_jwks() -> Value {
-    json!({"keys": [ec_jwk(&keys().as_ec, "as-ec", json!({"alg": "ES256"}))]})
+    xaa_host::conformance::mint::access_token(changes).token
 }
 
 /// The baseline configuration: both roles, inline keys, two trusted IdPs.

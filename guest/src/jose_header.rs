@@ -138,10 +138,11 @@ impl Header {
 /// RFC 7515 §4.1.9 media-type comparison of a `typ` value against a short form.
 pub fn typ_matches(typ: &str, expected: &str) -> bool {
     const PREFIX: &str = "application/";
-    let short = if typ.len() > PREFIX.len() && typ[..PREFIX.len()].eq_ignore_ascii_case(PREFIX) {
-        &typ[PREFIX.len()..]
-    } else {
-        typ
+    // `get` rather than indexing: the 12th byte of untrusted text need not be a char
+    // boundary (found by the `compact_header` fuzz target; FUZZING.md).
+    let short = match (typ.get(..PREFIX.len()), typ.get(PREFIX.len()..)) {
+        (Some(head), Some(rest)) if !rest.is_empty() && head.eq_ignore_ascii_case(PREFIX) => rest,
+        _ => typ,
     };
     short.eq_ignore_ascii_case(expected)
 }
@@ -161,6 +162,11 @@ mod tests {
         assert!(!typ_matches("application/", "at+jwt"));
         assert!(!typ_matches("text/at+jwt", "at+jwt"));
         assert!(!typ_matches("application/application/at+jwt", "at+jwt"));
+        // Multi-byte characters across the prefix boundary: no panic, no match.
+        assert!(!typ_matches("aaaaaaaaaaé", "at+jwt"));
+        assert!(!typ_matches("aaaaaaaaaaaé\"", "at+jwt"));
+        assert!(!typ_matches("applicationé/at+jwt", "at+jwt"));
+        assert!(!typ_matches("ééééééé", "oauth-id-jag+jwt"));
     }
 
     #[test]

@@ -2327,6 +2327,31 @@ fn typ() -> Vec<Case> {
         )),
     );
 
+    // Found by fuzzing (FUZZING.md): a multi-byte character across the 12-byte
+    // `application/` prefix once made the typ comparison panic (a trap in the component).
+    let mut c = case(
+        "T02-c",
+        v,
+        "typ with a multi-byte character where `application/` would end: typ_mismatch, never a trap",
+    );
+    for (i, typ) in ["aaaaaaaaaaaé", "applicationé/x", "ééééééé+jwt"]
+        .into_iter()
+        .enumerate()
+    {
+        c = c.step(jag(
+            jag_typed(
+                json!({"typ": typ, "alg": "ES256", "kid": "idp-ec"}),
+                &format!("t02c-{i}"),
+            ),
+            "typ_mismatch",
+        ));
+        c = c.step(at(
+            at_typed(json!({"typ": typ, "alg": "ES256", "kid": "as-ec"})),
+            "typ_mismatch",
+        ));
+    }
+    out.push(c);
+
     let mut c = case(
         "T04",
         v,

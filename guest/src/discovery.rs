@@ -198,35 +198,56 @@ pub struct AuthorizationServerEndpoints {
     pub token_endpoint: String,
 }
 
+/// An RFC 8414 document read for `issuer`: identical `issuer` (§3.3), an https
+/// `token_endpoint`, `grant` among `grant_types_supported` and `(list, value)` in that list
+/// member; each failure with its message. Returns the document and the token endpoint.
+fn server_document(
+    issuer: &str,
+    text: &str,
+    grant: (&str, &str),
+    listed: (&str, &str, &str),
+) -> Result<(Json, String), String> {
+    let doc = document(text)?;
+    if string_member(&doc, "issuer")? != issuer {
+        return Err("\"issuer\" is not identical to the issuer asked for (RFC 8414 §3.3)".into());
+    }
+    let token_endpoint = string_member(&doc, "token_endpoint")?.to_owned();
+    if !https(&token_endpoint) {
+        return Err("\"token_endpoint\" is not an https URL".into());
+    }
+    if !strings_member(&doc, "grant_types_supported")?
+        .iter()
+        .any(|g| g == grant.0)
+    {
+        return Err(grant.1.into());
+    }
+    let (member, value, missing) = listed;
+    if !strings_member(&doc, member)?.iter().any(|v| v == value) {
+        return Err(missing.into());
+    }
+    Ok((doc, token_endpoint))
+}
+
 /// Reads RFC 8414 metadata fetched for `issuer`, requiring what the ID-JAG flow needs at a
 /// resource authorization server: the jwt-bearer grant and the id-jag profile.
 pub fn read_resource_authorization_server_metadata(
     issuer: &str,
     text: &str,
 ) -> Result<AuthorizationServerEndpoints, String> {
-    let doc = document(text)?;
-    if string_member(&doc, "issuer")? != issuer {
-        return Err("\"issuer\" is not identical to the issuer asked for (RFC 8414 §3.3)".into());
-    }
-    let token_endpoint = string_member(&doc, "token_endpoint")?;
-    if !https(token_endpoint) {
-        return Err("\"token_endpoint\" is not an https URL".into());
-    }
-    if !strings_member(&doc, "grant_types_supported")?
-        .iter()
-        .any(|g| g == GRANT_TYPE_JWT_BEARER)
-    {
-        return Err("the jwt-bearer grant is not supported".into());
-    }
-    if !strings_member(&doc, "authorization_grant_profiles_supported")?
-        .iter()
-        .any(|p| p == GRANT_PROFILE_ID_JAG)
-    {
-        return Err("the id-jag grant profile is not supported".into());
-    }
-    Ok(AuthorizationServerEndpoints {
-        token_endpoint: token_endpoint.to_owned(),
-    })
+    let (_, token_endpoint) = server_document(
+        issuer,
+        text,
+        (
+            GRANT_TYPE_JWT_BEARER,
+            "the jwt-bearer grant is not supported",
+        ),
+        (
+            "authorization_grant_profiles_supported",
+            GRANT_PROFILE_ID_JAG,
+            "the id-jag grant profile is not supported",
+        ),
+    )?;
+    Ok(AuthorizationServerEndpoints { token_endpoint })
 }
 
 /// Reads an IdP's RFC 8414 metadata fetched for `issuer`, requiring what a client needs to
@@ -236,26 +257,19 @@ pub fn read_identity_provider_metadata(
     issuer: &str,
     text: &str,
 ) -> Result<IdentityProviderEndpoints, String> {
-    let doc = document(text)?;
-    if string_member(&doc, "issuer")? != issuer {
-        return Err("\"issuer\" is not identical to the issuer asked for (RFC 8414 §3.3)".into());
-    }
-    let token_endpoint = string_member(&doc, "token_endpoint")?;
-    if !https(token_endpoint) {
-        return Err("\"token_endpoint\" is not an https URL".into());
-    }
-    if !strings_member(&doc, "grant_types_supported")?
-        .iter()
-        .any(|g| g == GRANT_TYPE_TOKEN_EXCHANGE)
-    {
-        return Err("the token-exchange grant is not supported".into());
-    }
-    if !strings_member(&doc, "identity_chaining_requested_token_types_supported")?
-        .iter()
-        .any(|t| t == TOKEN_TYPE_ID_JAG)
-    {
-        return Err("ID-JAGs are not among the requested token types supported".into());
-    }
+    let (doc, token_endpoint) = server_document(
+        issuer,
+        text,
+        (
+            GRANT_TYPE_TOKEN_EXCHANGE,
+            "the token-exchange grant is not supported",
+        ),
+        (
+            "identity_chaining_requested_token_types_supported",
+            TOKEN_TYPE_ID_JAG,
+            "ID-JAGs are not among the requested token types supported",
+        ),
+    )?;
     let development_sign_in_endpoint = match doc
         .as_object()
         .and_then(|m| m.get("xaa_development_sign_in_endpoint"))
@@ -265,7 +279,7 @@ pub fn read_identity_provider_metadata(
         Some(_) => return Err("\"xaa_development_sign_in_endpoint\" is not an https URL".into()),
     };
     Ok(IdentityProviderEndpoints {
-        token_endpoint: token_endpoint.to_owned(),
+        token_endpoint,
         development_sign_in_endpoint,
     })
 }

@@ -293,7 +293,9 @@ pub struct IdentityProviderEndpoints {
     pub development_sign_in_endpoint: Option<String>,
 }
 
-fn encode(value: &str) -> String {
+/// Form-urlencodes one value (RFC 6749 Appendix B): unreserved bytes as they are, space as
+/// `+`, every other byte as `%XX`.
+pub fn form_encode(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for b in value.bytes() {
         match b {
@@ -310,7 +312,7 @@ fn encode(value: &str) -> String {
 fn form(params: &[(&str, Option<&str>)]) -> String {
     params
         .iter()
-        .filter_map(|(k, v)| v.map(|v| format!("{}={}", encode(k), encode(v))))
+        .filter_map(|(k, v)| v.map(|v| format!("{}={}", form_encode(k), form_encode(v))))
         .collect::<Vec<_>>()
         .join("&")
 }

@@ -4,21 +4,8 @@
 
 use base64::Engine as _;
 
-/// Form-urlencodes one value (RFC 6749 Appendix B): unreserved bytes as they are, space as
-/// `+`, every other byte as `%XX`.
-pub fn form_encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => {
-                out.push(char::from(b))
-            }
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
-}
+/// Form-urlencodes one value (RFC 6749 Appendix B), as the component writes its own bodies.
+pub use xaa_guest::discovery::form_encode;
 
 /// A form body from name/value pairs, in order.
 pub fn form(params: &[(&str, &str)]) -> String {

@@ -52,10 +52,9 @@ pub(crate) struct TokenArgs {
     verbose: bool,
 }
 
+/// The wall clock, as the component's hosts read it.
 pub(crate) fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+    xaa_host::imports::clock::Clock::system().now()
 }
 
 pub(crate) fn new_client() -> Result<Client, String> {

@@ -222,8 +222,24 @@ resource_metadata_url = "https://mcp.example.com/.well-known/oauth-protected-res
     )
 }
 
-/// The resource authorization server's token endpoint (two resources, four clients).
+/// The resource authorization server's token endpoint (two resources, four clients), with
+/// the resource server role beside it.
 pub fn token_endpoint_toml() -> String {
+    token_endpoint_toml_with("")
+        + &format!(
+            r#"
+[resource_server]
+resource = "{RESOURCE}"
+issuer = "{AS_ISSUER}"
+jwks_file = "as.jwks"
+algorithms = ["ES256"]
+"#
+        )
+}
+
+/// The token endpoint alone (as `xaa serve as` runs it in the HTTP tests); `endpoint_extra`
+/// lines are appended to `[token_endpoint]`.
+pub fn token_endpoint_toml_with(endpoint_extra: &str) -> String {
     format!(
         r#"[authorization_server]
 issuer = "{AS_ISSUER}"
@@ -241,15 +257,10 @@ issuer = "{OTHER_IDP}"
 jwks_file = "other-idp.jwks"
 algorithms = ["ES256"]
 
-[resource_server]
-resource = "{RESOURCE}"
-issuer = "{AS_ISSUER}"
-jwks_file = "as.jwks"
-algorithms = ["ES256"]
-
 [token_endpoint]
 url = "{TOKEN_URL}"
 signing_keys = ["as.jwk"]
+{endpoint_extra}
 
 [[clients]]
 client_id = "{CLIENT}"

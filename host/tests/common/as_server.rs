@@ -16,37 +16,25 @@ use super::*;
 
 /// The AS's issuing key in these tests (kid "as-ec"): the key `as_jwks()` publishes.
 pub const SIGNING_KID: &str = "as-ec";
-/// The advertised token endpoint URL (routing uses its path, `/token`).
-pub const TOKEN_URL: &str = "https://as.example.com/token";
+// The token endpoint's URL, clients, secrets and the client's key are the conformance
+// fixtures' (the same configuration runs there and here).
+pub use xaa_host::conformance::fixtures::{
+    secret_sha256, CLIENT_SECRET as BASIC_SECRET, DISABLED_CLIENT, DISABLED_SECRET, JWT_CLIENT,
+    POST_CLIENT, POST_SECRET, TOKEN_URL,
+};
 
 /// Registered clients: (client id, secret or key), see [`base_toml`].
 pub const BASIC_CLIENT: &str = CLIENT;
-pub const BASIC_SECRET: &str = "basic-secret-9f2c6a1e4b7d";
-pub const POST_CLIENT: &str = "post-client";
-pub const POST_SECRET: &str = "post-secret-3b8e1d5a9c2f";
-pub const JWT_CLIENT: &str = "jwt-client";
 pub const PUBLIC_CLIENT: &str = "public-client";
-pub const DISABLED_CLIENT: &str = "disabled-client";
-pub const DISABLED_SECRET: &str = "disabled-secret-7a1c";
 
 /// The `private_key_jwt` client's key (kid "jwt-client-1").
 pub fn client_key() -> SigningKey {
-    SigningKey::from_slice(&Sha256::digest(b"jwt-client-key")).unwrap()
+    keys().client.clone()
 }
 
 /// A private JWK for `key`.
 pub fn private_jwk(key: &SigningKey, kid: &str) -> Value {
-    let mut jwk = ec_jwk(key, kid, json!({}));
-    jwk["d"] = json!(b64(&key.to_bytes()));
-    jwk
-}
-
-/// SHA-256 hex of a secret (what `client_secret_sha256` holds).
-pub fn secret_sha256(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    xaa_host::conformance::fixtures::private_ec_jwk(key, kid)
 }
 
 /// The baseline `xaa.toml`: one AS (issuer [`AS_ISSUER`], resources [`RESOURCE`] and
@@ -60,60 +48,7 @@ pub fn secret_sha256(secret: &str) -> String {
 ///
 /// `endpoint_extra` lines are appended to `[token_endpoint]`.
 pub fn base_toml(endpoint_extra: &str) -> String {
-    format!(
-        r#"[authorization_server]
-issuer = "{AS_ISSUER}"
-resources = ["{RESOURCE}", "{OTHER_RESOURCE}"]
-max_assertion_lifetime = 300
-leeway = 60
-
-[[trusted_issuers]]
-issuer = "{IDP_ISSUER}"
-jwks_file = "idp.jwks"
-algorithms = ["ES256", "RS256", "PS256"]
-
-[[trusted_issuers]]
-issuer = "{OTHER_IDP}"
-jwks_file = "other-idp.jwks"
-algorithms = ["ES256"]
-
-[token_endpoint]
-url = "{TOKEN_URL}"
-signing_keys = ["as.jwk"]
-{endpoint_extra}
-
-[[clients]]
-client_id = "{BASIC_CLIENT}"
-auth_method = "client_secret_basic"
-client_secret_sha256 = "{basic}"
-resources = ["{RESOURCE}"]
-scopes = ["chat.read", "chat.history"]
-
-[[clients]]
-client_id = "{POST_CLIENT}"
-auth_method = "client_secret_post"
-client_secret_sha256 = "{post}"
-resources = ["{RESOURCE}", "{OTHER_RESOURCE}"]
-scopes = ["chat.read"]
-
-[[clients]]
-client_id = "{JWT_CLIENT}"
-auth_method = "private_key_jwt"
-jwks_file = "client.jwks"
-resources = ["{RESOURCE}"]
-scopes = ["chat.read"]
-
-[[clients]]
-client_id = "{DISABLED_CLIENT}"
-auth_method = "client_secret_basic"
-client_secret_sha256 = "{disabled}"
-resources = ["{RESOURCE}"]
-grant_types = []
-"#,
-        basic = secret_sha256(BASIC_SECRET),
-        post = secret_sha256(POST_SECRET),
-        disabled = secret_sha256(DISABLED_SECRET),
-    )
+    xaa_host::conformance::fixtures::token_endpoint_toml_with(endpoint_extra)
 }
 
 /// The public-client registration, for configurations with `allow_public_clients = true`.

@@ -26,13 +26,9 @@ use xaa_host::imports::verify::NativeVerifier;
 use xaa_host::wit::{self, Verdict};
 use xaa_host::{Imports, Limits, Runtime, Validator};
 
-pub const NOW: i64 = 1_800_000_000;
-pub const AS_ISSUER: &str = "https://as.example.com";
-pub const IDP_ISSUER: &str = "https://idp.example.com";
-pub const OTHER_IDP: &str = "https://other-idp.example.com";
-pub const RESOURCE: &str = "https://mcp.example.com/mcp";
-pub const OTHER_RESOURCE: &str = "https://other.example.com/mcp";
-pub const CLIENT: &str = "f53f191f9311af35";
+pub use xaa_host::conformance::fixtures::{
+    AS_ISSUER, CLIENT, IDP_ISSUER, NOW, OTHER_IDP, OTHER_RESOURCE, RESOURCE,
+};
 
 // Fixed keys, JWK builders and deterministic minting are the conformance suite's (one
 // source for the tests and the published vectors); the test-side wrappers return bare tokens.

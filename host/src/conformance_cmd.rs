@@ -63,6 +63,10 @@ pub(crate) struct RemoteArgs {
     /// Also write JUnit XML here.
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
+    /// Exit 2 when there are warnings (what the specifications allow but recommend
+    /// against) and no failures; without it warnings are reported and exit 0.
+    #[arg(long)]
+    strict: bool,
 }
 
 #[derive(Args)]
@@ -197,7 +201,10 @@ fn remote(args: &RemoteArgs) -> Result<ExitCode, String> {
         scope: args.scope.clone(),
         now: crate::login::now(),
     };
-    // Fresh jtis for every run: the server remembers the last run's.
+    // Fresh jtis for every run: the server remembers the last run's. The only random material
+    // of the black-box mode, and no verdict depends on it: every check compares HTTP status
+    // and OAuth error, and every tamper changes the token's meaning (never only its
+    // encoding) whatever the jti and the clock make the signature.
     let mut random = [0u8; 6];
     getrandom::fill(&mut random).map_err(|e| format!("OS random source: {e}"))?;
     let prefix = format!("xaa-conformance-{}", xaa_guest::base64url::encode(&random));
@@ -209,8 +216,13 @@ fn remote(args: &RemoteArgs) -> Result<ExitCode, String> {
     let failed = results
         .iter()
         .any(|r| matches!(r.outcome, Outcome::Fail(_)));
+    let warned = results
+        .iter()
+        .any(|r| matches!(r.outcome, Outcome::Warning(_)));
     Ok(if failed {
         ExitCode::from(1)
+    } else if warned && args.strict {
+        ExitCode::from(2)
     } else {
         ExitCode::SUCCESS
     })

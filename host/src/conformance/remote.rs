@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 use xaa_guest::base64url;
 use xaa_guest::signing::IssuingKey;
 
-use super::mint::{mint, Signer};
+use super::mint::{mint, sign, Signer};
 use super::run::{CaseResult, Outcome};
 use super::suite::{basic_header, form};
 
@@ -53,6 +53,7 @@ struct Reply {
 const SECTION_HOSTILE: &str = "specs.md §3b (black box): hostile ID-JAGs";
 const SECTION_REQUEST: &str = "specs.md §3b (black box): request and client";
 const SECTION_ISSUED: &str = "RFC 6749 §5.1 / RFC 9068 (black box): the issued token";
+const SECTION_ENCODING: &str = "RFC 7515 §2 / RFC 4648 §3.5 (black box): base64url";
 
 impl Target {
     fn claims(&self, jti: &str) -> Value {
@@ -216,6 +217,37 @@ pub fn run(target: &Target, jti_prefix: &str) -> Result<Vec<CaseResult>, String>
             observed(&reply),
         );
     }
+    // Encoding: the pad bits of a segment's last character (RFC 4648 §3.5). A decoder MAY
+    // reject them, so accepting them is a warning, not a failure; the control, built the same
+    // way with the bits clear, must be accepted, so a refusal is the bits' doing.
+    for (id, title, token) in encoding_tokens(target, jti_prefix) {
+        let reply = send(&target.params(&token), creds)?;
+        let outcome = if id == ENCODING_CONTROL {
+            if reply.status == 200 {
+                Outcome::Pass
+            } else {
+                Outcome::Fail(format!("HTTP {} {}", reply.status, reply.body))
+            }
+        } else if reply.status == 200 {
+            Outcome::Warning(
+                "accepted: the signature verified over the text as sent, but this text is not \
+                 the canonical encoding of its bytes (RFC 7515 §2 asks for it; RFC 4648 §3.5 \
+                 lets a decoder refuse it, and a strict one does)"
+                    .into(),
+            )
+        } else {
+            expect_error(&reply, 400, &["invalid_grant", "invalid_request"])
+        };
+        record(
+            id,
+            SECTION_ENCODING,
+            "RFC 7515 §2; RFC 4648 §3.5; T-rows",
+            title,
+            outcome,
+            observed(&reply),
+        );
+    }
+
     // The resource: an ID-JAG for another resource is not good for this one.
     let mut other = target.claims(&format!("{jti_prefix}-other-resource"));
     other["resource"] = json!("https://not-this-resource.example/mcp");
@@ -320,6 +352,101 @@ fn slash_twin(identifier: &str) -> String {
         Some(trimmed) => trimmed.to_owned(),
         None => format!("{identifier}/"),
     }
+}
+
+/// The token with its signature's FIRST character changed. That character carries six data
+/// bits (the top of the signature's first byte), so the signature bytes differ on every run,
+/// whatever the token. (The last one would not do: an 86-character ES256 signature ends in a
+/// character with two data bits and four pad bits, and changing it may touch only the pad,
+/// which tests strict decoding instead of the signature; `encoding_tokens` tests that.)
+fn flip_signature(token: &str) -> String {
+    let Some(dot) = token.rfind('.') else {
+        return token.to_owned();
+    };
+    let mut bytes = token.as_bytes().to_vec();
+    if let Some(first) = bytes.get_mut(dot + 1) {
+        *first = if *first == b'A' { b'B' } else { b'A' };
+    }
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+const BASE64URL: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// The segment with a pad bit set in its last character (RFC 4648 §3.5): the same bytes to
+/// a lenient decoder, another text. `None` when the segment has no pad bits (length ≡ 0 mod 4).
+fn with_stray_bits(segment: &str) -> Option<String> {
+    if segment.len() % 4 < 2 {
+        return None;
+    }
+    let (head, last) = segment.split_at(segment.len() - 1);
+    let value = BASE64URL
+        .iter()
+        .position(|&c| Some(c) == last.bytes().next())?;
+    // Canonical text has every pad bit clear; the lowest bit is a pad bit for both partial
+    // lengths (4 pad bits after one byte, 2 after two).
+    let stray = *BASE64URL.get(value | 1)?;
+    (value & 1 == 0).then(|| format!("{head}{}", char::from(stray)))
+}
+
+/// JSON text whose base64url encoding has pad bits (its length ≡ 1 mod 3): insignificant
+/// whitespace after the opening brace (RFC 8259 §2), so every decoder reads the same object.
+fn with_pad_bits(json: &Value) -> String {
+    let text = json.to_string();
+    let spaces = (4 - text.len() % 3) % 3;
+    format!(
+        "{{{}{}",
+        " ".repeat(spaces),
+        text.get(1..).unwrap_or_default()
+    )
+}
+
+const ENCODING_CONTROL: &str = "remote-base64url-canonical-control";
+
+/// The positive control and one token per segment with a stray pad bit; each is signed over
+/// the text as sent, so only the encoding differs from the control.
+fn encoding_tokens(target: &Target, prefix: &str) -> Vec<(&'static str, &'static str, String)> {
+    let key = Signer::Es256(&target.idp_key.key);
+    let build = |n: &str, stray_header: bool, stray_payload: bool, stray_signature: bool| {
+        let header = base64url::encode(with_pad_bits(&target.header()).as_bytes());
+        let claims = target.claims(&format!("{prefix}-{n}"));
+        let payload = base64url::encode(with_pad_bits(&claims).as_bytes());
+        let stray = |segment: String, on: bool| {
+            if on {
+                with_stray_bits(&segment).unwrap_or(segment)
+            } else {
+                segment
+            }
+        };
+        let input = format!(
+            "{}.{}",
+            stray(header, stray_header),
+            stray(payload, stray_payload)
+        );
+        let signature = base64url::encode(&sign(&input, &key));
+        format!("{input}.{}", stray(signature, stray_signature))
+    };
+    vec![
+        (
+            ENCODING_CONTROL,
+            "the same construction, canonical, is accepted (the control)",
+            build("b64-control", false, false, false),
+        ),
+        (
+            "remote-base64url-stray-bits-header",
+            "a pad bit set in the header's last character",
+            build("b64-header", true, false, false),
+        ),
+        (
+            "remote-base64url-stray-bits-payload",
+            "a pad bit set in the payload's last character",
+            build("b64-payload", false, true, false),
+        ),
+        (
+            "remote-base64url-stray-bits-signature",
+            "a pad bit set in the signature's last character",
+            build("b64-signature", false, false, true),
+        ),
+    ]
 }
 
 type Check = (&'static str, &'static str, &'static str, Result<(), String>);
@@ -504,14 +631,7 @@ fn hostile_tokens<'a>(target: &Target, prefix: &str) -> Vec<(&'a str, &'a str, &
         Signer::Es256(&stranger.attacker),
     )
     .token;
-    let valid = target.sign(&header, &claims("flipped"));
-    let flipped = {
-        let mut t = valid.into_bytes();
-        if let Some(last) = t.last_mut() {
-            *last = if *last == b'A' { b'B' } else { b'A' };
-        }
-        String::from_utf8(t).unwrap_or_default()
-    };
+    let flipped = flip_signature(&target.sign(&header, &claims("flipped")));
     let none = {
         let h = base64url::encode(br#"{"typ":"oauth-id-jag+jwt","alg":"none"}"#);
         let p = base64url::encode(claims("none").to_string().as_bytes());
@@ -660,4 +780,71 @@ fn hostile_tokens<'a>(target: &Target, prefix: &str) -> Vec<(&'a str, &'a str, &
             "eyJhbGciOiJSU0EtT0FFUCJ9.a.b.c.d".to_owned(),
         ),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, URL_SAFE_NO_PAD};
+    use base64::engine::DecodePaddingMode;
+    use base64::Engine as _;
+
+    /// A decoder as lenient as most libraries: pad bits ignored.
+    fn lenient(segment: &str) -> Vec<u8> {
+        let config = GeneralPurposeConfig::new()
+            .with_decode_allow_trailing_bits(true)
+            .with_decode_padding_mode(DecodePaddingMode::RequireNone);
+        GeneralPurpose::new(&base64::alphabet::URL_SAFE, config)
+            .decode(segment)
+            .unwrap_or_default()
+    }
+
+    fn signature_of(token: &str) -> &str {
+        token.rsplit('.').next().unwrap_or_default()
+    }
+
+    #[test]
+    fn the_flipped_signature_differs_in_bytes_for_every_signature() {
+        // Every first character, and every last character (the old check's blind spot).
+        for first in BASE64URL {
+            for last in BASE64URL.iter().step_by(4) {
+                let mut signature = vec![b'Q'; 86];
+                signature[0] = *first;
+                signature[85] = *last;
+                let token = format!("h.p.{}", String::from_utf8_lossy(&signature));
+                let flipped = flip_signature(&token);
+                assert_ne!(
+                    lenient(signature_of(&token)),
+                    lenient(signature_of(&flipped)),
+                    "{token}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn stray_bits_change_the_text_not_the_bytes() {
+        for len in 1..=66usize {
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 37 % 256) as u8).collect();
+            let canonical = URL_SAFE_NO_PAD.encode(&bytes);
+            match with_stray_bits(&canonical) {
+                None => assert_eq!(len % 3, 0, "length {len} has pad bits"),
+                Some(stray) => {
+                    assert_ne!(stray, canonical);
+                    assert_eq!(lenient(&stray), bytes, "length {len}");
+                    assert!(URL_SAFE_NO_PAD.decode(&stray).is_err(), "length {len}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn padded_json_reads_as_the_same_object_and_has_pad_bits() {
+        for extra in 0..3 {
+            let value = json!({"a": "x".repeat(extra)});
+            let text = with_pad_bits(&value);
+            assert_eq!(text.len() % 3, 1);
+            assert_eq!(serde_json::from_str::<Value>(&text).ok(), Some(value));
+        }
+    }
 }

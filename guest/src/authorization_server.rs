@@ -6,8 +6,10 @@
 //! Paths come from the configuration: the token endpoint's and the JWK Set's are the paths of
 //! their configured URLs; the metadata is served at `/.well-known/oauth-authorization-server`
 //! with the issuer's path inserted after it (RFC 8414 §3.1) and, when the issuer has a path,
-//! at the bare well-known path too.
+//! at the bare well-known path too. The authorization endpoint the metadata names (beside the
+//! token endpoint) refuses every request: [`crate::authorization_endpoint`].
 
+use crate::authorization_endpoint::{refuse as refuse_authorization, url_beside};
 use crate::config::ValidAuthorizationServer;
 use crate::metadata::AuthorizationServerMetadata;
 use crate::signing::public_jwks;
@@ -31,6 +33,8 @@ pub enum Route {
     Metadata,
     /// The signing keys' JWK Set.
     Jwks,
+    /// The advertised authorization endpoint, which refuses every request.
+    Authorize,
 }
 
 /// The path component of an absolute URL (`/` when it has none).
@@ -64,6 +68,8 @@ pub fn route(
         Some(Route::Jwks)
     } else if metadata_paths(&config.issuer).iter().any(|p| p == path) {
         Some(Route::Metadata)
+    } else if path == url_path(&url_beside(&endpoint.url)) {
+        Some(Route::Authorize)
     } else {
         None
     }
@@ -160,6 +166,7 @@ pub fn handle(
         None => status(404, None),
         Some(Route::Token) if request.method == "POST" => token(endpoint),
         Some(Route::Token) => status(405, Some("POST")),
+        Some(Route::Authorize) => refuse_authorization(&request.method),
         Some(Route::Metadata | Route::Jwks)
             if !matches!(request.method.as_str(), "GET" | "HEAD") =>
         {

@@ -7,6 +7,7 @@
 
 use serde::Serialize;
 
+use crate::authorization_endpoint::{refuse as refuse_authorization, url_beside};
 use crate::authorization_server::{document, metadata_paths, status, url_path};
 use crate::dev_sign_in;
 use crate::host::Host;
@@ -18,6 +19,8 @@ use crate::urn::{GRANT_TYPE_TOKEN_EXCHANGE, TOKEN_TYPE_ID_JAG};
 #[derive(Serialize)]
 struct Metadata<'a> {
     issuer: &'a str,
+    /// Refused at every request (see `authorization_endpoint`), named for the SDKs.
+    authorization_endpoint: &'a str,
     token_endpoint: &'a str,
     jwks_uri: &'a str,
     grant_types_supported: [&'a str; 1],
@@ -32,8 +35,10 @@ struct Metadata<'a> {
 
 /// The IdP's RFC 8414 metadata document.
 pub fn metadata(idp: &IdentityProvider) -> Result<String, String> {
+    let authorization_endpoint = url_beside(&idp.token_url);
     serde_json::to_string(&Metadata {
         issuer: &idp.issuer,
+        authorization_endpoint: &authorization_endpoint,
         token_endpoint: &idp.token_url,
         jwks_uri: &idp.jwks_uri,
         grant_types_supported: [GRANT_TYPE_TOKEN_EXCHANGE],
@@ -63,6 +68,9 @@ pub fn handle(idp: &IdentityProvider, host: &mut dyn Host, request: &HttpRequest
         let (mut response, event) = token_exchange::handle(idp, host, request);
         response.audit_event = Some(event.to_json());
         return response;
+    }
+    if path == url_path(&url_beside(&idp.token_url)) {
+        return refuse_authorization(&request.method);
     }
     if idp.development_sign_in && path == url_path(&idp.dev_sign_in_url) {
         if request.method != "POST" {

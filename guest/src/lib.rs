@@ -23,6 +23,7 @@
 
 pub mod access_token;
 pub mod audit;
+mod authorization_endpoint;
 pub mod authorization_server;
 pub mod base64url;
 pub mod claims;

@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 
+use crate::authorization_endpoint::url_beside;
 use crate::urn::{GRANT_PROFILE_ID_JAG, GRANT_TYPE_JWT_BEARER};
 
 /// What the document states.
@@ -25,6 +26,8 @@ pub struct AuthorizationServerMetadata {
 #[derive(Serialize)]
 struct Document<'a> {
     issuer: &'a str,
+    /// Refused at every request (see `authorization_endpoint`), named for the SDKs.
+    authorization_endpoint: &'a str,
     token_endpoint: &'a str,
     jwks_uri: &'a str,
     grant_types_supported: [&'a str; 1],
@@ -42,8 +45,10 @@ impl AuthorizationServerMetadata {
             .token_endpoint_auth_methods
             .iter()
             .any(|m| m == "private_key_jwt");
+        let authorization_endpoint = url_beside(&self.token_endpoint);
         serde_json::to_string(&Document {
             issuer: &self.issuer,
+            authorization_endpoint: &authorization_endpoint,
             token_endpoint: &self.token_endpoint,
             jwks_uri: &self.jwks_uri,
             grant_types_supported: [GRANT_TYPE_JWT_BEARER],
@@ -60,6 +65,13 @@ impl AuthorizationServerMetadata {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn list_len(value: &crate::json::Json) -> Option<usize> {
+        match value {
+            crate::json::Json::Array(items) => Some(items.len()),
+            _ => None,
+        }
+    }
 
     #[test]
     fn advertises_the_id_jag_profile_and_jwt_bearer_only() {
@@ -78,6 +90,12 @@ mod tests {
         let v = crate::json::parse(&doc).unwrap();
         let m = v.as_object().unwrap();
         assert_eq!(m["issuer"].as_str(), Some("https://as.example.com"));
+        // Named for the MCP SDKs, which require it; no response type is offered there.
+        assert_eq!(
+            m["authorization_endpoint"].as_str(),
+            Some("https://as.example.com/authorize")
+        );
+        assert_eq!(list_len(&m["response_types_supported"]), Some(0));
         let list = |name: &str| match &m[name] {
             crate::json::Json::Array(items) => items
                 .iter()

@@ -122,6 +122,17 @@ impl OAuthError {
         }
     }
 
+    /// 400 `unsupported_response_type` (RFC 6749 §4.1.2.1), at the authorization endpoint.
+    pub fn unsupported_response_type(description: &str) -> Self {
+        OAuthError {
+            error: "unsupported_response_type",
+            description: description.to_owned(),
+            status: 400,
+            www_authenticate: None,
+            verdict_code: None,
+        }
+    }
+
     /// 400 `unsupported_grant_type`.
     pub fn unsupported_grant_type() -> Self {
         OAuthError {

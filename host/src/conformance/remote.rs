@@ -217,6 +217,51 @@ pub fn run(target: &Target, jti_prefix: &str) -> Result<Vec<CaseResult>, String>
             observed(&reply),
         );
     }
+    // Scope: asking for more than the ID-JAG granted must not yield it (specs.md §3b rule
+    // 15). The positive control is `remote-valid`: the same construction asking for exactly
+    // the granted scope.
+    let jag = target.claims(&format!("{jti_prefix}-scope-more"));
+    let token = target.sign(&target.header(), &jag);
+    let more = match &target.scope {
+        Some(scope) => format!("{scope} {NOT_GRANTED}"),
+        None => NOT_GRANTED.to_owned(),
+    };
+    let mut params = target.params(&token);
+    params.retain(|(k, _)| *k != "scope");
+    params.push(("scope", more.as_str()));
+    let reply = send(&params, creds)?;
+    record(
+        "remote-scope-beyond-grant",
+        SECTION_HOSTILE,
+        "§3b rule 15; RFC 6749 §3.3, §5.1",
+        "asking for a scope the ID-JAG did not grant yields no token with it",
+        scope_outcome(&reply, &more, target.scope.as_deref()),
+        observed(&reply),
+    );
+
+    // Lifetime: an ID-JAG valid for a day. No RFC sets a maximum, but the MCP profile
+    // requires short-lived ID-JAGs and every example is minutes: accepting one is a warning.
+    // The positive control is `remote-valid` (a 125-second ID-JAG, otherwise identical).
+    let mut day = target.claims(&format!("{jti_prefix}-lifetime-day"));
+    day["exp"] = json!(target.now + 86_400);
+    let reply = send(&target.params(&target.sign(&target.header(), &day)), creds)?;
+    record(
+        "remote-lifetime-day",
+        SECTION_HOSTILE,
+        "§3b rule 9; MCP enterprise-managed authorization (short-lived ID-JAGs)",
+        "an ID-JAG valid for 24 hours is refused",
+        if reply.status == 200 {
+            Outcome::Warning(
+                "accepted an ID-JAG valid for 24 hours: cap the assertion lifetime (minutes, \
+                 as the profile's examples), so a leaked ID-JAG is not good for a day"
+                    .into(),
+            )
+        } else {
+            expect_error(&reply, 400, &["invalid_grant"])
+        },
+        observed(&reply),
+    );
+
     // Encoding: the pad bits of a segment's last character (RFC 4648 §3.5). A decoder MAY
     // reject them, so accepting them is a warning, not a failure; the control, built the same
     // way with the bits clear, must be accepted, so a refusal is the bits' doing.
@@ -351,6 +396,66 @@ fn slash_twin(identifier: &str) -> String {
     match identifier.strip_suffix('/') {
         Some(trimmed) => trimmed.to_owned(),
         None => format!("{identifier}/"),
+    }
+}
+
+/// A scope no ID-JAG of this run grants.
+const NOT_GRANTED: &str = "xaa-conformance-not-granted";
+
+/// `remote-scope-beyond-grant`: refused with `invalid_scope`, or a token whose scope (the
+/// access token's `scope` claim, else the response's `scope`, else — RFC 6749 §5.1 — the
+/// requested one) stays within what the ID-JAG granted.
+fn scope_outcome(reply: &Reply, requested: &str, granted_by_jag: Option<&str>) -> Outcome {
+    let error = reply
+        .body
+        .get("error")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    if reply.status == 400 && error == "invalid_scope" {
+        return Outcome::Pass;
+    }
+    if reply.status != 200 {
+        return Outcome::Fail(format!(
+            "expected HTTP 200 within the granted scope or 400 invalid_scope, got HTTP {} {}",
+            reply.status,
+            if error.is_empty() {
+                "(no error)"
+            } else {
+                error
+            }
+        ));
+    }
+    let claim = reply
+        .body
+        .get("access_token")
+        .and_then(Value::as_str)
+        .and_then(|t| t.split('.').nth(1))
+        .and_then(decode)
+        .and_then(|claims| {
+            claims
+                .get("scope")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        });
+    let issued = claim
+        .or_else(|| {
+            reply
+                .body
+                .get("scope")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| requested.to_owned());
+    let allowed: Vec<&str> = granted_by_jag
+        .map(|s| s.split(' ').collect())
+        .unwrap_or_default();
+    let beyond: Vec<&str> = issued.split(' ').filter(|s| !allowed.contains(s)).collect();
+    if beyond.is_empty() {
+        Outcome::Pass
+    } else {
+        Outcome::Fail(format!(
+            "issued scope {issued:?} includes {beyond:?}, which the ID-JAG did not grant"
+        ))
     }
 }
 
@@ -835,6 +940,53 @@ mod tests {
                     assert!(URL_SAFE_NO_PAD.decode(&stray).is_err(), "length {len}");
                 }
             }
+        }
+    }
+
+    fn reply(status: u16, body: Value) -> Reply {
+        Reply {
+            status,
+            cache_control: None,
+            body,
+        }
+    }
+
+    fn token_with_scope(scope: &str) -> String {
+        let claims = URL_SAFE_NO_PAD.encode(json!({"scope": scope}).to_string());
+        format!("e30.{claims}.c2ln")
+    }
+
+    #[test]
+    fn a_scope_beyond_the_grant_fails_however_it_is_issued() {
+        let more = "chat.read xaa-conformance-not-granted";
+        let granted = Some("chat.read");
+        // Refused, or issued within the grant: pass.
+        for ok in [
+            reply(400, json!({"error": "invalid_scope"})),
+            reply(200, json!({"access_token": token_with_scope("chat.read")})),
+            reply(200, json!({"access_token": "x.y.z", "scope": "chat.read"})),
+        ] {
+            assert_eq!(
+                scope_outcome(&ok, more, granted),
+                Outcome::Pass,
+                "{}",
+                ok.body
+            );
+        }
+        // The extra scope in the token, in the response, or implied by an absent `scope`
+        // (RFC 6749 §5.1: absent means as requested); or another answer.
+        for bad in [
+            reply(200, json!({"access_token": token_with_scope(more)})),
+            reply(200, json!({"access_token": "x.y.z", "scope": more})),
+            reply(200, json!({"access_token": "x.y.z"})),
+            reply(400, json!({"error": "invalid_grant"})),
+            reply(500, json!({})),
+        ] {
+            assert!(
+                matches!(scope_outcome(&bad, more, granted), Outcome::Fail(_)),
+                "{}",
+                bad.body
+            );
         }
     }
 

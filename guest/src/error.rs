@@ -67,6 +67,9 @@ pub enum Code {
     /// The host clock is outside any plausible range (before 2000 or after 2100); the
     /// component fails closed rather than judge time-bound claims against it.
     ClockInvalid,
+    /// A valid access token without a scope the request needs (the gateway's
+    /// `required_scopes`; RFC 6750 §3.1 `insufficient_scope`, 403).
+    InsufficientScope,
 }
 
 /// The OAuth role on whose behalf a verdict is given; it decides the wire mapping.
@@ -109,6 +112,7 @@ impl Code {
         Code::ConfirmationUnsupported,
         Code::NotConfigured,
         Code::ClockInvalid,
+        Code::InsufficientScope,
     ];
 
     /// The stable snake_case name.
@@ -140,6 +144,7 @@ impl Code {
             Code::ConfirmationUnsupported => "confirmation_unsupported",
             Code::NotConfigured => "not_configured",
             Code::ClockInvalid => "clock_invalid",
+            Code::InsufficientScope => "insufficient_scope",
         }
     }
 
@@ -173,6 +178,7 @@ impl Code {
             Code::ConfirmationUnsupported => "The token's key confirmation is not supported",
             Code::NotConfigured => "This server is not configured for this token",
             Code::ClockInvalid => "The server clock is not trustworthy",
+            Code::InsufficientScope => "The token lacks a scope this request needs",
         }
     }
 

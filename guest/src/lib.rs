@@ -35,6 +35,7 @@ pub mod discovery;
 pub mod error;
 pub mod explain;
 pub mod form;
+pub mod gateway;
 pub mod host;
 pub mod id_jag;
 pub mod id_token;
@@ -284,24 +285,55 @@ impl Validator {
         host: &mut dyn Host,
         request: &token_request::HttpRequest,
     ) -> token_request::HttpResponse {
+        self.with_resource_server(host, |config, validate| {
+            resource_server::handle(config, request, validate)
+        })
+        .unwrap_or_else(|refusal| refusal)
+    }
+
+    /// The gateway's decision for one request ([`gateway`]).
+    pub fn gateway_http(
+        &mut self,
+        host: &mut dyn Host,
+        request: &token_request::HttpRequest,
+    ) -> gateway::Decision {
+        self.with_resource_server(host, |config, validate| {
+            gateway::handle(config, request, validate)
+        })
+        .unwrap_or_else(gateway::Decision::Respond)
+    }
+
+    /// Runs `f` with the resource server's configuration and its access-token validation (with
+    /// the instance's key store and token cache); `Err` (500) when that role is not configured.
+    fn with_resource_server<T>(
+        &mut self,
+        host: &mut dyn Host,
+        f: impl FnOnce(
+            &config::ValidResourceServer,
+            &mut dyn FnMut(&str) -> Result<VerifiedToken, Rejection>,
+        ) -> T,
+    ) -> Result<T, token_request::HttpResponse> {
         let Some(state) = &mut self.state else {
-            return token_request::OAuthError::server_error("not configured").to_response();
+            return Err(token_request::OAuthError::server_error("not configured").to_response());
         };
         let (Some(config), Some(source)) = (&state.config.resource_server, state.resource_source)
         else {
-            return token_request::OAuthError::server_error("no resource server configured")
-                .to_response();
+            return Err(
+                token_request::OAuthError::server_error("no resource server configured")
+                    .to_response(),
+            );
         };
         let (keys, cache) = (&mut state.keys, &mut state.token_cache);
-        resource_server::handle(config, request, |token| {
+        let mut validate = |token: &str| {
             let ctx = access_token::Context {
                 config,
                 source,
-                keys,
-                cache,
+                keys: &mut *keys,
+                cache: &mut *cache,
             };
             access_token::validate(ctx, host, token, &mut Trace::off())
-        })
+        };
+        Ok(f(config, &mut validate))
     }
 
     /// JWK Set URIs waiting for a host that could not fetch synchronously.

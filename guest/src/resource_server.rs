@@ -40,7 +40,7 @@ struct Echo<'a> {
     body: String,
 }
 
-fn json_response(status: u16, body: Vec<u8>, challenge: Option<String>) -> HttpResponse {
+pub(crate) fn json_response(status: u16, body: Vec<u8>, challenge: Option<String>) -> HttpResponse {
     let response = HttpResponse::json(status, body);
     match challenge {
         Some(challenge) => response.with_header("WWW-Authenticate", challenge),
@@ -63,6 +63,29 @@ fn bearer(request: &HttpRequest) -> Result<Option<&str>, ()> {
     Ok(Some(token))
 }
 
+/// The RFC 9728 metadata response when `request` is for the metadata path (405 for a method
+/// other than `GET` or `HEAD`); `None` for any other path.
+pub(crate) fn metadata_response(
+    config: &ValidResourceServer,
+    request: &HttpRequest,
+) -> Option<HttpResponse> {
+    let path = request.path.split('?').next().unwrap_or("");
+    let prm = metadata_url(config);
+    if path != url_path(&prm) {
+        return None;
+    }
+    if !matches!(request.method.as_str(), "GET" | "HEAD") {
+        return Some(status(405, Some("GET, HEAD")));
+    }
+    let body = serde_json::to_string(&Metadata {
+        resource: &config.resource,
+        authorization_servers: [&config.issuer],
+        bearer_methods_supported: ["header"],
+    })
+    .map_err(|e| format!("metadata: {e}"));
+    Some(document(&request.method, body, "application/json"))
+}
+
 /// Routes one request; `validate` checks a bearer token (the instance's access-token
 /// validation, with its caches).
 pub fn handle(
@@ -70,43 +93,14 @@ pub fn handle(
     request: &HttpRequest,
     validate: impl FnOnce(&str) -> Result<VerifiedToken, Rejection>,
 ) -> HttpResponse {
-    let path = request.path.split('?').next().unwrap_or("");
-    let prm = metadata_url(config);
-    if path == url_path(&prm) {
-        if !matches!(request.method.as_str(), "GET" | "HEAD") {
-            return status(405, Some("GET, HEAD"));
-        }
-        let body = serde_json::to_string(&Metadata {
-            resource: &config.resource,
-            authorization_servers: [&config.issuer],
-            bearer_methods_supported: ["header"],
-        })
-        .map_err(|e| format!("metadata: {e}"));
-        return document(&request.method, body, "application/json");
+    if let Some(response) = metadata_response(config, request) {
+        return response;
     }
+    let path = request.path.split('?').next().unwrap_or("");
     if path != url_path(&config.resource) {
         return status(404, None);
     }
-    let token = match bearer(request) {
-        Ok(Some(token)) => token,
-        Ok(None) => {
-            return json_response(
-                401,
-                br#"{"error":"unauthorized"}"#.to_vec(),
-                Some(format!("Bearer resource_metadata=\"{prm}\"")),
-            )
-        }
-        Err(()) => {
-            return json_response(
-                400,
-                br#"{"error":"invalid_request"}"#.to_vec(),
-                Some(format!(
-                    "Bearer error=\"invalid_request\", resource_metadata=\"{prm}\""
-                )),
-            )
-        }
-    };
-    match validate(token) {
+    match authorize(config, request, validate) {
         Ok(verified) => {
             let body = serde_json::to_vec(&Echo {
                 resource: &config.resource,
@@ -119,15 +113,47 @@ pub fn handle(
             .unwrap_or_default();
             json_response(200, body, None)
         }
-        Err(rejection) => {
-            let wire = rejection.to_wire(Role::ResourceServer, Some(&prm));
-            let mut response = json_response(
-                wire.http_status,
-                format!(r#"{{"error":"{}"}}"#, wire.oauth_error).into_bytes(),
-                wire.www_authenticate,
-            );
-            response.verdict_code = Some(rejection.code);
-            response
-        }
+        Err(response) => response,
     }
+}
+
+/// The request's bearer token, validated: the verified token, or the response that refuses
+/// the request (401 with a `resource_metadata` challenge and no error without a token, RFC
+/// 6750 §3 / RFC 9728 §5.1; 400 `invalid_request` for a malformed `Authorization`; the
+/// verdict's challenge for a refused token).
+pub(crate) fn authorize(
+    config: &ValidResourceServer,
+    request: &HttpRequest,
+    validate: impl FnOnce(&str) -> Result<VerifiedToken, Rejection>,
+) -> Result<VerifiedToken, HttpResponse> {
+    let prm = metadata_url(config);
+    let token = match bearer(request) {
+        Ok(Some(token)) => token,
+        Ok(None) => {
+            return Err(json_response(
+                401,
+                br#"{"error":"unauthorized"}"#.to_vec(),
+                Some(format!("Bearer resource_metadata=\"{prm}\"")),
+            ))
+        }
+        Err(()) => {
+            return Err(json_response(
+                400,
+                br#"{"error":"invalid_request"}"#.to_vec(),
+                Some(format!(
+                    "Bearer error=\"invalid_request\", resource_metadata=\"{prm}\""
+                )),
+            ))
+        }
+    };
+    validate(token).map_err(|rejection| {
+        let wire = rejection.to_wire(Role::ResourceServer, Some(&prm));
+        let mut response = json_response(
+            wire.http_status,
+            format!(r#"{{"error":"{}"}}"#, wire.oauth_error).into_bytes(),
+            wire.www_authenticate,
+        );
+        response.verdict_code = Some(rejection.code);
+        response
+    })
 }

@@ -7,7 +7,8 @@ use std::cell::RefCell;
 use crate::config::{
     AuthorizationServerConfig, ClientCredentialConfig, ClientRegistrationConfig, Config,
     DirectoryUserConfig, IdentityProviderConfig, IdpClientConfig, JwksCacheConfig, KeySource,
-    ManagedConnectionConfig, ResourceServerConfig, TokenEndpointConfig, TrustedIssuerConfig,
+    ManagedConnectionConfig, ResourceServerConfig, ScopeRequirement, TokenEndpointConfig,
+    TrustedIssuerConfig,
 };
 use crate::discovery;
 use crate::explain::{Check, Outcome};
@@ -214,6 +215,15 @@ fn config(c: wit::Config) -> Config {
             leeway: r.leeway,
             resource_metadata_url: r.resource_metadata_url,
             resource_root_slash_equivalence: r.resource_root_slash_equivalence,
+            required_scopes: r
+                .required_scopes
+                .into_iter()
+                .map(|s| ScopeRequirement {
+                    method: s.method,
+                    tool: s.tool,
+                    scopes: s.scopes,
+                })
+                .collect(),
         }),
         identity_provider: c.identity_provider.map(identity_provider),
         jwks_cache: JwksCacheConfig {
@@ -335,6 +345,17 @@ impl Guest for Component {
     fn resource_server_http(request: wit::HttpRequest) -> wit::HttpResponse {
         let request = http_request(request);
         http_response(INSTANCE.with_borrow_mut(|v| v.resource_server_http(&mut Imports, &request)))
+    }
+    fn gateway_http(request: wit::HttpRequest) -> wit::GatewayDecision {
+        let request = http_request(request);
+        match INSTANCE.with_borrow_mut(|v| v.gateway_http(&mut Imports, &request)) {
+            crate::gateway::Decision::Respond(response) => {
+                wit::GatewayDecision::Respond(http_response(response))
+            }
+            crate::gateway::Decision::Forward(token) => {
+                wit::GatewayDecision::Forward(verified(token))
+            }
+        }
     }
     fn verify_jws_signature(
         token: String,

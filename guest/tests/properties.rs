@@ -82,6 +82,7 @@ fn validator() -> Validator {
             leeway: Some(LEEWAY as u32),
             resource_metadata_url: None,
             resource_root_slash_equivalence: true,
+            required_scopes: Vec::new(),
         }),
         identity_provider: None,
         jwks_cache: JwksCacheConfig::default(),

@@ -283,6 +283,7 @@ fn resource_server_verdict(token: &str, resource: &str) -> Verdict {
             leeway: Some(60),
             resource_metadata_url: None,
             resource_root_slash_equivalence: false,
+            required_scopes: Vec::new(),
         }),
         identity_provider: None,
         jwks_cache: JwksCacheConfig::default(),

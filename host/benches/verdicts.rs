@@ -170,6 +170,7 @@ fn guest_config(c: &wit::Config) -> xaa_guest::config::Config {
             leeway: r.leeway,
             resource_metadata_url: r.resource_metadata_url.clone(),
             resource_root_slash_equivalence: r.resource_root_slash_equivalence,
+            required_scopes: Vec::new(),
         }),
         identity_provider: None,
         jwks_cache: g::JwksCacheConfig {

@@ -43,6 +43,41 @@ pub struct ConfigFile {
     pub jwks_cache: JwksCache,
     /// `token_cache_size`
     pub token_cache_size: Option<u32>,
+    /// `[gateway]` (`xaa gateway`; the other commands ignore it)
+    pub gateway: Option<Gateway>,
+}
+
+/// `[gateway]`: what `xaa gateway` adds to the `[resource_server]` it protects.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Gateway {
+    /// `[[gateway.required_scopes]]`: scopes MCP methods or tools require (the component
+    /// applies them).
+    #[serde(default)]
+    pub required_scopes: Vec<RequiredScope>,
+    /// Header carrying the token's `sub` to the upstream (default `X-Xaa-Subject`).
+    pub subject_header: Option<String>,
+    /// Header carrying the token's `client_id` (default `X-Xaa-Client-Id`).
+    pub client_id_header: Option<String>,
+    /// Header carrying the token's `scope` (default `X-Xaa-Scope`).
+    pub scope_header: Option<String>,
+    /// Largest request body read and forwarded, bytes (default 1 MiB).
+    pub max_body_bytes: Option<usize>,
+    /// Seconds to connect to the upstream and receive its response head (default 30).
+    pub upstream_timeout: Option<u64>,
+}
+
+/// `[[gateway.required_scopes]]`
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequiredScope {
+    /// JSON-RPC method.
+    pub method: String,
+    /// Tool name (`tools/call` only).
+    pub tool: Option<String>,
+    /// Required scopes.
+    #[serde(default)]
+    pub scopes: Vec<String>,
 }
 
 /// `[authorization_server]`
@@ -271,6 +306,11 @@ pub struct JwksCache {
 
 /// Reads and converts a configuration file.
 pub fn load(path: &Path) -> Result<wit::Config, String> {
+    load_with_gateway(path).map(|(config, _)| config)
+}
+
+/// [`load`], and the file's `[gateway]` options for the host (default when absent).
+pub fn load_with_gateway(path: &Path) -> Result<(wit::Config, Gateway), String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("{}: cannot read the configuration: {e}", path.display()))?;
     let file: ConfigFile = toml::from_str(&text).map_err(|e| {
@@ -281,8 +321,11 @@ pub fn load(path: &Path) -> Result<wit::Config, String> {
         format!("{}: {}{line}", path.display(), e.message().trim_end())
     })?;
     let base = path.parent().unwrap_or(Path::new("."));
-    file.into_config(base)
-        .map_err(|e| format!("{}: {e}", path.display()))
+    let gateway = file.gateway.clone().unwrap_or_default();
+    let config = file
+        .into_config(base)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok((config, gateway))
 }
 
 fn key_source(
@@ -520,6 +563,20 @@ impl ConfigFile {
                     trusted_issuers,
                     token_endpoint,
                 });
+        if self.resource_server.is_none() && self.gateway.is_some() {
+            return Err("[gateway] needs a [resource_server] section".into());
+        }
+        let required_scopes = self
+            .gateway
+            .map(|g| g.required_scopes)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| wit::ScopeRequirement {
+                method: r.method,
+                tool: r.tool,
+                scopes: r.scopes,
+            })
+            .collect();
         let resource_server = match self.resource_server {
             None => None,
             Some(r) => Some(wit::ResourceServerConfig {
@@ -530,6 +587,7 @@ impl ConfigFile {
                 leeway: r.leeway,
                 resource_metadata_url: r.resource_metadata_url,
                 resource_root_slash_equivalence: r.resource_root_slash_equivalence,
+                required_scopes,
             }),
         };
         Ok(wit::Config {

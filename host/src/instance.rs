@@ -9,8 +9,8 @@ use wasmtime::Store;
 use wasmtime::{Error as WasmError, Result};
 
 use crate::bindings::xaa::token::types::{
-    Config, ConfigError, Explanation, Header, HttpRequest, HttpResponse, JwksResponse, JwsVerdict,
-    Rejection, Verdict,
+    Config, ConfigError, Explanation, GatewayDecision, Header, HttpRequest, HttpResponse,
+    JwksResponse, JwsVerdict, Rejection, Verdict,
 };
 use crate::bindings::Xaa;
 use crate::imports::clock::Clock;
@@ -247,6 +247,12 @@ impl Validator {
             x.xaa_token_validator()
                 .call_identity_provider_http(s, request)
         })
+    }
+
+    /// The gateway's decision for one request: forward it for a verified token, or answer it.
+    /// `Err` as for [`Validator::authorization_server_http`].
+    pub fn gateway_http(&mut self, request: &HttpRequest) -> Result<GatewayDecision, String> {
+        self.call(|s, x| x.xaa_token_validator().call_gateway_http(s, request))
     }
 
     /// Serves one request of a protected resource (RFC 9728 metadata, the bearer-protected

@@ -11,6 +11,7 @@ pub mod bindings;
 pub mod client;
 pub mod config_file;
 pub mod conformance;
+pub mod gateway;
 pub mod http_form;
 pub mod imports;
 pub mod instance;

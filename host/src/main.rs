@@ -56,6 +56,10 @@ enum Command {
     /// Run a server.
     #[command(subcommand)]
     Serve(serve::ServeCommand),
+    /// XAA in front of an existing MCP server: every request needs a valid access token for
+    /// the [resource_server] (and the scopes [gateway] requires); allowed requests are
+    /// proxied to --upstream with the caller's identity in headers, never the token.
+    Gateway(serve::GatewayArgs),
     /// Inspect or export the embedded component.
     #[command(subcommand)]
     Component(ComponentCommand),
@@ -143,6 +147,7 @@ fn main() -> ExitCode {
         }
         Command::Validate(ValidateCommand::AccessToken { common }) => validate(&common, None),
         Command::Serve(command) => serve::run(command),
+        Command::Gateway(args) => serve::gateway(args),
         Command::Component(command) => component(command),
         Command::Keys(command) => keys::run(command),
         Command::Dev(command) => dev::run(command),

@@ -14,7 +14,11 @@ use tracing_subscriber::EnvFilter;
 
 use std::sync::Arc;
 
-use xaa_host::server::{serve, shutdown_signal, InstancePool, Role, ServerLimits, Service};
+use xaa_host::gateway::{metrics_handler, Gateway, Metrics, Options};
+use xaa_host::imports::jwks::HttpJwksFetcher;
+use xaa_host::server::{
+    serve, serve_with, shutdown_signal, InstancePool, Role, ServerLimits, Service,
+};
 use xaa_host::{config_file, default_imports, Imports, Runtime, Validator};
 
 #[derive(Subcommand)]
@@ -60,6 +64,34 @@ pub(crate) struct ServeArgs {
     /// standard output.
     #[arg(long, value_name = "FILE")]
     audit_log: Option<PathBuf>,
+}
+
+/// `xaa gateway`'s arguments.
+#[derive(Args)]
+pub(crate) struct GatewayArgs {
+    /// Configuration file (TOML): [resource_server] describes the protected resource (its
+    /// `resource` is the gateway's public URL of the MCP endpoint), [gateway] adds options
+    /// (required scopes per method or tool, identity header names, body cap, timeout).
+    #[arg(long)]
+    config: PathBuf,
+    /// Address to listen on (port 0 picks a free port; the chosen address is printed).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// The MCP server's origin, `http://host:port`; request paths pass through unchanged.
+    #[arg(long, value_name = "URL")]
+    upstream: String,
+    /// Serve Prometheus metrics at `http://ADDR/metrics` (a separate listener; off by default).
+    #[arg(long, value_name = "ADDR")]
+    metrics_listen: Option<SocketAddr>,
+    /// Component instances deciding requests in parallel (default: the number of CPUs).
+    #[arg(long)]
+    instances: Option<usize>,
+    /// Verify signatures with the component's pure-Rust code instead of the native verifier.
+    #[arg(long)]
+    no_native_verify: bool,
+    /// Use this component instead of the embedded one.
+    #[arg(long, value_name = "PATH.wasm")]
+    component: Option<PathBuf>,
 }
 
 /// What building a pool needs, kept for reloads: the compiled component and the imports
@@ -135,12 +167,7 @@ async fn reload_on_sighup(factory: Arc<PoolFactory>, service: Arc<Service>) {
     }
 }
 
-pub(crate) fn run(command: ServeCommand) -> Result<ExitCode, String> {
-    let (args, role, name) = match command {
-        ServeCommand::As(args) => (args, Role::AuthorizationServer, "as"),
-        ServeCommand::Idp(args) => (args, Role::IdentityProvider, "idp"),
-        ServeCommand::Resource(args) => (args, Role::ResourceServer, "resource"),
-    };
+fn init_logging() {
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_env("XAA_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
@@ -149,12 +176,92 @@ pub(crate) fn run(command: ServeCommand) -> Result<ExitCode, String> {
         .with_target(false)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
-    let count = args
-        .instances
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+}
+
+fn instance_count(instances: Option<usize>) -> Result<usize, String> {
+    let count =
+        instances.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
     if !(1..=256).contains(&count) {
         return Err("--instances must be 1–256".into());
     }
+    Ok(count)
+}
+
+/// Binds `address` and prints `listening on http://ADDR` on standard output.
+async fn bind(address: SocketAddr) -> Result<tokio::net::TcpListener, String> {
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .map_err(|e| format!("listening on {address}: {e}"))?;
+    let bound = listener
+        .local_addr()
+        .map_err(|e| format!("listening on {address}: {e}"))?;
+    let mut stdout = std::io::stdout();
+    writeln!(stdout, "listening on http://{bound}")
+        .and_then(|()| stdout.flush())
+        .map_err(|e| format!("writing to standard output: {e}"))?;
+    Ok(listener)
+}
+
+/// `xaa gateway`: the component's `gateway-http` decision in front of an MCP server.
+pub(crate) fn gateway(args: GatewayArgs) -> Result<ExitCode, String> {
+    init_logging();
+    let count = instance_count(args.instances)?;
+    let (_, file) = config_file::load_with_gateway(&args.config)?;
+    let options = Options::new(&args.upstream, &file)?;
+    let jwks = Arc::new(HttpJwksFetcher::default());
+    let mut imports = default_imports(None, !args.no_native_verify);
+    imports.jwks = jwks.clone();
+    let factory = Arc::new(PoolFactory {
+        config: args.config.clone(),
+        role: Role::ResourceServer,
+        count,
+        runtime: crate::runtime(args.component.as_ref())?,
+        imports,
+    });
+    let service = Service::new(factory.build()?, Box::new(std::io::sink()));
+    let metrics = Arc::new(Metrics::new(Some(jwks)));
+    let limits = ServerLimits::default();
+    let upstream = options.upstream.clone();
+    let gateway = Gateway::new(Arc::clone(&service), options, limits, Arc::clone(&metrics));
+    let tokio = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("starting the async runtime: {e}"))?;
+    tokio.block_on(async {
+        let listener = bind(args.listen).await?;
+        if let Some(address) = args.metrics_listen {
+            let metrics_listener = tokio::net::TcpListener::bind(address)
+                .await
+                .map_err(|e| format!("--metrics-listen {address}: {e}"))?;
+            let bound = metrics_listener.local_addr().map_err(|e| e.to_string())?;
+            tracing::info!("metrics at http://{bound}/metrics");
+            tokio::spawn(serve_with(
+                metrics_listener,
+                limits,
+                std::future::pending::<()>(),
+                move |request, _| metrics_handler(Arc::clone(&metrics), request),
+            ));
+        }
+        tracing::info!(%upstream, instances = count, "xaa gateway: ready");
+        tokio::spawn(reload_on_sighup(factory, Arc::clone(&service)));
+        serve_with(listener, limits, shutdown_signal(), move |request, peer| {
+            Arc::clone(&gateway).handle(request, peer)
+        })
+        .await;
+        tracing::info!("stopped");
+        Ok::<_, String>(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) fn run(command: ServeCommand) -> Result<ExitCode, String> {
+    let (args, role, name) = match command {
+        ServeCommand::As(args) => (args, Role::AuthorizationServer, "as"),
+        ServeCommand::Idp(args) => (args, Role::IdentityProvider, "idp"),
+        ServeCommand::Resource(args) => (args, Role::ResourceServer, "resource"),
+    };
+    init_logging();
+    let count = instance_count(args.instances)?;
     let factory = Arc::new(PoolFactory {
         config: args.config.clone(),
         role,
@@ -191,17 +298,8 @@ pub(crate) fn run(command: ServeCommand) -> Result<ExitCode, String> {
         .build()
         .map_err(|e| format!("starting the async runtime: {e}"))?;
     tokio.block_on(async {
-        let listener = tokio::net::TcpListener::bind(args.listen)
-            .await
-            .map_err(|e| format!("listening on {}: {e}", args.listen))?;
-        let address = listener
-            .local_addr()
-            .map_err(|e| format!("listening on {}: {e}", args.listen))?;
-        let mut stdout = std::io::stdout();
-        writeln!(stdout, "listening on http://{address}")
-            .and_then(|()| stdout.flush())
-            .map_err(|e| format!("writing to standard output: {e}"))?;
-        tracing::info!(%address, instances = count, "xaa serve {name}: ready");
+        let listener = bind(args.listen).await?;
+        tracing::info!(instances = count, "xaa serve {name}: ready");
         tokio::spawn(reload_on_sighup(factory, Arc::clone(&service)));
         serve(listener, service, limits, shutdown_signal()).await;
         tracing::info!("stopped");

@@ -104,12 +104,35 @@ impl InstancePool {
         }
     }
 
-    /// Runs `request` on a free instance; `Err` when none came free in `wait`.
+    /// Runs `request` on a free instance through the pool's role; `Err` when none came free
+    /// in `wait`.
     async fn serve(
         self: &Arc<Self>,
         request: HttpRequest,
         wait: Duration,
     ) -> Result<HttpResponse, &'static str> {
+        let role = self.role;
+        self.run(wait, move |validator| {
+            match role {
+                Role::AuthorizationServer => validator.authorization_server_http(&request),
+                Role::IdentityProvider => validator.identity_provider_http(&request),
+                Role::ResourceServer => validator.resource_server_http(&request),
+            }
+            .unwrap_or_else(|reason| {
+                tracing::error!(%reason, "component call failed; the instance was replaced");
+                trap_response()
+            })
+        })
+        .await
+    }
+
+    /// Runs `call` on a free instance, on a blocking thread; `Err` when none came free in
+    /// `wait`. A trapped instance replaces itself on its next call (see [`Validator`]).
+    pub async fn run<T: Send + 'static>(
+        self: &Arc<Self>,
+        wait: Duration,
+        call: impl FnOnce(&mut Validator) -> T + Send + 'static,
+    ) -> Result<T, &'static str> {
         let permit = tokio::time::timeout(wait, self.permits.clone().acquire_owned())
             .await
             .map_err(|_| "no component instance came free in time")?
@@ -118,17 +141,9 @@ impl InstancePool {
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
             let mut validator = pool.take().ok_or("no idle instance")?;
-            let response = match pool.role {
-                Role::AuthorizationServer => validator.authorization_server_http(&request),
-                Role::IdentityProvider => validator.identity_provider_http(&request),
-                Role::ResourceServer => validator.resource_server_http(&request),
-            }
-            .unwrap_or_else(|reason| {
-                tracing::error!(%reason, "component call failed; the instance was replaced");
-                trap_response()
-            });
+            let result = call(&mut validator);
             pool.put(validator);
-            Ok(response)
+            Ok(result)
         })
         .await
         .map_err(|_| "the request task failed")?
@@ -158,7 +173,8 @@ impl Service {
         }
     }
 
-    fn current(&self) -> Option<Arc<InstancePool>> {
+    /// The pool serving new requests.
+    pub fn current(&self) -> Option<Arc<InstancePool>> {
         self.pool.read().ok().map(|p| Arc::clone(&p))
     }
 
@@ -174,7 +190,8 @@ impl Service {
     }
 }
 
-fn plain(status: StatusCode, error: &str) -> Response<Full<Bytes>> {
+/// A JSON error response of the host's own (`{"error": ...}`, `no-store`).
+pub fn plain(status: StatusCode, error: &str) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(Bytes::from(format!(r#"{{"error":"{error}"}}"#))));
     *response.status_mut() = status;
     let headers = response.headers_mut();
@@ -189,7 +206,8 @@ fn plain(status: StatusCode, error: &str) -> Response<Full<Bytes>> {
     response
 }
 
-fn to_hyper(response: HttpResponse) -> Response<Full<Bytes>> {
+/// The component's response as hyper's (500 if it names an invalid status or header).
+pub fn to_hyper(response: HttpResponse) -> Response<Full<Bytes>> {
     let Ok(status) = StatusCode::from_u16(response.status) else {
         return plain(StatusCode::INTERNAL_SERVER_ERROR, "server_error");
     };
@@ -222,7 +240,7 @@ fn error_code(response: &HttpResponse) -> String {
 
 /// The path for the log: at most 128 characters of it (hyper has already refused control
 /// characters); never the query.
-fn loggable_path(path: &str) -> &str {
+pub fn loggable_path(path: &str) -> &str {
     match path.char_indices().nth(128) {
         Some((i, _)) => &path[..i],
         None => path,
@@ -318,10 +336,14 @@ async fn respond(
 }
 
 /// What reading a request body gave.
-enum BodyRead {
+pub enum BodyRead {
+    /// The whole body, within the cap.
     Complete(Bytes),
+    /// Larger than the cap.
     TooLarge,
+    /// Not received within the body timeout.
     TimedOut,
+    /// The connection broke.
     Broken,
 }
 
@@ -331,7 +353,11 @@ const OVERSIZE_DRAIN_BYTES: u64 = 1024 * 1024;
 
 /// Reads the body under the size cap and the body timeout. Bytes past the cap are never kept;
 /// up to [`OVERSIZE_DRAIN_BYTES`] of them are discarded so the 413 reaches the client.
-async fn read_body(mut body: Incoming, declared: Option<u64>, limits: ServerLimits) -> BodyRead {
+pub async fn read_body(
+    mut body: Incoming,
+    declared: Option<u64>,
+    limits: ServerLimits,
+) -> BodyRead {
     let cap = limits.max_body_bytes as u64;
     let drain_limit = cap.saturating_add(OVERSIZE_DRAIN_BYTES);
     if declared.is_some_and(|n| n > drain_limit) {
@@ -372,6 +398,25 @@ pub async fn serve(
     limits: ServerLimits,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
+    serve_with(listener, limits, shutdown, move |request, peer| {
+        handle(request, Arc::clone(&service), limits, peer)
+    })
+    .await;
+}
+
+/// The accept loop of every server: HTTP/1.1 connections under the transport limits, each
+/// request answered by `handler`, graceful shutdown when `shutdown` completes.
+pub async fn serve_with<H, F, B>(
+    listener: TcpListener,
+    limits: ServerLimits,
+    shutdown: impl std::future::Future<Output = ()>,
+    handler: H,
+) where
+    H: Fn(Request<Incoming>, SocketAddr) -> F + Clone + Send + Sync + 'static,
+    F: std::future::Future<Output = Result<Response<B>, Infallible>> + Send + 'static,
+    B: hyper::body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let graceful = GracefulShutdown::new();
     let connections = Arc::new(Semaphore::new(limits.max_connections));
     let mut builder = http1::Builder::new();
@@ -399,9 +444,8 @@ pub async fn serve(
                 continue;
             }
         };
-        let service = Arc::clone(&service);
-        let service =
-            service_fn(move |request| handle(request, Arc::clone(&service), limits, peer));
+        let handler = handler.clone();
+        let service = service_fn(move |request| handler(request, peer));
         let connection = builder.serve_connection(TokioIo::new(stream), service);
         let connection = graceful.watch(connection);
         tokio::spawn(async move {

@@ -164,6 +164,7 @@ function configFromToml(path) {
       leeway: r.leeway,
       resourceMetadataUrl: r.resource_metadata_url,
       resourceRootSlashEquivalence: r.resource_root_slash_equivalence ?? false,
+      requiredScopes: [],
     },
     jwksCache: {
       minTtl: c.min_ttl, maxTtl: c.max_ttl, refreshCooldown: c.refresh_cooldown, maxStale: c.max_stale,
@@ -267,6 +268,7 @@ function configFromCorpus(c) {
       leeway: opt(r.leeway),
       resourceMetadataUrl: opt(r.resource_metadata_url),
       resourceRootSlashEquivalence: r.resource_root_slash_equivalence,
+      requiredScopes: [],
     },
     identityProvider: identityProvider(c.identity_provider),
     jwksCache: {

@@ -141,6 +141,7 @@ def config_from_toml(path):
             leeway=r.get("leeway"),
             resource_metadata_url=r.get("resource_metadata_url"),
             resource_root_slash_equivalence=bool(r.get("resource_root_slash_equivalence", False)),
+            required_scopes=[],
         )
     return rec(
         authorization_server=as_cfg,
@@ -258,6 +259,7 @@ def config_from_corpus(c):
             leeway=r["leeway"],
             resource_metadata_url=r["resource_metadata_url"],
             resource_root_slash_equivalence=bool(r["resource_root_slash_equivalence"]),
+            required_scopes=[],
         )
     return rec(
         authorization_server=as_cfg,

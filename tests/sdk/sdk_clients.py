@@ -1,4 +1,4 @@
-"""The official MCP SDK clients against `xaa serve idp`, `xaa serve as` and `xaa serve resource`.
+"""The official MCP SDKs against `xaa serve idp`, `xaa serve as`, `xaa serve resource` and `xaa gateway`.
 
 Interoperability is proven by software none of us wrote: every discovery, metadata check,
 token request and token-response check below is the SDK's own code.
@@ -12,6 +12,16 @@ token request and token-response check below is the SDK's own code.
 - TypeScript `@modelcontextprotocol/client` (tests/sdk/js): `discoverAndRequestJwtAuthGrant`
   against `xaa serve idp` and `CrossAppAccessProvider` through the SDK's `auth()` (RFC 9728
   discovery from the resource, client_secret_basic, no `scope`): tests/sdk/js/cross_app_access.mjs.
+- End to end through `xaa gateway`, in front of an MCP server from the Python SDK
+  (tests/sdk/mcp_server.py): the Python SDK's `ClientSession` over `streamable_http_client` with
+  `IdentityAssertionOAuthProvider`, and the TypeScript SDK's `Client` over
+  `StreamableHTTPClientTransport` with `CrossAppAccessProvider` (tests/sdk/js/mcp_e2e.mjs):
+  initialize, tools/list, tools/call, the identity the upstream sees, and a tool that needs a
+  scope nobody has (403 insufficient_scope, the SDKs' step-up gets no such token, the call fails).
+- The gateway's answers over plain HTTP: no token, a token for another resource, an expired
+  token, a token signed by an untrusted key, a missing scope, the RFC 9728 document, metrics.
+
+See tests/sdk/README.md.
 
 Each check is one line of output; the last line is `sdk: N passed, M failed`. Exit 1 if any
 check failed. Usage: python sdk_clients.py --xaa target/release/xaa
@@ -30,9 +40,15 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import parse_qs
 
+import anyio
 import httpx2
+import jwt
+from cryptography.hazmat.primitives.asymmetric import ec
 from mcp.client.auth.extensions.identity_assertion import IdentityAssertionOAuthProvider
+from mcp.client.session import ClientSession
+from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.auth import OAuthMetadata
 
 HERE = Path(__file__).resolve().parent
@@ -57,11 +73,18 @@ class Servers:
     def __init__(self, xaa: str, work: Path) -> None:
         self.xaa, self.work = xaa, work
         self.procs: list[subprocess.Popen] = []
-        pi, pa, pr = free_port(), free_port(), free_port()
+        pi, pa, pr, pg, pu, pm = (free_port() for _ in range(6))
         self.idp = f"http://127.0.0.1:{pi}"
         self.as_issuer = f"http://127.0.0.1:{pa}"
         self.resource_base = f"http://127.0.0.1:{pr}"
         self.resource = f"{self.resource_base}/mcp"
+        # `xaa gateway` in front of the SDK's MCP server (mcp_server.py): its public URL is the
+        # resource the tokens name.
+        self.gateway_base = f"http://127.0.0.1:{pg}"
+        self.gateway = f"{self.gateway_base}/mcp"
+        self.gateway_prm = f"{self.gateway_base}/.well-known/oauth-protected-resource/mcp"
+        self.upstream_base = f"http://127.0.0.1:{pu}"
+        self.metrics_base = f"http://127.0.0.1:{pm}"
         self.secrets: dict[str, str] = {}
 
     def run(self, *args: str, stdin: str | None = None) -> str:
@@ -104,7 +127,7 @@ class Servers:
                 "[[connections]]",
                 f'client_id = "{agent}"',
                 f'audience = "{self.as_issuer}"',
-                f'resources = ["{self.resource}"]',
+                f"resources = {json.dumps([self.resource, self.gateway])}",
                 'scopes = ["chat.read"]',
                 f'client_id_at_audience = "{at_as}"',
             ]
@@ -112,7 +135,7 @@ class Servers:
         as_ = [
             "[authorization_server]",
             f'issuer = "{self.as_issuer}"',
-            f'resources = ["{self.resource}"]',
+            f"resources = {json.dumps([self.resource, self.gateway])}",
             "",
             "[[trusted_issuers]]",
             f'issuer = "{self.idp}"',
@@ -130,41 +153,68 @@ class Servers:
                 f'client_id = "{client}"',
                 f'auth_method = "{method}"',
                 f'client_secret_sha256 = "{self.secret(client)}"',
-                f'resources = ["{self.resource}"]',
+                f"resources = {json.dumps([self.resource, self.gateway])}",
                 'scopes = ["chat.read"]',
             ]
         (self.work / "as.toml").write_text("\n".join(as_) + "\n")
-        (self.work / "resource.toml").write_text(
-            "\n".join(
-                [
-                    "[resource_server]",
-                    f'resource = "{self.resource}"',
-                    f'issuer = "{self.as_issuer}"',
-                    'jwks_file = "as.jwks"',
-                    'algorithms = ["ES256"]',
-                ]
-            )
-            + "\n"
-        )
+
+        def resource_server(resource: str) -> list[str]:
+            return [
+                "[resource_server]",
+                f'resource = "{resource}"',
+                f'issuer = "{self.as_issuer}"',
+                'jwks_file = "as.jwks"',
+                'algorithms = ["ES256"]',
+            ]
+
+        (self.work / "resource.toml").write_text("\n".join(resource_server(self.resource)) + "\n")
+        # The gateway: the same checks for its own public URL, and one tool that needs scope
+        # "admin", which no client is granted.
+        gateway = resource_server(self.gateway) + [
+            "",
+            "[gateway]",
+            "[[gateway.required_scopes]]",
+            'method = "tools/call"',
+            'tool = "delete_all"',
+            'scopes = ["admin"]',
+        ]
+        (self.work / "gateway.toml").write_text("\n".join(gateway) + "\n")
+
+    def spawn(self, name: str, argv: list[str]) -> None:
+        """Start a server; wait for its `listening on` line (stdout in NAME.out, stderr in NAME.log)."""
+        out = open(self.work / f"{name}.out", "w")
+        err = open(self.work / f"{name}.log", "w")
+        self.procs.append(subprocess.Popen(argv, cwd=self.work, stdout=out, stderr=err))
+        deadline = time.monotonic() + 20
+        while "listening on" not in (self.work / f"{name}.out").read_text():
+            if time.monotonic() > deadline or self.procs[-1].poll() is not None:
+                raise RuntimeError(f"{name} ({' '.join(argv[:2])}) did not start: {(self.work / f'{name}.log').read_text()[-2000:]}")
+            time.sleep(0.05)
 
     def start(self) -> None:
         for role, url in (("idp", self.idp), ("as", self.as_issuer), ("resource", self.resource_base)):
             listen = url.removeprefix("http://")
-            out = open(self.work / f"{role}.out", "w")
-            err = open(self.work / f"{role}.log", "w")
-            self.procs.append(
-                subprocess.Popen(
-                    [self.xaa, "serve", role, "--config", f"{role}.toml", "--listen", listen],
-                    cwd=self.work,
-                    stdout=out,
-                    stderr=err,
-                )
-            )
-            deadline = time.monotonic() + 20
-            while "listening on" not in (self.work / f"{role}.out").read_text():
-                if time.monotonic() > deadline or self.procs[-1].poll() is not None:
-                    raise RuntimeError(f"xaa serve {role} did not start: {(self.work / f'{role}.log').read_text()}")
-                time.sleep(0.05)
+            self.spawn(role, [self.xaa, "serve", role, "--config", f"{role}.toml", "--listen", listen])
+
+    def start_gateway(self) -> None:
+        """The SDK's MCP server (mcp_server.py, this interpreter) and `xaa gateway` in front of it."""
+        port = self.upstream_base.rsplit(":", 1)[1]
+        self.spawn("upstream", [sys.executable, str(HERE / "mcp_server.py"), "--port", port])
+        self.spawn(
+            "gateway",
+            [
+                self.xaa,
+                "gateway",
+                "--config",
+                "gateway.toml",
+                "--listen",
+                self.gateway_base.removeprefix("http://"),
+                "--upstream",
+                self.upstream_base,
+                "--metrics-listen",
+                self.metrics_base.removeprefix("http://"),
+            ],
+        )
 
     def stop(self) -> None:
         for p in self.procs:
@@ -280,12 +330,344 @@ async def python_checks(s: Servers) -> None:
 
 
 def typescript_checks(s: Servers, js_dir: Path) -> None:
+    node_checks(s, js_dir, "cross_app_access.mjs", "typescript")
+
+
+# --- End to end: MCP through `xaa gateway` -------------------------------------------------
+
+MCP_ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "xaa-sdk-plain", "version": "0"}},
+}
+
+
+def leaves(e: BaseException) -> list[BaseException]:
+    """The exceptions inside (possibly nested) exception groups."""
+    if isinstance(e, BaseExceptionGroup):
+        return [leaf for sub in e.exceptions for leaf in leaves(sub)]
+    return [e]
+
+
+def describe(e: BaseException) -> str:
+    return "; ".join(f"{type(x).__name__}: {x}" for x in leaves(e))[:1500]
+
+
+def jsonrpc_result(r: httpx2.Response) -> dict:
+    """The JSON-RPC message of a Streamable HTTP answer, JSON or SSE."""
+    if r.headers.get("content-type", "").startswith("text/event-stream"):
+        for line in r.text.splitlines():
+            if line.startswith("data:") and line[5:].strip():
+                return json.loads(line[5:])
+        raise ValueError(f"no data in the event stream: {r.text[:300]}")
+    return r.json()
+
+
+def whoami_of(result) -> dict:
+    """The JSON object the `whoami` tool returns (an SDK CallToolResult or a plain JSON-RPC result)."""
+    content = result["content"] if isinstance(result, dict) else [c.model_dump() for c in result.content]
+    return json.loads(content[0]["text"])
+
+
+async def as_token_endpoint(s: Servers) -> str:
+    async with httpx2.AsyncClient() as http:
+        r = await http.get(f"{s.as_issuer}/.well-known/oauth-authorization-server")
+        r.raise_for_status()
+        return r.json()["token_endpoint"]
+
+
+async def access_token(s: Servers, resource: str) -> str:
+    """An access token from `xaa serve as` for RESOURCE (ID-JAG, then jwt-bearer with client_secret_post)."""
+    assertion = await id_jag(s, "py-agent-post", s.as_issuer, resource)
+    async with httpx2.AsyncClient() as http:
+        r = await http.post(
+            await as_token_endpoint(s),
+            data={
+                "grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer",
+                "assertion": assertion,
+                "resource": resource,
+                "scope": "chat.read",
+                "client_id": "sdk-py-post",
+                "client_secret": s.secrets["sdk-py-post"],
+            },
+        )
+        if r.status_code != 200:
+            raise RuntimeError(f"jwt-bearer at xaa serve as: HTTP {r.status_code} {r.text}")
+        return r.json()["access_token"]
+
+
+async def python_e2e(s: Servers) -> None:
+    """The Python SDK's own MCP client (ClientSession over streamable_http_client) through the gateway."""
+    host = "python e2e"
+    calls: list[tuple[str, str]] = []
+    # Every HTTP exchange, the SDK's own token requests included:
+    # (method, url, status, WWW-Authenticate, scope asked for, scope granted or the token error).
+    seen: list[tuple[str, str, int, str, str, str]] = []
+
+    async def assertion(audience: str, resource: str) -> str:
+        calls.append((audience, resource))
+        return await id_jag(s, "py-agent-post", audience, resource)
+
+    async def log_response(response: httpx2.Response) -> None:
+        request = response.request
+        asked = granted = ""
+        if request.method == "POST" and request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+            form = parse_qs(request.content.decode())
+            asked = " ".join(form.get("scope", []))
+            if form.get("grant_type") == ["urn:ietf:params:oauth:grant-type:jwt-bearer"]:
+                body = json.loads(await response.aread())
+                granted = body.get("scope", "(no scope member)") if response.status_code == 200 else body.get("error", "")
+        seen.append((request.method, str(request.url), response.status_code, response.headers.get("www-authenticate", ""), asked, granted))
+
+    provider = IdentityAssertionOAuthProvider(
+        server_url=s.gateway,
+        storage=MemoryStorage(),
+        client_id="sdk-py-post",
+        client_secret=s.secrets["sdk-py-post"],
+        issuer=s.as_issuer,
+        assertion_provider=assertion,
+        scope="chat.read",
+        token_endpoint_auth_method="client_secret_post",
+    )
+    async with httpx2.AsyncClient(auth=provider, timeout=30, event_hooks={"response": [log_response]}) as http:
+        step = "initialize"
+        try:
+            with anyio.fail_after(60):
+                async with streamable_http_client(s.gateway, http_client=http) as (read, write):
+                    async with ClientSession(read, write) as session:
+                        init = await session.initialize()
+                        report(
+                            host,
+                            "ClientSession.initialize through xaa gateway (401 -> jwt-bearer at xaa serve as -> retried with the token)",
+                            init.server_info.name == "xaa-sdk-upstream" and calls == [(s.as_issuer, s.gateway)],
+                            f"server {init.server_info.name}, protocol {init.protocol_version}, assertion calls {calls}",
+                        )
+                        step = "tools/list"
+                        names = sorted(t.name for t in (await session.list_tools()).tools)
+                        report(host, "tools/list through the gateway", names == ["add", "delete_all", "whoami"], names)
+                        step = "tools/call add"
+                        added = await session.call_tool("add", {"a": 2, "b": 3})
+                        text = added.content[0].text if added.content else None
+                        report(host, "tools/call add(2, 3) = 5 through the gateway", not added.is_error and text == "5", f"{text!r} {added.structured_content}")
+                        step = "tools/call whoami"
+                        who = whoami_of(await session.call_tool("whoami", {}))
+                        report(
+                            host,
+                            "whoami: the upstream sees x-xaa-subject alice, x-xaa-client-id, x-xaa-scope, and no Authorization header",
+                            who.get("subject") == "alice"
+                            and who.get("client_id") == "sdk-py-post"
+                            and who.get("scope") == "chat.read"
+                            and who.get("authorization_reached_upstream") is False,
+                            who,
+                        )
+        except (Exception, BaseExceptionGroup) as e:  # noqa: BLE001 - the SDK's error is the finding
+            report(host, f"MCP session through the gateway ({step})", False, describe(e))
+
+        # delete_all needs scope "admin": the gateway answers 403 insufficient_scope and the provider
+        # asks the AS for "chat.read admin". Nobody is granted "admin": the AS either refuses
+        # (invalid_scope) or issues a token without it (RFC 6749 §3.3), which the gateway refuses
+        # again. Either way the call fails in the SDK.
+        exchanges_before = len(calls)
+        del seen[:]
+        outcome: object = None
+        try:
+            with anyio.fail_after(60):
+                async with streamable_http_client(s.gateway, http_client=http) as (read, write):
+                    async with ClientSession(read, write) as session:
+                        await session.initialize()
+                        outcome = await session.call_tool("delete_all", {})
+        except (Exception, BaseExceptionGroup) as e:  # noqa: BLE001
+            outcome = e
+        forbidden = [x for x in seen if x[1] == s.gateway and x[2] == 403]
+        challenge = forbidden[0][3] if forbidden else ""
+        step_up = [x for x in seen if x[4] and "admin" in x[4].split()]
+        admin_granted = any(x[2] == 200 and "admin" in x[5].split() for x in step_up)
+        report(
+            host,
+            "tools/call delete_all: gateway 403 insufficient_scope scope=admin, the SDK's step-up for admin gets no admin token, the call fails",
+            isinstance(outcome, BaseException)
+            and 'error="insufficient_scope"' in challenge
+            and 'scope="admin"' in challenge
+            and bool(step_up)
+            and not admin_granted,
+            f"raised {describe(outcome) if isinstance(outcome, BaseException) else f'nothing, returned {outcome!r}'}; "
+            f"gateway challenge {challenge!r}; step-up token requests (url, status, asked, granted or error) "
+            f"{[(x[1], x[2], x[4], x[5]) for x in step_up]}; gateway 403s {len(forbidden)}; "
+            f"assertion calls during the step-up {len(calls) - exchanges_before}",
+        )
+
+        step = "initialize"
+        try:
+            with anyio.fail_after(60):
+                async with streamable_http_client(s.gateway, http_client=http) as (read, write):
+                    async with ClientSession(read, write) as session:
+                        await session.initialize()
+                        step = "tools/call whoami"
+                        who = whoami_of(await session.call_tool("whoami", {}))
+                        report(
+                            host,
+                            "after the refusal: the stored chat.read token still works, delete_all never ran upstream",
+                            who.get("subject") == "alice" and who.get("delete_all_calls") == 0,
+                            who,
+                        )
+        except (Exception, BaseExceptionGroup) as e:  # noqa: BLE001
+            report(host, f"MCP session after the refusal ({step})", False, describe(e))
+
+
+def sign(claims: dict, header: dict, key) -> str:
+    return jwt.encode(claims, key, algorithm="ES256", headers={k: v for k, v in header.items() if k != "alg"})
+
+
+async def gateway_checks(s: Servers) -> None:
+    """The gateway's answers, over plain HTTP (httpx2, no SDK): what the issue requires."""
+    host = "gateway"
+    async with httpx2.AsyncClient(timeout=30) as http:
+        # a. No token: 401 pointing at the RFC 9728 document, which names the AS.
+        r = await http.post(s.gateway, json=INITIALIZE, headers=MCP_ACCEPT)
+        challenge = r.headers.get("www-authenticate", "")
+        report(
+            host,
+            "no token: 401, WWW-Authenticate names the gateway's resource_metadata",
+            r.status_code == 401 and challenge.lower().startswith("bearer") and f'resource_metadata="{s.gateway_prm}"' in challenge,
+            f"HTTP {r.status_code} WWW-Authenticate: {challenge}",
+        )
+        r = await http.get(s.gateway_prm)
+        try:
+            prm = r.json()
+        except ValueError:
+            prm = r.text[:300]
+        report(
+            host,
+            "RFC 9728 metadata: 200, resource = the gateway's /mcp, authorization_servers = [xaa serve as]",
+            r.status_code == 200
+            and isinstance(prm, dict)
+            and prm.get("resource") == s.gateway
+            and prm.get("authorization_servers") == [s.as_issuer],
+            f"HTTP {r.status_code} {prm}",
+        )
+
+        async def refused_as_invalid_token(check: str, token: str) -> None:
+            r = await http.post(s.gateway, json=INITIALIZE, headers={**MCP_ACCEPT, "Authorization": f"Bearer {token}"})
+            challenge = r.headers.get("www-authenticate", "")
+            report(host, check, r.status_code == 401 and 'error="invalid_token"' in challenge, f"HTTP {r.status_code} WWW-Authenticate: {challenge}")
+
+        # b. A token xaa serve as issued for another resource (the plain `xaa serve resource`).
+        try:
+            other = await access_token(s, s.resource)
+            await refused_as_invalid_token("a token for another resource (xaa serve resource): 401 invalid_token", other)
+        except Exception as e:  # noqa: BLE001
+            report(host, "a token for another resource (xaa serve resource): 401 invalid_token", False, describe(e))
+
+        # A token for the gateway, from the AS: the model for the hand-made ones.
+        try:
+            token = await access_token(s, s.gateway)
+        except Exception as e:  # noqa: BLE001
+            report(host, "an access token for the gateway from xaa serve as", False, describe(e))
+            return
+        header = jwt.get_unverified_header(token)
+        claims = jwt.decode(token, options={"verify_signature": False})
+        as_key = jwt.PyJWK.from_json((s.work / "as.jwk").read_text()).key
+        now = int(time.time())
+
+        def minted(iat: int, exp: int, key) -> str:
+            c = {**claims, "iat": iat, "exp": exp, "jti": os.urandom(16).hex()}
+            if "nbf" in c:
+                c["nbf"] = iat
+            return sign(c, header, key)
+
+        # Control: the same claims, signed here with the AS key and valid times, are accepted, so
+        # the two refusals below are about the expiry and the key alone.
+        r = await http.post(s.gateway, json=INITIALIZE, headers={**MCP_ACCEPT, "Authorization": f"Bearer {minted(now, now + 300, as_key)}"})
+        report(
+            host,
+            "control: the AS token's claims re-signed with the AS key (as.jwk), valid times: accepted, initialize answered",
+            r.status_code == 200,
+            f"HTTP {r.status_code} header {header} claims {sorted(claims)}",
+        )
+        # c. Expired five minutes ago (the leeway is 60 s).
+        await refused_as_invalid_token("an expired token (exp 5 minutes ago, signed with the AS key): 401 invalid_token", minted(now - 900, now - 300, as_key))
+        # d. Signed by a key nobody trusts, with the AS key's kid.
+        rogue = ec.generate_private_key(ec.SECP256R1())
+        await refused_as_invalid_token("a token signed by an untrusted P-256 key with the AS key's kid: 401 invalid_token", minted(now, now + 300, rogue))
+
+        # e. A valid token without scope "admin": tools/call delete_all is refused before the
+        # upstream sees it. In a real session, so that only the gateway can be refusing it.
+        auth = {**MCP_ACCEPT, "Authorization": f"Bearer {token}"}
+        r = await http.post(s.gateway, json=INITIALIZE, headers=auth)
+        sid = r.headers.get("mcp-session-id")
+        try:
+            server = jsonrpc_result(r).get("result", {}).get("serverInfo", {}).get("name")
+        except Exception as e:  # noqa: BLE001
+            server = f"unreadable answer: {describe(e)} {r.text[:300]!r}"
+        report(
+            host,
+            "a valid token: initialize answered by the upstream through the gateway, Mcp-Session-Id passed back",
+            r.status_code == 200 and bool(sid) and server == "xaa-sdk-upstream",
+            f"HTTP {r.status_code} session {sid} server {server}",
+        )
+        session = {**auth, "MCP-Protocol-Version": "2025-06-18", **({"Mcp-Session-Id": sid} if sid else {})}
+        await http.post(s.gateway, json={"jsonrpc": "2.0", "method": "notifications/initialized"}, headers=session)
+        r = await http.post(
+            s.gateway,
+            json={"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "delete_all", "arguments": {}}},
+            headers=session,
+        )
+        challenge = r.headers.get("www-authenticate", "")
+        report(
+            host,
+            "tools/call delete_all with a chat.read token: 403 insufficient_scope, scope=\"admin\", resource_metadata",
+            r.status_code == 403
+            and 'error="insufficient_scope"' in challenge
+            and 'scope="admin"' in challenge
+            and f'resource_metadata="{s.gateway_prm}"' in challenge,
+            f"HTTP {r.status_code} WWW-Authenticate: {challenge}",
+        )
+        # Identity headers a client sends are not the gateway's: replaced, never passed on.
+        r = await http.post(
+            s.gateway,
+            json={"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": "whoami", "arguments": {}}},
+            headers={**session, "x-xaa-subject": "mallory", "x-xaa-client-id": "forged", "x-xaa-scope": "admin"},
+        )
+        try:
+            who = whoami_of(jsonrpc_result(r)["result"])
+        except Exception as e:  # noqa: BLE001
+            who = f"HTTP {r.status_code} {r.text[:300]} ({e})"
+        report(
+            host,
+            "client-sent x-xaa-* headers are replaced by the token's; delete_all never ran",
+            isinstance(who, dict)
+            and who.get("subject") == "alice"
+            and who.get("client_id") == "sdk-py-post"
+            and who.get("scope") == "chat.read"
+            and who.get("delete_all_calls") == 0,
+            who,
+        )
+        if sid:
+            await http.delete(s.gateway, headers=session)
+
+        # f. Metrics.
+        try:
+            r = await http.get(f"{s.metrics_base}/metrics")
+            report(
+                host,
+                "metrics: GET /metrics on --metrics-listen is 200 with xaa_gateway_requests_total",
+                r.status_code == 200 and "xaa_gateway_requests_total" in r.text,
+                f"HTTP {r.status_code} " + " | ".join(l for l in r.text.splitlines() if l.startswith("xaa_gateway_requests_total"))[:600],
+            )
+        except Exception as e:  # noqa: BLE001
+            report(host, "metrics: GET /metrics on --metrics-listen is 200 with xaa_gateway_requests_total", False, describe(e))
+
+
+def node_checks(s: Servers, js_dir: Path, script: str, host: str, extra: dict | None = None) -> None:
     env = dict(os.environ)
     env["XAA_SDK"] = json.dumps(
         {
             "idp_issuer": s.idp,
             "as_issuer": s.as_issuer,
             "resource": s.resource,
+            "gateway": s.gateway,
             "sign_in_url": f"{s.idp}/dev/sign-in",
             "user": "alice",
             "password": PASSWORD,
@@ -293,15 +675,26 @@ def typescript_checks(s: Servers, js_dir: Path) -> None:
             "idp_client_secret": s.secrets["ts-agent"],
             "as_client_id": "sdk-ts",
             "as_client_secret": s.secrets["sdk-ts"],
+            **(extra or {}),
         }
     )
-    run = subprocess.run(["node", "cross_app_access.mjs"], cwd=js_dir, env=env, capture_output=True, text=True, timeout=120)
+    try:
+        run = subprocess.run(["node", script], cwd=js_dir, env=env, capture_output=True, text=True, timeout=180)
+    except subprocess.TimeoutExpired as e:
+        report(host, f"{script} ran", False, f"timed out: {(e.stdout or b'')[-1000:]!r}")
+        return
+    before = len(RESULTS)
     lines = [line for line in run.stdout.splitlines() if line.startswith("{")]
     for line in lines:
         result = json.loads(line)
-        report("typescript", result["check"], bool(result["ok"]), result.get("detail") or "")
-    if not lines or (run.returncode != 0 and all(r[2] for r in RESULTS if r[0] == "typescript")):
-        report("typescript", "cross_app_access.mjs ran", False, f"exit {run.returncode}: {run.stderr[-2000:]}")
+        report(host, result["check"], bool(result["ok"]), result.get("detail") or "")
+    if not lines or (run.returncode != 0 and all(r[2] for r in RESULTS[before:])):
+        report(host, f"{script} ran", False, f"exit {run.returncode}: {run.stderr[-2000:]}")
+
+
+def upstream_never_deleted(s: Servers) -> None:
+    out = (s.work / "upstream.out").read_text()
+    report("gateway", "the upstream's own log: delete_all never ran", "delete_all ran" not in out, out.strip().splitlines()[-1] if out.strip() else "")
 
 
 def main() -> int:
@@ -309,6 +702,7 @@ def main() -> int:
     parser.add_argument("--xaa", required=True)
     parser.add_argument("--js-dir", default=str(HERE / "js"))
     args = parser.parse_args()
+    roles = ("idp", "as", "resource", "upstream", "gateway")
     with tempfile.TemporaryDirectory() as work:
         s = Servers(str(Path(args.xaa).resolve()), Path(work))
         s.configure()
@@ -316,18 +710,32 @@ def main() -> int:
             s.start()
             asyncio.run(python_checks(s))
             typescript_checks(s, Path(args.js_dir))
+            try:
+                s.start_gateway()
+            except Exception as e:  # noqa: BLE001 - no gateway: the end-to-end checks fail, the rest stand
+                report("gateway", "xaa gateway and the SDK's MCP server (mcp_server.py) started", False, e)
+            else:
+                for host, stage in (
+                    ("python e2e", lambda: asyncio.run(python_e2e(s))),
+                    ("typescript e2e", lambda: node_checks(s, Path(args.js_dir), "mcp_e2e.mjs", "typescript e2e")),
+                    ("gateway", lambda: asyncio.run(gateway_checks(s))),
+                    ("gateway", lambda: upstream_never_deleted(s)),
+                ):
+                    try:
+                        stage()
+                    except Exception as e:  # noqa: BLE001 - an unexpected answer ends that stage only
+                        report(host, "the checks ran to the end", False, describe(e))
         finally:
             s.stop()
             if any(not r[2] for r in RESULTS):
-                for role in ("idp", "as", "resource"):
+                for role in roles:
                     log = Path(work) / f"{role}.log"
-                    if log.exists():
-                        print(f"--- xaa serve {role} log (tail)\n" + "\n".join(log.read_text().splitlines()[-15:]))
+                    if log.exists() and log.read_text().strip():
+                        print(f"--- {role} log (tail)\n" + "\n".join(log.read_text().splitlines()[-15:]))
     passed = sum(1 for r in RESULTS if r[2])
     failed = len(RESULTS) - passed
     print(f"sdk: {passed} passed, {failed} failed")
     return 1 if failed or not RESULTS else 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

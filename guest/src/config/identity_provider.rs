@@ -112,7 +112,8 @@ pub const DEFAULT_ID_TOKEN_LIFETIME: u32 = 3600;
 /// Default lifetime of development refresh tokens, seconds (a working day).
 pub(super) const DEFAULT_REFRESH_TOKEN_LIFETIME: u32 = 28_800;
 
-fn check_scopes(errors: &mut Errors, p: &str, scopes: &[String]) {
+/// Each scope one RFC 6749 §3.3 scope token, none listed twice.
+pub(super) fn check_scopes(errors: &mut Errors, p: &str, scopes: &[String]) {
     for (j, scope) in scopes.iter().enumerate() {
         let path = format!("{p}[{j}]");
         if !is_valid_scope(scope) || scope.contains(' ') {

@@ -14,7 +14,6 @@ pub use identity_provider::{
     DEFAULT_ID_JAG_LIFETIME, DEFAULT_ID_TOKEN_LIFETIME,
 };
 
-use crate::claims::is_valid_scope;
 use crate::error::escape_for_log;
 use crate::jose_header::Alg;
 use crate::jwks::{self, KeySet};
@@ -154,7 +153,23 @@ pub struct ResourceServerConfig {
     pub resource_metadata_url: Option<String>,
     /// Opt-in RFC 9728 root-slash equivalence for the audience.
     pub resource_root_slash_equivalence: bool,
+    /// Scopes JSON-RPC methods or tools require (the gateway).
+    pub required_scopes: Vec<ScopeRequirement>,
 }
+
+/// Scopes one JSON-RPC method, or one tool of `tools/call`, requires.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScopeRequirement {
+    /// The JSON-RPC method.
+    pub method: String,
+    /// The tool (`params.name` of `tools/call`); `None`: any.
+    pub tool: Option<String>,
+    /// Every one is required.
+    pub scopes: Vec<String>,
+}
+
+/// Most `required_scopes` rules (each request is matched against them in order).
+pub const MAX_SCOPE_REQUIREMENTS: usize = 256;
 
 /// JWK Set cache policy, seconds; `None` takes the default.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -262,6 +277,8 @@ pub struct ValidResourceServer {
     pub resource_metadata_url: Option<String>,
     /// Root-slash equivalence.
     pub root_slash: bool,
+    /// Scopes JSON-RPC methods or tools require, checked in order.
+    pub required_scopes: Vec<ScopeRequirement>,
 }
 
 /// A configuration that passed every rule.
@@ -851,20 +868,7 @@ impl TokenEndpointConfig {
                     );
                 }
             }
-            for (j, scope) in c.scopes.iter().enumerate() {
-                let path = format!("{p}.scopes[{j}]");
-                if !is_valid_scope(scope) || scope.contains(' ') {
-                    errors.push(
-                        path,
-                        format!(
-                            "\"{}\" is not one scope token (RFC 6749 §3.3)",
-                            escape_for_log(scope, 64)
-                        ),
-                    );
-                } else if c.scopes[..j].contains(scope) {
-                    errors.push(path, "listed twice");
-                }
-            }
+            identity_provider::check_scopes(errors, &format!("{p}.scopes"), &c.scopes);
             let grant_types = c
                 .grant_types
                 .clone()
@@ -927,6 +931,11 @@ impl ResourceServerConfig {
         let algorithms = check_algorithms(errors, &format!("{p}.algorithms"), &self.algorithms);
         let leeway = check_leeway(errors, &format!("{p}.leeway"), self.leeway);
         let keys = check_keys(errors, p, &self.keys, &algorithms);
+        check_scope_requirements(
+            errors,
+            &format!("{p}.required_scopes"),
+            &self.required_scopes,
+        );
         match keys {
             Some(keys) if errors.0.len() == before => Some(ValidResourceServer {
                 resource: self.resource.clone(),
@@ -936,9 +945,58 @@ impl ResourceServerConfig {
                 leeway,
                 resource_metadata_url: self.resource_metadata_url.clone(),
                 root_slash: self.resource_root_slash_equivalence,
+                required_scopes: self.required_scopes.clone(),
             }),
             _ => None,
         }
+    }
+}
+
+/// Rules for `required_scopes`: a method and scopes are required, each a valid scope token
+/// (RFC 6749 §3.3); a tool only for `tools/call`; at most [`MAX_SCOPE_REQUIREMENTS`] rules.
+fn check_scope_requirements(errors: &mut Errors, path: &str, rules: &[ScopeRequirement]) {
+    if rules.len() > MAX_SCOPE_REQUIREMENTS {
+        errors.push(
+            path.to_owned(),
+            format!(
+                "{} rules exceed the maximum of {MAX_SCOPE_REQUIREMENTS}",
+                rules.len()
+            ),
+        );
+        return;
+    }
+    for (i, rule) in rules.iter().enumerate() {
+        let at = format!("{path}[{i}]");
+        if rule.method.is_empty()
+            || rule.method.len() > 256
+            || rule.method.chars().any(char::is_control)
+        {
+            errors.push(
+                format!("{at}.method"),
+                "must be a JSON-RPC method name (1-256 characters, no control characters)",
+            );
+        }
+        match &rule.tool {
+            Some(_) if rule.method != "tools/call" => {
+                errors.push(
+                    format!("{at}.tool"),
+                    "a tool applies only to method \"tools/call\"",
+                );
+            }
+            Some(tool)
+                if tool.is_empty() || tool.len() > 256 || tool.chars().any(char::is_control) =>
+            {
+                errors.push(
+                    format!("{at}.tool"),
+                    "must be a tool name (1-256 characters, no control characters)",
+                );
+            }
+            _ => {}
+        }
+        if rule.scopes.is_empty() {
+            errors.push(format!("{at}.scopes"), "name at least one scope");
+        }
+        identity_provider::check_scopes(errors, &format!("{at}.scopes"), &rule.scopes);
     }
 }
 

@@ -30,9 +30,15 @@ pub trait JwksFetcher: Send + Sync {
 #[derive(Default)]
 pub struct HttpJwksFetcher {
     client: OnceLock<Result<reqwest::blocking::Client, String>>,
+    fetches: std::sync::atomic::AtomicU64,
 }
 
 impl HttpJwksFetcher {
+    /// How many fetches were started (for metrics).
+    pub fn fetches(&self) -> u64 {
+        self.fetches.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     fn client(&self) -> Result<&reqwest::blocking::Client, FetchError> {
         self.client
             .get_or_init(|| {
@@ -64,6 +70,8 @@ impl HttpJwksFetcher {
 
 impl JwksFetcher for HttpJwksFetcher {
     fn fetch(&self, uri: &str) -> Result<JwksResponse, FetchError> {
+        self.fetches
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let failed = |what: &str, e: &dyn std::fmt::Display| {
             FetchError::Failed(format!("{what}: {}", one_line(&e.to_string())))
         };

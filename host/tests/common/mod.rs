@@ -93,6 +93,7 @@ pub fn config() -> wit::Config {
                 "https://mcp.example.com/.well-known/oauth-protected-resource/mcp".into(),
             ),
             resource_root_slash_equivalence: false,
+            required_scopes: Vec::new(),
         }),
         identity_provider: None,
         jwks_cache: wit::JwksCacheConfig {

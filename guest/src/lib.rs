@@ -352,6 +352,13 @@ impl Validator {
         }
     }
 
+    /// Access-token cache hits and misses since the last call (then zero).
+    pub fn take_token_cache_stats(&mut self) -> (u64, u64) {
+        self.state
+            .as_mut()
+            .map_or((0, 0), |state| state.token_cache.take_stats())
+    }
+
     /// Forgets every cached access-token verdict.
     pub fn clear_token_cache(&mut self) {
         if let Some(state) = &mut self.state {

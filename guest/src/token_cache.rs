@@ -20,6 +20,8 @@ pub struct TokenCache {
     bytes: usize,
     entries: HashMap<String, VerifiedToken>,
     order: VecDeque<String>,
+    hits: u64,
+    misses: u64,
 }
 
 impl TokenCache {
@@ -33,14 +35,27 @@ impl TokenCache {
 
     /// A cached verdict still valid at `now` (with `leeway`), if any.
     pub fn get(&mut self, token: &str, now: i64, leeway: u32) -> Option<VerifiedToken> {
-        let hit = self.entries.get(token)?;
+        let Some(hit) = self.entries.get(token) else {
+            self.misses += 1;
+            return None;
+        };
         if i128::from(hit.expires_at) > i128::from(now) - i128::from(leeway) {
+            self.hits += 1;
             return Some(hit.clone());
         }
+        self.misses += 1;
         self.entries.remove(token);
         self.order.retain(|t| t != token);
         self.bytes -= token.len();
         None
+    }
+
+    /// Hits and misses since the last call (for a host's metrics), then zero.
+    pub fn take_stats(&mut self) -> (u64, u64) {
+        let stats = (self.hits, self.misses);
+        self.hits = 0;
+        self.misses = 0;
+        stats
     }
 
     /// Remembers a verified token.
@@ -76,5 +91,42 @@ impl TokenCache {
     /// Whether nothing is held.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verified(expires_at: i64) -> VerifiedToken {
+        VerifiedToken {
+            issuer: "https://as.example.com".into(),
+            subject: "alice".into(),
+            audience: vec!["https://mcp.example.com/mcp".into()],
+            client_id: None,
+            scope: None,
+            resource: Vec::new(),
+            jwt_id: "j".into(),
+            issued_at: 0,
+            expires_at,
+            claims_json: "{}".into(),
+            auth_time: None,
+            acr: None,
+            amr: None,
+        }
+    }
+
+    #[test]
+    fn stats_count_hits_and_misses_and_reset_when_taken() {
+        let mut cache = TokenCache::new(4);
+        assert!(cache.get("a", 100, 0).is_none());
+        cache.put("a", &verified(200));
+        assert!(cache.get("a", 150, 0).is_some());
+        assert!(cache.get("a", 150, 0).is_some());
+        // Expired: a miss, and the entry goes.
+        assert!(cache.get("a", 250, 0).is_none());
+        assert_eq!(cache.take_stats(), (2, 2));
+        assert_eq!(cache.take_stats(), (0, 0));
+        assert!(cache.is_empty());
     }
 }

@@ -330,6 +330,10 @@ impl Guest for Component {
     fn clear_token_cache() {
         INSTANCE.with_borrow_mut(|v| v.clear_token_cache())
     }
+    fn take_token_cache_stats() -> wit::TokenCacheStats {
+        let (hits, misses) = INSTANCE.with_borrow_mut(|v| v.take_token_cache_stats());
+        wit::TokenCacheStats { hits, misses }
+    }
     fn authorization_server_http(request: wit::HttpRequest) -> wit::HttpResponse {
         let request = http_request(request);
         http_response(

@@ -29,7 +29,7 @@ use crate::config_file::Gateway as GatewayFile;
 use crate::imports::jwks::HttpJwksFetcher;
 use crate::instance::trap_response;
 use crate::server::{loggable_path, plain, read_body, to_hyper, BodyRead, ServerLimits, Service};
-use crate::wit::{GatewayDecision, Header, HttpRequest, VerifiedToken};
+use crate::wit::{GatewayDecision, Header, HttpRequest, TokenCacheStats, VerifiedToken};
 
 /// A response body the gateway sends: the component's, the host's own, or the upstream's
 /// stream.
@@ -163,6 +163,8 @@ pub struct Metrics {
     count: AtomicU64,
     /// kind → upstream failures.
     upstream_errors: Mutex<BTreeMap<&'static str, u64>>,
+    cache_hits: AtomicU64,
+    cache_misses: AtomicU64,
     jwks: Option<Arc<HttpJwksFetcher>>,
 }
 
@@ -191,6 +193,11 @@ impl Metrics {
         self.sum_micros
             .fetch_add(took.as_micros() as u64, Ordering::Relaxed);
         self.count.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn cache(&self, stats: &TokenCacheStats) {
+        self.cache_hits.fetch_add(stats.hits, Ordering::Relaxed);
+        self.cache_misses.fetch_add(stats.misses, Ordering::Relaxed);
     }
 
     fn upstream_error(&self, kind: &'static str) {
@@ -241,6 +248,14 @@ impl Metrics {
                 ));
             }
         }
+        out.push_str(&format!(
+            "# HELP xaa_gateway_token_cache_total Verified access-token cache lookups by result.\n\
+             # TYPE xaa_gateway_token_cache_total counter\n\
+             xaa_gateway_token_cache_total{{result=\"hit\"}} {}\n\
+             xaa_gateway_token_cache_total{{result=\"miss\"}} {}\n",
+            self.cache_hits.load(Ordering::Relaxed),
+            self.cache_misses.load(Ordering::Relaxed)
+        ));
         if let Some(jwks) = &self.jwks {
             out.push_str(&format!(
                 "# HELP xaa_gateway_jwks_fetches_total JWK Set fetches started by the host.\n\
@@ -361,9 +376,16 @@ impl Gateway {
         let deciding = Instant::now();
         let decision = pool
             .run(self.limits.queue_timeout, move |validator| {
-                validator.gateway_http(&component_request)
+                let decision = validator.gateway_http(&component_request);
+                (decision, validator.take_token_cache_stats())
             })
-            .await;
+            .await
+            .map(|(decision, stats)| {
+                if let Ok(stats) = stats {
+                    self.metrics.cache(&stats);
+                }
+                decision
+            });
         self.metrics.decided(deciding.elapsed());
         match decision {
             Err(why) => {

@@ -10,7 +10,7 @@ use wasmtime::{Error as WasmError, Result};
 
 use crate::bindings::xaa::token::types::{
     Config, ConfigError, Explanation, GatewayDecision, Header, HttpRequest, HttpResponse,
-    JwksResponse, JwsVerdict, Rejection, Verdict,
+    JwksResponse, JwsVerdict, Rejection, TokenCacheStats, Verdict,
 };
 use crate::bindings::Xaa;
 use crate::imports::clock::Clock;
@@ -274,6 +274,11 @@ impl Validator {
         ) -> Result<T>,
     ) -> Result<T, String> {
         self.call(|s, x| f(s, x.xaa_token_client()))
+    }
+
+    /// Access-token cache hits and misses since the last call.
+    pub fn take_token_cache_stats(&mut self) -> Result<TokenCacheStats, String> {
+        self.call(|s, x| x.xaa_token_validator().call_take_token_cache_stats(s))
     }
 
     /// Forgets cached access-token verdicts.

@@ -656,6 +656,18 @@ async def gateway_checks(s: Servers) -> None:
                 r.status_code == 200 and "xaa_gateway_requests_total" in r.text,
                 f"HTTP {r.status_code} " + " | ".join(l for l in r.text.splitlines() if l.startswith("xaa_gateway_requests_total"))[:600],
             )
+            # Every session above reused its token: the component's cache answered most checks.
+            counters = {
+                line.split("{", 1)[1].split("}", 1)[0]: float(line.rsplit(" ", 1)[1])
+                for line in r.text.splitlines()
+                if line.startswith("xaa_gateway_token_cache_total{")
+            }
+            report(
+                host,
+                "metrics: the verified-token cache reports hits and misses (xaa_gateway_token_cache_total)",
+                counters.get('result="hit"', 0) > 0 and counters.get('result="miss"', 0) > 0,
+                counters,
+            )
         except Exception as e:  # noqa: BLE001
             report(host, "metrics: GET /metrics on --metrics-listen is 200 with xaa_gateway_requests_total", False, describe(e))
 

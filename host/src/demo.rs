@@ -23,7 +23,8 @@ use std::time::Duration;
 use clap::Args;
 
 use xaa_host::client::{self, redact_json, AsCredential, Client, Event, Session};
-use xaa_host::server::{serve, InstancePool, Role, ServerLimits, Service};
+use xaa_host::gateway::{Gateway, Metrics, Options};
+use xaa_host::server::{serve, serve_with, InstancePool, Role, ServerLimits, Service};
 use xaa_host::{config_file, default_imports, Runtime, Validator};
 
 use crate::keys::{new_private_jwk, random_secret, secret_sha256};
@@ -38,6 +39,11 @@ pub(crate) struct DemoArgs {
     /// Keep the demo's directory (keys, configuration, session) instead of deleting it.
     #[arg(long)]
     keep: bool,
+    /// Also put `xaa gateway` in front of a real MCP server started by this command (words
+    /// separated by spaces; `--port N` is appended; it must print `listening on` when ready),
+    /// e.g. `target/sdk-venv/bin/python tests/sdk/mcp_server.py` (what `scripts/demo` passes).
+    #[arg(long, value_name = "COMMAND")]
+    mcp_server: Option<String>,
 }
 
 const CLIENT_ID: &str = "mcp-client";
@@ -149,13 +155,13 @@ fn build_pool(
 
 /// The IdP's configuration; `with_b` keeps the administrator's connection to server B.
 fn idp_toml(urls: &Urls, client_hash: &str, password_hash: &str, with_b: bool) -> String {
-    let connection = |audience: &str, resource: &str, id_at: &str| {
+    let connection = |audience: &str, resources: &str, id_at: &str| {
         format!(
             r#"
 [[connections]]                 # the administrator connected the client to this server
 client_id = "{CLIENT_ID}"
 audience = "{audience}"
-resources = ["{resource}"]
+resources = [{resources}]
 scopes = ["notes.read", "notes.write"]
 client_id_at_audience = "{id_at}"
 id_jag_lifetime = 60
@@ -182,17 +188,33 @@ password_sha256 = "{password_hash}"
 "#,
         idp = urls.idp
     );
-    text.push_str(&connection(&urls.as_a, &urls.resource_a, "mcp-client-at-a"));
+    text.push_str(&connection(
+        &urls.as_a,
+        &toml_list(&urls.served_by_a()),
+        "mcp-client-at-a",
+    ));
     if with_b {
-        text.push_str(&connection(&urls.as_b, &urls.resource_b, "mcp-client-at-b"));
+        text.push_str(&connection(
+            &urls.as_b,
+            &toml_list(&[urls.resource_b.as_str()]),
+            "mcp-client-at-b",
+        ));
     }
     text
+}
+
+fn toml_list(items: &[&str]) -> String {
+    items
+        .iter()
+        .map(|i| format!("\"{i}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn as_toml(
     urls: &Urls,
     issuer: &str,
-    resource: &str,
+    resources: &str,
     key: &str,
     client: &str,
     hash: &str,
@@ -201,7 +223,7 @@ fn as_toml(
     format!(
         r#"[authorization_server]
 issuer = "{issuer}"
-resources = ["{resource}"]
+resources = [{resources}]
 
 [[trusted_issuers]]
 issuer = "{idp}"
@@ -216,7 +238,7 @@ access_token_lifetime = {lifetime}
 client_id = "{client}"
 auth_method = "client_secret_basic"
 client_secret_sha256 = "{hash}"
-resources = ["{resource}"]
+resources = [{resources}]
 scopes = ["notes.read", "notes.write"]
 "#,
         idp = urls.idp
@@ -241,6 +263,70 @@ struct Urls {
     as_b: String,
     resource_a: String,
     resource_b: String,
+    /// `xaa gateway`'s MCP endpoint, when the demo runs a real MCP server behind it.
+    gateway: Option<String>,
+}
+
+impl Urls {
+    /// The resources authorization server A issues tokens for.
+    fn served_by_a(&self) -> Vec<&str> {
+        let mut resources = vec![self.resource_a.as_str()];
+        resources.extend(self.gateway.as_deref());
+        resources
+    }
+}
+
+/// A real MCP server (a child process) behind the gateway; stopped when dropped.
+struct Upstream {
+    child: std::process::Child,
+    origin: String,
+}
+
+impl Drop for Upstream {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `command --port N` and waits (20 s at most) for it to print `listening on`.
+fn start_upstream(command: &str) -> Result<Upstream, String> {
+    use std::io::BufRead;
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_err(|e| format!("binding 127.0.0.1: {e}"))?
+        .port();
+    let mut words = command.split_whitespace();
+    let program = words.next().ok_or("--mcp-server: empty command")?;
+    let mut child = std::process::Command::new(program)
+        .args(words)
+        .args(["--port", &port.to_string()])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| format!("--mcp-server {command:?}: {e}"))?;
+    let stdout = child.stdout.take();
+    let upstream = Upstream {
+        child,
+        origin: format!("http://127.0.0.1:{port}"),
+    };
+    let (ready, ready_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let Some(stdout) = stdout else { return };
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if line.contains("listening on") {
+                let _ = ready.send(());
+            }
+        }
+    });
+    ready_rx
+        .recv_timeout(Duration::from_secs(20))
+        .map_err(|_| {
+            format!("--mcp-server {command:?} did not print `listening on` within 20 s")
+        })?;
+    Ok(upstream)
 }
 
 pub(crate) fn run(args: &DemoArgs) -> Result<ExitCode, String> {
@@ -261,6 +347,10 @@ fn run_in(dir: &Path, args: &DemoArgs) -> Result<ExitCode, String> {
             .map_err(|e| format!("binding 127.0.0.1: {e}"))
     };
     let listeners = [bind()?, bind()?, bind()?, bind()?, bind()?];
+    let gateway_listener = match args.mcp_server {
+        Some(_) => Some(bind()?),
+        None => None,
+    };
     let base = |l: &TcpListener| -> Result<String, String> {
         l.local_addr()
             .map(|a| format!("http://{a}"))
@@ -272,6 +362,10 @@ fn run_in(dir: &Path, args: &DemoArgs) -> Result<ExitCode, String> {
         as_b: base(&listeners[2])?,
         resource_a: format!("{}/mcp", base(&listeners[3])?),
         resource_b: format!("{}/mcp", base(&listeners[4])?),
+        gateway: match &gateway_listener {
+            Some(l) => Some(format!("{}/mcp", base(l)?)),
+            None => None,
+        },
     };
 
     heading(
@@ -300,7 +394,7 @@ fn run_in(dir: &Path, args: &DemoArgs) -> Result<ExitCode, String> {
         &as_toml(
             &urls,
             &urls.as_a,
-            &urls.resource_a,
+            &toml_list(&urls.served_by_a()),
             "as-a.jwk",
             "mcp-client-at-a",
             &secret_sha256(&secret_a),
@@ -313,7 +407,7 @@ fn run_in(dir: &Path, args: &DemoArgs) -> Result<ExitCode, String> {
         &as_toml(
             &urls,
             &urls.as_b,
-            &urls.resource_b,
+            &toml_list(&[urls.resource_b.as_str()]),
             "as-b.jwk",
             "mcp-client-at-b",
             &secret_sha256(&secret_b),
@@ -353,6 +447,9 @@ fn run_in(dir: &Path, args: &DemoArgs) -> Result<ExitCode, String> {
     );
     println!("  MCP server A (protected echo)  {}", urls.resource_a);
     println!("  MCP server B (protected echo)  {}", urls.resource_b);
+    if let Some(gateway) = &urls.gateway {
+        println!("  xaa gateway (in front of an official-SDK MCP server, authorization server A)  {gateway}");
+    }
     println!("  the administrator's connections at the IdP (idp.toml):");
     for line in idp_toml(&urls, "…", "…", true)
         .lines()
@@ -425,6 +522,47 @@ fn run_in(dir: &Path, args: &DemoArgs) -> Result<ExitCode, String> {
         ));
     }
 
+    // The gateway in front of a real MCP server (official Python SDK), when asked for.
+    let mut upstream = None;
+    if let (Some(command), Some(listener), Some(gateway_url)) =
+        (&args.mcp_server, gateway_listener, &urls.gateway)
+    {
+        let started = start_upstream(command)?;
+        let config = write_file(
+            dir,
+            "gateway.toml",
+            &format!(
+                "{}\n[[gateway.required_scopes]]       # a tool nobody is granted\nmethod = \"tools/call\"\ntool = \"delete_all\"\nscopes = [\"admin\"]\n",
+                resource_toml(&urls.as_a, gateway_url)
+            ),
+        )?;
+        let (_, file) = config_file::load_with_gateway(&config)?;
+        let options = Options::new(&started.origin, &file)?;
+        let pool = build_pool(&runtime, &config, Role::ResourceServer)
+            .map_err(|e| format!("xaa gateway: {e}"))?;
+        let service = Service::new(pool, Box::new(std::io::sink()));
+        let gateway = Gateway::new(
+            service,
+            options,
+            ServerLimits::default(),
+            Arc::new(Metrics::new(None)),
+        );
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        stops.push(stop);
+        let _guard = tokio.enter();
+        let listener =
+            tokio::net::TcpListener::from_std(listener).map_err(|e| format!("xaa gateway: {e}"))?;
+        tokio.spawn(serve_with(
+            listener,
+            ServerLimits::default(),
+            async move {
+                let _ = stopped.await;
+            },
+            move |request, peer| Arc::clone(&gateway).handle(request, peer),
+        ));
+        upstream = Some(started);
+    }
+
     let mut story = Story::default();
     let result = act(
         &urls,
@@ -445,9 +583,13 @@ fn run_in(dir: &Path, args: &DemoArgs) -> Result<ExitCode, String> {
         let _ = stop.send(());
     }
     tokio.shutdown_timeout(Duration::from_secs(2));
+    drop(upstream);
     result?;
     if story.failures.is_empty() {
         println!("\nDone: one sign-in reached two MCP servers with no prompt; removing a connection ended access to B within one access-token lifetime ({lifetime} s), and A went on.");
+        if urls.gateway.is_some() {
+            println!("xaa gateway put the same sign-in in front of an MCP server that knows nothing of OAuth.");
+        }
         Ok(ExitCode::SUCCESS)
     } else {
         println!(
@@ -650,5 +792,196 @@ fn act(
             "MCP server A accepts it",
         );
     }
+
+    let Some(gateway) = &urls.gateway else {
+        println!("\n(`scripts/demo` also puts xaa gateway in front of an official-SDK MCP server: --mcp-server)");
+        return Ok(());
+    };
+    heading(
+        9,
+        "An MCP server that knows nothing of OAuth (official Python SDK), behind xaa gateway",
+    );
+    let g = token_for(&mut session, gateway);
+    print_audit(audit);
+    story.check(
+        g.is_ok(),
+        "an access token for the gateway's MCP endpoint (its 401 and RFC 9728 document name authorization server A), no prompt",
+    );
+    let Ok(g) = g else {
+        return Ok(());
+    };
+    let mut mcp = McpSession {
+        http: &http,
+        url: gateway,
+        token: &g.token,
+        session: None,
+        version: None,
+    };
+    let init = mcp.request(
+        Some(1),
+        "initialize",
+        serde_json::json!({
+            "protocolVersion": "2025-06-18",
+            "capabilities": {},
+            "clientInfo": {"name": "xaa-demo", "version": env!("CARGO_PKG_VERSION")},
+        }),
+    )?;
+    let server_name = init
+        .result
+        .as_ref()
+        .and_then(|r| r["serverInfo"]["name"].as_str());
+    story.check(
+        init.status == 200 && server_name.is_some(),
+        &format!(
+            "initialize is answered by the upstream MCP server ({})",
+            server_name.unwrap_or("none")
+        ),
+    );
+    mcp.version = init
+        .result
+        .as_ref()
+        .and_then(|r| r["protocolVersion"].as_str())
+        .map(str::to_owned);
+    mcp.request(None, "notifications/initialized", serde_json::json!({}))?;
+    let add = mcp.call_tool(2, "add", serde_json::json!({"a": 2, "b": 3}))?;
+    story.check(
+        add.tool_text().as_deref() == Some("5"),
+        "tools/call add(2, 3) through the gateway returns 5",
+    );
+    let who = mcp.call_tool(3, "whoami", serde_json::json!({}))?;
+    let who: serde_json::Value = who
+        .tool_text()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default();
+    story.check(
+        who["subject"] == USER
+            && who["client_id"] == "mcp-client-at-a"
+            && who["authorization_reached_upstream"] == false,
+        "the upstream sees who calls (X-Xaa-Subject, X-Xaa-Client-Id) and never the access token",
+    );
+    let delete = mcp.call_tool(4, "delete_all", serde_json::json!({}))?;
+    story.check(
+        delete.status == 403
+            && delete
+                .challenge
+                .as_deref()
+                .is_some_and(|c| c.contains("insufficient_scope") && c.contains("scope=\"admin\"")),
+        "tools/call delete_all needs scope admin, which nobody was granted: 403 insufficient_scope, never forwarded",
+    );
     Ok(())
+}
+
+/// An MCP client session over streamable HTTP, as small as the demo needs: JSON-RPC
+/// requests with the access token, the session id and protocol version carried over.
+struct McpSession<'a> {
+    http: &'a reqwest::blocking::Client,
+    url: &'a str,
+    token: &'a str,
+    session: Option<String>,
+    version: Option<String>,
+}
+
+/// What one MCP request gave.
+struct McpReply {
+    status: u16,
+    challenge: Option<String>,
+    result: Option<serde_json::Value>,
+}
+
+impl McpReply {
+    /// The text of a tool result's first content item.
+    fn tool_text(&self) -> Option<String> {
+        self.result.as_ref()?["content"][0]["text"]
+            .as_str()
+            .map(str::to_owned)
+    }
+}
+
+impl McpSession<'_> {
+    fn call_tool(
+        &mut self,
+        id: u64,
+        name: &str,
+        arguments: serde_json::Value,
+    ) -> Result<McpReply, String> {
+        self.request(
+            Some(id),
+            "tools/call",
+            serde_json::json!({"name": name, "arguments": arguments}),
+        )
+    }
+
+    /// Sends one message (a request with `id`, or a notification) and prints both sides.
+    fn request(
+        &mut self,
+        id: Option<u64>,
+        method: &str,
+        params: serde_json::Value,
+    ) -> Result<McpReply, String> {
+        let mut message = serde_json::json!({"jsonrpc": "2.0", "method": method, "params": params});
+        if let Some(id) = id {
+            message["id"] = id.into();
+        }
+        let mut request = self
+            .http
+            .post(self.url)
+            .bearer_auth(self.token)
+            .header("Accept", "application/json, text/event-stream")
+            .header("Content-Type", "application/json")
+            .body(message.to_string());
+        if let Some(session) = &self.session {
+            request = request.header("Mcp-Session-Id", session);
+        }
+        if let Some(version) = &self.version {
+            request = request.header("MCP-Protocol-Version", version);
+        }
+        println!(
+            "  → POST {}  {message}    (Authorization: Bearer <access token, redacted>)",
+            self.url
+        );
+        let response = request
+            .send()
+            .map_err(|e| format!("POST {}: {e}", self.url))?;
+        let status = response.status().as_u16();
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let challenge = header("www-authenticate");
+        if let Some(session) = header("mcp-session-id") {
+            self.session = Some(session);
+        }
+        let event_stream =
+            header("content-type").is_some_and(|t| t.starts_with("text/event-stream"));
+        let body = response.text().unwrap_or_default();
+        // A JSON body, or the message with our id among the stream's `data:` lines.
+        let messages: Vec<serde_json::Value> = if event_stream {
+            body.lines()
+                .filter_map(|l| l.strip_prefix("data:"))
+                .filter_map(|d| serde_json::from_str(d.trim()).ok())
+                .collect()
+        } else {
+            serde_json::from_str(&body).into_iter().collect()
+        };
+        let answer = messages
+            .into_iter()
+            .find(|m| id.is_some() && m.get("id") == id.map(serde_json::Value::from).as_ref());
+        print!("  ← {status}");
+        if let Some(challenge) = &challenge {
+            print!(" WWW-Authenticate: {challenge}");
+        }
+        match &answer {
+            Some(answer) => println!(" {answer}"),
+            None if body.is_empty() => println!(),
+            None => println!(" {}", redact_json(&body)),
+        }
+        Ok(McpReply {
+            status,
+            challenge,
+            result: answer.and_then(|a| a.get("result").cloned()),
+        })
+    }
 }

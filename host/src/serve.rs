@@ -92,6 +92,9 @@ pub(crate) struct GatewayArgs {
     /// Use this component instead of the embedded one.
     #[arg(long, value_name = "PATH.wasm")]
     component: Option<PathBuf>,
+    /// Pin the clock (seconds since the Unix epoch). Testing only.
+    #[arg(long, value_name = "UNIX_SECONDS", hide = true)]
+    now: Option<i64>,
 }
 
 /// What building a pool needs, kept for reloads: the compiled component and the imports
@@ -209,7 +212,7 @@ pub(crate) fn gateway(args: GatewayArgs) -> Result<ExitCode, String> {
     let (_, file) = config_file::load_with_gateway(&args.config)?;
     let options = Options::new(&args.upstream, &file)?;
     let jwks = Arc::new(HttpJwksFetcher::default());
-    let mut imports = default_imports(None, !args.no_native_verify);
+    let mut imports = default_imports(args.now, !args.no_native_verify);
     imports.jwks = jwks.clone();
     let factory = Arc::new(PoolFactory {
         config: args.config.clone(),

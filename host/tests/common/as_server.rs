@@ -147,11 +147,22 @@ impl AsServer {
         toml: &str,
         args: &[&str],
     ) -> Result<Self, (ExitStatus, String)> {
+        Self::try_start_command(&["serve", role], toml, args)
+    }
+
+    /// `xaa COMMAND... --config xaa.toml --listen 127.0.0.1:0 --now NOW ARGS...` (a server
+    /// command: `serve as`, `gateway`, ...), like [`AsServer::try_start`].
+    pub fn try_start_command(
+        command: &[&str],
+        toml: &str,
+        args: &[&str],
+    ) -> Result<Self, (ExitStatus, String)> {
         let dir = tempfile::tempdir().unwrap();
         write_key_files(dir.path());
         std::fs::write(dir.path().join("xaa.toml"), toml).unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_xaa"))
-            .args(["serve", role, "--config"])
+            .args(command)
+            .arg("--config")
             .arg(dir.path().join("xaa.toml"))
             .args(["--listen", "127.0.0.1:0", "--now", &NOW.to_string()])
             .args(args)

@@ -1,0 +1,408 @@
+//! `xaa gateway` over real HTTP, against a scripted upstream on 127.0.0.1: what reaches the
+//! upstream (never the token or hop-by-hop headers; the verified identity in its headers,
+//! client-sent copies replaced), what comes back (streamed as it is written; upstream
+//! hop-by-hop headers dropped), the upstream's failures (502, 504), the body cap, reload and
+//! shutdown. The SDK end-to-end tests (tests/sdk) run real MCP clients and servers through it.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use common::as_server::*;
+use common::*;
+use serde_json::json;
+
+/// The gateway's configuration for RESOURCE, trusting the baseline AS key; `extra` is appended.
+fn gateway_toml(extra: &str) -> String {
+    format!(
+        r#"[resource_server]
+resource = "{RESOURCE}"
+issuer = "{AS_ISSUER}"
+jwks_file = "as-public.jwks"
+algorithms = ["ES256"]
+
+[gateway]
+max_body_bytes = 2048
+upstream_timeout = 1
+{extra}"#
+    )
+}
+
+fn start_gateway(upstream: &str, extra: &str) -> AsServer {
+    AsServer::try_start_command(
+        &["gateway"],
+        &gateway_toml(extra),
+        &["--upstream", upstream],
+    )
+    .unwrap_or_else(|e| panic!("gateway did not start: {e:?}"))
+}
+
+/// What the scripted upstream saw of one request.
+#[derive(Debug)]
+struct Seen {
+    request_line: String,
+    headers: Vec<(String, String)>,
+}
+
+impl Seen {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// An HTTP/1.1 upstream, one thread per connection, answering by path:
+/// `/slow` never answers; `/sse` writes one event, waits for `release`, then a second;
+/// anything else is 200 with hop-by-hop headers the gateway must drop.
+struct Upstream {
+    origin: String,
+    seen: mpsc::Receiver<Seen>,
+    release: mpsc::Sender<()>,
+}
+
+fn upstream() -> Upstream {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let origin = format!("http://{}", listener.local_addr().unwrap());
+    let (seen_tx, seen) = mpsc::channel();
+    let (release, release_rx) = mpsc::channel::<()>();
+    let release_rx = std::sync::Arc::new(std::sync::Mutex::new(release_rx));
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let seen_tx = seen_tx.clone();
+            let release_rx = std::sync::Arc::clone(&release_rx);
+            std::thread::spawn(move || serve_one(stream, &seen_tx, &release_rx));
+        }
+    });
+    Upstream {
+        origin,
+        seen,
+        release,
+    }
+}
+
+fn serve_one(
+    stream: TcpStream,
+    seen: &mpsc::Sender<Seen>,
+    release: &std::sync::Mutex<mpsc::Receiver<()>>,
+) {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut stream = stream;
+    loop {
+        let mut request_line = String::new();
+        if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
+            return;
+        }
+        let mut headers = Vec::new();
+        let mut length = 0usize;
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            let (name, value) = line.split_once(':').unwrap();
+            if name.eq_ignore_ascii_case("content-length") {
+                length = value.trim().parse().unwrap();
+            }
+            headers.push((name.to_owned(), value.trim().to_owned()));
+        }
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body).unwrap();
+        let path = request_line.split(' ').nth(1).unwrap_or("").to_owned();
+        let _ = seen.send(Seen {
+            request_line: request_line.trim_end().to_owned(),
+            headers,
+        });
+        match path.as_str() {
+            "/slow" => {
+                std::thread::sleep(Duration::from_secs(5));
+                return;
+            }
+            "/sse" => {
+                stream
+                    .write_all(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n")
+                    .unwrap();
+                let chunk = |s: &mut TcpStream, data: &str| {
+                    s.write_all(format!("{:x}\r\n{data}\r\n", data.len()).as_bytes())
+                        .unwrap();
+                    s.flush().unwrap();
+                };
+                chunk(&mut stream, "data: one\n\n");
+                let _ = release
+                    .lock()
+                    .unwrap()
+                    .recv_timeout(Duration::from_secs(10));
+                chunk(&mut stream, "data: two\n\n");
+                stream.write_all(b"0\r\n\r\n").unwrap();
+                return;
+            }
+            _ => {
+                let body = r#"{"jsonrpc":"2.0","id":1,"result":{}}"#;
+                stream
+                    .write_all(
+                        format!(
+                            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nMcp-Session-Id: s-1\r\n\
+                             Connection: keep-alive, X-Upstream-Secret\r\nX-Upstream-Secret: s\r\n\
+                             Keep-Alive: timeout=5\r\nContent-Length: {}\r\n\r\n{body}",
+                            body.len()
+                        )
+                        .as_bytes(),
+                    )
+                    .unwrap();
+            }
+        }
+    }
+}
+
+fn bearer() -> String {
+    format!("Bearer {}", access_token(json!({})))
+}
+
+fn post(gateway: &AsServer, path: &str, headers: &[(&str, &str)], body: &str) -> Reply {
+    let mut request = gateway.http.post(gateway.url(path)).body(body.to_owned());
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = request.send().unwrap();
+    Reply {
+        status: response.status().as_u16(),
+        headers: response.headers().clone(),
+        body: response.bytes().unwrap().to_vec(),
+    }
+}
+
+#[test]
+fn the_upstream_gets_the_identity_never_the_token_or_hop_by_hop_headers() {
+    let up = upstream();
+    let gateway = start_gateway(&up.origin, "");
+    let token = bearer();
+    let reply = post(
+        &gateway,
+        "/mcp?x=1",
+        &[
+            ("Authorization", &token),
+            ("Content-Type", "application/json"),
+            ("Mcp-Session-Id", "s-1"),
+            ("MCP-Protocol-Version", "2025-06-18"),
+            ("X-Xaa-Subject", "admin"),
+            ("x-xaa-scope", "everything"),
+            ("Connection", "X-Client-Secret"),
+            ("X-Client-Secret", "c"),
+            ("X-Forwarded-For", "203.0.113.9"),
+        ],
+        r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#,
+    );
+    assert_eq!(reply.status, 200, "{}", gateway.log());
+    let seen = up.seen.recv_timeout(Duration::from_secs(5)).unwrap();
+    assert_eq!(seen.request_line, "POST /mcp?x=1 HTTP/1.1");
+    assert_eq!(seen.header("authorization"), None);
+    assert_eq!(seen.header("x-client-secret"), None, "Connection-listed");
+    assert_eq!(seen.header("x-xaa-subject"), Some("U019488227"));
+    assert_eq!(seen.header("x-xaa-client-id"), Some(CLIENT));
+    assert_eq!(seen.header("x-xaa-scope"), Some("chat.read"));
+    assert_eq!(seen.header("x-forwarded-for"), Some("127.0.0.1"));
+    assert_eq!(seen.header("mcp-session-id"), Some("s-1"));
+    assert_eq!(seen.header("mcp-protocol-version"), Some("2025-06-18"));
+    assert_eq!(
+        seen.headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case("x-xaa-subject"))
+            .count(),
+        1
+    );
+    // Back to the client: the session header, not the upstream's hop-by-hop ones.
+    assert_eq!(reply.header("mcp-session-id").as_deref(), Some("s-1"));
+    assert_eq!(reply.header("x-upstream-secret"), None);
+    assert_eq!(reply.header("keep-alive"), None);
+    assert!(
+        !gateway.log().contains(&token[7..]),
+        "the token is never logged"
+    );
+}
+
+#[test]
+fn refused_requests_never_reach_the_upstream() {
+    let up = upstream();
+    let gateway = start_gateway(
+        &up.origin,
+        "[[gateway.required_scopes]]\nmethod = \"tools/call\"\ntool = \"delete_all\"\nscopes = [\"admin\"]\n",
+    );
+    let token = bearer();
+    let expired = format!(
+        "Bearer {}",
+        access_token(json!({"iat": NOW - 900, "exp": NOW - 600}))
+    );
+    let call = r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"delete_all"}}"#;
+    for (authorization, body, status) in [
+        (None, "{}", 401),
+        (Some(expired.as_str()), "{}", 401),
+        (Some(token.as_str()), call, 403),
+        (
+            Some(token.as_str()),
+            r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add","name":"delete_all"}}"#,
+            400,
+        ),
+    ] {
+        let mut headers = vec![("Content-Type", "application/json")];
+        if let Some(value) = authorization {
+            headers.push(("Authorization", value));
+        }
+        let reply = post(&gateway, "/mcp", &headers, body);
+        assert_eq!(reply.status, status, "{body}");
+    }
+    assert!(
+        up.seen.recv_timeout(Duration::from_millis(300)).is_err(),
+        "nothing was forwarded"
+    );
+    // The RFC 9728 document is the gateway's own answer.
+    let metadata = gateway.get("/.well-known/oauth-protected-resource/mcp");
+    assert_eq!(metadata.status, 200);
+    assert_eq!(metadata.json()["resource"], RESOURCE);
+}
+
+#[test]
+fn responses_stream_as_the_upstream_writes_them() {
+    let up = upstream();
+    let gateway = start_gateway(&up.origin, "");
+    let address = gateway.base.strip_prefix("http://").unwrap().to_owned();
+    let mut stream = TcpStream::connect(&address).unwrap();
+    stream
+        .write_all(
+            format!(
+                "GET /sse HTTP/1.1\r\nHost: {address}\r\nAuthorization: {}\r\nAccept: text/event-stream\r\n\r\n",
+                bearer()
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut received = String::new();
+    let mut buf = [0u8; 4096];
+    let started = Instant::now();
+    while !received.contains("data: one") {
+        let n = stream.read(&mut buf).unwrap();
+        assert!(n > 0, "closed early: {received}");
+        received.push_str(&String::from_utf8_lossy(&buf[..n]));
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+    assert!(
+        !received.contains("data: two"),
+        "the second event was not written yet"
+    );
+    up.release.send(()).unwrap();
+    while !received.contains("data: two") {
+        let n = stream.read(&mut buf).unwrap();
+        assert!(n > 0, "closed early: {received}");
+        received.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    assert!(received.starts_with("HTTP/1.1 200"), "{received}");
+}
+
+#[test]
+fn upstream_failures_are_502_and_504_and_the_body_cap_is_413() {
+    // A port nobody listens on.
+    let closed = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let gateway = start_gateway(&format!("http://{closed}"), "");
+    let reply = post(&gateway, "/mcp", &[("Authorization", &bearer())], "{}");
+    assert_eq!(reply.status, 502);
+    assert_eq!(reply.error(), "bad_gateway");
+
+    let up = upstream();
+    let gateway = start_gateway(&up.origin, "");
+    let started = Instant::now();
+    let reply = post(&gateway, "/slow", &[("Authorization", &bearer())], "{}");
+    assert_eq!(reply.status, 504);
+    assert_eq!(reply.error(), "upstream_timeout");
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "upstream_timeout = 1"
+    );
+
+    let big = "x".repeat(4096);
+    let reply = post(&gateway, "/mcp", &[("Authorization", &bearer())], &big);
+    assert_eq!(reply.status, 413);
+    let log = gateway.log();
+    assert!(
+        log.contains("status=504"),
+        "the access log names the outcome: {log}"
+    );
+}
+
+#[test]
+fn reload_applies_new_rules_and_refuses_a_broken_file() {
+    let up = upstream();
+    let gateway = start_gateway(&up.origin, "");
+    let token = bearer();
+    let headers = [
+        ("Authorization", token.as_str()),
+        ("Content-Type", "application/json"),
+    ];
+    let call = r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add"}}"#;
+    assert_eq!(post(&gateway, "/mcp", &headers, call).status, 200);
+    let config = gateway.dir.path().join("xaa.toml");
+    std::fs::write(
+        &config,
+        gateway_toml(
+            "[[gateway.required_scopes]]\nmethod = \"tools/call\"\nscopes = [\"tools\"]\n",
+        ),
+    )
+    .unwrap();
+    assert!(gateway.reload());
+    let reply = post(&gateway, "/mcp", &headers, call);
+    assert_eq!(reply.status, 403);
+    assert!(reply
+        .header("www-authenticate")
+        .unwrap()
+        .contains("scope=\"tools\""));
+    std::fs::write(
+        &config,
+        gateway_toml("[[gateway.required_scopes]]\nmethod = \"\"\n"),
+    )
+    .unwrap();
+    assert!(
+        !gateway.reload(),
+        "a refused file keeps the running configuration"
+    );
+    assert_eq!(post(&gateway, "/mcp", &headers, call).status, 403);
+    let (status, _) = gateway.stop();
+    assert!(status.success(), "SIGTERM stops the gateway cleanly");
+}
+
+#[test]
+fn bad_options_stop_the_gateway_with_a_clear_message() {
+    for (upstream, extra, expected) in [
+        (
+            "https://mcp.example.com",
+            "",
+            "https upstreams are not supported",
+        ),
+        ("http://127.0.0.1:1/mcp", "", "origin only"),
+        (
+            "http://127.0.0.1:1",
+            "subject_header = \"Authorization\"\n",
+            "cannot carry identity",
+        ),
+    ] {
+        let toml = gateway_toml("").replace("[gateway]\n", &format!("[gateway]\n{extra}"));
+        let Err((status, stderr)) =
+            AsServer::try_start_command(&["gateway"], &toml, &["--upstream", upstream])
+        else {
+            panic!("{upstream} {extra}: started");
+        };
+        assert!(!status.success());
+        assert!(stderr.contains(expected), "{upstream}: {stderr}");
+    }
+}

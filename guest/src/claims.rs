@@ -48,6 +48,8 @@ pub struct Claims {
     pub auth_time: Option<i64>,
     /// `acr`
     pub acr: Option<String>,
+    /// `tenant` (ID-JAG draft §3: the IdP tenant of a multi-tenant issuer)
+    pub tenant: Option<String>,
     /// `amr`
     pub amr: Option<Vec<String>>,
 }
@@ -233,6 +235,7 @@ impl Claims {
             .map(|v| numeric_date("auth_time", v, Round::Down))
             .transpose()?;
         let acr = optional_identifier(members, "acr")?;
+        let tenant = optional_identifier(members, "tenant")?;
         let amr = match members.get("amr") {
             None => None,
             Some(Json::Array(items)) if items.len() <= MAX_LIST_ITEMS => Some(
@@ -261,6 +264,7 @@ impl Claims {
             auth_time,
             acr,
             amr,
+            tenant,
         })
     }
 

@@ -209,6 +209,24 @@ pub fn validate(
         },
         |_| "no authorization_details".into(),
     )?;
+    // An IdP's `sub` is unique within its tenant only: a multi-tenant issuer must name the
+    // tenant (it becomes part of the subject, `subject`), and an ID-JAG of any other issuer
+    // must not, or two tenants' users could share a subject here.
+    trace.step(
+        "claims.tenant",
+        match (issuer.tenant_required, &claims.tenant) {
+            (true, None) => Err(Rejection::new(
+                Code::ClaimInvalid,
+                "tenant is missing; this issuer is configured multi-tenant (tenant_required)",
+            )),
+            (false, Some(_)) => Err(Rejection::new(
+                Code::ClaimInvalid,
+                "tenant is present; this issuer is not configured multi-tenant (tenant_required)",
+            )),
+            _ => Ok(()),
+        },
+        |_| "tenant as the issuer's configuration says".into(),
+    )?;
     let verified = VerifiedToken::new(&claims, payload_text, &proof);
     if consume_jti {
         trace.step("replay", consume(host, config, &verified), |_| {

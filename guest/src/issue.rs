@@ -348,6 +348,8 @@ mod tests {
                     issuer: "https://idp.example.com".into(),
                     keys: KeySource::Inline(public_jwks(std::slice::from_ref(&idp)).unwrap()),
                     algorithms: vec!["ES256".into()],
+                    subject_namespace: None,
+                    tenant_required: false,
                 }],
                 token_endpoint: None,
             }),

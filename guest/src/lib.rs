@@ -53,6 +53,7 @@ pub mod policy;
 pub mod replay;
 pub mod resource_server;
 pub mod signing;
+pub mod subject;
 #[cfg(test)]
 mod test_host;
 pub mod token_cache;
@@ -103,6 +104,8 @@ pub struct VerifiedToken {
     pub acr: Option<String>,
     /// `amr`, if present.
     pub amr: Option<Vec<String>>,
+    /// `tenant`, if present (ID-JAG).
+    pub tenant: Option<String>,
 }
 
 impl VerifiedToken {
@@ -121,6 +124,7 @@ impl VerifiedToken {
             auth_time: claims.auth_time,
             acr: claims.acr.clone(),
             amr: claims.amr.clone(),
+            tenant: claims.tenant.clone(),
         }
     }
 }
@@ -136,6 +140,9 @@ pub struct Refusal {
 
 /// The outcome of one validation.
 #[derive(Clone, Debug, PartialEq, Eq)]
+// Returned by value once per validation and matched at once: boxing the token would only add
+// an allocation to every valid verdict.
+#[allow(clippy::large_enum_variant)]
 pub enum Verdict {
     /// The token is valid.
     Valid(VerifiedToken),

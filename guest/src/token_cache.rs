@@ -113,6 +113,7 @@ mod tests {
             auth_time: None,
             acr: None,
             amr: None,
+            tenant: None,
         }
     }
 

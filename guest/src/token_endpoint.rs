@@ -56,6 +56,8 @@ pub struct Client {
     pub scopes: Vec<String>,
     /// Grant types it is enabled for (`unauthorized_client` for any other).
     pub grant_types: Vec<String>,
+    /// The trusted issuers whose ID-JAGs it may present; empty: any.
+    pub issuers: Vec<String>,
 }
 
 impl Client {
@@ -302,6 +304,22 @@ fn respond(
         &mut Trace::off(),
     )
     .map_err(|r| invalid_grant(&r))?;
+    // The issuer that vouched for the user: it must be one this client may use, and it names
+    // the user's subject here (`subject`: one IdP's user never becomes another's).
+    let issuer = config
+        .issuers
+        .iter()
+        .find(|i| i.issuer == verified.issuer)
+        .ok_or_else(|| OAuthError::server_error("the verified issuer is not configured"))?;
+    if !client.issuers.is_empty() && !client.issuers.contains(&verified.issuer) {
+        return Err(invalid_grant(&Rejection::new(
+            crate::error::Code::IssuerUntrusted,
+            format!(
+                "iss \"{}\" is not one of the issuers this client may use",
+                crate::error::escape_for_log(&verified.issuer, 80)
+            ),
+        )));
+    }
 
     // Resource (RFC 8707): the request may only narrow to a resource the ID-JAG names.
     let resource =
@@ -375,7 +393,7 @@ fn respond(
         .ok_or_else(|| server_error("no signing key"))?;
     let claims = AccessTokenClaims {
         iss: config.issuer.clone(),
-        sub: verified.subject.clone(),
+        sub: crate::subject::at_this_server(issuer, &verified),
         aud: resource.clone(),
         client_id: client.client_id.clone(),
         iat: now,

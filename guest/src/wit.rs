@@ -171,6 +171,7 @@ fn client(c: wit::ClientRegistration) -> ClientRegistrationConfig {
         resources: c.resources,
         scopes: c.scopes,
         grant_types: c.grant_types,
+        issuers: c.issuers,
     }
 }
 
@@ -203,6 +204,8 @@ fn config(c: wit::Config) -> Config {
                     issuer: t.issuer,
                     keys: key_source(t.keys),
                     algorithms: t.algorithms,
+                    subject_namespace: t.subject_namespace,
+                    tenant_required: t.tenant_required,
                 })
                 .collect(),
             token_endpoint: a.token_endpoint.map(token_endpoint),

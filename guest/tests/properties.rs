@@ -71,6 +71,8 @@ fn validator() -> Validator {
                 issuer: "https://idp.example.com".into(),
                 keys: KeySource::Inline(jwks()),
                 algorithms: vec!["ES256".into()],
+                subject_namespace: None,
+                tenant_required: false,
             }],
             token_endpoint: None,
         }),

@@ -91,6 +91,8 @@ fn as_config() -> Config {
                 issuer: IDP.into(),
                 keys: KeySource::Inline(json!({"keys":[jwk(&key(1), "idp-1")]}).to_string()),
                 algorithms: vec!["ES256".into()],
+                subject_namespace: None,
+                tenant_required: false,
             }],
             token_endpoint: Some(endpoint()),
         }),
@@ -124,6 +126,7 @@ fn endpoint() -> TokenEndpointConfig {
             resources: resources.iter().map(|r| r.to_string()).collect(),
             scopes: scopes.iter().map(|r| r.to_string()).collect(),
             grant_types: None,
+            issuers: Vec::new(),
         };
     TokenEndpointConfig {
         url: Some(TOKEN_URL.into()),
@@ -714,6 +717,7 @@ fn public_clients_only_when_allowed_and_only_for_none() {
                 resources: vec![R1.into()],
                 scopes: vec!["chat.read".into()],
                 grant_types: None,
+                issuers: Vec::new(),
             });
         })
     };

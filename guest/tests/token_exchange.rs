@@ -84,6 +84,7 @@ fn client(id: &str, secret: &str, grants: &[&str]) -> Client {
         resources: vec![],
         scopes: vec![],
         grant_types: grants.iter().map(|g| g.to_string()).collect(),
+        issuers: vec![],
     }
 }
 
@@ -258,6 +259,8 @@ fn an_id_token_becomes_an_id_jag_the_resource_authorization_server_accepts() {
                 issuer: IDP.into(),
                 keys: KeySource::Inline(public_jwks(&[idp_key()]).unwrap()),
                 algorithms: vec!["ES256".into()],
+                subject_namespace: None,
+                tenant_required: false,
             }],
             token_endpoint: None,
         }),

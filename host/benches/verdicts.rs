@@ -156,6 +156,8 @@ fn guest_config(c: &wit::Config) -> xaa_guest::config::Config {
                         issuer: t.issuer.clone(),
                         keys: guest_key_source(&t.keys),
                         algorithms: t.algorithms.clone(),
+                        subject_namespace: t.subject_namespace.clone(),
+                        tenant_required: t.tenant_required,
                     })
                     .collect(),
                 // The benchmarks validate tokens; none of them serves a token endpoint.
@@ -557,6 +559,7 @@ fn endpoint_config() -> wit::Config {
                 resources: vec![RESOURCE.into()],
                 scopes: vec!["chat.read".into(), "chat.history".into()],
                 grant_types: None,
+                issuers: Vec::new(),
             }],
         });
     }

@@ -111,6 +111,11 @@ pub struct TrustedIssuer {
     /// Allowed algorithms.
     #[serde(default)]
     pub algorithms: Vec<String>,
+    /// The namespace of its users' subjects in issued access tokens.
+    pub subject_namespace: Option<String>,
+    /// A multi-tenant issuer (its ID-JAGs name a `tenant`).
+    #[serde(default)]
+    pub tenant_required: bool,
 }
 
 /// `[token_endpoint]`
@@ -172,6 +177,9 @@ pub struct ClientEntry {
     pub scopes: Vec<String>,
     /// Grant types it is enabled for.
     pub grant_types: Option<Vec<String>>,
+    /// The trusted issuers whose ID-JAGs it may present (default: any).
+    #[serde(default)]
+    pub issuers: Vec<String>,
 }
 
 /// `[identity_provider]`
@@ -510,6 +518,7 @@ impl ConfigFile {
                     resources: c.resources.clone(),
                     scopes: c.scopes.clone(),
                     grant_types: c.grant_types.clone(),
+                    issuers: c.issuers.clone(),
                 })
             })
             .collect::<Result<Vec<_>, String>>()?;
@@ -549,6 +558,8 @@ impl ConfigFile {
                         &t.jwks_uri,
                     )?,
                     algorithms: t.algorithms.clone(),
+                    subject_namespace: t.subject_namespace.clone(),
+                    tenant_required: t.tenant_required,
                 })
             })
             .collect::<Result<Vec<_>, String>>()?;

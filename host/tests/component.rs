@@ -160,6 +160,7 @@ fn explain_lists_every_check_in_pipeline_order() {
             "claims.resource",
             "claims.cnf",
             "claims.authorization_details",
+            "claims.tenant",
             "replay"
         ]
     );

@@ -95,6 +95,7 @@ fn token_endpoint_to_json(t: &wit::TokenEndpointConfig) -> Value {
             "resources": c.resources,
             "scopes": c.scopes,
             "grant_types": c.grant_types,
+            "issuers": c.issuers,
         })).collect::<Vec<_>>(),
     })
 }
@@ -152,6 +153,8 @@ fn config_to_json(c: &wit::Config) -> Value {
                 "issuer": t.issuer,
                 "keys": key_source_to_json(&t.keys),
                 "algorithms": t.algorithms,
+                "subject_namespace": t.subject_namespace,
+                "tenant_required": t.tenant_required,
             })).collect::<Vec<_>>(),
             "token_endpoint": a.token_endpoint.as_ref().map(token_endpoint_to_json),
         })
@@ -260,6 +263,7 @@ fn token_endpoint_from_json(t: &Value) -> wit::TokenEndpointConfig {
                 resources: strings(c, "resources"),
                 scopes: strings(c, "scopes"),
                 grant_types: opt_strings(c, "grant_types"),
+                issuers: strings(c, "issuers"),
             })
             .collect(),
     }
@@ -348,6 +352,8 @@ fn config_from_json(v: &Value) -> wit::Config {
                     issuer: str_of(t, "issuer"),
                     keys: key_source_from_json(&t["keys"]),
                     algorithms: strings(t, "algorithms"),
+                    subject_namespace: opt_str(t, "subject_namespace"),
+                    tenant_required: flag(t, "tenant_required"),
                 })
                 .collect(),
             token_endpoint: (!a["token_endpoint"].is_null())
@@ -479,6 +485,7 @@ fn corpus_config() -> wit::Config {
             resources: vec![RESOURCE.into()],
             scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
             grant_types,
+            issuers: Vec::new(),
         };
     let client_jwks = json!({"keys": [ec_jwk(&client_key(), "client-ec", json!({}))]});
     let mut config = config();

@@ -145,6 +145,7 @@ fn authorization_server() -> Validator {
                 resources: vec![RESOURCE.into()],
                 scopes: vec!["chat.read".into()],
                 grant_types: None,
+                issuers: Vec::new(),
             }],
         });
     }

@@ -17,8 +17,10 @@ use xaa_guest::base64url::encode as b64;
 // Helpers
 // ---------------------------------------------------------------------------------------
 
-/// The subject of the baseline ID-JAG.
-const SUBJECT: &str = "U019488227";
+/// The subject of the access token issued for the baseline ID-JAG (`sub` U019488227): the
+/// baseline AS trusts two IdPs, so each one's users are namespaced by the issuer identifier
+/// (README, "The subject").
+const ISSUED_SUBJECT: &str = "https%3A%2F%2Fidp.example.com:U019488227";
 
 /// The one `error_description` every refused assertion carries (specs.md §3b rule 19): which
 /// check failed is only in the server's log (`code=...`).
@@ -620,7 +622,7 @@ fn rule_11_sub_required() {
         "sub present",
     );
     let claims = issued_claims(&server, access_token_of(&body), RESOURCE);
-    assert_eq!(claims["sub"], SUBJECT);
+    assert_eq!(claims["sub"], ISSUED_SUBJECT);
 }
 
 #[test]
@@ -823,10 +825,10 @@ fn rule_17_act_does_not_change_subject_or_client() {
     );
     let body = assert_ok(&server.exchange(&token, &[]), "act claim");
     let claims = issued_claims(&server, access_token_of(&body), RESOURCE);
-    assert_eq!(claims["sub"], SUBJECT, "{claims}");
+    assert_eq!(claims["sub"], ISSUED_SUBJECT, "{claims}");
     assert_eq!(claims["client_id"], CLIENT, "{claims}");
     let raw = segment(access_token_of(&body), 1);
-    assert_eq!(raw["sub"], SUBJECT);
+    assert_eq!(raw["sub"], ISSUED_SUBJECT);
     assert_eq!(raw["client_id"], CLIENT);
 }
 
@@ -867,7 +869,7 @@ fn rule_18_response_and_issued_token() {
 
     let claims = issued_claims(&server, at, RESOURCE);
     assert_eq!(claims["iss"], AS_ISSUER);
-    assert_eq!(claims["sub"], SUBJECT);
+    assert_eq!(claims["sub"], ISSUED_SUBJECT);
     assert_eq!(claims["aud"], RESOURCE);
     assert_eq!(claims["client_id"], CLIENT);
     assert_eq!(claims["iat"], NOW);
@@ -1157,7 +1159,10 @@ fn j04_keys_are_scoped_per_issuer() {
     );
     let body = assert_ok(&server.exchange(&own, &[]), "OTHER_IDP with other-ec");
     let claims = issued_claims(&server, access_token_of(&body), RESOURCE);
-    assert_eq!(claims["sub"], SUBJECT);
+    assert_eq!(
+        claims["sub"],
+        "https%3A%2F%2Fother-idp.example.com:U019488227"
+    );
     assert_eq!(claims["client_id"], CLIENT);
 }
 
@@ -1206,4 +1211,193 @@ fn j06_jti_length_and_type() {
         &server.exchange(&id_jag(&max, json!({})), &[]),
         "jti of 256 bytes",
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// One IdP's user never becomes another's (issue 11, item 2)
+// ---------------------------------------------------------------------------------------
+
+/// An ID-JAG of OTHER_IDP (signed with its own key) with claim changes.
+fn other_jag(jti: &str, changes: Value) -> String {
+    let mut claims = json!({"iss": OTHER_IDP});
+    merge(&mut claims, changes);
+    jag_with(
+        &json!({"typ": "oauth-id-jag+jwt", "alg": "ES256", "kid": "other-ec"}),
+        jti,
+        claims,
+        &keys().other_ec,
+    )
+}
+
+/// The `sub` of the access token issued for `assertion` (which must be accepted).
+#[track_caller]
+fn issued_subject(server: &AsServer, assertion: &str, what: &str) -> Value {
+    let body = assert_ok(&server.exchange(assertion, &[]), what);
+    issued_claims(server, access_token_of(&body), RESOURCE)["sub"].clone()
+}
+
+/// The baseline configuration with lines added to each `[[trusted_issuers]]` block
+/// (IDP_ISSUER's, OTHER_IDP's) and to BASIC_CLIENT's `[[clients]]` block.
+fn toml_with(idp: &str, other: &str, client: &str) -> String {
+    base_toml("")
+        .replacen(
+            "jwks_file = \"idp.jwks\"\n",
+            &format!("jwks_file = \"idp.jwks\"\n{idp}"),
+            1,
+        )
+        .replacen(
+            "jwks_file = \"other-idp.jwks\"\n",
+            &format!("jwks_file = \"other-idp.jwks\"\n{other}"),
+            1,
+        )
+        .replacen(
+            &format!("client_id = \"{CLIENT}\"\n"),
+            &format!("client_id = \"{CLIENT}\"\n{client}"),
+            1,
+        )
+}
+
+#[test]
+fn the_same_sub_from_two_trusted_issuers_gives_two_subjects() {
+    // Without configured namespaces: each issuer's identifier, percent-encoded.
+    let server = AsServer::start();
+    let a = issued_subject(
+        &server,
+        &jag("ns-a", json!({}), json!({"sub": "alice"})),
+        "A",
+    );
+    let b = issued_subject(&server, &other_jag("ns-b", json!({"sub": "alice"})), "B");
+    assert_eq!(a, "https%3A%2F%2Fidp.example.com:alice");
+    assert_eq!(b, "https%3A%2F%2Fother-idp.example.com:alice");
+    // IdP B cannot forge A's user by putting A's namespace into its own sub.
+    let forged = issued_subject(
+        &server,
+        &other_jag(
+            "ns-forged",
+            json!({"sub": "https%3A%2F%2Fidp.example.com:alice"}),
+        ),
+        "B forging",
+    );
+    assert_ne!(forged, a);
+
+    // Configured namespaces.
+    let server = AsServer::start_with(
+        &toml_with(
+            "subject_namespace = \"okta\"\n",
+            "subject_namespace = \"entra\"\n",
+            "",
+        ),
+        &[],
+    );
+    let a = issued_subject(
+        &server,
+        &jag("ns-c", json!({}), json!({"sub": "alice"})),
+        "A",
+    );
+    let b = issued_subject(&server, &other_jag("ns-d", json!({"sub": "alice"})), "B");
+    assert_eq!(a, "okta:alice");
+    assert_eq!(b, "entra:alice");
+}
+
+#[test]
+fn namespaces_must_be_distinct_and_well_formed() {
+    for (idp, other, field) in [
+        (
+            "subject_namespace = \"same\"\n",
+            "subject_namespace = \"same\"\n",
+            "trusted_issuers[1].subject_namespace",
+        ),
+        (
+            "subject_namespace = \"a:b\"\n",
+            "",
+            "trusted_issuers[0].subject_namespace",
+        ),
+        // A configured namespace equal to the other issuer's default one is refused too.
+        (
+            "",
+            "subject_namespace = \"https%3A%2F%2Fidp.example.com\"\n",
+            "trusted_issuers[1].subject_namespace",
+        ),
+    ] {
+        let Err((status, stderr)) = AsServer::try_start(&toml_with(idp, other, ""), &[]) else {
+            panic!("{idp} {other}: started");
+        };
+        assert!(!status.success());
+        assert!(stderr.contains(field), "{field}: {stderr}");
+    }
+}
+
+#[test]
+fn a_multi_tenant_issuer_puts_the_tenant_in_the_subject_and_others_carry_none() {
+    let server = AsServer::start_with(
+        &toml_with(
+            "subject_namespace = \"entra\"\ntenant_required = true\n",
+            "",
+            "",
+        ),
+        &[],
+    );
+    let acme = issued_subject(
+        &server,
+        &jag("t-1", json!({}), json!({"sub": "alice", "tenant": "acme"})),
+        "tenant acme",
+    );
+    let globex = issued_subject(
+        &server,
+        &jag(
+            "t-2",
+            json!({}),
+            json!({"sub": "alice", "tenant": "globex:x"}),
+        ),
+        "tenant globex:x",
+    );
+    assert_eq!(acme, "entra:acme:alice");
+    assert_eq!(globex, "entra:globex%3Ax:alice");
+    // Required and missing; present for an issuer that is not multi-tenant.
+    assert_invalid_grant(
+        &server.exchange(&jag("t-3", json!({}), json!({"sub": "alice"})), &[]),
+        "no tenant",
+    );
+    assert_invalid_grant(
+        &server.exchange(&other_jag("t-4", json!({"tenant": "acme"})), &[]),
+        "a tenant from a single-tenant issuer",
+    );
+    assert!(
+        server.log().contains("code=claim_invalid"),
+        "{}",
+        server.log()
+    );
+    // Positive twin of the last: OTHER_IDP without a tenant.
+    assert_ok(
+        &server.exchange(&other_jag("t-5", json!({})), &[]),
+        "OTHER_IDP, no tenant",
+    );
+}
+
+#[test]
+fn a_client_can_be_restricted_to_some_issuers() {
+    let server = AsServer::start_with(
+        &toml_with("", "", &format!("issuers = [\"{IDP_ISSUER}\"]\n")),
+        &[],
+    );
+    assert_invalid_grant(
+        &server.exchange(&other_jag("c-1", json!({})), &[]),
+        "OTHER_IDP's ID-JAG for a client restricted to IDP_ISSUER",
+    );
+    assert!(
+        server.log().contains("code=issuer_untrusted"),
+        "{}",
+        server.log()
+    );
+    assert_ok(
+        &server.exchange(&jag("c-2", json!({}), json!({})), &[]),
+        "IDP_ISSUER's",
+    );
+    let Err((_, stderr)) = AsServer::try_start(
+        &toml_with("", "", "issuers = [\"https://unknown-idp.example.com\"]\n"),
+        &[],
+    ) else {
+        panic!("an unknown issuer in clients[].issuers was accepted");
+    };
+    assert!(stderr.contains("clients[0].issuers[0]"), "{stderr}");
 }

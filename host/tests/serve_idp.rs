@@ -166,7 +166,11 @@ fn one_login_reaches_the_resource_through_both_servers() {
     let token = reply.json()["access_token"].as_str().unwrap().to_owned();
     let (code, verdict) = validate_access_token(&ras, &token, RESOURCE);
     assert_eq!(code, 0, "{verdict}");
-    assert_eq!(verdict["claims"]["sub"], "alice");
+    // The AS trusts two IdPs: its subjects are namespaced by issuer (README, "The subject").
+    assert_eq!(
+        verdict["claims"]["sub"],
+        "https%3A%2F%2Fidp.example.com:alice"
+    );
 
     let audit = audit_lines(&idp);
     assert_eq!(audit.len(), 1, "{audit:?}");

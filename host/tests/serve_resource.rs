@@ -68,7 +68,7 @@ fn discovery_starts_at_a_401_and_a_token_from_the_as_opens_the_resource() {
     let echo = get_with(&resource, "/mcp", Some(&format!("Bearer {token}")));
     assert_eq!(echo.status, 200, "{}", String::from_utf8_lossy(&echo.body));
     let body = echo.json();
-    assert_eq!(body["subject"], "U019488227");
+    assert_eq!(body["subject"], "https%3A%2F%2Fidp.example.com:U019488227");
     assert_eq!(body["client_id"], CLIENT);
 
     let refused = get_with(&resource, "/mcp", Some("Bearer not.a.token"));

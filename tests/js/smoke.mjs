@@ -133,6 +133,7 @@ function tokenEndpointFromToml(base, t) {
       resources: c.resources ?? [],
       scopes: c.scopes ?? [],
       grantTypes: c.grant_types,
+      issuers: c.issuers ?? [],
     })),
   };
 }
@@ -153,6 +154,7 @@ function configFromToml(path) {
       resourceRootSlashEquivalence: a.resource_root_slash_equivalence ?? false,
       trustedIssuers: (t.trusted_issuers ?? []).map((ti) => ({
         issuer: ti.issuer, keys: inline(ti.jwks_file), algorithms: ti.algorithms,
+        subjectNamespace: ti.subject_namespace ?? undefined, tenantRequired: ti.tenant_required ?? false,
       })),
       tokenEndpoint: tokenEndpointFromToml(base, t),
     },
@@ -210,6 +212,7 @@ function configFromCorpus(c) {
       resources: cl.resources,
       scopes: cl.scopes,
       grantTypes: opt(cl.grant_types),
+      issuers: cl.issuers ?? [],
     })),
   };
   const identityProvider = (i) => i === null ? undefined : {
@@ -257,6 +260,7 @@ function configFromCorpus(c) {
       resourceRootSlashEquivalence: a.resource_root_slash_equivalence,
       trustedIssuers: a.trusted_issuers.map((ti) => ({
         issuer: ti.issuer, keys: keys(ti.keys), algorithms: ti.algorithms,
+        subjectNamespace: opt(ti.subject_namespace), tenantRequired: ti.tenant_required ?? false,
       })),
       tokenEndpoint: tokenEndpoint(a.token_endpoint),
     },

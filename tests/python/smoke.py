@@ -93,7 +93,8 @@ def token_endpoint_from_toml(base, t):
         clients.append(rec(client_id=c["client_id"], credential=credential,
                            resources=list(c.get("resources", [])),
                            scopes=list(c.get("scopes", [])),
-                           grant_types=c.get("grant_types")))
+                           grant_types=c.get("grant_types"),
+                           issuers=list(c.get("issuers", []))))
     return rec(
         url=te.get("url"),
         jwks_uri=te.get("jwks_uri"),
@@ -126,7 +127,9 @@ def config_from_toml(path):
             trusted_issuers=[
                 rec(issuer=ti["issuer"],
                     keys=inline_jwks(base, ti["jwks_file"]),
-                    algorithms=list(ti["algorithms"]))
+                    algorithms=list(ti["algorithms"]),
+                    subject_namespace=ti.get("subject_namespace"),
+                    tenant_required=bool(ti.get("tenant_required", False)))
                 for ti in t.get("trusted_issuers", [])
             ],
             token_endpoint=token_endpoint_from_toml(base, t),
@@ -191,7 +194,7 @@ def token_endpoint_from_corpus(te):
         clients=[
             rec(client_id=cl["client_id"], credential=credential(cl["credential"]),
                 resources=list(cl["resources"]), scopes=list(cl["scopes"]),
-                grant_types=cl["grant_types"])
+                grant_types=cl["grant_types"], issuers=list(cl.get("issuers", [])))
             for cl in te["clients"]
         ],
     )
@@ -244,7 +247,9 @@ def config_from_corpus(c):
             resource_root_slash_equivalence=bool(a["resource_root_slash_equivalence"]),
             trusted_issuers=[
                 rec(issuer=ti["issuer"], keys=key_source(ti["keys"]),
-                    algorithms=list(ti["algorithms"]))
+                    algorithms=list(ti["algorithms"]),
+                    subject_namespace=ti.get("subject_namespace"),
+                    tenant_required=bool(ti.get("tenant_required", False)))
                 for ti in a["trusted_issuers"]
             ],
             token_endpoint=token_endpoint_from_corpus(a["token_endpoint"]),

@@ -219,6 +219,7 @@ impl IdentityProviderConfig {
                 resources: Vec::new(),
                 scopes: Vec::new(),
                 grant_types: vec![GRANT_TYPE_TOKEN_EXCHANGE.to_owned()],
+                issuers: Vec::new(),
             });
         }
 

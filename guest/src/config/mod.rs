@@ -64,6 +64,11 @@ pub struct TrustedIssuerConfig {
     pub keys: KeySource,
     /// Allowed `alg` names.
     pub algorithms: Vec<String>,
+    /// What this issuer's subjects become at this server: `<namespace>:<sub>`.
+    pub subject_namespace: Option<String>,
+    /// A multi-tenant issuer: every ID-JAG names its `tenant`, which becomes part of the
+    /// subject. Otherwise an ID-JAG with a `tenant` is refused.
+    pub tenant_required: bool,
 }
 
 /// The resource authorization server role.
@@ -111,6 +116,8 @@ pub struct ClientRegistrationConfig {
     pub scopes: Vec<String>,
     /// Grant types it is enabled for; `None` is the jwt-bearer grant.
     pub grant_types: Option<Vec<String>>,
+    /// The trusted issuers whose ID-JAGs it may present; empty: any.
+    pub issuers: Vec<String>,
 }
 
 /// The token endpoint.
@@ -239,6 +246,11 @@ pub struct ValidIssuer {
     pub algorithms: Vec<Alg>,
     /// Keys.
     pub keys: ValidKeySource,
+    /// The namespace of its subjects at this server (see [`crate::subject`]); `None` only
+    /// when it is the one trusted issuer and none is configured.
+    pub subject_namespace: Option<String>,
+    /// Whether its ID-JAGs carry a `tenant` (required) or never do.
+    pub tenant_required: bool,
 }
 
 /// A validated AS role.
@@ -586,11 +598,36 @@ impl AuthorizationServerConfig {
             }
             let algorithms =
                 check_algorithms(errors, &format!("{path}.algorithms"), &trusted.algorithms);
+            if let Some(namespace) = &trusted.subject_namespace {
+                if !crate::subject::is_namespace(namespace) {
+                    errors.push(
+                        format!("{path}.subject_namespace"),
+                        "must be 1–64 characters of A–Z a–z 0–9 . _ ~ -",
+                    );
+                }
+            }
+            let subject_namespace = crate::subject::namespace_for(
+                &trusted.issuer,
+                trusted.subject_namespace.as_deref(),
+                self.trusted_issuers.len(),
+            );
+            if subject_namespace.is_some()
+                && issuers
+                    .iter()
+                    .any(|o: &ValidIssuer| o.subject_namespace == subject_namespace)
+            {
+                errors.push(
+                    format!("{path}.subject_namespace"),
+                    "another trusted issuer has this namespace: their users would share subjects",
+                );
+            }
             if let Some(keys) = check_keys(errors, &path, &trusted.keys, &algorithms) {
                 issuers.push(ValidIssuer {
                     issuer: trusted.issuer.clone(),
                     algorithms,
                     keys,
+                    subject_namespace,
+                    tenant_required: trusted.tenant_required,
                 });
             }
         }
@@ -869,6 +906,17 @@ impl TokenEndpointConfig {
                 }
             }
             identity_provider::check_scopes(errors, &format!("{p}.scopes"), &c.scopes);
+            for (j, issuer) in c.issuers.iter().enumerate() {
+                if !server.trusted_issuers.iter().any(|t| &t.issuer == issuer) {
+                    errors.push(
+                        format!("{p}.issuers[{j}]"),
+                        format!(
+                            "\"{}\" is not one of the [[trusted_issuers]]",
+                            escape_for_log(issuer, 80)
+                        ),
+                    );
+                }
+            }
             let grant_types = c
                 .grant_types
                 .clone()
@@ -891,6 +939,7 @@ impl TokenEndpointConfig {
                     resources: c.resources.clone(),
                     scopes: c.scopes.clone(),
                     grant_types,
+                    issuers: c.issuers.clone(),
                 });
             }
         }

@@ -660,10 +660,15 @@ fn response_checks(target: &Target, jag: &Value, reply: &Reply) -> Vec<Check> {
         (
             "remote-at-client-and-subject",
             "RFC 9068 §2.2",
-            "client_id is the client and sub the ID-JAG's subject",
+            "client_id is the client and sub the ID-JAG's subject (or it in a namespace of its issuer, `<ns>:<sub>`, as a server trusting several IdPs must)",
             is(
                 claims.get("client_id") == Some(&json!(target.client_id))
-                    && claims.get("sub") == jag.get("sub"),
+                    && match (claims.get("sub").and_then(Value::as_str), jag.get("sub").and_then(Value::as_str)) {
+                        (Some(sub), Some(original)) => {
+                            sub == original || sub.ends_with(&format!(":{original}"))
+                        }
+                        _ => false,
+                    },
                 format!(
                     "client_id {:?}, sub {:?}",
                     claims.get("client_id"),

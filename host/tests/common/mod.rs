@@ -72,6 +72,8 @@ pub fn config() -> wit::Config {
                     issuer: IDP_ISSUER.into(),
                     keys: wit::KeySource::Inline(idp_jwks().to_string()),
                     algorithms: vec!["ES256".into(), "RS256".into(), "PS256".into()],
+                    subject_namespace: None,
+                    tenant_required: false,
                 },
                 wit::TrustedIssuer {
                     issuer: OTHER_IDP.into(),
@@ -79,6 +81,8 @@ pub fn config() -> wit::Config {
                         json!({"keys": [ec_jwk(&k.other_ec, "other-ec", json!({}))]}).to_string(),
                     ),
                     algorithms: vec!["ES256".into()],
+                    subject_namespace: None,
+                    tenant_required: false,
                 },
             ],
             token_endpoint: None,

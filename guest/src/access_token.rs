@@ -45,11 +45,16 @@ pub fn validate(
     let config = ctx.config;
     let now = host.now();
     trace.step("clock", check_clock(now), |_| format!("now = {now}"))?;
-    if let Some(hit) = ctx.cache.get(token, now, config.leeway) {
-        trace.pass("cache", || {
-            "verified earlier; exp re-checked against now".into()
-        });
-        return Ok(hit);
+    if let Some((hit, key)) = ctx.cache.get(token, now, config.leeway) {
+        // A cached verdict stands only while the key that verified it is still published.
+        if ctx.keys.still_has(host, ctx.source, &key) {
+            trace.pass("cache", || {
+                "verified earlier (under 5 minutes ago) with a key still published; exp re-checked against now"
+                    .into()
+            });
+            return Ok(hit);
+        }
+        ctx.cache.forget(token);
     }
     trace.skip("cache", || "not cached".into());
     let jws = trace.step("compact", compact::split(token), |j| {
@@ -142,6 +147,6 @@ pub fn validate(
         |_| "no cnf".into(),
     )?;
     let verified = VerifiedToken::new(&claims, payload_text, &proof);
-    ctx.cache.put(token, &verified);
+    ctx.cache.put(token, &verified, key, now);
     Ok(verified)
 }

@@ -72,6 +72,9 @@ pub enum Code {
     InsufficientScope,
 }
 
+/// The `error_description` of every `invalid_token` challenge.
+pub const INVALID_TOKEN_DESCRIPTION: &str = "The access token is not valid for this resource";
+
 /// The OAuth role on whose behalf a verdict is given; it decides the wire mapping.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {
@@ -258,9 +261,10 @@ impl Rejection {
                 www_authenticate: None,
             },
             Role::ResourceServer => {
+                // One fixed description for every refused token: which check failed is the
+                // verdict code, for the server's log, not for the caller (issue 11).
                 let mut challenge = format!(
-                    "Bearer error=\"invalid_token\", error_description=\"{}\"",
-                    self.code.summary()
+                    "Bearer error=\"invalid_token\", error_description=\"{INVALID_TOKEN_DESCRIPTION}\""
                 );
                 if let Some(url) = resource_metadata {
                     challenge.push_str(&format!(", resource_metadata=\"{}\"", url));
@@ -294,4 +298,31 @@ pub fn escape_for_log(value: &str, max: usize) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_refused_token_gets_the_same_challenge_at_a_resource() {
+        let challenges: Vec<Option<String>> = Code::ALL
+            .iter()
+            .filter(|c| !c.is_temporary() && **c != Code::NotConfigured)
+            .map(|c| {
+                Rejection::new(*c, "detail")
+                    .to_wire(Role::ResourceServer, Some("https://mcp.example.com/prm"))
+                    .www_authenticate
+            })
+            .collect();
+        assert!(challenges.len() > 20);
+        for challenge in &challenges {
+            assert_eq!(
+                challenge.as_deref(),
+                Some(
+                    "Bearer error=\"invalid_token\", error_description=\"The access token is not valid for this resource\", resource_metadata=\"https://mcp.example.com/prm\""
+                )
+            );
+        }
+    }
 }

@@ -64,6 +64,22 @@ pub enum JwkOutcome {
 }
 
 impl TrustedKey {
+    /// Whether `other` is the same key (same `kid`, declared `alg` and public key), e.g. in
+    /// a JWK Set fetched again.
+    pub fn same_key(&self, other: &TrustedKey) -> bool {
+        self.kid == other.kid
+            && self.declared_alg == other.declared_alg
+            && match (&self.material, &other.material) {
+                (KeyMaterial::EcP256 { sec1: a, .. }, KeyMaterial::EcP256 { sec1: b, .. }) => {
+                    a == b
+                }
+                (KeyMaterial::Rsa { n: na, e: ea, .. }, KeyMaterial::Rsa { n: nb, e: eb, .. }) => {
+                    na == nb && ea == eb
+                }
+                _ => false,
+            }
+    }
+
     /// Whether this key may verify `alg`: the JWK's own `alg` if it declared one, else the
     /// family its `kty`/`crv` implies.
     pub fn permits(&self, alg: Alg) -> bool {

@@ -28,6 +28,18 @@ pub struct KeySet {
 /// with a `keys` array, holds too many keys, or leaves no usable key; individual bad keys
 /// are dropped and noted.
 pub fn parse(document: &str) -> Result<KeySet, String> {
+    parse_set(document, false)
+}
+
+/// Parses a JWK Set an issuer publishes (fetched from its `jwks_uri`): as [`parse`], except
+/// that a well-formed set with no keys at all (`{"keys": []}`) is accepted as it is. That is
+/// how an issuer revokes every key at once, and it must take effect at once, not after the
+/// stale window of the last set.
+pub fn parse_published(document: &str) -> Result<KeySet, String> {
+    parse_set(document, true)
+}
+
+fn parse_set(document: &str, allow_empty: bool) -> Result<KeySet, String> {
     if document.len() > MAX_JWKS_BYTES {
         return Err(format!(
             "JWK Set is {} bytes; the limit is {MAX_JWKS_BYTES}",
@@ -45,6 +57,9 @@ pub fn parse(document: &str) -> Result<KeySet, String> {
         ));
     }
     let mut set = KeySet::default();
+    if allow_empty && entries.is_empty() {
+        return Ok(set);
+    }
     for (index, entry) in entries.iter().enumerate() {
         match jwk::parse(entry) {
             JwkOutcome::Usable(key) => set.keys.push(Arc::new(key)),

@@ -137,6 +137,29 @@ impl KeyStore {
         }
     }
 
+    /// Whether `key` is still one of source `id`'s keys, judged as [`KeyStore::select`] would
+    /// judge a token now (a set past its lifetime is refetched when the cooldown allows; past
+    /// the stale window nothing is trusted). For a cached verdict: a key the issuer has
+    /// withdrawn must stop vouching for the tokens it signed.
+    pub fn still_has(&mut self, host: &mut dyn Host, id: SourceId, key: &TrustedKey) -> bool {
+        let policy = self.policy;
+        match self.sources.get_mut(id) {
+            None => false,
+            Some(Source::Static(set)) => set.keys.iter().any(|k| k.same_key(key)),
+            Some(Source::Remote(remote)) => {
+                let now = host.monotonic_millis();
+                if !remote.is_fresh(now) && remote.may_fetch(now, &policy) {
+                    remote.fetch(host, now, &policy);
+                }
+                remote.usable_origin(now, &policy).is_ok()
+                    && remote
+                        .current
+                        .as_ref()
+                        .is_some_and(|c| c.set.keys.iter().any(|k| k.same_key(key)))
+            }
+        }
+    }
+
     /// URIs a non-blocking host should fetch and hand to [`KeyStore::supply`].
     pub fn pending(&self) -> Vec<String> {
         let mut uris: Vec<String> = Vec::new();
@@ -237,7 +260,7 @@ impl Remote {
                 return;
             }
         }
-        match jwks::parse(&response.body) {
+        match jwks::parse_published(&response.body) {
             Ok(set) => {
                 self.current = Some(Cached {
                     set,

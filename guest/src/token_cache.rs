@@ -4,11 +4,27 @@
 //! Keyed by the exact token string (never by its signature: G06), bounded in entries and
 //! bytes, first-in first-out eviction, and an entry never outlives its token's `exp`: a hit
 //! re-checks `exp` against the current time and the leeway, so a cached verdict cannot
-//! extend a token's life. Cleared on reconfiguration and on request.
+//! extend a token's life. Nor does it outlive the trust it was given: an entry is kept at
+//! most [`MAX_CACHE_TRUST_SECS`] after its verification, and remembers the key that verified
+//! it, which the caller checks is still published before using a hit (`access_token`).
+//! Cleared on reconfiguration and on request.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 
+use crate::jwk::TrustedKey;
 use crate::VerifiedToken;
+
+/// Longest a verified token is trusted from the cache before its signature is checked again.
+pub const MAX_CACHE_TRUST_SECS: i64 = 300;
+
+/// One remembered verdict: the token, the key that verified it, and when.
+#[derive(Debug)]
+struct Entry {
+    verified: VerifiedToken,
+    key: Arc<TrustedKey>,
+    verified_at: i64,
+}
 
 /// Upper bound on the bytes of cached token strings.
 const MAX_CACHED_BYTES: usize = 32 * 1024 * 1024;
@@ -18,7 +34,7 @@ const MAX_CACHED_BYTES: usize = 32 * 1024 * 1024;
 pub struct TokenCache {
     capacity: usize,
     bytes: usize,
-    entries: HashMap<String, VerifiedToken>,
+    entries: HashMap<String, Entry>,
     order: VecDeque<String>,
     hits: u64,
     misses: u64,
@@ -33,21 +49,36 @@ impl TokenCache {
         }
     }
 
-    /// A cached verdict still valid at `now` (with `leeway`), if any.
-    pub fn get(&mut self, token: &str, now: i64, leeway: u32) -> Option<VerifiedToken> {
+    /// A cached verdict still valid at `now` (with `leeway`) and verified less than
+    /// [`MAX_CACHE_TRUST_SECS`] ago, with the key that verified it; `None` otherwise (an
+    /// expired or too old entry is dropped).
+    pub fn get(
+        &mut self,
+        token: &str,
+        now: i64,
+        leeway: u32,
+    ) -> Option<(VerifiedToken, Arc<TrustedKey>)> {
         let Some(hit) = self.entries.get(token) else {
             self.misses += 1;
             return None;
         };
-        if i128::from(hit.expires_at) > i128::from(now) - i128::from(leeway) {
+        let unexpired = i128::from(hit.verified.expires_at) > i128::from(now) - i128::from(leeway);
+        let recent = now.saturating_sub(hit.verified_at) <= MAX_CACHE_TRUST_SECS;
+        if unexpired && recent {
             self.hits += 1;
-            return Some(hit.clone());
+            return Some((hit.verified.clone(), Arc::clone(&hit.key)));
         }
         self.misses += 1;
-        self.entries.remove(token);
-        self.order.retain(|t| t != token);
-        self.bytes -= token.len();
+        self.forget(token);
         None
+    }
+
+    /// Drops one entry (its key was withdrawn, say).
+    pub fn forget(&mut self, token: &str) {
+        if self.entries.remove(token).is_some() {
+            self.order.retain(|t| t != token);
+            self.bytes -= token.len();
+        }
     }
 
     /// Hits and misses since the last call (for a host's metrics), then zero.
@@ -58,8 +89,8 @@ impl TokenCache {
         stats
     }
 
-    /// Remembers a verified token.
-    pub fn put(&mut self, token: &str, verified: &VerifiedToken) {
+    /// Remembers a token verified at `now` with `key`.
+    pub fn put(&mut self, token: &str, verified: &VerifiedToken, key: Arc<TrustedKey>, now: i64) {
         if self.capacity == 0 || self.entries.contains_key(token) {
             return;
         }
@@ -72,7 +103,14 @@ impl TokenCache {
             }
         }
         self.bytes += token.len();
-        self.entries.insert(token.to_owned(), verified.clone());
+        self.entries.insert(
+            token.to_owned(),
+            Entry {
+                verified: verified.clone(),
+                key,
+                verified_at: now,
+            },
+        );
         self.order.push_back(token.to_owned());
     }
 
@@ -117,11 +155,28 @@ mod tests {
         }
     }
 
+    fn key() -> Arc<TrustedKey> {
+        let set = crate::jwks::parse(
+            r#"{"keys":[{"kty":"EC","crv":"P-256","kid":"k","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}"#,
+        )
+        .unwrap();
+        Arc::clone(&set.keys[0])
+    }
+
+    #[test]
+    fn an_entry_is_trusted_for_five_minutes_at_most() {
+        let mut cache = TokenCache::new(4);
+        cache.put("a", &verified(10_000), key(), 100);
+        assert!(cache.get("a", 100 + MAX_CACHE_TRUST_SECS, 0).is_some());
+        assert!(cache.get("a", 101 + MAX_CACHE_TRUST_SECS, 0).is_none());
+        assert!(cache.is_empty(), "a too old entry is dropped");
+    }
+
     #[test]
     fn stats_count_hits_and_misses_and_reset_when_taken() {
         let mut cache = TokenCache::new(4);
         assert!(cache.get("a", 100, 0).is_none());
-        cache.put("a", &verified(200));
+        cache.put("a", &verified(200), key(), 100);
         assert!(cache.get("a", 150, 0).is_some());
         assert!(cache.get("a", 150, 0).is_some());
         // Expired: a miss, and the entry goes.

@@ -201,20 +201,26 @@ pub fn authenticate<'c>(
     })?;
     let clients = directory.clients;
     let lookup = |id: &str| clients.iter().find(|c| c.client_id == id);
+    // One answer for every failure, whether the client exists or not, so a caller cannot
+    // tell registered client ids from others (neither by message nor, for secrets, by time).
     let unknown = |basic: bool| invalid_client("client authentication failed", basic);
     match presented {
-        Presented::SecretBasic { client_id, secret } => match lookup(&client_id) {
-            Some(c) if matches!(&c.auth, ClientAuth::SecretBasic(d) if client_auth::secret_matches(&secret, d)) => {
-                Ok(c)
-            }
-            _ => Err(unknown(true)),
-        },
-        Presented::SecretPost { client_id, secret } => match lookup(&client_id) {
-            Some(c) if matches!(&c.auth, ClientAuth::SecretPost(d) if client_auth::secret_matches(&secret, d)) => {
-                Ok(c)
-            }
-            _ => Err(unknown(false)),
-        },
+        Presented::SecretBasic { client_id, secret } => {
+            let client = lookup(&client_id);
+            let digest = client.and_then(|c| match &c.auth {
+                ClientAuth::SecretBasic(d) => Some(d),
+                _ => None,
+            });
+            secret_verified(client, digest, &secret).ok_or_else(|| unknown(true))
+        }
+        Presented::SecretPost { client_id, secret } => {
+            let client = lookup(&client_id);
+            let digest = client.and_then(|c| match &c.auth {
+                ClientAuth::SecretPost(d) => Some(d),
+                _ => None,
+            });
+            secret_verified(client, digest, &secret).ok_or_else(|| unknown(false))
+        }
         Presented::PrivateKeyJwt {
             client_id,
             assertion,
@@ -252,13 +258,27 @@ pub fn authenticate<'c>(
             Some(c) if directory.allow_public_clients && matches!(c.auth, ClientAuth::None) => {
                 Ok(c)
             }
-            Some(c) if !matches!(c.auth, ClientAuth::None) => Err(unknown(false)),
+            _ if directory.allow_public_clients => Err(unknown(false)),
+            // The same answer for a registered confidential client and an unknown id.
             _ => Err(invalid_client(
                 "this authorization server accepts confidential clients only",
                 false,
             )),
         },
     }
+}
+
+/// The client if `secret` matches its configured digest. The secret is hashed and compared
+/// (in constant time) whether or not the client exists and uses this method, against a
+/// dummy digest otherwise, so a refusal takes as long for an unknown client id.
+fn secret_verified<'c>(
+    client: Option<&'c Client>,
+    digest: Option<&[u8; 32]>,
+    secret: &str,
+) -> Option<&'c Client> {
+    const NO_DIGEST: [u8; 32] = [0; 32];
+    let matches = client_auth::secret_matches(secret, digest.unwrap_or(&NO_DIGEST));
+    client.filter(|_| matches && digest.is_some())
 }
 
 fn tokens(scope: Option<&str>) -> Vec<&str> {

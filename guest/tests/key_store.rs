@@ -22,9 +22,12 @@ struct Scripted {
     fetches: usize,
 }
 
+/// The wall clock follows the monotonic one.
+const EPOCH: i64 = 1_800_000_000;
+
 impl Host for Scripted {
     fn now(&mut self) -> i64 {
-        1_800_000_000
+        EPOCH + (self.now_ms / 1000) as i64
     }
     fn monotonic_millis(&mut self) -> u64 {
         self.now_ms
@@ -89,6 +92,60 @@ fn setup(responses: Vec<Result<JwksResponse, FetchError>>) -> (KeyStore, usize, 
         fetches: 0,
     };
     (store, id, host)
+}
+
+/// A resource server (RS, issuer AS) whose keys come from [`URI`].
+fn resource_server() -> xaa_guest::Validator {
+    use xaa_guest::config::{Config, KeySource, ResourceServerConfig};
+    let mut validator = xaa_guest::Validator::new();
+    validator
+        .configure(&Config {
+            resource_server: Some(ResourceServerConfig {
+                resource: "https://mcp.example.com/mcp".into(),
+                issuer: "https://as.example.com".into(),
+                keys: KeySource::Uri(URI.into()),
+                algorithms: vec!["ES256".into()],
+                leeway: Some(0),
+                resource_metadata_url: None,
+                resource_root_slash_equivalence: false,
+                required_scopes: Vec::new(),
+            }),
+            ..Config::default()
+        })
+        .unwrap();
+    validator
+}
+
+/// An access token signed by the key [`jwks`] publishes as `kid`, valid for an hour.
+fn access_token(host: &mut Scripted, kid: &str) -> String {
+    let key = SigningKey::from_slice(&Sha256::digest(kid.as_bytes())).unwrap();
+    let now = host.now();
+    xaa_guest::issue::sign_access_token(
+        host,
+        &key,
+        kid,
+        &xaa_guest::issue::AccessTokenClaims {
+            iss: "https://as.example.com".into(),
+            sub: "alice".into(),
+            aud: "https://mcp.example.com/mcp".into(),
+            client_id: "c".into(),
+            iat: now,
+            exp: now + 3600,
+            jti: "j".into(),
+            scope: None,
+            auth_time: None,
+            acr: None,
+            amr: None,
+        },
+    )
+    .unwrap()
+}
+
+fn verdict_code(validator: &mut xaa_guest::Validator, host: &mut Scripted, token: &str) -> String {
+    match validator.validate_access_token(host, token) {
+        xaa_guest::Verdict::Valid(_) => "valid".into(),
+        xaa_guest::Verdict::Rejected(r) => r.rejection.code.as_str().into(),
+    }
 }
 
 fn select(
@@ -189,7 +246,6 @@ fn failed_refresh_serves_stale_within_the_window_then_fails_closed() {
 fn a_bad_document_never_replaces_a_good_set() {
     for bad in [
         ok("not json".into(), None),
-        ok(r#"{"keys":[]}"#.into(), None),
         ok(r#"{"keys":[{"kty":"oct","k":"AAAA"}]}"#.into(), None),
         Ok(JwksResponse {
             status: 500,
@@ -204,6 +260,62 @@ fn a_bad_document_never_replaces_a_good_set() {
         assert_eq!(select(&mut store, id, &mut host, "a"), Ok(KeyOrigin::Stale));
         assert_eq!(host.fetches, 2);
     }
+}
+
+#[test]
+fn a_published_empty_set_revokes_every_key_at_once() {
+    // The issuer empties its JWK Set: from the next fetch on, nothing verifies, instead of
+    // the last good set being served for the whole stale window (issue 11).
+    let (mut store, id, mut host) = setup(vec![
+        ok(jwks(&["a"]), Some(60)),
+        ok(r#"{"keys":[]}"#.into(), Some(60)),
+    ]);
+    select(&mut store, id, &mut host, "a").unwrap();
+    host.now_ms += 61_000;
+    assert_eq!(
+        select(&mut store, id, &mut host, "a"),
+        Err(Code::KeyNotFound)
+    );
+    assert_eq!(host.fetches, 2);
+    // An inline (configured) set still needs a usable key.
+    assert!(xaa_guest::jwks::parse(r#"{"keys":[]}"#).is_err());
+}
+
+#[test]
+fn a_cached_verdict_ends_when_its_key_leaves_the_set() {
+    // "a" signs; the set rotates to "b" only: the token verified under "a" must stop
+    // passing from the cache as soon as the new set is fetched (issue 11).
+    let (_, _, mut host) = setup(vec![ok(jwks(&["a"]), Some(60)), ok(jwks(&["b"]), Some(60))]);
+    let mut rs = resource_server();
+    let token = access_token(&mut host, "a");
+    assert_eq!(verdict_code(&mut rs, &mut host, &token), "valid");
+    host.now_ms += 1_000;
+    assert_eq!(verdict_code(&mut rs, &mut host, &token), "valid");
+    assert_eq!(host.fetches, 1, "the second verdict came from the cache");
+    host.now_ms += 60_000;
+    assert_eq!(verdict_code(&mut rs, &mut host, &token), "key_not_found");
+    assert_eq!(host.fetches, 2);
+}
+
+#[test]
+fn a_cached_verdict_is_trusted_for_five_minutes_then_checked_again() {
+    // The set stays the same, with a long lifetime: after 5 minutes the cache hands the token
+    // back to full verification, which fetches nothing new and still finds the key.
+    let (_, _, mut host) = setup(vec![
+        ok(jwks(&["a"]), Some(600)),
+        Err(FetchError::Failed("not needed".into())),
+    ]);
+    let mut rs = resource_server();
+    let token = access_token(&mut host, "a");
+    assert_eq!(verdict_code(&mut rs, &mut host, &token), "valid");
+    host.now_ms += 301_000;
+    assert_eq!(verdict_code(&mut rs, &mut host, &token), "valid");
+    let (hits, misses) = rs.take_token_cache_stats();
+    assert_eq!(
+        (hits, misses),
+        (0, 2),
+        "the second lookup was too old to be a hit"
+    );
 }
 
 #[test]

@@ -1401,3 +1401,46 @@ fn a_client_can_be_restricted_to_some_issuers() {
     };
     assert!(stderr.contains("clients[0].issuers[0]"), "{stderr}");
 }
+
+#[test]
+fn unknown_and_registered_client_ids_get_the_same_refusal() {
+    let server = AsServer::start();
+    let token = id_jag("enum-1", json!({}));
+    let answer = |reply: &Reply| {
+        (
+            reply.status,
+            reply.header("www-authenticate"),
+            String::from_utf8_lossy(&reply.body).into_owned(),
+        )
+    };
+    // A wrong secret for a registered client, and any secret for an unknown one.
+    let known = server.token(
+        Some((CLIENT, "not-the-secret")),
+        &[("grant_type", GRANT_JWT_BEARER), ("assertion", &token)],
+    );
+    let unknown = server.token(
+        Some(("no-such-client", "not-the-secret")),
+        &[("grant_type", GRANT_JWT_BEARER), ("assertion", &token)],
+    );
+    assert_eq!(known.status, 401);
+    assert_eq!(answer(&known), answer(&unknown));
+    // Only a client_id (no credentials): a registered confidential client and an unknown id.
+    let only_id = |id: &str| {
+        server.token(
+            None,
+            &[
+                ("grant_type", GRANT_JWT_BEARER),
+                ("assertion", &token),
+                ("client_id", id),
+            ],
+        )
+    };
+    let known = only_id(POST_CLIENT);
+    assert_eq!(known.status, 401);
+    assert_eq!(answer(&known), answer(&only_id("no-such-client")));
+    // The ID-JAG was never consumed by these refusals.
+    assert_ok(
+        &server.exchange(&token, &[]),
+        "the same ID-JAG, authenticated",
+    );
+}

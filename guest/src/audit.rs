@@ -42,6 +42,18 @@ pub struct AuditEvent {
     pub id_jag_jti: Option<String>,
 }
 
+/// Longest value recorded from a request, in characters.
+pub const MAX_RECORDED_CHARS: usize = 256;
+
+/// A requested value as the audit log records it: at most [`MAX_RECORDED_CHARS`] characters,
+/// then `…`.
+pub fn shortened(value: &str) -> String {
+    match value.char_indices().nth(MAX_RECORDED_CHARS) {
+        Some((cut, _)) => format!("{}…", &value[..cut]),
+        None => value.to_owned(),
+    }
+}
+
 impl AuditEvent {
     /// An event at `time` that knows nothing yet: a denial until the handler says otherwise.
     pub fn denied(time: i64) -> Self {

@@ -15,7 +15,7 @@
 
 use serde::Serialize;
 
-use crate::audit::{AuditEvent, Decision};
+use crate::audit::{self, AuditEvent, Decision};
 use crate::host::Host;
 use crate::id_token::{self, Expectations};
 use crate::issue::{new_jti, sign_id_jag, IdJagClaims};
@@ -187,13 +187,15 @@ fn respond(
     event: &mut AuditEvent,
 ) -> Result<HttpResponse, Refused> {
     let request = read_token_exchange(http).map_err(oauth)?;
-    event.audience = Some(request.audience.clone());
-    event.resource = request.resource.clone();
-    event.scope = request.scope.clone();
     let authorization = http.header("authorization").map_err(oauth)?;
     let directory = idp.client_directory();
     let client = authenticate(host, &directory, authorization, &request.form).map_err(oauth)?;
     event.client_id = Some(client.client_id.clone());
+    // What was asked is recorded only for an authenticated client, and shortened: an
+    // anonymous caller must not be able to write into the audit log (issue 11).
+    event.audience = Some(audit::shortened(&request.audience));
+    event.resource = request.resource.as_deref().map(audit::shortened);
+    event.scope = request.scope.as_deref().map(audit::shortened);
     if !client.may_use(GRANT_TYPE_TOKEN_EXCHANGE) {
         return Err(oauth(OAuthError {
             error: "unauthorized_client",

@@ -389,6 +389,24 @@ fn client_authentication_and_the_grant() {
         (401, Some("invalid_client"))
     );
     assert_eq!(event.client_id, None);
+    // Nothing the unauthenticated caller asked for reaches the audit log.
+    assert_eq!(
+        (event.audience, event.resource, event.scope),
+        (None, None, None)
+    );
+    // An authenticated client's request is recorded, shortened.
+    let long = format!("https://{}.example.com", "a".repeat(60_000));
+    let mut params = exchange_params(&subject, &long);
+    params.push(("scope", "chat.read"));
+    let (status, _, event) = run(&idp, ("cursor", "cursor-secret"), &params);
+    assert_eq!(status, 400);
+    let audience = event.audience.unwrap();
+    assert_eq!(
+        audience.chars().count(),
+        xaa_guest::audit::MAX_RECORDED_CHARS + 1
+    );
+    assert!(audience.ends_with('…'));
+    assert_eq!(event.scope.as_deref(), Some("chat.read"));
     let legacy = id_token("alice", "legacy", json!({}));
     let (status, body, _) = run(
         &idp,

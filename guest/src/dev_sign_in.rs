@@ -83,10 +83,7 @@ fn respond(
     });
     let Some(user) = user else {
         return Err((
-            OAuthError {
-                error: "invalid_grant",
-                ..OAuthError::invalid_request("the user name or password is wrong")
-            },
+            OAuthError::invalid_grant("the user name or password is wrong"),
             "bad_credentials",
         ));
     };

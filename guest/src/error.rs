@@ -72,6 +72,39 @@ pub enum Code {
     InsufficientScope,
 }
 
+/// OAuth error names (RFC 6749 §4.1.2.1 and §5.2, RFC 6750 §3.1, RFC 8693 §2.2.2, RFC 8707
+/// §2, RFC 9396 §5, ID-JAG §4.3.4): the one place the component spells them.
+pub mod oauth {
+    /// RFC 6749 §5.2.
+    pub const INVALID_REQUEST: &str = "invalid_request";
+    /// RFC 6749 §5.2.
+    pub const INVALID_CLIENT: &str = "invalid_client";
+    /// RFC 6749 §5.2.
+    pub const INVALID_GRANT: &str = "invalid_grant";
+    /// RFC 6749 §5.2.
+    pub const UNAUTHORIZED_CLIENT: &str = "unauthorized_client";
+    /// RFC 6749 §5.2.
+    pub const UNSUPPORTED_GRANT_TYPE: &str = "unsupported_grant_type";
+    /// RFC 6749 §4.1.2.1.
+    pub const UNSUPPORTED_RESPONSE_TYPE: &str = "unsupported_response_type";
+    /// RFC 6749 §5.2.
+    pub const INVALID_SCOPE: &str = "invalid_scope";
+    /// RFC 8707 §2; RFC 8693 §2.2.2.
+    pub const INVALID_TARGET: &str = "invalid_target";
+    /// RFC 9396 §5.
+    pub const INVALID_AUTHORIZATION_DETAILS: &str = "invalid_authorization_details";
+    /// RFC 6750 §3.1.
+    pub const INVALID_TOKEN: &str = "invalid_token";
+    /// RFC 6750 §3.1.
+    pub const INSUFFICIENT_SCOPE: &str = "insufficient_scope";
+    /// ID-JAG §4.3.4 (step-up).
+    pub const INSUFFICIENT_USER_AUTHENTICATION: &str = "insufficient_user_authentication";
+    /// RFC 6749 §4.1.2.1 (and as a token-endpoint error by common practice).
+    pub const SERVER_ERROR: &str = "server_error";
+    /// RFC 6749 §4.1.2.1 (and as a token-endpoint error by common practice).
+    pub const TEMPORARILY_UNAVAILABLE: &str = "temporarily_unavailable";
+}
+
 /// The `error_description` of every `invalid_token` challenge.
 pub const INVALID_TOKEN_DESCRIPTION: &str = "The access token is not valid for this resource";
 
@@ -237,26 +270,26 @@ impl Rejection {
     pub fn to_wire(&self, role: Role, resource_metadata: Option<&str>) -> WireError {
         if self.code.is_temporary() {
             return WireError {
-                oauth_error: "temporarily_unavailable",
+                oauth_error: oauth::TEMPORARILY_UNAVAILABLE,
                 http_status: 503,
                 www_authenticate: None,
             };
         }
         if self.code == Code::NotConfigured {
             return WireError {
-                oauth_error: "server_error",
+                oauth_error: oauth::SERVER_ERROR,
                 http_status: 500,
                 www_authenticate: None,
             };
         }
         match role {
             Role::Diagnostic => WireError {
-                oauth_error: "invalid_request",
+                oauth_error: oauth::INVALID_REQUEST,
                 http_status: 400,
                 www_authenticate: None,
             },
             Role::AuthorizationServer => WireError {
-                oauth_error: "invalid_grant",
+                oauth_error: oauth::INVALID_GRANT,
                 http_status: 400,
                 www_authenticate: None,
             },
@@ -264,13 +297,14 @@ impl Rejection {
                 // One fixed description for every refused token: which check failed is the
                 // verdict code, for the server's log, not for the caller (issue 11).
                 let mut challenge = format!(
-                    "Bearer error=\"invalid_token\", error_description=\"{INVALID_TOKEN_DESCRIPTION}\""
+                    "Bearer error=\"{}\", error_description=\"{INVALID_TOKEN_DESCRIPTION}\"",
+                    oauth::INVALID_TOKEN
                 );
                 if let Some(url) = resource_metadata {
                     challenge.push_str(&format!(", resource_metadata=\"{}\"", url));
                 }
                 WireError {
-                    oauth_error: "invalid_token",
+                    oauth_error: oauth::INVALID_TOKEN,
                     http_status: 401,
                     www_authenticate: Some(challenge),
                 }

@@ -16,7 +16,7 @@
 use serde::Deserialize;
 
 use crate::config::{ScopeRequirement, ValidResourceServer};
-use crate::error::{Code, Rejection};
+use crate::error::{oauth, Code, Rejection};
 use crate::resource_server::{self, json_response};
 use crate::token_request::{HttpRequest, HttpResponse};
 use crate::VerifiedToken;
@@ -120,15 +120,13 @@ fn required_scopes<'a>(
 fn insufficient_scope(config: &ValidResourceServer, needed: &[&str]) -> HttpResponse {
     // Scope tokens never contain `"` or `\` (RFC 6749 §3.3, checked in the configuration).
     let challenge = format!(
-        "Bearer error=\"insufficient_scope\", scope=\"{}\", resource_metadata=\"{}\"",
+        "Bearer error=\"{}\", scope=\"{}\", resource_metadata=\"{}\"",
+        oauth::INSUFFICIENT_SCOPE,
         needed.join(" "),
         resource_server::metadata_url(config)
     );
-    let mut response = json_response(
-        403,
-        br#"{"error":"insufficient_scope"}"#.to_vec(),
-        Some(challenge),
-    );
+    let body = format!(r#"{{"error":"{}"}}"#, oauth::INSUFFICIENT_SCOPE);
+    let mut response = json_response(403, body.into_bytes(), Some(challenge));
     response.verdict_code = Some(Code::InsufficientScope);
     response
 }

@@ -8,6 +8,7 @@
 //! its configuration record and the audit log come next.
 
 use crate::config::same_resource;
+use crate::error::oauth;
 
 /// Most seconds an ID-JAG may live (MCP enterprise-managed authorization: "short-lived").
 pub const MAX_ID_JAG_LIFETIME_SECS: u32 = 300;
@@ -108,10 +109,10 @@ impl Denial {
     /// The OAuth error code of this refusal.
     pub fn error(&self) -> &'static str {
         match self {
-            Denial::NoConnection | Denial::ResourceRequired => "invalid_target",
-            Denial::ScopeNotAllowed => "invalid_scope",
-            Denial::UserNotAllowed => "invalid_grant",
-            Denial::StepUpRequired { .. } => "insufficient_user_authentication",
+            Denial::NoConnection | Denial::ResourceRequired => oauth::INVALID_TARGET,
+            Denial::ScopeNotAllowed => oauth::INVALID_SCOPE,
+            Denial::UserNotAllowed => oauth::INVALID_GRANT,
+            Denial::StepUpRequired { .. } => oauth::INSUFFICIENT_USER_AUTHENTICATION,
         }
     }
 

@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::authorization_server::{document, status, url_path};
 use crate::config::ValidResourceServer;
 use crate::discovery::protected_resource_metadata_url;
-use crate::error::{Rejection, Role};
+use crate::error::{oauth, Rejection, Role};
 use crate::token_request::{HttpRequest, HttpResponse};
 use crate::VerifiedToken;
 
@@ -137,13 +137,14 @@ pub(crate) fn authorize(
             ))
         }
         Err(()) => {
+            let error = oauth::INVALID_REQUEST;
             return Err(json_response(
                 400,
-                br#"{"error":"invalid_request"}"#.to_vec(),
+                format!(r#"{{"error":"{error}"}}"#).into_bytes(),
                 Some(format!(
-                    "Bearer error=\"invalid_request\", resource_metadata=\"{prm}\""
+                    "Bearer error=\"{error}\", resource_metadata=\"{prm}\""
                 )),
-            ))
+            ));
         }
     };
     validate(token).map_err(|rejection| {

@@ -120,13 +120,7 @@ pub struct Context<'a> {
 }
 
 fn unauthorized_client() -> OAuthError {
-    OAuthError {
-        error: "unauthorized_client",
-        description: "this client is not enabled for the jwt-bearer grant".into(),
-        status: 400,
-        www_authenticate: None,
-        verdict_code: None,
-    }
+    OAuthError::unauthorized_client("this client is not enabled for the jwt-bearer grant")
 }
 
 #[derive(Serialize)]
@@ -145,42 +139,23 @@ struct Success<'a> {
 pub const INVALID_GRANT_DESCRIPTION: &str = "The assertion is not valid for this request";
 
 fn invalid_client(reason: &str, basic_attempted: bool) -> OAuthError {
-    OAuthError {
-        error: "invalid_client",
-        description: reason.to_owned(),
-        status: 401,
-        www_authenticate: basic_attempted.then(|| "Basic realm=\"token\"".to_owned()),
-        verdict_code: None,
-    }
+    OAuthError::invalid_client(reason, basic_attempted)
 }
 
+/// A refused assertion on the wire: `invalid_grant` with the one generic description, or
+/// `temporarily_unavailable` when the server could not judge it; the code for the log.
 fn invalid_grant(rejection: &Rejection) -> OAuthError {
     if rejection.code.is_temporary() {
-        return OAuthError {
-            error: "temporarily_unavailable",
-            description: rejection.code.summary().to_owned(),
-            status: 503,
-            www_authenticate: None,
-            verdict_code: Some(rejection.code),
-        };
+        return OAuthError::temporarily_unavailable(rejection.code);
     }
     OAuthError {
-        error: "invalid_grant",
-        description: INVALID_GRANT_DESCRIPTION.to_owned(),
-        status: 400,
-        www_authenticate: None,
         verdict_code: Some(rejection.code),
+        ..OAuthError::invalid_grant(INVALID_GRANT_DESCRIPTION)
     }
 }
 
 fn invalid_target(description: &str) -> OAuthError {
-    OAuthError {
-        error: "invalid_target",
-        description: description.to_owned(),
-        status: 400,
-        www_authenticate: None,
-        verdict_code: None,
-    }
+    OAuthError::invalid_target(description)
 }
 
 /// Authenticates the client a request presents (RFC 6749 §2.3, RFC 7523 §2.2); returns its
@@ -382,10 +357,9 @@ fn respond(
         }
     }
     if granted.is_empty() && (request.scope.is_some() || verified.scope.is_some()) {
-        return Err(OAuthError {
-            error: "invalid_scope",
-            ..OAuthError::invalid_request("none of the requested scopes can be granted")
-        });
+        return Err(OAuthError::invalid_scope(
+            "none of the requested scopes can be granted",
+        ));
     }
     let scope = (!granted.is_empty()).then(|| granted.join(" "));
 

@@ -197,10 +197,9 @@ fn respond(
     event.resource = request.resource.as_deref().map(audit::shortened);
     event.scope = request.scope.as_deref().map(audit::shortened);
     if !client.may_use(GRANT_TYPE_TOKEN_EXCHANGE) {
-        return Err(oauth(OAuthError {
-            error: "unauthorized_client",
-            ..OAuthError::invalid_request("this client is not enabled for token exchange")
-        }));
+        return Err(oauth(OAuthError::unauthorized_client(
+            "this client is not enabled for token exchange",
+        )));
     }
     let expect = Expectations {
         issuer: &idp.issuer,

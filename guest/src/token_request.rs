@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use crate::claims::is_valid_scope;
-use crate::error::Code;
+use crate::error::{oauth, Code};
 use crate::form::{self, Form};
 use crate::id_token::SubjectKind;
 use crate::urn::{
@@ -100,48 +100,86 @@ pub struct OAuthError {
 }
 
 impl OAuthError {
-    /// 400 `invalid_request`.
-    pub fn invalid_request(description: &str) -> Self {
+    /// `error` with `description` and `status`, nothing else.
+    fn new(error: &'static str, description: &str, status: u16) -> Self {
         OAuthError {
-            error: "invalid_request",
+            error,
             description: description.to_owned(),
-            status: 400,
+            status,
             www_authenticate: None,
             verdict_code: None,
         }
     }
 
+    /// 400 `invalid_request`.
+    pub fn invalid_request(description: &str) -> Self {
+        Self::new(oauth::INVALID_REQUEST, description, 400)
+    }
+
     /// 500 `server_error`: a fault of this server, not of the request.
     pub fn server_error(description: &str) -> Self {
+        Self::new(oauth::SERVER_ERROR, description, 500)
+    }
+
+    /// 503 `temporarily_unavailable` for a temporary condition of the server (keys or replay
+    /// store unreachable, clock implausible): the request was not judged.
+    pub fn temporarily_unavailable(code: Code) -> Self {
         OAuthError {
-            error: "server_error",
-            description: description.to_owned(),
-            status: 500,
-            www_authenticate: None,
-            verdict_code: None,
+            verdict_code: Some(code),
+            ..Self::new(oauth::TEMPORARILY_UNAVAILABLE, code.summary(), 503)
         }
     }
 
     /// 400 `unsupported_response_type` (RFC 6749 §4.1.2.1), at the authorization endpoint.
     pub fn unsupported_response_type(description: &str) -> Self {
-        OAuthError {
-            error: "unsupported_response_type",
-            description: description.to_owned(),
-            status: 400,
-            www_authenticate: None,
-            verdict_code: None,
-        }
+        Self::new(oauth::UNSUPPORTED_RESPONSE_TYPE, description, 400)
     }
 
     /// 400 `unsupported_grant_type`.
     pub fn unsupported_grant_type() -> Self {
+        Self::new(
+            oauth::UNSUPPORTED_GRANT_TYPE,
+            "this grant type is not supported here",
+            400,
+        )
+    }
+
+    /// 401 `invalid_client`, with a Basic challenge when HTTP Basic was tried (RFC 6749 §5.2).
+    pub fn invalid_client(description: &str, basic_attempted: bool) -> Self {
         OAuthError {
-            error: "unsupported_grant_type",
-            description: "this grant type is not supported here".into(),
-            status: 400,
-            www_authenticate: None,
-            verdict_code: None,
+            www_authenticate: basic_attempted.then(|| "Basic realm=\"token\"".to_owned()),
+            ..Self::new(oauth::INVALID_CLIENT, description, 401)
         }
+    }
+
+    /// 400 `invalid_grant`.
+    pub fn invalid_grant(description: &str) -> Self {
+        Self::new(oauth::INVALID_GRANT, description, 400)
+    }
+
+    /// 400 `unauthorized_client`.
+    pub fn unauthorized_client(description: &str) -> Self {
+        Self::new(oauth::UNAUTHORIZED_CLIENT, description, 400)
+    }
+
+    /// 400 `invalid_scope`.
+    pub fn invalid_scope(description: &str) -> Self {
+        Self::new(oauth::INVALID_SCOPE, description, 400)
+    }
+
+    /// 400 `invalid_target` (RFC 8707 §2, RFC 8693 §2.2.2).
+    pub fn invalid_target(description: &str) -> Self {
+        Self::new(oauth::INVALID_TARGET, description, 400)
+    }
+
+    /// 400 `invalid_authorization_details` (RFC 9396 §5).
+    pub fn invalid_authorization_details(description: &str) -> Self {
+        Self::new(oauth::INVALID_AUTHORIZATION_DETAILS, description, 400)
+    }
+
+    /// 400 `insufficient_user_authentication` (ID-JAG §4.3.4, step-up).
+    pub fn insufficient_user_authentication(description: &str) -> Self {
+        Self::new(oauth::INSUFFICIENT_USER_AUTHENTICATION, description, 400)
     }
 
     /// The JSON response: `Content-Type: application/json`, `Cache-Control: no-store`.
@@ -207,10 +245,9 @@ pub fn read_form_post(request: &HttpRequest) -> Result<Form, OAuthError> {
 /// `scope`, checked as RFC 6749 §3.3 scope tokens (`invalid_scope` otherwise).
 fn read_scope(form: &Form) -> Result<Option<String>, OAuthError> {
     match form.get("scope") {
-        Some(scope) if !is_valid_scope(scope) => Err(OAuthError {
-            error: "invalid_scope",
-            ..OAuthError::invalid_request("scope is not a space-separated list of scope tokens")
-        }),
+        Some(scope) if !is_valid_scope(scope) => Err(OAuthError::invalid_scope(
+            "scope is not a space-separated list of scope tokens",
+        )),
         scope => Ok(scope.map(str::to_owned)),
     }
 }
@@ -219,10 +256,9 @@ fn read_scope(form: &Form) -> Result<Option<String>, OAuthError> {
 /// be broader than asked.
 fn refuse_authorization_details(form: &Form) -> Result<(), OAuthError> {
     match form.get("authorization_details") {
-        Some(_) => Err(OAuthError {
-            error: "invalid_authorization_details",
-            ..OAuthError::invalid_request("authorization_details is not supported here")
-        }),
+        Some(_) => Err(OAuthError::invalid_authorization_details(
+            "authorization_details is not supported here",
+        )),
         None => Ok(()),
     }
 }
@@ -356,12 +392,9 @@ pub struct TokenExchangeRequest {
 fn refuse_several_targets(form: &Form) -> Result<(), OAuthError> {
     for name in crate::form::MULTI_VALUED {
         if form.is_repeated(name) {
-            return Err(OAuthError {
-                error: "invalid_target",
-                ..OAuthError::invalid_request(&format!(
-                    "one {name} per request: a token is issued for exactly one"
-                ))
-            });
+            return Err(OAuthError::invalid_target(&format!(
+                "one {name} per request: a token is issued for exactly one"
+            )));
         }
     }
     Ok(())

@@ -139,14 +139,38 @@ impl InstancePool {
             .map_err(|_| "the instance pool is closed")?;
         let pool = Arc::clone(self);
         tokio::task::spawn_blocking(move || {
+            // Declared first, dropped last: the instance is back before the permit is free.
             let _permit = permit;
-            let mut validator = pool.take().ok_or("no idle instance")?;
-            let result = call(&mut validator);
-            pool.put(validator);
-            Ok(result)
+            let mut lease = Lease {
+                validator: pool.take(),
+                pool: Arc::clone(&pool),
+            };
+            let validator = lease.validator.as_mut().ok_or("no idle instance")?;
+            Ok(call(validator))
         })
         .await
         .map_err(|_| "the request task failed")?
+    }
+}
+
+/// An instance taken from the pool for one call. Dropping it puts the instance back, also
+/// when the call panicked (the instance is then rebuilt on its next call, since its state
+/// cannot be trusted): without this a panic would lose the instance, and after as many
+/// panics as instances every request would wait for one in vain (503 forever).
+struct Lease {
+    pool: Arc<InstancePool>,
+    validator: Option<Validator>,
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        if let Some(mut validator) = self.validator.take() {
+            if std::thread::panicking() {
+                tracing::error!("a request panicked; its component instance will be rebuilt");
+                validator.discard_instance();
+            }
+            self.pool.put(validator);
+        }
     }
 }
 
@@ -483,5 +507,64 @@ pub async fn shutdown_signal() {
     tokio::select! {
         () = interrupt => {},
         () = terminate => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{default_imports, Limits, Runtime};
+
+    fn pool(instances: usize) -> Arc<InstancePool> {
+        let runtime = Arc::new(Runtime::embedded(Limits::default()).unwrap());
+        let instances = (0..instances)
+            .map(|_| Validator::unconfigured(Arc::clone(&runtime), default_imports(None, true)))
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap();
+        InstancePool::new(instances, Role::AuthorizationServer)
+    }
+
+    #[test]
+    fn a_panicking_call_gives_its_instance_back() {
+        let tokio = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        tokio.block_on(async {
+            let pool = pool(2);
+            // One more panic than there are instances: without the lease's drop guard each
+            // panic would lose an instance, and every later call would find none.
+            for _ in 0..3 {
+                let outcome = pool
+                    .run(Duration::from_secs(5), |_| -> u8 {
+                        panic!("a bug in a request")
+                    })
+                    .await;
+                assert_eq!(outcome, Err("the request task failed"));
+            }
+            for _ in 0..4 {
+                let url = pool
+                    .run(Duration::from_secs(5), |validator| {
+                        validator.client(|store, client| {
+                            client.call_protected_resource_metadata_url(
+                                store,
+                                "https://mcp.example.com/mcp",
+                            )
+                        })
+                    })
+                    .await;
+                assert_eq!(
+                    url,
+                    Ok(Ok(
+                        "https://mcp.example.com/.well-known/oauth-protected-resource/mcp".into()
+                    ))
+                );
+            }
+            assert_eq!(
+                pool.idle.lock().unwrap().len(),
+                2,
+                "both instances are idle"
+            );
+        });
     }
 }

@@ -36,6 +36,40 @@ pub const EXPIRY_MARGIN: i64 = 5;
 /// Largest response body read.
 const MAX_RESPONSE_BYTES: u64 = 64 * 1024;
 
+/// Refuses an IdP URL the client must not talk to: anything but `https`, except `http` to
+/// `localhost`, `127.0.0.1` or `[::1]` (the configuration's rule for issuers); user
+/// information; whitespace, control characters or backslashes. The IdP's metadata, fetched
+/// from this URL, says where the client secret and the user's password are sent, so a
+/// plain-HTTP IdP would let anyone on the path redirect them. The URL is read by the same
+/// parser as the HTTP client's.
+pub fn check_idp_url(idp: &str) -> Result<(), String> {
+    let refuse = |why: &str| {
+        Err(format!(
+            "--idp {idp:?}: {why}; the IdP must be an https URL (http only for localhost, 127.0.0.1 or [::1])"
+        ))
+    };
+    if idp
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || c == '\\')
+    {
+        return refuse("whitespace, control characters and backslashes are not allowed");
+    }
+    let Ok(url) = reqwest::Url::parse(idp) else {
+        return refuse("not a URL");
+    };
+    if !url.username().is_empty() || url.password().is_some() {
+        return refuse("user information is not allowed");
+    }
+    // The parser lowercases names and writes addresses canonically (127.1 is 127.0.0.1).
+    let loopback = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+    match url.scheme() {
+        "https" if url.host_str().is_some_and(|h| !h.is_empty()) => Ok(()),
+        "http" if loopback => Ok(()),
+        "http" => refuse("plain http to a host other than this machine"),
+        _ => refuse("not an https URL"),
+    }
+}
+
 /// One HTTP exchange, for a person to read. Bodies are redacted: token and secret values
 /// never appear (see [`redact_form`], [`redact_json`]).
 #[derive(Clone, Debug)]
@@ -182,6 +216,7 @@ impl Client {
         now: i64,
         events: &mut dyn FnMut(Event),
     ) -> Result<Session, String> {
+        check_idp_url(idp)?;
         let url = self
             .component
             .client(|s, c| c.call_authorization_server_metadata_url(s, idp))?;
@@ -663,6 +698,41 @@ pub fn decode_for_display(token: &str) -> Option<(serde_json::Value, serde_json:
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_idp_is_https_or_this_machine() {
+        for good in [
+            "https://idp.example.com",
+            "https://idp.example.com/tenant/1",
+            "HTTPS://IDP.example.com",
+            "http://127.0.0.1:8080",
+            "http://localhost",
+            "http://LOCALHOST:9/x",
+            "http://[::1]:8080",
+            "http://[0:0:0:0:0:0:0:1]:8080",
+        ] {
+            assert_eq!(check_idp_url(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "http://idp.example.com",
+            "HTTP://idp.example.com",
+            "http://10.0.0.5:8080",
+            "http://127.0.0.2",
+            "http://localhost.evil.example",
+            "http://127.0.0.1.evil.example/",
+            "http://127.0.0.1@evil.example/",
+            "http://evil.example#@127.0.0.1",
+            "https://user:pass@idp.example.com",
+            "http://local\thost",
+            "http://127.0.0.1\\@evil.example",
+            "ftp://idp.example.com",
+            "idp.example.com",
+            "",
+        ] {
+            let refused = check_idp_url(bad).expect_err(bad);
+            assert!(refused.contains("must be an https URL"), "{refused}");
+        }
+    }
 
     #[test]
     fn redaction_hides_every_token_and_secret() {

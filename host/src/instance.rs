@@ -134,6 +134,12 @@ impl Validator {
         }
     }
 
+    /// Drops the live instance; the next call builds a fresh one. For a host that cannot
+    /// trust the instance's state any more (a panic unwound through a call on it).
+    pub fn discard_instance(&mut self) {
+        self.live = None;
+    }
+
     /// Changes the guest time each call may use, from the next call on (the runtime's
     /// [`crate::Limits::time_per_call`] by default).
     pub fn set_time_budget(&mut self, time_per_call: Duration) {

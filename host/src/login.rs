@@ -72,6 +72,8 @@ fn secret_from_env(var: &str, what: &str) -> Result<String, String> {
 }
 
 pub(crate) fn login(args: &LoginArgs) -> Result<ExitCode, String> {
+    // Before anything is read or sent (exit 2, like any misconfiguration).
+    client::check_idp_url(&args.idp)?;
     let dir = client::config_dir()?;
     let client_secret = secret_from_env(&args.client_secret_env, "the client secret")?;
     let password = match std::env::var(&args.password_env) {

@@ -64,6 +64,10 @@ pub(crate) struct ServeArgs {
     /// standard output.
     #[arg(long, value_name = "FILE")]
     audit_log: Option<PathBuf>,
+    /// Most connections open at once from one peer IP address (behind a load balancer or a
+    /// proxy every connection comes from its address: raise it).
+    #[arg(long, value_name = "N", default_value_t = ServerLimits::default().max_connections_per_peer)]
+    max_connections_per_ip: usize,
 }
 
 /// `xaa gateway`'s arguments.
@@ -95,6 +99,10 @@ pub(crate) struct GatewayArgs {
     /// Pin the clock (seconds since the Unix epoch). Testing only.
     #[arg(long, value_name = "UNIX_SECONDS", hide = true)]
     now: Option<i64>,
+    /// Most connections open at once from one peer IP address (behind a load balancer or a
+    /// proxy every connection comes from its address: raise it).
+    #[arg(long, value_name = "N", default_value_t = ServerLimits::default().max_connections_per_peer)]
+    max_connections_per_ip: usize,
 }
 
 /// What building a pool needs, kept for reloads: the compiled component and the imports
@@ -190,6 +198,13 @@ fn instance_count(instances: Option<usize>) -> Result<usize, String> {
     Ok(count)
 }
 
+fn connections_per_ip(n: usize) -> Result<usize, String> {
+    if n == 0 {
+        return Err("--max-connections-per-ip must be at least 1".into());
+    }
+    Ok(n)
+}
+
 /// Binds `address` and prints `listening on http://ADDR` on standard output.
 async fn bind(address: SocketAddr) -> Result<tokio::net::TcpListener, String> {
     let listener = tokio::net::TcpListener::bind(address)
@@ -223,7 +238,10 @@ pub(crate) fn gateway(args: GatewayArgs) -> Result<ExitCode, String> {
     });
     let service = Service::new(factory.build()?, Box::new(std::io::sink()));
     let metrics = Arc::new(Metrics::new(Some(jwks)));
-    let limits = ServerLimits::default();
+    let limits = ServerLimits {
+        max_connections_per_peer: connections_per_ip(args.max_connections_per_ip)?,
+        ..ServerLimits::default()
+    };
     let upstream = options.upstream.clone();
     let gateway = Gateway::new(Arc::clone(&service), options, limits, Arc::clone(&metrics));
     let tokio = tokio::runtime::Builder::new_multi_thread()
@@ -265,6 +283,7 @@ pub(crate) fn run(command: ServeCommand) -> Result<ExitCode, String> {
     };
     init_logging();
     let count = instance_count(args.instances)?;
+    let max_connections_per_peer = connections_per_ip(args.max_connections_per_ip)?;
     let factory = Arc::new(PoolFactory {
         config: args.config.clone(),
         role,
@@ -294,6 +313,7 @@ pub(crate) fn run(command: ServeCommand) -> Result<ExitCode, String> {
     let service = Service::new(pool, audit);
     let limits = ServerLimits {
         max_body_bytes: args.max_body_bytes,
+        max_connections_per_peer,
         ..ServerLimits::default()
     };
     let tokio = tokio::runtime::Builder::new_multi_thread()

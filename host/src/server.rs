@@ -8,10 +8,14 @@
 //! refused, which the client is not told) and latency: never a header value, a body or a
 //! query string (tokens and secrets travel there).
 
+use std::collections::HashMap;
 use std::convert::Infallible;
-use std::io::Write;
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, RwLock};
+use std::future::Future;
+use std::io::{self, Write};
+use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -22,7 +26,6 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
@@ -45,6 +48,15 @@ pub struct ServerLimits {
     pub queue_timeout: Duration,
     /// Most open connections; further ones wait to be accepted.
     pub max_connections: usize,
+    /// Most open connections from one peer IP address; a further one is closed at once.
+    pub max_connections_per_peer: usize,
+    /// Longest a response may wait to be written without any progress (a client that does
+    /// not read, e.g. one that pipelines requests and never reads the answers); then the
+    /// connection is closed.
+    pub write_timeout: Duration,
+    /// Oldest a connection may get: then it is closed as soon as the request in flight (if
+    /// any) is answered, or [`ServerLimits::shutdown_grace`] later at the latest.
+    pub max_connection_age: Duration,
     /// How long a graceful shutdown waits for requests in flight.
     pub shutdown_grace: Duration,
 }
@@ -54,10 +66,15 @@ impl Default for ServerLimits {
         ServerLimits {
             max_body_bytes: 64 * 1024,
             max_head_bytes: 16 * 1024,
+            // hyper applies it to the wait for each request head, so it is also the idle
+            // timeout of a kept-alive connection.
             head_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(10),
             queue_timeout: Duration::from_secs(10),
             max_connections: 1024,
+            max_connections_per_peer: 64,
+            write_timeout: Duration::from_secs(30),
+            max_connection_age: Duration::from_secs(600),
             shutdown_grace: Duration::from_secs(10),
         }
     }
@@ -139,14 +156,38 @@ impl InstancePool {
             .map_err(|_| "the instance pool is closed")?;
         let pool = Arc::clone(self);
         tokio::task::spawn_blocking(move || {
+            // Declared first, dropped last: the instance is back before the permit is free.
             let _permit = permit;
-            let mut validator = pool.take().ok_or("no idle instance")?;
-            let result = call(&mut validator);
-            pool.put(validator);
-            Ok(result)
+            let mut lease = Lease {
+                validator: pool.take(),
+                pool: Arc::clone(&pool),
+            };
+            let validator = lease.validator.as_mut().ok_or("no idle instance")?;
+            Ok(call(validator))
         })
         .await
         .map_err(|_| "the request task failed")?
+    }
+}
+
+/// An instance taken from the pool for one call. Dropping it puts the instance back, also
+/// when the call panicked (the instance is then rebuilt on its next call, since its state
+/// cannot be trusted): without this a panic would lose the instance, and after as many
+/// panics as instances every request would wait for one in vain (503 forever).
+struct Lease {
+    pool: Arc<InstancePool>,
+    validator: Option<Validator>,
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        if let Some(mut validator) = self.validator.take() {
+            if std::thread::panicking() {
+                tracing::error!("a request panicked; its component instance will be rebuilt");
+                validator.discard_instance();
+            }
+            self.pool.put(validator);
+        }
     }
 }
 
@@ -406,6 +447,13 @@ pub async fn serve(
 
 /// The accept loop of every server: HTTP/1.1 connections under the transport limits, each
 /// request answered by `handler`, graceful shutdown when `shutdown` completes.
+///
+/// Connections: at most [`ServerLimits::max_connections`] (further ones wait to be
+/// accepted) and [`ServerLimits::max_connections_per_peer`] from one IP address (a further
+/// one is closed at once); each is closed when a response write makes no progress for
+/// [`ServerLimits::write_timeout`], when no request head arrives within
+/// [`ServerLimits::head_timeout`] (idle included), and once it is
+/// [`ServerLimits::max_connection_age`] old (after the request in flight).
 pub async fn serve_with<H, F, B>(
     listener: TcpListener,
     limits: ServerLimits,
@@ -417,8 +465,9 @@ pub async fn serve_with<H, F, B>(
     B: hyper::body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    let graceful = GracefulShutdown::new();
+    let (closing, closing_watch) = tokio::sync::watch::channel(false);
     let connections = Arc::new(Semaphore::new(limits.max_connections));
+    let peers = PeerCounts::new(limits.max_connections_per_peer);
     let mut builder = http1::Builder::new();
     builder
         .timer(TokioTimer::new())
@@ -444,23 +493,199 @@ pub async fn serve_with<H, F, B>(
                 continue;
             }
         };
+        let Some(slot) = peers.enter(peer.ip()) else {
+            tracing::warn!(
+                %peer,
+                limit = limits.max_connections_per_peer,
+                "connection closed: too many connections from this address"
+            );
+            drop(stream);
+            continue;
+        };
         let handler = handler.clone();
         let service = service_fn(move |request| handler(request, peer));
-        let connection = builder.serve_connection(TokioIo::new(stream), service);
-        let connection = graceful.watch(connection);
+        let io = WriteTimeout::new(TokioIo::new(stream), limits.write_timeout);
+        let connection = builder.serve_connection(io, service);
+        let mut closing = closing_watch.clone();
         tokio::spawn(async move {
             let _permit = permit;
-            if let Err(e) = connection.await {
+            let _slot = slot;
+            tokio::pin!(connection);
+            let aged = tokio::time::sleep(limits.max_connection_age);
+            let ended = tokio::select! {
+                ended = connection.as_mut() => Some(ended),
+                () = aged => None,
+                _ = closing.wait_for(|closing| *closing) => None,
+            };
+            let ended = match ended {
+                Some(ended) => ended,
+                None => {
+                    // Too old, or the server is stopping: finish the request in flight (if
+                    // any), then close; never wait longer than the grace period.
+                    connection.as_mut().graceful_shutdown();
+                    match tokio::time::timeout(limits.shutdown_grace, connection.as_mut()).await {
+                        Ok(ended) => ended,
+                        Err(_) => {
+                            tracing::debug!(%peer, "connection closed: still busy after the grace period");
+                            return;
+                        }
+                    }
+                }
+            };
+            if let Err(e) = ended {
                 tracing::debug!(%peer, error = %e, "connection ended with an error");
             }
         });
     }
     tracing::info!("shutting down: no new connections; waiting for requests in flight");
-    if tokio::time::timeout(limits.shutdown_grace, graceful.shutdown())
+    closing.send_replace(true);
+    // Every connection holds a permit until it is closed: all permits back = all closed.
+    let all = u32::try_from(limits.max_connections).unwrap_or(u32::MAX);
+    if tokio::time::timeout(limits.shutdown_grace, connections.acquire_many(all))
         .await
         .is_err()
     {
         tracing::warn!("requests still in flight after the grace period; stopping anyway");
+    }
+}
+
+/// Open connections per peer IP address, under a limit.
+struct PeerCounts {
+    limit: usize,
+    open: Arc<Mutex<HashMap<IpAddr, usize>>>,
+}
+
+/// One open connection of a peer; dropping it (the connection closed) frees its place.
+struct PeerSlot {
+    ip: IpAddr,
+    open: Arc<Mutex<HashMap<IpAddr, usize>>>,
+}
+
+impl PeerCounts {
+    fn new(limit: usize) -> Self {
+        PeerCounts {
+            limit,
+            open: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+
+    /// A place for one more connection from `ip`, or `None` when it has `limit` open.
+    fn enter(&self, ip: IpAddr) -> Option<PeerSlot> {
+        // An IPv4 peer on a dual-stack socket arrives as ::ffff:a.b.c.d: count it as a.b.c.d.
+        let ip = ip.to_canonical();
+        let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        let count = open.entry(ip).or_insert(0);
+        if *count >= self.limit {
+            return None;
+        }
+        *count += 1;
+        Some(PeerSlot {
+            ip,
+            open: Arc::clone(&self.open),
+        })
+    }
+}
+
+impl Drop for PeerSlot {
+    fn drop(&mut self) {
+        let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(count) = open.get_mut(&self.ip) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                open.remove(&self.ip);
+            }
+        }
+    }
+}
+
+/// A connection's I/O whose writes fail with `TimedOut` once they have made no progress for
+/// `timeout` (the peer does not read); reads pass through (hyper times the request head,
+/// [`read_body`] the body).
+struct WriteTimeout<T> {
+    inner: T,
+    timeout: Duration,
+    stalled: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl<T> WriteTimeout<T> {
+    fn new(inner: T, timeout: Duration) -> Self {
+        WriteTimeout {
+            inner,
+            timeout,
+            stalled: None,
+        }
+    }
+
+    /// Passes a ready outcome through (progress: the stall timer stops); while pending, runs
+    /// the stall timer and fails once it fires.
+    fn watch<R>(
+        &mut self,
+        cx: &mut Context<'_>,
+        polled: Poll<io::Result<R>>,
+    ) -> Poll<io::Result<R>> {
+        if polled.is_ready() {
+            self.stalled = None;
+            return polled;
+        }
+        let timeout = self.timeout;
+        let stalled = self
+            .stalled
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
+        match stalled.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the peer read nothing within the write timeout",
+            ))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<T: hyper::rt::Read + Unpin> hyper::rt::Read for WriteTimeout<T> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: hyper::rt::ReadBufCursor<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_read(cx, buf)
+    }
+}
+
+impl<T: hyper::rt::Write + Unpin> hyper::rt::Write for WriteTimeout<T> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let polled = Pin::new(&mut this.inner).poll_write(cx, buf);
+        this.watch(cx, polled)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let polled = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
+        this.watch(cx, polled)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let polled = Pin::new(&mut this.inner).poll_flush(cx);
+        this.watch(cx, polled)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let polled = Pin::new(&mut this.inner).poll_shutdown(cx);
+        this.watch(cx, polled)
     }
 }
 
@@ -483,5 +708,64 @@ pub async fn shutdown_signal() {
     tokio::select! {
         () = interrupt => {},
         () = terminate => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{default_imports, Limits, Runtime};
+
+    fn pool(instances: usize) -> Arc<InstancePool> {
+        let runtime = Arc::new(Runtime::embedded(Limits::default()).unwrap());
+        let instances = (0..instances)
+            .map(|_| Validator::unconfigured(Arc::clone(&runtime), default_imports(None, true)))
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap();
+        InstancePool::new(instances, Role::AuthorizationServer)
+    }
+
+    #[test]
+    fn a_panicking_call_gives_its_instance_back() {
+        let tokio = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        tokio.block_on(async {
+            let pool = pool(2);
+            // One more panic than there are instances: without the lease's drop guard each
+            // panic would lose an instance, and every later call would find none.
+            for _ in 0..3 {
+                let outcome = pool
+                    .run(Duration::from_secs(5), |_| -> u8 {
+                        panic!("a bug in a request")
+                    })
+                    .await;
+                assert_eq!(outcome, Err("the request task failed"));
+            }
+            for _ in 0..4 {
+                let url = pool
+                    .run(Duration::from_secs(5), |validator| {
+                        validator.client(|store, client| {
+                            client.call_protected_resource_metadata_url(
+                                store,
+                                "https://mcp.example.com/mcp",
+                            )
+                        })
+                    })
+                    .await;
+                assert_eq!(
+                    url,
+                    Ok(Ok(
+                        "https://mcp.example.com/.well-known/oauth-protected-resource/mcp".into()
+                    ))
+                );
+            }
+            assert_eq!(
+                pool.idle.lock().unwrap().len(),
+                2,
+                "both instances are idle"
+            );
+        });
     }
 }

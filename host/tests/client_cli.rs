@@ -386,3 +386,49 @@ fn one_login_reaches_two_resources_without_a_prompt_until_the_connection_is_remo
     assert!(out.status.success());
     assert!(!world.config_dir().join("session.json").exists());
 }
+
+/// `xaa login --idp` refuses plain HTTP to any host but this machine (localhost, 127.0.0.1,
+/// [::1]) before reading a secret or sending anything: the IdP's metadata says where the
+/// client secret and the password go, and over plain HTTP anyone on the path could rewrite it.
+#[test]
+fn login_refuses_a_plain_http_idp_other_than_this_machine() {
+    let dir = tempfile::tempdir().unwrap();
+    // 127.0.0.2 is on the loopback interface (Linux) but is not one of the three allowed
+    // names: a listener there proves that nothing is sent.
+    let listener = TcpListener::bind("127.0.0.2:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let watched = format!("http://{}", listener.local_addr().unwrap());
+    for idp in [
+        watched.as_str(),
+        "http://idp.example.com",
+        "HTTP://idp.example.com:8080",
+        "http://10.1.2.3",
+        "http://localhost.evil.example",
+        "http://127.0.0.1@idp.example.com",
+        "ftp://idp.example.com",
+    ] {
+        let out = Command::new(XAA)
+            .args(["login", "--idp", idp, "--client-id", "mcp-client"])
+            .args(["--user", "alice"])
+            .env("XAA_CONFIG_DIR", dir.path())
+            .env("XAA_CLIENT_SECRET", CLIENT_SECRET)
+            .env("XAA_PASSWORD", PASSWORD)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{idp}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(
+                "the IdP must be an https URL (http only for localhost, 127.0.0.1 or [::1])"
+            ),
+            "{idp}: {}",
+            stderr(&out)
+        );
+        assert!(!dir.path().join("session.json").exists());
+    }
+    assert_eq!(
+        listener.accept().map_err(|e| e.kind()).err(),
+        Some(std::io::ErrorKind::WouldBlock),
+        "no connection reached the refused IdP"
+    );
+}

@@ -191,19 +191,47 @@ impl Drop for Lease {
     }
 }
 
+/// Audit lines waiting for the writer thread; a full queue refuses the request (the
+/// decision is not sent without its line).
+pub const AUDIT_QUEUE: usize = 1024;
+/// Longest a request waits for its audit line to be written.
+pub const AUDIT_WAIT: Duration = Duration::from_secs(5);
+
+/// One audit line and where to say whether it was written.
+type AuditJob = (String, tokio::sync::oneshot::Sender<bool>);
+
 /// What a server runs: the current instance pool (replaced whole when the configuration is
-/// reloaded; requests in flight finish on the old one) and where audit events go.
+/// reloaded; requests in flight finish on the old one) and where audit events go: a bounded
+/// queue drained by one writer thread, which acknowledges each line once it is written and
+/// flushed, so that a response carrying a decision waits for its audit line and fails if the
+/// line could not be written (no ID-JAG without its audit line).
 pub struct Service {
     pool: RwLock<Arc<InstancePool>>,
-    audit: Mutex<Box<dyn Write + Send>>,
+    audit: std::sync::mpsc::SyncSender<AuditJob>,
 }
 
 impl Service {
     /// A service over `pool`, writing audit events (JSON lines) to `audit`.
     pub fn new(pool: Arc<InstancePool>, audit: Box<dyn Write + Send>) -> Arc<Self> {
+        let (queue, jobs) = std::sync::mpsc::sync_channel::<AuditJob>(AUDIT_QUEUE);
+        let mut out = audit;
+        let spawned = std::thread::Builder::new()
+            .name("xaa-audit".into())
+            .spawn(move || {
+                for (line, written) in jobs {
+                    let ok = writeln!(out, "{line}").and_then(|()| out.flush()).is_ok();
+                    if !ok {
+                        tracing::error!("could not write an audit event; the decision is refused");
+                    }
+                    let _ = written.send(ok);
+                }
+            });
+        if spawned.is_err() {
+            tracing::error!("the audit writer could not start; audited decisions will be refused");
+        }
         Arc::new(Service {
             pool: RwLock::new(pool),
-            audit: Mutex::new(audit),
+            audit: queue,
         })
     }
 
@@ -219,15 +247,15 @@ impl Service {
         self.pool.read().ok().map(|p| Arc::clone(&p))
     }
 
-    fn audit(&self, line: &str) {
-        let written = self.audit.lock().map_err(|_| ()).and_then(|mut out| {
-            writeln!(out, "{line}")
-                .and_then(|()| out.flush())
-                .map_err(|_| ())
-        });
-        if written.is_err() {
-            tracing::error!("could not write an audit event");
+    /// Writes one audit line; `false` unless it was written and flushed within
+    /// [`AUDIT_WAIT`] (a full queue, a failed write and a stuck writer all count as failure).
+    pub async fn audit(&self, line: String) -> bool {
+        let (written, ack) = tokio::sync::oneshot::channel();
+        if self.audit.try_send((line, written)).is_err() {
+            tracing::error!("the audit queue is full or closed; the decision is refused");
+            return false;
         }
+        matches!(tokio::time::timeout(AUDIT_WAIT, ack).await, Ok(Ok(true)))
     }
 }
 
@@ -360,7 +388,10 @@ async fn respond(
     match pool.serve(request, limits.queue_timeout).await {
         Ok(mut response) => {
             if let Some(event) = response.audit_event.take() {
-                service.audit(&event);
+                if !service.audit(event).await {
+                    // The decision (an ID-JAG, say) never leaves without its audit line.
+                    return refuse(StatusCode::INTERNAL_SERVER_ERROR, "server_error");
+                }
             }
             (
                 response.status,

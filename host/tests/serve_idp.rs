@@ -390,3 +390,35 @@ fn s3a_r05_refresh_tokens_as_subject_tokens() {
     let text = std::fs::read_to_string(&idp.audit).unwrap();
     assert!(!text.contains(&refresh), "no token in the audit log");
 }
+
+#[test]
+fn no_id_jag_leaves_without_its_audit_line() {
+    // Every write to /dev/full fails (ENOSPC): the IdP must refuse rather than grant
+    // unaudited (issue 11).
+    let server = AsServer::try_start_role("idp", &idp_toml(true), &["--audit-log", "/dev/full"])
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let reply = server.token(
+        Some(("cursor", CURSOR_SECRET)),
+        &[
+            ("grant_type", EXCHANGE),
+            ("requested_token_type", ID_JAG),
+            ("subject_token", &id_token("alice")),
+            ("subject_token_type", ID_TOKEN),
+            ("audience", AS_ISSUER),
+        ],
+    );
+    assert_eq!(
+        reply.status,
+        500,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    assert_eq!(reply.error(), "server_error");
+    assert!(reply.json().get("access_token").is_none());
+    // The server says why in its log (read by a background thread: give it a moment).
+    let logged = (0..100).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        server.log().contains("could not write an audit event")
+    });
+    assert!(logged, "{}", server.log());
+}

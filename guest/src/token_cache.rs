@@ -63,7 +63,9 @@ impl TokenCache {
             return None;
         };
         let unexpired = i128::from(hit.verified.expires_at) > i128::from(now) - i128::from(leeway);
-        let recent = now.saturating_sub(hit.verified_at) <= MAX_CACHE_TRUST_SECS;
+        // A wall clock that stepped back makes the age negative: a miss, so that the full
+        // verification judges `iat` / `nbf` against the new time.
+        let recent = (0..=MAX_CACHE_TRUST_SECS).contains(&now.saturating_sub(hit.verified_at));
         if unexpired && recent {
             self.hits += 1;
             return Some((hit.verified.clone(), Arc::clone(&hit.key)));
@@ -170,6 +172,9 @@ mod tests {
         assert!(cache.get("a", 100 + MAX_CACHE_TRUST_SECS, 0).is_some());
         assert!(cache.get("a", 101 + MAX_CACHE_TRUST_SECS, 0).is_none());
         assert!(cache.is_empty(), "a too old entry is dropped");
+        // A wall clock that steps back is not a younger entry: a miss.
+        cache.put("b", &verified(10_000), key(), 100);
+        assert!(cache.get("b", 99, 0).is_none());
     }
 
     #[test]

@@ -173,10 +173,11 @@ impl JwksFetcher for HttpJwksFetcher {
 
 impl HttpJwksFetcher {
     fn request(&self, uri: &str) -> FetchResult {
+        let started = Instant::now();
         let failed = |what: &str, e: &dyn std::fmt::Display| {
             FetchError::Failed(format!("{what}: {}", one_line(&e.to_string())))
         };
-        let response = self
+        let mut response = self
             .client()?
             .get(uri)
             .header("accept", "application/jwk-set+json, application/json")
@@ -189,15 +190,31 @@ impl HttpJwksFetcher {
             .iter()
             .filter_map(|v| v.to_str().ok())
             .find_map(parse_max_age);
+        // The client's timeout bounds the wait for the head and each single read of the body,
+        // not the whole body: a server dripping bytes would hold the fetch (and the instance)
+        // for hours. The whole fetch gets REQUEST_TIMEOUT, checked between reads (a read in
+        // progress at the deadline may add at most one more read timeout).
         let mut body = Vec::new();
-        response
-            .take(MAX_JWKS_BODY_BYTES + 1)
-            .read_to_end(&mut body)
-            .map_err(|e| failed("reading the body failed", &e))?;
-        if body.len() as u64 > MAX_JWKS_BODY_BYTES {
-            return Err(FetchError::Failed(format!(
-                "body exceeds {MAX_JWKS_BODY_BYTES} bytes"
-            )));
+        let mut chunk = [0u8; 16 * 1024];
+        loop {
+            if started.elapsed() > REQUEST_TIMEOUT {
+                return Err(FetchError::Failed(format!(
+                    "the body took longer than {} s",
+                    REQUEST_TIMEOUT.as_secs()
+                )));
+            }
+            let n = response
+                .read(&mut chunk)
+                .map_err(|e| failed("reading the body failed", &e))?;
+            if n == 0 {
+                break;
+            }
+            body.extend_from_slice(&chunk[..n]);
+            if body.len() as u64 > MAX_JWKS_BODY_BYTES {
+                return Err(FetchError::Failed(format!(
+                    "body exceeds {MAX_JWKS_BODY_BYTES} bytes"
+                )));
+            }
         }
         let body =
             String::from_utf8(body).map_err(|_| FetchError::Failed("body is not UTF-8".into()))?;

@@ -66,7 +66,11 @@ fn partition(key: &str) -> &str {
 impl State {
     /// Drops every key that expired before `now`.
     fn expire(&mut self, now: i64) {
-        while self.due.peek().is_some_and(|Reverse((until, _))| *until < now) {
+        while self
+            .due
+            .peek()
+            .is_some_and(|Reverse((until, _))| *until < now)
+        {
             let Some(Reverse((until, key))) = self.due.pop() else {
                 break;
             };
@@ -142,7 +146,11 @@ mod tests {
     fn expiry_goes_by_the_heap_and_survives_reinsertion() {
         let store = MemoryReplayStore::new(1_000);
         assert_eq!(store.insert("k:p:a", 10, 0), Ok(true));
-        assert_eq!(store.insert("k:p:a", 30, 11), Ok(true), "expired, so new again");
+        assert_eq!(
+            store.insert("k:p:a", 30, 11),
+            Ok(true),
+            "expired, so new again"
+        );
         // The first (stale) heap entry of "k:p:a" must not drop the second insertion.
         assert_eq!(store.insert("k:p:b", 40, 20), Ok(true));
         assert_eq!(store.insert("k:p:a", 99, 25), Ok(false));

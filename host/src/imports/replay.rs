@@ -6,7 +6,8 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-/// A replay store shared by every instance of a process (or, later, by several processes).
+/// A replay store shared by every instance of a process ([`MemoryReplayStore`]) or by several
+/// processes ([`super::redis_replay::RedisReplayStore`]).
 pub trait ReplayStore: Send + Sync {
     /// Inserts `key` until `expires_at` if absent: `Ok(true)` when new, `Ok(false)` when
     /// present and unexpired, `Err` when the store cannot answer.

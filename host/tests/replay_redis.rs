@@ -170,6 +170,19 @@ fn replica(redis: &Redis, extra: &[&str]) -> AsServer {
     AsServer::start_with(&base_toml(""), &args)
 }
 
+/// `server`'s log once `done` holds for it (its stderr is read by a thread: a line can
+/// arrive a moment after the response), or after 5 s.
+fn log_when(server: &AsServer, done: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let log = server.log();
+        if done(&log) || Instant::now() > deadline {
+            return log;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// (status, OAuth error) of one exchange.
 fn outcome(reply: &Reply) -> (u16, String) {
     (reply.status, reply.error())
@@ -219,7 +232,10 @@ fn two_replicas_on_one_redis_accept_an_id_jag_once_among_200_concurrent_submissi
     assert_eq!(accepted.len(), 1, "{outcomes:?}");
     assert_eq!(replayed, 199, "{outcomes:?}");
     // Every refusal is the replay, on both replicas.
-    let logs: Vec<String> = replicas.iter().map(AsServer::log).collect();
+    let logs: Vec<String> = replicas
+        .iter()
+        .map(|r| log_when(r, |l| l.matches("code=").count() >= 100))
+        .collect();
     assert_eq!(
         logs.iter()
             .map(|l| l.matches("code=replayed").count())
@@ -265,7 +281,7 @@ fn redis_down_means_503_until_it_is_back_and_no_id_jag_is_ever_accepted_twice() 
         attempts.lock().unwrap().push(attempt.clone());
         attempt
     };
-    let (killed, restarting, back) = std::thread::scope(|scope| {
+    let (killing, killed, restarting, back) = std::thread::scope(|scope| {
         for worker in 0..2 {
             let (replicas, stop, submit) = (&replicas, &stop, &submit);
             scope.spawn(move || {
@@ -281,6 +297,7 @@ fn redis_down_means_503_until_it_is_back_and_no_id_jag_is_ever_accepted_twice() 
             });
         }
         std::thread::sleep(Duration::from_millis(800));
+        let killing = Instant::now();
         redis.kill();
         let killed = Instant::now();
         std::thread::sleep(Duration::from_millis(1200));
@@ -289,7 +306,7 @@ fn redis_down_means_503_until_it_is_back_and_no_id_jag_is_ever_accepted_twice() 
         let back = Instant::now();
         std::thread::sleep(Duration::from_millis(800));
         stop.store(true, Ordering::Relaxed);
-        (killed, restarting, back)
+        (killing, killed, restarting, back)
     });
     let attempts = attempts.into_inner().unwrap();
     let mut by_jti: HashMap<&str, Vec<&Attempt>> = HashMap::new();
@@ -297,7 +314,7 @@ fn redis_down_means_503_until_it_is_back_and_no_id_jag_is_ever_accepted_twice() 
         by_jti.entry(&a.jti).or_default().push(a);
     }
     let during = |a: &&Attempt| a.started > killed && a.finished < restarting;
-    let before = |a: &&Attempt| a.finished < killed;
+    let before = |a: &&Attempt| a.finished < killing;
     let after = |a: &&Attempt| a.started > back;
     let (n_before, n_during, n_after) = (
         attempts.iter().filter(before).count(),
@@ -370,7 +387,7 @@ fn redis_down_means_503_until_it_is_back_and_no_id_jag_is_ever_accepted_twice() 
     assert!(accepted_now >= 5);
     // The operator hears about it: the transition down and back up, once each per replica.
     for server in &replicas {
-        let log = server.log();
+        let log = log_when(server, |l| l.contains("replay store reachable again"));
         assert_eq!(log.matches("replay store unreachable").count(), 1, "{log}");
         assert_eq!(
             log.matches("replay store reachable again").count(),
@@ -512,7 +529,8 @@ fn the_configuration_file_names_the_store_and_the_flag_wins() {
         200
     );
     assert_eq!(redis.integer(&["DBSIZE"]), before);
-    assert!(server.log().contains("replay_store=memory"));
+    let log = log_when(&server, |l| l.contains("replay_store="));
+    assert!(log.contains("replay_store=memory"), "{log}");
 }
 
 #[test]
@@ -620,6 +638,7 @@ sub = "alice"
     assert_eq!(outcome(&exchange(&a)), (400, "invalid_request".into()));
     // At B it is a replay.
     assert_eq!(outcome(&exchange(&b)), (401, "invalid_client".into()));
-    assert!(b.log().contains("code=replayed"), "{}", b.log());
+    let log = log_when(&b, |l| l.contains("code=replayed"));
+    assert!(log.contains("code=replayed"), "{log}");
     assert_eq!(redis.integer(&["DBSIZE"]), 1);
 }

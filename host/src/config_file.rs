@@ -45,6 +45,19 @@ pub struct ConfigFile {
     pub token_cache_size: Option<u32>,
     /// `[gateway]` (`xaa gateway`; the other commands ignore it)
     pub gateway: Option<Gateway>,
+    /// `[replay_store]` (`xaa serve as` / `serve idp`; the other commands ignore it)
+    pub replay_store: Option<ReplayStoreSection>,
+}
+
+/// `[replay_store]`: where `xaa serve as` and `xaa serve idp` record used `jti`s (default: in
+/// memory, per process). Read at start; a reload (SIGHUP) does not change it.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ReplayStoreSection {
+    /// `redis://HOST[:PORT][/DB]`
+    pub url: String,
+    /// Milliseconds one insert may take, connecting included (default 200).
+    pub timeout_ms: Option<u64>,
 }
 
 /// `[gateway]`: what `xaa gateway` adds to the `[resource_server]` it protects.
@@ -317,17 +330,27 @@ pub fn load(path: &Path) -> Result<wit::Config, String> {
     load_with_gateway(path).map(|(config, _)| config)
 }
 
-/// [`load`], and the file's `[gateway]` options for the host (default when absent).
-pub fn load_with_gateway(path: &Path) -> Result<(wit::Config, Gateway), String> {
+/// The file's `[replay_store]` section, if any (the file is read whole, so its syntax errors
+/// are reported here too).
+pub fn load_replay_store(path: &Path) -> Result<Option<ReplayStoreSection>, String> {
+    parse(path).map(|file| file.replay_store)
+}
+
+fn parse(path: &Path) -> Result<ConfigFile, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("{}: cannot read the configuration: {e}", path.display()))?;
-    let file: ConfigFile = toml::from_str(&text).map_err(|e| {
+    toml::from_str(&text).map_err(|e| {
         let line = e
             .span()
             .map(|span| format!(" (line {})", text[..span.start].matches('\n').count() + 1))
             .unwrap_or_default();
         format!("{}: {}{line}", path.display(), e.message().trim_end())
-    })?;
+    })
+}
+
+/// [`load`], and the file's `[gateway]` options for the host (default when absent).
+pub fn load_with_gateway(path: &Path) -> Result<(wit::Config, Gateway), String> {
+    let file = parse(path)?;
     let base = path.parent().unwrap_or(Path::new("."));
     let gateway = file.gateway.clone().unwrap_or_default();
     let config = file

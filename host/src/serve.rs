@@ -8,6 +8,7 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Args, Subcommand};
 use tracing_subscriber::EnvFilter;
@@ -16,6 +17,7 @@ use std::sync::Arc;
 
 use xaa_host::gateway::{metrics_handler, Gateway, Metrics, Options};
 use xaa_host::imports::jwks::HttpJwksFetcher;
+use xaa_host::imports::redis_replay::{self, RedisReplayStore, RedisUrl};
 use xaa_host::server::{
     serve, serve_with, shutdown_signal, InstancePool, Role, ServerLimits, Service,
 };
@@ -64,6 +66,11 @@ pub(crate) struct ServeArgs {
     /// standard output.
     #[arg(long, value_name = "FILE")]
     audit_log: Option<PathBuf>,
+    /// Record used `jti`s in this Redis instead of in memory (`serve as` and `serve idp`), so
+    /// that every replica pointing at it refuses a replay; overrides the configuration
+    /// file's [replay_store] url. When Redis cannot answer, requests that need it get 503.
+    #[arg(long, value_name = "redis://HOST:PORT[/DB]")]
+    replay_store: Option<String>,
     /// Most connections open at once from one peer IP address (behind a load balancer or a
     /// proxy every connection comes from its address: raise it).
     #[arg(long, value_name = "N", default_value_t = ServerLimits::default().max_connections_per_peer)]
@@ -205,6 +212,48 @@ fn connections_per_ip(n: usize) -> Result<usize, String> {
     Ok(n)
 }
 
+/// The Redis replay store `--replay-store` or the file's `[replay_store]` names (the flag
+/// wins); `None`: the in-memory store. Redis not answering yet is logged, not fatal:
+/// requests that need it get 503 until it does.
+fn replay_store(args: &ServeArgs, role: Role) -> Result<Option<RedisReplayStore>, String> {
+    let section = config_file::load_replay_store(&args.config)?;
+    if role == Role::ResourceServer {
+        if args.replay_store.is_some() {
+            return Err(
+                "--replay-store is for `xaa serve as` and `xaa serve idp`; `xaa serve resource` keeps no replay store"
+                    .into(),
+            );
+        }
+        return Ok(None);
+    }
+    let timeout = section
+        .as_ref()
+        .and_then(|s| s.timeout_ms)
+        .map_or(redis_replay::DEFAULT_TIMEOUT, Duration::from_millis);
+    let (url, origin) = match (&args.replay_store, &section) {
+        (Some(url), _) => (url.as_str(), "--replay-store".to_owned()),
+        (None, Some(section)) => (
+            section.url.as_str(),
+            format!("{}: [replay_store] url", args.config.display()),
+        ),
+        (None, None) => return Ok(None),
+    };
+    let url = RedisUrl::parse(url).map_err(|why| format!("{origin}: {why}"))?;
+    let store = RedisReplayStore::new(url, timeout).map_err(|why| {
+        format!(
+            "{}: [replay_store] timeout_ms: {why}",
+            args.config.display()
+        )
+    })?;
+    if let Err(why) = store.ping() {
+        tracing::warn!(
+            error = %why,
+            "the replay store does not answer yet; requests that need it get 503 until it does"
+        );
+    }
+    Ok(Some(store))
+}
+
 /// Binds `address` and prints `listening on http://ADDR` on standard output.
 async fn bind(address: SocketAddr) -> Result<tokio::net::TcpListener, String> {
     let listener = tokio::net::TcpListener::bind(address)
@@ -284,13 +333,23 @@ pub(crate) fn run(command: ServeCommand) -> Result<ExitCode, String> {
     init_logging();
     let count = instance_count(args.instances)?;
     let max_connections_per_peer = connections_per_ip(args.max_connections_per_ip)?;
+    // One replay store for the whole pool: a jti is single-use across instances (and, on
+    // Redis, across every replica sharing it).
+    let mut imports = default_imports(args.now, !args.no_native_verify);
+    let store = match replay_store(&args, role)? {
+        Some(redis) => {
+            let shown = redis.url().to_string();
+            imports.replay = Arc::new(redis);
+            shown
+        }
+        None => "memory".to_owned(),
+    };
     let factory = Arc::new(PoolFactory {
         config: args.config.clone(),
         role,
         count,
         runtime: crate::runtime(args.component.as_ref())?,
-        // One replay store for the whole pool: a jti is single-use across instances.
-        imports: default_imports(args.now, !args.no_native_verify),
+        imports,
     });
     let pool = factory.build()?;
     let audit: Box<dyn Write + Send> = match &args.audit_log {
@@ -322,7 +381,11 @@ pub(crate) fn run(command: ServeCommand) -> Result<ExitCode, String> {
         .map_err(|e| format!("starting the async runtime: {e}"))?;
     tokio.block_on(async {
         let listener = bind(args.listen).await?;
-        tracing::info!(instances = count, "xaa serve {name}: ready");
+        if role == Role::ResourceServer {
+            tracing::info!(instances = count, "xaa serve {name}: ready");
+        } else {
+            tracing::info!(instances = count, replay_store = %store, "xaa serve {name}: ready");
+        }
         tokio::spawn(reload_on_sighup(factory, Arc::clone(&service)));
         serve(listener, service, limits, shutdown_signal()).await;
         tracing::info!("stopped");

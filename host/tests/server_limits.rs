@@ -280,9 +280,15 @@ fn xaa_serve_as_takes_max_connections_per_ip() {
         None,
         "a third connection from 127.0.0.1 is closed"
     );
-    assert!(server
+    // The log line is read from the server's stderr by a thread: give it a moment.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !server
         .log()
-        .contains("connection closed: too many connections from this address"));
+        .contains("connection closed: too many connections from this address")
+    {
+        assert!(Instant::now() < deadline, "{}", server.log());
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let (status, stderr) = common::as_server::AsServer::try_start(
         &common::as_server::base_toml(""),
         &["--max-connections-per-ip", "0"],

@@ -4,6 +4,7 @@
 pub mod clock;
 pub mod entropy;
 pub mod jwks;
+pub mod redis_replay;
 pub mod replay;
 pub mod verify;
 

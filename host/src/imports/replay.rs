@@ -11,7 +11,8 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::sync::Mutex;
 
-/// A replay store shared by every instance of a process or by several processes.
+/// A replay store shared by every instance of a process ([`MemoryReplayStore`]) or by several
+/// processes ([`super::redis_replay::RedisReplayStore`]).
 pub trait ReplayStore: Send + Sync {
     /// Inserts `key` until `expires_at` if absent: `Ok(true)` when new, `Ok(false)` when
     /// present and unexpired, `Err` when the store cannot answer.

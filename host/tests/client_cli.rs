@@ -59,9 +59,11 @@ fn serve(role: &str, config: &Path, port: u16) -> Server {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    out.read_line(&mut line).unwrap();
+    // Keep draining standard output (the IdP's audit lines go there): with the pipe closed
+    // those writes would fail, and the IdP refuses any decision it cannot audit.
+    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
     assert!(
         line.starts_with("listening on"),
         "xaa serve {role}: {line:?}"

@@ -150,16 +150,19 @@ fn free_port() -> u16 {
 /// The key the store writes for an ID-JAG of the baseline IdP: the component's replay key
 /// (`id-jag:` + SHA-256(iss, 0, jti)) under the store's prefix.
 fn redis_key(jti: &str) -> String {
+    let hex = |bytes: &[u8]| -> String { bytes.iter().map(|b| format!("{b:02x}")).collect() };
+    // `<kind>:<16 hex of SHA-256(issuer)>:<64 hex of SHA-256(issuer 0x00 jti)>`
+    // (guest/src/replay.rs), under the store's prefix.
+    let partition = Sha256::digest(IDP_ISSUER.as_bytes());
     let mut hasher = Sha256::new();
     hasher.update(IDP_ISSUER.as_bytes());
     hasher.update([0u8]);
     hasher.update(jti.as_bytes());
-    let hex: String = hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("xaa:replay:id-jag:{hex}")
+    format!(
+        "xaa:replay:id-jag:{}:{}",
+        hex(&partition[..8]),
+        hex(&hasher.finalize())
+    )
 }
 
 /// `xaa serve as` (baseline configuration, clock pinned at NOW) on this Redis.

@@ -188,9 +188,11 @@ impl AsServer {
             });
         }
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        out.read_line(&mut line).unwrap();
+        // Keep draining standard output (an IdP's audit lines go there by default): with the
+        // pipe closed those writes would fail, and the IdP refuses any decision it cannot audit.
+        std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
         let Some(base) = line.trim().strip_prefix("listening on ") else {
             let status = child.wait().unwrap();
             // Let the stderr reader drain.

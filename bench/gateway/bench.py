@@ -1,0 +1,218 @@
+"""Helpers for scripts/bench-gateway (standard library only).
+
+  free-port                       print a free TCP port on 127.0.0.1
+  probe URL STATUS [TOKEN]        POST the benchmark's JSON-RPC body to URL until it answers
+                                  STATUS (bounded: 100 tries, 0.1 s apart); print the body
+  metrics URL                     the gateway's /metrics as key=value lines (counters summed)
+  report RUN_DIR OUT.md           the Markdown tables from RUN_DIR/*.kv (written by the script)
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+BODY = b'{"jsonrpc":"2.0","id":1,"method":"tools/list"}'
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def post(url: str, token: str | None) -> tuple[int, bytes]:
+    headers = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(url, data=BODY, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=5) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+def probe(url: str, status: int, token: str | None) -> int:
+    last = "no answer"
+    for _ in range(100):
+        try:
+            got, body = post(url, token)
+            if got == status:
+                print(body.decode(errors="replace"))
+                return 0
+            last = f"HTTP {got} {body[:200]!r}"
+        except OSError as e:
+            last = str(e)
+        time.sleep(0.1)
+    print(f"{url}: expected HTTP {status}, last: {last}", file=sys.stderr)
+    return 1
+
+
+def metrics(url: str) -> int:
+    with urllib.request.urlopen(url, timeout=5) as r:
+        text = r.read().decode()
+    out = {"forward": 0.0, "not_forwarded": 0.0}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        name, _, value = line.rpartition(" ")
+        v = float(value)
+        if name == "xaa_gateway_decision_seconds_sum":
+            out["decision_sum_s"] = v
+        elif name == "xaa_gateway_decision_seconds_count":
+            out["decision_count"] = v
+        elif name.startswith("xaa_gateway_decision_seconds_bucket"):
+            le = name.split('le="', 1)[1].split('"', 1)[0]
+            out[f"dec_le_{le}"] = v
+        elif name.startswith("xaa_gateway_token_cache_total"):
+            out["cache_hit" if 'result="hit"' in name else "cache_miss"] = v
+        elif name.startswith("xaa_gateway_requests_total"):
+            out["forward" if 'decision="forward"' in name else "not_forwarded"] += v
+    for k, v in out.items():
+        print(f"{k}={v:.9g}")
+    return 0
+
+
+def read_kv(path: Path) -> dict[str, str]:
+    kv = {}
+    for line in path.read_text().splitlines():
+        if "=" in line:
+            k, _, v = line.partition("=")
+            kv[k.strip()] = v.strip()
+    return kv
+
+
+def decision_quantile(r: dict[str, str], q: float) -> str:
+    """The histogram bucket holding quantile q of the decision time: '≤ 250 µs'."""
+    buckets = sorted((float(k[len("dec_le_"):]), float(v)) for k, v in r.items() if k.startswith("dec_le_"))
+    if not buckets or buckets[-1][1] <= 0:
+        return "—"
+    total = buckets[-1][1]
+    for le, n in buckets:
+        if n >= q * total:
+            if le == float("inf"):
+                return "> 2 s"
+            return f"≤ {le * 1e6:,.0f} µs" if le < 0.001 else f"≤ {le * 1e3:g} ms"
+    return "?"
+
+
+def ms(us: float) -> str:
+    return f"{us / 1000:.2f}"
+
+
+def report(run_dir: str, out_path: str) -> int:
+    run = Path(run_dir)
+    meta = read_kv(run / "meta.kv")
+    rows = [read_kv(p) for p in sorted(run.glob("[0-9]*.kv"))]
+    by = {r["name"]: r for r in rows}
+
+    def f(r: dict, k: str) -> float:
+        return float(r.get(k, "nan") or "nan")
+
+    lines = [
+        f"xaa gateway under load — {meta.get('date', '')}",
+        "",
+        f"- wrk: {meta.get('connections')} connections, {meta.get('threads')} thread(s), "
+        f"{meta.get('duration')} s per row after a {meta.get('warmup')} s warm-up (not counted); "
+        f"layout: {meta.get('layout_text')}",
+        f"- xaa: {meta.get('xaa_version')} ({meta.get('xaa_bin')}: {meta.get('xaa_build')}), gateway --instances {meta.get('instances')}, "
+        f"XAA_LOG={meta.get('xaa_log')}; {meta.get('nginx_version')}, worker_processes 1; {meta.get('wrk_version')}",
+        f"- load average before / after: {meta.get('load_before')} / {meta.get('load_after', '?')}",
+        "",
+        "| Scenario | req/s | p50 ms | p99 ms | × direct | added p50 ms | added p99 ms | gateway RSS MiB (VmRSS / VmHWM) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        base = by.get(r.get("baseline", ""))
+        rps = f(r, "requests") / (f(r, "duration_us") / 1e6)
+        cells = [r["label"], f"{rps:,.0f}", ms(f(r, "p50_us")), ms(f(r, "p99_us"))]
+        if base and base is not r:
+            brps = f(base, "requests") / (f(base, "duration_us") / 1e6)
+            cells += [
+                f"{rps / brps:.2f}",
+                f"{(f(r, 'p50_us') - f(base, 'p50_us')) / 1000:+.2f}",
+                f"{(f(r, 'p99_us') - f(base, 'p99_us')) / 1000:+.2f}",
+            ]
+        else:
+            cells += ["1.00", "—", "—"]
+        if r.get("gw_vmrss_kb"):
+            cells.append(f"{f(r, 'gw_vmrss_kb') / 1024:.1f} / {f(r, 'gw_vmhwm_kb') / 1024:.1f}")
+        else:
+            cells.append("—")
+        lines.append("| " + " | ".join(cells) + " |")
+
+    lines += [
+        "",
+        "Where the CPU went during each measured run: CPU µs per completed request of each process "
+        "(/proc/PID/stat; wrk's from the shell's `times`), busy % per core and \"other\" = machine CPU "
+        "not charged to those three (/proc/stat; 100 % = one core). Mean decision = the gateway's "
+        "xaa_gateway_decision_seconds sum / count (waiting for a free component instance included); "
+        "p50 / p99 = the histogram bucket that holds them.",
+        "",
+        "| Scenario | wrk | nginx | gateway | mean decision µs | decision p50 / p99 | token cache hit / miss | core 0 busy % | core 1 busy % | other % |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        n = f(r, "requests")
+        cells = [r["label"], f"{f(r, 'wrk_cpu_s') * 1e6 / n:.1f}", f"{f(r, 'nginx_cpu_s') * 1e6 / n:.1f}"]
+        if r.get("gw_cpu_s"):
+            cells.append(f"{f(r, 'gw_cpu_s') * 1e6 / n:.1f}")
+            dc = f(r, "decision_count")
+            cells.append(f"{f(r, 'decision_sum_s') * 1e6 / dc:.1f}" if dc > 0 else "—")
+            cells.append(f"{decision_quantile(r, 0.5)} / {decision_quantile(r, 0.99)}")
+            if "cache_hit" in r:
+                cells.append(f"{f(r, 'cache_hit'):,.0f} / {f(r, 'cache_miss'):,.0f}")
+            else:
+                cells.append("not exported")
+        else:
+            cells += ["—", "—", "—", "—"]
+        cells += [f"{f(r, 'cpu0_busy_pct'):.0f}", f"{f(r, 'cpu1_busy_pct'):.0f}", f"{f(r, 'other_cpu_pct'):.0f}"]
+        lines.append("| " + " | ".join(cells) + " |")
+    notes = [r["note"] for r in rows if r.get("note")]
+    for r in rows:
+        if int(r.get("attempts", "1")) > 1:
+            notes.append(
+                f"{r['label']}: measured {r['attempts']} times; the earlier runs were disturbed "
+                "(> 15 % of a CPU went to another process) and were set aside (*.disturbed-N in the raw directory)."
+            )
+    disturbed = [r["label"] for r in rows if f(r, "other_cpu_pct") > 15]
+    if disturbed:
+        notes.append(
+            "DISTURBED: more than 15 % of a CPU went to something other than wrk, nginx and the gateway during "
+            + ", ".join(disturbed)
+            + " (another process on the machine?); those rows are not comparable."
+        )
+    if notes:
+        lines += [""] + [f"- {n}" for n in notes]
+    text = "\n".join(lines) + "\n"
+    Path(out_path).write_text(text)
+    print(text, end="")
+    return 0
+
+
+def main() -> int:
+    if len(sys.argv) < 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    cmd, args = sys.argv[1], sys.argv[2:]
+    if cmd == "free-port":
+        print(free_port())
+        return 0
+    if cmd == "probe":
+        return probe(args[0], int(args[1]), args[2] if len(args) > 2 else None)
+    if cmd == "metrics":
+        return metrics(args[0])
+    if cmd == "report":
+        return report(args[0], args[1])
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -183,6 +183,7 @@ fn as_client(
         resources: owned(resources),
         scopes: owned(&["chat.read", "chat.history"]),
         grant_types: None,
+        issuers: Vec::new(),
     }
 }
 
@@ -222,11 +223,15 @@ pub fn config() -> Config {
                     issuer: IDP.into(),
                     keys: KeySource::Inline(jwk_set(vec![ec_jwk(&k.idp_ec, "idp-ec")])),
                     algorithms: owned(&["ES256"]),
+                    subject_namespace: None,
+                    tenant_required: false,
                 },
                 TrustedIssuerConfig {
                     issuer: IDP2.into(),
                     keys: KeySource::Uri(IDP2_JWKS_URI.into()),
                     algorithms: owned(&["RS256", "PS256"]),
+                    subject_namespace: None,
+                    tenant_required: false,
                 },
             ],
             token_endpoint: Some(TokenEndpointConfig {
@@ -266,6 +271,7 @@ pub fn config() -> Config {
             leeway: Some(60),
             resource_metadata_url: Some(R1_METADATA.into()),
             resource_root_slash_equivalence: false,
+            required_scopes: Vec::new(),
         }),
         identity_provider: Some(IdentityProviderConfig {
             issuer: IDP.into(),

@@ -524,6 +524,11 @@ pub async fn serve_with<H, F, B>(
                 continue;
             }
         };
+        // Responses are often written in pieces (a head, then a streamed body): without
+        // TCP_NODELAY the second small write waits for the peer's delayed ACK, ~40 ms each.
+        if let Err(e) = stream.set_nodelay(true) {
+            tracing::debug!(error = %e, "TCP_NODELAY not set");
+        }
         let Some(slot) = peers.enter(peer.ip()) else {
             tracing::warn!(
                 %peer,

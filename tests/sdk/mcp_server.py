@@ -62,11 +62,15 @@ def delete_all() -> str:
     return "deleted everything"
 
 
-async def serve(host: str, port: int) -> None:
+async def serve(host: str, port: int, stateless: bool = False) -> None:
+    # --stateless (the load benchmark): no session, plain JSON answers, so any request stands
+    # on its own.
+    extra = {"stateless_http": True, "json_response": True} if stateless else {}
     app = mcp.streamable_http_app(
         streamable_http_path="/mcp",
         host=host,
         transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
+        **extra,
     )
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
 
@@ -85,8 +89,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--stateless", action="store_true")
     args = parser.parse_args()
-    anyio.run(serve, args.host, args.port)
+    anyio.run(serve, args.host, args.port, args.stateless)
 
 
 if __name__ == "__main__":

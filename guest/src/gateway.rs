@@ -152,12 +152,14 @@ mod tests {
 
     const PRM: &str = "https://gw.example.com/.well-known/oauth-protected-resource/mcp";
 
-    fn config(rules: Vec<ScopeRequirement>) -> ValidResourceServer {
+    fn validated(
+        rules: Vec<ScopeRequirement>,
+    ) -> Result<ValidResourceServer, Vec<crate::config::ConfigError>> {
         let key = IssuingKey {
             kid: "as-1".into(),
             key: SigningKey::from_slice(&[7u8; 32]).unwrap(),
         };
-        Config {
+        let valid = Config {
             resource_server: Some(ResourceServerConfig {
                 resource: "https://gw.example.com/mcp".into(),
                 issuer: "https://as.example.com".into(),
@@ -170,10 +172,12 @@ mod tests {
             }),
             ..Config::default()
         }
-        .validate()
-        .unwrap()
-        .resource_server
-        .unwrap()
+        .validate()?;
+        Ok(valid.resource_server.unwrap())
+    }
+
+    fn config(rules: Vec<ScopeRequirement>) -> ValidResourceServer {
+        validated(rules).unwrap()
     }
 
     fn rule(method: &str, tool: Option<&str>, scopes: &[&str]) -> ScopeRequirement {
@@ -207,20 +211,10 @@ mod tests {
     /// `access_token`'s, tested there and end to end).
     fn verified(scope: Option<&str>) -> VerifiedToken {
         VerifiedToken {
-            issuer: "https://as.example.com".into(),
-            subject: "alice".into(),
             audience: vec!["https://gw.example.com/mcp".into()],
             client_id: Some("mcp-client".into()),
             scope: scope.map(str::to_owned),
-            resource: Vec::new(),
-            jwt_id: "j".into(),
-            issued_at: 0,
-            expires_at: 0,
-            claims_json: "{}".into(),
-            auth_time: None,
-            acr: None,
-            amr: None,
-            tenant: None,
+            ..VerifiedToken::for_tests("alice")
         }
     }
 
@@ -413,28 +407,11 @@ mod tests {
     #[test]
     fn configured_rules_are_checked() {
         let bad = |rules: Vec<ScopeRequirement>| {
-            let key = IssuingKey {
-                kid: "as-1".into(),
-                key: SigningKey::from_slice(&[7u8; 32]).unwrap(),
-            };
-            Config {
-                resource_server: Some(ResourceServerConfig {
-                    resource: "https://gw.example.com/mcp".into(),
-                    issuer: "https://as.example.com".into(),
-                    keys: KeySource::Inline(public_jwks(&[key]).unwrap()),
-                    algorithms: vec!["ES256".into()],
-                    leeway: None,
-                    resource_metadata_url: None,
-                    resource_root_slash_equivalence: false,
-                    required_scopes: rules,
-                }),
-                ..Config::default()
-            }
-            .validate()
-            .unwrap_err()
-            .into_iter()
-            .map(|e| e.path)
-            .collect::<Vec<_>>()
+            validated(rules)
+                .unwrap_err()
+                .into_iter()
+                .map(|e| e.path)
+                .collect::<Vec<_>>()
         };
         assert_eq!(
             bad(vec![rule("tools/list", Some("x"), &["a"])]),

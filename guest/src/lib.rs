@@ -129,6 +129,30 @@ impl VerifiedToken {
     }
 }
 
+#[cfg(test)]
+impl VerifiedToken {
+    /// A token as if verified (issuer as.example.com, no optional claims), for the unit tests
+    /// of what consumes verdicts; tests change the fields they need.
+    pub(crate) fn for_tests(subject: &str) -> Self {
+        VerifiedToken {
+            issuer: "https://as.example.com".into(),
+            subject: subject.into(),
+            audience: Vec::new(),
+            client_id: None,
+            scope: None,
+            resource: Vec::new(),
+            jwt_id: "j".into(),
+            issued_at: 0,
+            expires_at: 0,
+            claims_json: "{}".into(),
+            auth_time: None,
+            acr: None,
+            amr: None,
+            tenant: None,
+        }
+    }
+}
+
 /// A refusal with its wire form.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Refusal {

@@ -93,19 +93,8 @@ mod tests {
     fn token(sub: &str, tenant: Option<&str>) -> VerifiedToken {
         VerifiedToken {
             issuer: "https://idp.example.com".into(),
-            subject: sub.into(),
-            audience: Vec::new(),
-            client_id: None,
-            scope: None,
-            resource: Vec::new(),
-            jwt_id: "j".into(),
-            issued_at: 0,
-            expires_at: 0,
-            claims_json: "{}".into(),
-            auth_time: None,
-            acr: None,
-            amr: None,
             tenant: tenant.map(str::to_owned),
+            ..VerifiedToken::for_tests(sub)
         }
     }
 

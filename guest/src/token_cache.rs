@@ -140,20 +140,8 @@ mod tests {
 
     fn verified(expires_at: i64) -> VerifiedToken {
         VerifiedToken {
-            issuer: "https://as.example.com".into(),
-            subject: "alice".into(),
-            audience: vec!["https://mcp.example.com/mcp".into()],
-            client_id: None,
-            scope: None,
-            resource: Vec::new(),
-            jwt_id: "j".into(),
-            issued_at: 0,
             expires_at,
-            claims_json: "{}".into(),
-            auth_time: None,
-            acr: None,
-            amr: None,
-            tenant: None,
+            ..VerifiedToken::for_tests("alice")
         }
     }
 

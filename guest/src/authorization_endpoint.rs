@@ -35,7 +35,7 @@ pub(crate) fn url_beside(token_endpoint: &str) -> String {
 /// `400 unsupported_response_type`, other methods `405`.
 pub(crate) fn refuse(method: &str) -> HttpResponse {
     if !matches!(method, "GET" | "POST") {
-        return crate::authorization_server::status(405, Some("GET, POST"));
+        return HttpResponse::method_not_allowed("GET, POST");
     }
     OAuthError::unsupported_response_type(
         "this server has no authorization flow: it issues tokens only at its token endpoint",

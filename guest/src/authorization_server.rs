@@ -10,10 +10,9 @@
 //! token endpoint) refuses every request: [`crate::authorization_endpoint`].
 
 use crate::authorization_endpoint::{refuse as refuse_authorization, url_beside};
-use crate::config::ValidAuthorizationServer;
+use crate::config::{ClientAuth, TokenEndpoint, ValidAuthorizationServer};
 use crate::metadata::AuthorizationServerMetadata;
 use crate::signing::public_jwks;
-use crate::token_endpoint::{ClientAuth, TokenEndpoint};
 use crate::token_request::{HttpRequest, HttpResponse, OAuthError};
 
 /// RFC 8414 §3: the well-known URI suffix.
@@ -139,19 +138,6 @@ pub(crate) fn document(
     }
 }
 
-pub(crate) fn status(status: u16, allow: Option<&str>) -> HttpResponse {
-    let error = if status == 404 {
-        "not_found"
-    } else {
-        "method_not_allowed"
-    };
-    let response = HttpResponse::json(status, format!(r#"{{"error":"{error}"}}"#).into_bytes());
-    match allow {
-        Some(allow) => response.with_header("Allow", allow.to_owned()),
-        None => response,
-    }
-}
-
 /// Routes one request. `token` handles the token endpoint (it needs the instance's key
 /// store and the host, which this module does not).
 pub fn handle(
@@ -163,14 +149,14 @@ pub fn handle(
         return OAuthError::server_error("no token endpoint is configured").to_response();
     };
     match route(config, endpoint, &request.path) {
-        None => status(404, None),
+        None => HttpResponse::not_found(),
         Some(Route::Token) if request.method == "POST" => token(endpoint),
-        Some(Route::Token) => status(405, Some("POST")),
+        Some(Route::Token) => HttpResponse::method_not_allowed("POST"),
         Some(Route::Authorize) => refuse_authorization(&request.method),
         Some(Route::Metadata | Route::Jwks)
             if !matches!(request.method.as_str(), "GET" | "HEAD") =>
         {
-            status(405, Some("GET, HEAD"))
+            HttpResponse::method_not_allowed("GET, HEAD")
         }
         Some(Route::Metadata) => document(
             &request.method,

@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::claims::{parse_payload, ClientAssertionClaims};
+use crate::config::{Client, ClientAuth, IdentityProvider, TokenEndpoint};
 use crate::error::{escape_for_log, Code, Rejection};
 use crate::form::{decode_component, Form};
 use crate::host::Host;
@@ -22,6 +23,7 @@ use crate::jose_header::{typ_matches, Alg};
 use crate::json::Json;
 use crate::jwks::KeySet;
 use crate::replay;
+use crate::token_request::OAuthError;
 use crate::urn::{TYP_ACCESS_TOKEN, TYP_ID_JAG};
 
 /// The client assertion type of RFC 7523 §2.2.
@@ -270,6 +272,143 @@ pub fn verify_client_assertion<'k>(
             format!("replay store: {}", escape_for_log(&why, 120)),
         )),
     }
+}
+
+/// What client authentication is checked against: the registered clients and the audiences
+/// a client assertion may name. Shared by every token endpoint (the resource authorization server's, the IdP's).
+pub struct ClientDirectory<'a> {
+    /// This server's issuer identifier (an accepted client-assertion `aud`).
+    pub issuer: &'a str,
+    /// The token endpoint URL (the other accepted `aud`).
+    pub token_url: &'a str,
+    /// Registered clients.
+    pub clients: &'a [Client],
+    /// Algorithms accepted for client assertions.
+    pub algorithms: &'a [Alg],
+    /// Clock leeway for client assertions, seconds.
+    pub leeway: u32,
+    /// Whether public clients are accepted.
+    pub allow_public_clients: bool,
+}
+
+impl<'a> ClientDirectory<'a> {
+    /// Client authentication at the IdP: its clients, its issuer and token URL as client-
+    /// assertion audiences; confidential clients only.
+    pub fn of_identity_provider(idp: &'a IdentityProvider) -> Self {
+        ClientDirectory {
+            issuer: &idp.issuer,
+            token_url: &idp.token_url,
+            clients: &idp.clients,
+            algorithms: &idp.client_assertion_algorithms,
+            leeway: idp.leeway,
+            allow_public_clients: false,
+        }
+    }
+
+    /// Client authentication at the resource authorization server's token endpoint.
+    pub fn of_token_endpoint(issuer: &'a str, endpoint: &'a TokenEndpoint, leeway: u32) -> Self {
+        ClientDirectory {
+            issuer,
+            token_url: &endpoint.url,
+            clients: &endpoint.clients,
+            algorithms: &endpoint.client_assertion_algorithms,
+            leeway,
+            allow_public_clients: endpoint.allow_public_clients,
+        }
+    }
+}
+
+/// Authenticates the client a request presents (RFC 6749 §2.3, RFC 7523 §2.2); returns its
+/// registration. Failures are `invalid_client` (401, with a Basic challenge when Basic was
+/// tried), `invalid_request` when several methods are used.
+pub fn authenticate<'c>(
+    host: &mut dyn Host,
+    directory: &ClientDirectory<'c>,
+    authorization: Option<&str>,
+    form: &Form,
+) -> Result<&'c Client, OAuthError> {
+    let presented = presented(authorization, form).map_err(|e| {
+        if e.reason.contains("more than one") {
+            OAuthError::invalid_request(&e.reason)
+        } else {
+            OAuthError::invalid_client(&e.reason, e.basic_attempted)
+        }
+    })?;
+    let clients = directory.clients;
+    let lookup = |id: &str| clients.iter().find(|c| c.client_id == id);
+    // One answer for every failure, whether the client exists or not, so a caller cannot
+    // tell registered client ids from others (neither by message nor, for secrets, by time).
+    let unknown = |basic: bool| OAuthError::invalid_client("client authentication failed", basic);
+    match presented {
+        Presented::SecretBasic { client_id, secret } => {
+            let client = lookup(&client_id);
+            let digest = client.and_then(|c| match &c.auth {
+                ClientAuth::SecretBasic(d) => Some(d),
+                _ => None,
+            });
+            secret_verified(client, digest, &secret).ok_or_else(|| unknown(true))
+        }
+        Presented::SecretPost { client_id, secret } => {
+            let client = lookup(&client_id);
+            let digest = client.and_then(|c| match &c.auth {
+                ClientAuth::SecretPost(d) => Some(d),
+                _ => None,
+            });
+            secret_verified(client, digest, &secret).ok_or_else(|| unknown(false))
+        }
+        Presented::PrivateKeyJwt {
+            client_id,
+            assertion,
+        } => {
+            let audiences = [directory.issuer, directory.token_url];
+            let policy = AssertionPolicy {
+                audiences: &audiences,
+                algorithms: directory.algorithms,
+                leeway: directory.leeway,
+            };
+            let keys_for = |id: &str| match lookup(id).map(|c| &c.auth) {
+                Some(ClientAuth::PrivateKeyJwt(keys)) => Some(keys),
+                _ => None,
+            };
+            let id =
+                verify_client_assertion(host, &assertion, client_id.as_deref(), keys_for, &policy)
+                    .map_err(|r| {
+                        if r.code.is_temporary() {
+                            OAuthError::refused_assertion(&r)
+                        } else {
+                            OAuthError {
+                                verdict_code: Some(r.code),
+                                ..unknown(false)
+                            }
+                        }
+                    })?;
+            lookup(&id).ok_or_else(|| unknown(false))
+        }
+        Presented::None { client_id } => match lookup(&client_id) {
+            Some(c) if directory.allow_public_clients && matches!(c.auth, ClientAuth::None) => {
+                Ok(c)
+            }
+            _ if directory.allow_public_clients => Err(unknown(false)),
+            // The same answer for a registered confidential client and an unknown id.
+            _ => Err(OAuthError::invalid_client(
+                "this authorization server accepts confidential clients only",
+                false,
+            )),
+        },
+    }
+}
+
+/// The client if `secret` matches its configured digest. The secret is hashed and compared
+/// (in constant time) whether or not the client exists and uses this method, against a
+/// dummy digest otherwise, so a refusal takes as long for an unknown client id.
+fn secret_verified<'c>(
+    client: Option<&'c Client>,
+    digest: Option<&[u8; 32]>,
+    secret: &str,
+) -> Option<&'c Client> {
+    const NO_DIGEST: [u8; 32] = [0; 32];
+    let matches = secret_matches(secret, digest.unwrap_or(&NO_DIGEST));
+    client.filter(|_| matches && digest.is_some())
 }
 
 #[cfg(test)]

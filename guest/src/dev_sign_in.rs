@@ -13,16 +13,11 @@
 use serde::Serialize;
 
 use crate::audit::{AuditEvent, Decision};
-use crate::client_auth::secret_matches;
+use crate::client_auth::{authenticate, secret_matches, ClientDirectory};
+use crate::config::IdentityProvider;
 use crate::host::Host;
 use crate::issue::{new_jti, sign_id_token, sign_refresh_token, IdTokenClaims};
-use crate::token_endpoint::authenticate;
-use crate::token_exchange::IdentityProvider;
 use crate::token_request::{read_form_post, HttpRequest, HttpResponse, OAuthError};
-
-/// The path of the development sign-in under the issuer (`<issuer>/dev/sign-in`), advertised
-/// in the IdP metadata as `xaa_development_sign_in_endpoint` when enabled.
-pub const PATH: &str = "/dev/sign-in";
 
 #[derive(Serialize)]
 struct Success<'a> {
@@ -64,7 +59,7 @@ fn respond(
     let authorization = http
         .header("authorization")
         .map_err(|e| (e, "invalid_request"))?;
-    let directory = idp.client_directory();
+    let directory = ClientDirectory::of_identity_provider(idp);
     let client =
         authenticate(host, &directory, authorization, &form).map_err(|e| (e, "invalid_client"))?;
     event.client_id = Some(client.client_id.clone());

@@ -105,6 +105,10 @@ pub mod oauth {
     pub const TEMPORARILY_UNAVAILABLE: &str = "temporarily_unavailable";
 }
 
+/// The one `error_description` of every refused assertion: which check failed is the
+/// verdict code in the host's log, never the caller's business (specs.md §3b rule 19).
+pub const INVALID_GRANT_DESCRIPTION: &str = "The assertion is not valid for this request";
+
 /// The `error_description` of every `invalid_token` challenge.
 pub const INVALID_TOKEN_DESCRIPTION: &str = "The access token is not valid for this resource";
 

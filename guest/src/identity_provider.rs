@@ -8,11 +8,12 @@
 use serde::Serialize;
 
 use crate::authorization_endpoint::{refuse as refuse_authorization, url_beside};
-use crate::authorization_server::{document, metadata_paths, status, url_path};
+use crate::authorization_server::{document, metadata_paths, url_path};
+use crate::config::IdentityProvider;
 use crate::dev_sign_in;
 use crate::host::Host;
 use crate::signing::public_jwks;
-use crate::token_exchange::{self, IdentityProvider};
+use crate::token_exchange;
 use crate::token_request::{HttpRequest, HttpResponse};
 use crate::urn::{GRANT_TYPE_TOKEN_EXCHANGE, TOKEN_TYPE_ID_JAG};
 
@@ -63,7 +64,7 @@ pub fn handle(idp: &IdentityProvider, host: &mut dyn Host, request: &HttpRequest
     let is_get = matches!(request.method.as_str(), "GET" | "HEAD");
     if path == url_path(&idp.token_url) {
         if request.method != "POST" {
-            return status(405, Some("POST"));
+            return HttpResponse::method_not_allowed("POST");
         }
         let (mut response, event) = token_exchange::handle(idp, host, request);
         response.audit_event = Some(event.to_json());
@@ -74,7 +75,7 @@ pub fn handle(idp: &IdentityProvider, host: &mut dyn Host, request: &HttpRequest
     }
     if idp.development_sign_in && path == url_path(&idp.dev_sign_in_url) {
         if request.method != "POST" {
-            return status(405, Some("POST"));
+            return HttpResponse::method_not_allowed("POST");
         }
         let (mut response, event) = dev_sign_in::handle(idp, host, request);
         response.audit_event = Some(event.to_json());
@@ -85,10 +86,10 @@ pub fn handle(idp: &IdentityProvider, host: &mut dyn Host, request: &HttpRequest
     } else if metadata_paths(&idp.issuer).iter().any(|p| p == path) {
         metadata(idp)
     } else {
-        return status(404, None);
+        return HttpResponse::not_found();
     };
     if !is_get {
-        return status(405, Some("GET, HEAD"));
+        return HttpResponse::method_not_allowed("GET, HEAD");
     }
     document(&request.method, document_body, "application/json")
 }

@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 
-use crate::authorization_server::{document, status, url_path};
+use crate::authorization_server::{document, url_path};
 use crate::config::ValidResourceServer;
 use crate::discovery::protected_resource_metadata_url;
 use crate::error::{oauth, Rejection, Role};
@@ -75,7 +75,7 @@ pub(crate) fn metadata_response(
         return None;
     }
     if !matches!(request.method.as_str(), "GET" | "HEAD") {
-        return Some(status(405, Some("GET, HEAD")));
+        return Some(HttpResponse::method_not_allowed("GET, HEAD"));
     }
     let body = serde_json::to_string(&Metadata {
         resource: &config.resource,
@@ -98,7 +98,7 @@ pub fn handle(
     }
     let path = request.path.split('?').next().unwrap_or("");
     if path != url_path(&config.resource) {
-        return status(404, None);
+        return HttpResponse::not_found();
     }
     match authorize(config, request, validate) {
         Ok(verified) => {

@@ -15,7 +15,6 @@
 //! rest is the IdP's `sub` verbatim: two different (issuer, tenant, sub) never map to one
 //! subject.
 
-use crate::config::ValidIssuer;
 use crate::VerifiedToken;
 
 /// Longest configured namespace.
@@ -41,14 +40,19 @@ pub fn namespace_for(
     }
 }
 
-/// The subject at this server of a verified ID-JAG from `issuer`.
-pub fn at_this_server(issuer: &ValidIssuer, verified: &VerifiedToken) -> String {
+/// The subject at this server of a verified ID-JAG from an issuer with this configured
+/// `namespace` and `tenant_required`.
+pub fn at_this_server(
+    namespace: Option<&str>,
+    tenant_required: bool,
+    verified: &VerifiedToken,
+) -> String {
     let mut subject = String::new();
-    if let Some(namespace) = &issuer.subject_namespace {
+    if let Some(namespace) = namespace {
         subject.push_str(namespace);
         subject.push(':');
     }
-    if issuer.tenant_required {
+    if tenant_required {
         if let Some(tenant) = &verified.tenant {
             subject.push_str(&percent_encode(tenant));
             subject.push(':');
@@ -78,18 +82,6 @@ fn percent_encode(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::ValidKeySource;
-
-    fn issuer(namespace: Option<&str>, tenant_required: bool) -> ValidIssuer {
-        ValidIssuer {
-            issuer: "https://idp.example.com".into(),
-            algorithms: Vec::new(),
-            keys: ValidKeySource::Uri("https://idp.example.com/jwks".into()),
-            subject_namespace: namespace.map(str::to_owned),
-            tenant_required,
-        }
-    }
-
     fn token(sub: &str, tenant: Option<&str>) -> VerifiedToken {
         VerifiedToken {
             issuer: "https://idp.example.com".into(),
@@ -101,10 +93,7 @@ mod tests {
     #[test]
     fn one_issuer_without_a_namespace_keeps_the_sub() {
         assert_eq!(namespace_for("https://idp.example.com", None, 1), None);
-        assert_eq!(
-            at_this_server(&issuer(None, false), &token("alice", None)),
-            "alice"
-        );
+        assert_eq!(at_this_server(None, false, &token("alice", None)), "alice");
     }
 
     #[test]
@@ -118,27 +107,21 @@ mod tests {
             Some("okta")
         );
         assert_eq!(
-            at_this_server(&issuer(Some("okta"), false), &token("alice", None)),
+            at_this_server(Some("okta"), false, &token("alice", None)),
             "okta:alice"
         );
     }
 
     #[test]
     fn tenants_are_part_of_the_subject_and_cannot_forge_a_split() {
-        let multi = issuer(Some("entra"), true);
-        assert_eq!(
-            at_this_server(&multi, &token("alice", Some("acme"))),
-            "entra:acme:alice"
-        );
+        let multi = |verified: &VerifiedToken| at_this_server(Some("entra"), true, verified);
+        assert_eq!(multi(&token("alice", Some("acme"))), "entra:acme:alice");
         // (tenant "a:b", sub "c") and (tenant "a", sub "b:c") stay apart.
         assert_ne!(
-            at_this_server(&multi, &token("c", Some("a:b"))),
-            at_this_server(&multi, &token("b:c", Some("a")))
+            multi(&token("c", Some("a:b"))),
+            multi(&token("b:c", Some("a")))
         );
-        assert_eq!(
-            at_this_server(&multi, &token("c", Some("a:b"))),
-            "entra:a%3Ab:c"
-        );
+        assert_eq!(multi(&token("c", Some("a:b"))), "entra:a%3Ab:c");
     }
 
     #[test]

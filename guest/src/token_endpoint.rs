@@ -15,97 +15,16 @@
 
 use serde::Serialize;
 
-use crate::client_auth::{self, AssertionPolicy, Presented};
-use crate::config::{same_resource, ValidAuthorizationServer};
+use crate::client_auth::{authenticate, ClientDirectory};
+use crate::config::{same_resource, TokenEndpoint, ValidAuthorizationServer};
 use crate::error::Rejection;
 use crate::explain::Trace;
-use crate::form::Form;
 use crate::host::Host;
 use crate::id_jag;
 use crate::issue::{new_jti, sign_access_token, AccessTokenClaims};
-use crate::jose_header::Alg;
-use crate::jwks::KeySet;
 use crate::key_store::{KeyStore, SourceId};
-use crate::signing::IssuingKey;
 use crate::token_request::{read_jwt_bearer, HttpRequest, HttpResponse, OAuthError};
 use crate::urn::GRANT_TYPE_JWT_BEARER;
-
-/// How a registered client authenticates.
-#[derive(Clone, Debug)]
-pub enum ClientAuth {
-    /// HTTP Basic with a secret, stored as its SHA-256 digest.
-    SecretBasic([u8; 32]),
-    /// `client_secret` in the body, stored as its SHA-256 digest.
-    SecretPost([u8; 32]),
-    /// RFC 7523 client assertions signed with a key of this set.
-    PrivateKeyJwt(KeySet),
-    /// A public client (only when the endpoint allows public clients).
-    None,
-}
-
-/// A client registered at this authorization server.
-#[derive(Clone, Debug)]
-pub struct Client {
-    /// Its client id here (what an ID-JAG's `client_id` must say).
-    pub client_id: String,
-    /// Its authentication method and credential.
-    pub auth: ClientAuth,
-    /// Resources it may obtain tokens for.
-    pub resources: Vec<String>,
-    /// Scopes it may be granted.
-    pub scopes: Vec<String>,
-    /// Grant types it is enabled for (`unauthorized_client` for any other).
-    pub grant_types: Vec<String>,
-    /// The trusted issuers whose ID-JAGs it may present; empty: any.
-    pub issuers: Vec<String>,
-}
-
-impl Client {
-    /// Whether the client may use `grant_type`.
-    pub fn may_use(&self, grant_type: &str) -> bool {
-        self.grant_types.iter().any(|g| g == grant_type)
-    }
-}
-
-/// What client authentication is checked against: the registered clients and the audiences
-/// a client assertion may name. Shared by every token endpoint (this one, the IdP's).
-pub struct ClientDirectory<'a> {
-    /// This server's issuer identifier (an accepted client-assertion `aud`).
-    pub issuer: &'a str,
-    /// The token endpoint URL (the other accepted `aud`).
-    pub token_url: &'a str,
-    /// Registered clients.
-    pub clients: &'a [Client],
-    /// Algorithms accepted for client assertions.
-    pub algorithms: &'a [Alg],
-    /// Clock leeway for client assertions, seconds.
-    pub leeway: u32,
-    /// Whether public clients are accepted.
-    pub allow_public_clients: bool,
-}
-
-/// The token endpoint's configuration, beside the AS role's.
-#[derive(Clone, Debug)]
-pub struct TokenEndpoint {
-    /// The token endpoint URL (an accepted client-assertion audience).
-    pub url: String,
-    /// The URL of the signing keys' JWK Set.
-    pub jwks_uri: String,
-    /// Registered clients.
-    pub clients: Vec<Client>,
-    /// Issuing keys; `current` signs.
-    pub keys: Vec<IssuingKey>,
-    /// Index of the signing key in `keys`.
-    pub current: usize,
-    /// Access-token lifetime, seconds.
-    pub access_token_lifetime: u32,
-    /// Whether an access token may outlive the ID-JAG it was issued for (default: no).
-    pub may_outlive_assertion: bool,
-    /// Algorithms accepted for client assertions.
-    pub client_assertion_algorithms: Vec<Alg>,
-    /// Whether public clients (no authentication) are accepted.
-    pub allow_public_clients: bool,
-}
 
 /// What the endpoint needs from the configured instance.
 pub struct Context<'a> {
@@ -134,126 +53,8 @@ struct Success<'a> {
     resource: &'a str,
 }
 
-/// The one `error_description` of every refused assertion: which check failed is the
-/// verdict code in the host's log, never the caller's business (specs.md §3b rule 19).
-pub const INVALID_GRANT_DESCRIPTION: &str = "The assertion is not valid for this request";
-
-fn invalid_client(reason: &str, basic_attempted: bool) -> OAuthError {
-    OAuthError::invalid_client(reason, basic_attempted)
-}
-
-/// A refused assertion on the wire: `invalid_grant` with the one generic description, or
-/// `temporarily_unavailable` when the server could not judge it; the code for the log.
-fn invalid_grant(rejection: &Rejection) -> OAuthError {
-    if rejection.code.is_temporary() {
-        return OAuthError::temporarily_unavailable(rejection.code);
-    }
-    OAuthError {
-        verdict_code: Some(rejection.code),
-        ..OAuthError::invalid_grant(INVALID_GRANT_DESCRIPTION)
-    }
-}
-
 fn invalid_target(description: &str) -> OAuthError {
     OAuthError::invalid_target(description)
-}
-
-/// Authenticates the client a request presents (RFC 6749 §2.3, RFC 7523 §2.2); returns its
-/// registration. Failures are `invalid_client` (401, with a Basic challenge when Basic was
-/// tried), `invalid_request` when several methods are used.
-pub fn authenticate<'c>(
-    host: &mut dyn Host,
-    directory: &ClientDirectory<'c>,
-    authorization: Option<&str>,
-    form: &Form,
-) -> Result<&'c Client, OAuthError> {
-    let presented = client_auth::presented(authorization, form).map_err(|e| {
-        if e.reason.contains("more than one") {
-            OAuthError::invalid_request(&e.reason)
-        } else {
-            invalid_client(&e.reason, e.basic_attempted)
-        }
-    })?;
-    let clients = directory.clients;
-    let lookup = |id: &str| clients.iter().find(|c| c.client_id == id);
-    // One answer for every failure, whether the client exists or not, so a caller cannot
-    // tell registered client ids from others (neither by message nor, for secrets, by time).
-    let unknown = |basic: bool| invalid_client("client authentication failed", basic);
-    match presented {
-        Presented::SecretBasic { client_id, secret } => {
-            let client = lookup(&client_id);
-            let digest = client.and_then(|c| match &c.auth {
-                ClientAuth::SecretBasic(d) => Some(d),
-                _ => None,
-            });
-            secret_verified(client, digest, &secret).ok_or_else(|| unknown(true))
-        }
-        Presented::SecretPost { client_id, secret } => {
-            let client = lookup(&client_id);
-            let digest = client.and_then(|c| match &c.auth {
-                ClientAuth::SecretPost(d) => Some(d),
-                _ => None,
-            });
-            secret_verified(client, digest, &secret).ok_or_else(|| unknown(false))
-        }
-        Presented::PrivateKeyJwt {
-            client_id,
-            assertion,
-        } => {
-            let audiences = [directory.issuer, directory.token_url];
-            let policy = AssertionPolicy {
-                audiences: &audiences,
-                algorithms: directory.algorithms,
-                leeway: directory.leeway,
-            };
-            let keys_for = |id: &str| match lookup(id).map(|c| &c.auth) {
-                Some(ClientAuth::PrivateKeyJwt(keys)) => Some(keys),
-                _ => None,
-            };
-            let id = client_auth::verify_client_assertion(
-                host,
-                &assertion,
-                client_id.as_deref(),
-                keys_for,
-                &policy,
-            )
-            .map_err(|r| {
-                if r.code.is_temporary() {
-                    invalid_grant(&r)
-                } else {
-                    OAuthError {
-                        verdict_code: Some(r.code),
-                        ..unknown(false)
-                    }
-                }
-            })?;
-            lookup(&id).ok_or_else(|| unknown(false))
-        }
-        Presented::None { client_id } => match lookup(&client_id) {
-            Some(c) if directory.allow_public_clients && matches!(c.auth, ClientAuth::None) => {
-                Ok(c)
-            }
-            _ if directory.allow_public_clients => Err(unknown(false)),
-            // The same answer for a registered confidential client and an unknown id.
-            _ => Err(invalid_client(
-                "this authorization server accepts confidential clients only",
-                false,
-            )),
-        },
-    }
-}
-
-/// The client if `secret` matches its configured digest. The secret is hashed and compared
-/// (in constant time) whether or not the client exists and uses this method, against a
-/// dummy digest otherwise, so a refusal takes as long for an unknown client id.
-fn secret_verified<'c>(
-    client: Option<&'c Client>,
-    digest: Option<&[u8; 32]>,
-    secret: &str,
-) -> Option<&'c Client> {
-    const NO_DIGEST: [u8; 32] = [0; 32];
-    let matches = client_auth::secret_matches(secret, digest.unwrap_or(&NO_DIGEST));
-    client.filter(|_| matches && digest.is_some())
 }
 
 fn tokens(scope: Option<&str>) -> Vec<&str> {
@@ -273,14 +74,7 @@ fn respond(
     let request = read_jwt_bearer(http)?;
     let authorization = http.header("authorization")?;
     let (config, endpoint) = (ctx.config, ctx.endpoint);
-    let directory = ClientDirectory {
-        issuer: &config.issuer,
-        token_url: &endpoint.url,
-        clients: &endpoint.clients,
-        algorithms: &endpoint.client_assertion_algorithms,
-        leeway: config.leeway,
-        allow_public_clients: endpoint.allow_public_clients,
-    };
+    let directory = ClientDirectory::of_token_endpoint(&config.issuer, endpoint, config.leeway);
     let client = authenticate(host, &directory, authorization, &request.form)?;
     if !client.may_use(GRANT_TYPE_JWT_BEARER) {
         return Err(unauthorized_client());
@@ -298,7 +92,7 @@ fn respond(
         false,
         &mut Trace::off(),
     )
-    .map_err(|r| invalid_grant(&r))?;
+    .map_err(|r| OAuthError::refused_assertion(&r))?;
     // The issuer that vouched for the user: it must be one this client may use, and it names
     // the user's subject here (`subject`: one IdP's user never becomes another's).
     let issuer = config
@@ -307,7 +101,7 @@ fn respond(
         .find(|i| i.issuer == verified.issuer)
         .ok_or_else(|| OAuthError::server_error("the verified issuer is not configured"))?;
     if !client.issuers.is_empty() && !client.issuers.contains(&verified.issuer) {
-        return Err(invalid_grant(&Rejection::new(
+        return Err(OAuthError::refused_assertion(&Rejection::new(
             crate::error::Code::IssuerUntrusted,
             format!(
                 "iss \"{}\" is not one of the issuers this client may use",
@@ -372,13 +166,13 @@ fn respond(
         // An ID-JAG accepted within the clock leeway after its `exp` would yield a token
         // that is expired on issue: refuse the grant instead (checked before the jti is
         // consumed, like every other refusal).
-        return Err(invalid_grant(&Rejection::new(
+        return Err(OAuthError::refused_assertion(&Rejection::new(
             crate::error::Code::Expired,
             "the assertion expires before an access token could be valid",
         )));
     }
 
-    id_jag::consume(host, config, &verified).map_err(|r| invalid_grant(&r))?;
+    id_jag::consume(host, config, &verified).map_err(|r| OAuthError::refused_assertion(&r))?;
     let server_error = OAuthError::server_error;
     let jti = new_jti(&host.random_bytes(16)).ok_or_else(|| server_error("no entropy"))?;
     let key = endpoint
@@ -387,7 +181,11 @@ fn respond(
         .ok_or_else(|| server_error("no signing key"))?;
     let claims = AccessTokenClaims {
         iss: config.issuer.clone(),
-        sub: crate::subject::at_this_server(issuer, &verified),
+        sub: crate::subject::at_this_server(
+            issuer.subject_namespace.as_deref(),
+            issuer.tenant_required,
+            &verified,
+        ),
         aud: resource.clone(),
         client_id: client.client_id.clone(),
         iat: now,

@@ -16,83 +16,14 @@
 use serde::Serialize;
 
 use crate::audit::{self, AuditEvent, Decision};
+use crate::client_auth::{authenticate, ClientDirectory};
+use crate::config::IdentityProvider;
 use crate::host::Host;
 use crate::id_token::{self, Expectations};
 use crate::issue::{new_jti, sign_id_jag, IdJagClaims};
-use crate::jose_header::Alg;
-use crate::jwks::KeySet;
-use crate::policy::{self, Connection, Denial, ExchangeRequest, Subject};
-use crate::signing::IssuingKey;
-use crate::token_endpoint::{authenticate, Client, ClientDirectory};
+use crate::policy::{self, Denial, ExchangeRequest, Subject};
 use crate::token_request::{read_token_exchange, HttpRequest, HttpResponse, OAuthError};
 use crate::urn::{GRANT_TYPE_TOKEN_EXCHANGE, TOKEN_TYPE_ID_JAG};
-
-/// A user of the IdP's directory.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct User {
-    /// Subject identifier (the ID token's `sub`).
-    pub sub: String,
-    /// Groups.
-    pub groups: Vec<String>,
-    /// A disabled user gets no ID-JAG, whatever tokens they still hold.
-    pub disabled: bool,
-    /// `email`, if known.
-    pub email: Option<String>,
-    /// Development sign-in: SHA-256 of the password.
-    pub password_sha256: Option<[u8; 32]>,
-}
-
-/// The IdP role.
-#[derive(Clone, Debug)]
-pub struct IdentityProvider {
-    /// Issuer identifier.
-    pub issuer: String,
-    /// Token endpoint URL.
-    pub token_url: String,
-    /// JWK Set URL of the signing keys.
-    pub jwks_uri: String,
-    /// Signing keys (ID tokens and ID-JAGs); `current` signs.
-    pub keys: Vec<IssuingKey>,
-    /// Index of the signing key.
-    pub current: usize,
-    /// The public half of `keys`, for validating the IdP's own ID tokens.
-    pub public_keys: KeySet,
-    /// Registered clients (token exchange enabled through `grant_types`).
-    pub clients: Vec<Client>,
-    /// Algorithms accepted for client assertions.
-    pub client_assertion_algorithms: Vec<Alg>,
-    /// The directory.
-    pub users: Vec<User>,
-    /// Managed connections.
-    pub connections: Vec<Connection>,
-    /// Clock leeway, seconds.
-    pub leeway: u32,
-    /// RFC 9728 root-slash equivalence for resources.
-    pub root_slash: bool,
-    /// Whether the development sign-in is served.
-    pub development_sign_in: bool,
-    /// Its URL: `<issuer>/dev/sign-in`.
-    pub dev_sign_in_url: String,
-    /// Lifetime of development ID tokens, seconds.
-    pub id_token_lifetime: u32,
-    /// Lifetime of development refresh tokens, seconds.
-    pub refresh_token_lifetime: u32,
-}
-
-impl IdentityProvider {
-    /// Client authentication at the IdP: its clients, its issuer and token URL as client-
-    /// assertion audiences; confidential clients only.
-    pub fn client_directory(&self) -> ClientDirectory<'_> {
-        ClientDirectory {
-            issuer: &self.issuer,
-            token_url: &self.token_url,
-            clients: &self.clients,
-            algorithms: &self.client_assertion_algorithms,
-            leeway: self.leeway,
-            allow_public_clients: false,
-        }
-    }
-}
 
 #[derive(Serialize)]
 struct Success<'a> {
@@ -188,7 +119,7 @@ fn respond(
 ) -> Result<HttpResponse, Refused> {
     let request = read_token_exchange(http).map_err(oauth)?;
     let authorization = http.header("authorization").map_err(oauth)?;
-    let directory = idp.client_directory();
+    let directory = ClientDirectory::of_identity_provider(idp);
     let client = authenticate(host, &directory, authorization, &request.form).map_err(oauth)?;
     event.client_id = Some(client.client_id.clone());
     // What was asked is recorded only for an authenticated client, and shortened: an

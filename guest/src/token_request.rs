@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use crate::claims::is_valid_scope;
-use crate::error::{oauth, Code};
+use crate::error::{oauth, Code, Rejection, INVALID_GRANT_DESCRIPTION};
 use crate::form::{self, Form};
 use crate::id_token::SubjectKind;
 use crate::urn::{
@@ -57,6 +57,17 @@ impl HttpResponse {
             verdict_code: None,
             audit_event: None,
         }
+    }
+
+    /// 404 for a path this surface does not serve.
+    pub fn not_found() -> Self {
+        Self::json(404, br#"{"error":"not_found"}"#.to_vec())
+    }
+
+    /// 405 with the methods the path accepts in `Allow` (RFC 9110 §15.5.6).
+    pub fn method_not_allowed(allow: &str) -> Self {
+        Self::json(405, br#"{"error":"method_not_allowed"}"#.to_vec())
+            .with_header("Allow", allow.to_owned())
     }
 
     /// Adds a header field.
@@ -155,6 +166,18 @@ impl OAuthError {
     /// 400 `invalid_grant`.
     pub fn invalid_grant(description: &str) -> Self {
         Self::new(oauth::INVALID_GRANT, description, 400)
+    }
+
+    /// A refused assertion: `invalid_grant` with the one generic description, or
+    /// `temporarily_unavailable` when the server could not judge it; the code for the log.
+    pub fn refused_assertion(rejection: &Rejection) -> Self {
+        if rejection.code.is_temporary() {
+            return Self::temporarily_unavailable(rejection.code);
+        }
+        OAuthError {
+            verdict_code: Some(rejection.code),
+            ..Self::invalid_grant(INVALID_GRANT_DESCRIPTION)
+        }
     }
 
     /// 400 `unauthorized_client`.

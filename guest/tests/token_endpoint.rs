@@ -16,11 +16,11 @@ use xaa_guest::config::{
     JwksCacheConfig, KeySource, ResourceServerConfig, TokenEndpointConfig, TrustedIssuerConfig,
 };
 use xaa_guest::error::Code;
+use xaa_guest::error::INVALID_GRANT_DESCRIPTION;
 use xaa_guest::host::{Accelerated, FetchError, Host, JwksResponse, PublicKeyRef};
 use xaa_guest::jose_header::Alg;
 use xaa_guest::jws::sign_es256;
 use xaa_guest::signing::{public_jwks, IssuingKey};
-use xaa_guest::token_endpoint::INVALID_GRANT_DESCRIPTION;
 use xaa_guest::token_request::{HttpRequest, HttpResponse};
 use xaa_guest::{Validator, Verdict};
 

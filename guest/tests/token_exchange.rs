@@ -12,13 +12,12 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use xaa_guest::audit::{AuditEvent, Decision};
 use xaa_guest::config::{AuthorizationServerConfig, Config, KeySource, TrustedIssuerConfig};
+use xaa_guest::config::{Client, ClientAuth, Connection, IdentityProvider, User};
 use xaa_guest::host::{Accelerated, FetchError, Host, JwksResponse, PublicKeyRef};
 use xaa_guest::jose_header::Alg;
 use xaa_guest::jws::sign_es256;
-use xaa_guest::policy::Connection;
 use xaa_guest::signing::{public_jwks, IssuingKey};
-use xaa_guest::token_endpoint::{Client, ClientAuth};
-use xaa_guest::token_exchange::{handle, IdentityProvider, User};
+use xaa_guest::token_exchange::handle;
 use xaa_guest::token_request::HttpRequest;
 use xaa_guest::{Validator, Verdict};
 

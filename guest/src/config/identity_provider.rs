@@ -11,15 +11,15 @@ use super::{
     signing_keys, under_issuer, ClientCredentialConfig, Errors, UrlKind, DEFAULT_JWKS_PATH,
     DEFAULT_TOKEN_PATH,
 };
+use super::{
+    Client, Connection, IdentityProvider, User, DEV_SIGN_IN_PATH, MAX_ID_JAG_LIFETIME_SECS,
+};
 use crate::claims::is_valid_scope;
 use crate::error::escape_for_log;
 use crate::jose_header::Alg;
 use crate::jwks;
 use crate::limits::MAX_CLIENTS;
-use crate::policy::{Connection, MAX_ID_JAG_LIFETIME_SECS};
 use crate::signing::public_jwks;
-use crate::token_endpoint::Client;
-use crate::token_exchange::{IdentityProvider, User};
 use crate::urn::GRANT_TYPE_TOKEN_EXCHANGE;
 
 /// Default ID-JAG lifetime, seconds.
@@ -156,7 +156,7 @@ impl IdentityProviderConfig {
             .clone()
             .unwrap_or_else(|| under_issuer(&self.issuer, DEFAULT_JWKS_PATH));
         check_url(errors, &format!("{p}.jwks_uri"), &jwks_uri, UrlKind::Fetch);
-        let dev_sign_in_url = under_issuer(&self.issuer, crate::dev_sign_in::PATH);
+        let dev_sign_in_url = under_issuer(&self.issuer, DEV_SIGN_IN_PATH);
         let keys = signing_keys(
             errors,
             &format!("{p}.signing_keys"),

@@ -8,10 +8,15 @@
 //! that are not https URLs (http only for loopback hosts), fragments in identifiers.
 
 mod identity_provider;
+mod roles;
 
 pub use identity_provider::{
     DirectoryUserConfig, IdentityProviderConfig, IdpClientConfig, ManagedConnectionConfig,
     DEFAULT_ID_JAG_LIFETIME, DEFAULT_ID_TOKEN_LIFETIME,
+};
+pub use roles::{
+    Client, ClientAuth, Connection, IdentityProvider, TokenEndpoint, User, DEV_SIGN_IN_PATH,
+    MAX_ID_JAG_LIFETIME_SECS,
 };
 
 use crate::error::escape_for_log;
@@ -22,7 +27,6 @@ use crate::limits::{
     MAX_LEEWAY_SECS, MAX_SIGNING_KEYS, MAX_TOKEN_CACHE_ENTRIES, MAX_TRUSTED_ISSUERS,
 };
 use crate::signing::{self, IssuingKey};
-use crate::token_endpoint::{Client, ClientAuth, TokenEndpoint};
 use crate::urn::GRANT_TYPE_JWT_BEARER;
 
 /// Default clock leeway, seconds.
@@ -301,7 +305,7 @@ pub struct ValidConfig {
     /// RS role.
     pub resource_server: Option<ValidResourceServer>,
     /// IdP role.
-    pub identity_provider: Option<crate::token_exchange::IdentityProvider>,
+    pub identity_provider: Option<IdentityProvider>,
     /// JWK Set cache policy.
     pub cache: CachePolicy,
     /// Verified access-token cache size.

@@ -11,13 +11,11 @@
 //! after the signature verified: the issuer is known from configuration.
 
 use crate::claims::{check_clock, parse_payload, Claims};
-use crate::compact;
 use crate::config::{same_resource, ValidResourceServer};
 use crate::error::{escape_for_log, Code, Rejection};
 use crate::explain::Trace;
 use crate::host::Host;
-use crate::jose_header;
-use crate::jws;
+use crate::jws::{self, TypRule};
 use crate::key_store::{KeyStore, SourceId};
 use crate::token_cache::TokenCache;
 use crate::urn::TYP_ACCESS_TOKEN;
@@ -57,33 +55,19 @@ pub fn validate(
         ctx.cache.forget(token);
     }
     trace.skip("cache", || "not cached".into());
-    let jws = trace.step("compact", compact::split(token), |j| {
-        format!("3 segments, {} signature bytes", j.signature.len())
-    })?;
-    let header = trace.step("header", jose_header::parse(&jws.header), |h| {
-        format!(
-            "alg \"{}\", no forbidden parameter",
-            escape_for_log(&h.alg, 16)
-        )
-    })?;
-    trace.step("header.typ", header.check_typ(TYP_ACCESS_TOKEN), |_| {
-        format!("typ is {TYP_ACCESS_TOKEN}")
-    })?;
-    let alg = trace.step("header.alg", header.check_alg(&config.algorithms), |a| {
-        format!("{} is allowed", a.name())
-    })?;
-    let (key, _origin) = trace.step(
-        "key",
-        ctx.keys
-            .select(host, ctx.source, header.kid.as_deref(), alg),
-        |(k, o)| format!("{} ({o:?})", k.label()),
-    )?;
-    let (proof, _) = trace.step(
-        "signature",
-        jws::verify(host, alg, &key, jws.signing_input, &jws.signature),
-        |(_, by)| format!("{} verified by {by:?}", alg.name()),
-    )?;
-    let (payload, payload_text) = trace.step("payload", parse_payload(&jws.payload), |_| {
+    let keys = jws::Keys::Store {
+        store: ctx.keys,
+        source: ctx.source,
+    };
+    let jws::Verified {
+        payload,
+        proof,
+        key,
+        by: _,
+    } = jws::open(token, TypRule::Exactly(TYP_ACCESS_TOKEN), trace)?
+        .check_alg(&config.algorithms, "", trace)?
+        .verify(host, keys, trace)?;
+    let (payload, payload_text) = trace.step("payload", parse_payload(&payload), |_| {
         "strict JSON object".into()
     })?;
     let claims = trace.step("claims", Claims::read(&payload), |_| {

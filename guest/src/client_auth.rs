@@ -17,11 +17,13 @@ use subtle::ConstantTimeEq;
 use crate::claims::{parse_payload, ClientAssertionClaims};
 use crate::config::{Client, ClientAuth, IdentityProvider, TokenEndpoint};
 use crate::error::{escape_for_log, Code, Rejection};
+use crate::explain::Trace;
 use crate::form::{decode_component, Form};
 use crate::host::Host;
-use crate::jose_header::{typ_matches, Alg};
+use crate::jose_header::Alg;
 use crate::json::Json;
 use crate::jwks::KeySet;
+use crate::jws::{self, Keys, TypRule};
 use crate::replay;
 use crate::token_request::OAuthError;
 use crate::urn::{TYP_ACCESS_TOKEN, TYP_ID_JAG};
@@ -189,18 +191,9 @@ pub fn verify_client_assertion<'k>(
 ) -> Result<String, Rejection> {
     let now = host.now();
     crate::claims::check_clock(now)?;
-    let checked = crate::jws::check_header(assertion, policy.algorithms)?;
-    if let Some(typ) = checked.typ() {
-        if typ_matches(typ, TYP_ACCESS_TOKEN) || typ_matches(typ, TYP_ID_JAG) {
-            return Err(Rejection::new(
-                Code::TypMismatch,
-                format!(
-                    "typ \"{}\" is not a client assertion",
-                    escape_for_log(typ, 40)
-                ),
-            ));
-        }
-    }
+    let mut off = Trace::off();
+    let checked = jws::open(assertion, TypRule::NoneOf(NOT_CLIENT_ASSERTIONS), &mut off)?
+        .check_alg(policy.algorithms, "", &mut off)?;
     let (unverified, _) = parse_payload(checked.payload_unverified())?;
     let client_id = unverified
         .as_object()
@@ -223,7 +216,7 @@ pub fn verify_client_assertion<'k>(
             ),
         )
     })?;
-    let (payload, _) = checked.verify(host, keys)?;
+    let payload = checked.verify(host, Keys::Set(keys), &mut off)?.payload;
     let (payload, _) = parse_payload(&payload)?;
     let claims = ClientAssertionClaims::read(&payload)?;
     if claims.iss != client_id || claims.sub != client_id {
@@ -273,6 +266,10 @@ pub fn verify_client_assertion<'k>(
         )),
     }
 }
+
+/// Token types a client assertion must not carry: another kind of token presented as one
+/// (RFC 8725 §3.12).
+const NOT_CLIENT_ASSERTIONS: &[&str] = &[TYP_ACCESS_TOKEN, TYP_ID_JAG];
 
 /// What client authentication is checked against: the registered clients and the audiences
 /// a client assertion may name. Shared by every token endpoint (the resource authorization server's, the IdP's).

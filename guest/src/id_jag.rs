@@ -13,14 +13,12 @@
 //! store, keyed by issuer (rule 10). Every failure maps to `invalid_grant` (rule 19).
 
 use crate::claims::{check_clock, parse_payload, Claims};
-use crate::compact;
 use crate::config::{same_resource, ValidAuthorizationServer};
 use crate::error::{escape_for_log, Code, Rejection};
 use crate::explain::Trace;
 use crate::host::Host;
-use crate::jose_header;
 use crate::json::Json;
-use crate::jws;
+use crate::jws::{self, TypRule};
 use crate::key_store::{KeyStore, SourceId};
 use crate::replay;
 use crate::urn::TYP_ID_JAG;
@@ -49,21 +47,12 @@ pub fn validate(
     let config = ctx.config;
     let now = host.now();
     trace.step("clock", check_clock(now), |_| format!("now = {now}"))?;
-    let jws = trace.step("compact", compact::split(token), |j| {
-        format!("3 segments, {} signature bytes", j.signature.len())
-    })?;
-    let header = trace.step("header", jose_header::parse(&jws.header), |h| {
-        format!(
-            "alg \"{}\", no forbidden parameter",
-            escape_for_log(&h.alg, 16)
-        )
-    })?;
-    trace.step("header.typ", header.check_typ(TYP_ID_JAG), |_| {
-        format!("typ is {TYP_ID_JAG}")
-    })?;
-    let (payload, payload_text) = trace.step("payload", parse_payload(&jws.payload), |_| {
-        "strict JSON object (not yet trusted)".into()
-    })?;
+    let opened = jws::open(token, TypRule::Exactly(TYP_ID_JAG), trace)?;
+    let (payload, payload_text) = trace.step(
+        "payload",
+        parse_payload(opened.payload_unverified()),
+        |_| "strict JSON object (not yet trusted)".into(),
+    )?;
     let iss_unverified = payload
         .as_object()
         .and_then(|m| m.get("iss"))
@@ -101,20 +90,16 @@ pub fn validate(
         format!("iss \"{}\" is trusted", escape_for_log(iss_unverified, 80))
     })?;
     let issuer = &config.issuers[index];
-    let alg = trace.step("header.alg", header.check_alg(&issuer.algorithms), |a| {
-        format!("{} is allowed for this issuer", a.name())
-    })?;
-    let source = ctx.sources.get(index).copied().unwrap_or(usize::MAX);
-    let (key, _origin) = trace.step(
-        "key",
-        ctx.keys.select(host, source, header.kid.as_deref(), alg),
-        |(k, o)| format!("{} ({o:?})", k.label()),
-    )?;
-    let (proof, _verified_by) = trace.step(
-        "signature",
-        jws::verify(host, alg, &key, jws.signing_input, &jws.signature),
-        |(_, by)| format!("{} verified by {by:?}", alg.name()),
-    )?;
+    // The claims text outlives the unverified JWS, which the signature stage consumes.
+    let payload_text = payload_text.to_owned();
+    let keys = jws::Keys::Store {
+        store: ctx.keys,
+        source: ctx.sources.get(index).copied().unwrap_or(usize::MAX),
+    };
+    let proof = opened
+        .check_alg(&issuer.algorithms, " for this issuer", trace)?
+        .verify(host, keys, trace)?
+        .proof;
     let claims = trace.step("claims", Claims::read(&payload), |_| {
         "required claims present and well-typed".into()
     })?;
@@ -227,7 +212,7 @@ pub fn validate(
         },
         |_| "tenant as the issuer's configuration says".into(),
     )?;
-    let verified = VerifiedToken::new(&claims, payload_text, &proof);
+    let verified = VerifiedToken::new(&claims, &payload_text, &proof);
     if consume_jti {
         trace.step("replay", consume(host, config, &verified), |_| {
             "jti recorded as used".into()

@@ -220,7 +220,14 @@ mod tests {
         );
         let keys = jwks::parse(&jwks).unwrap();
         let checked = crate::jws::check_header(&token, &[Alg::Es256]).unwrap();
-        let (payload, _) = checked.verify(&mut FixedHost::default(), &keys).unwrap();
+        let payload = checked
+            .verify(
+                &mut FixedHost::default(),
+                crate::jws::Keys::Set(&keys),
+                &mut crate::explain::Trace::off(),
+            )
+            .unwrap()
+            .payload;
         let text = String::from_utf8(payload).unwrap();
         assert!(text.starts_with(r#"{"iss":"https://as.example.com","sub":"U019488227","aud":"https://mcp.example.com/mcp","client_id":"c\"lient""#), "{text}");
         assert!(

@@ -10,12 +10,16 @@
 use jwt_compact::alg::{Es256, Rsa, RsaSignature};
 use jwt_compact::{Algorithm, AlgorithmSignature};
 
+use std::sync::Arc;
+
 use crate::compact;
-use crate::error::{Code, Rejection};
+use crate::error::{escape_for_log, Code, Rejection};
+use crate::explain::Trace;
 use crate::host::{Accelerated, Host, PublicKeyRef};
-use crate::jose_header::{self, Alg};
+use crate::jose_header::{self, typ_matches, Alg};
 use crate::jwk::{KeyMaterial, TrustedKey};
 use crate::jwks::{self, KeySet};
+use crate::key_store::{KeyOrigin, KeyStore, SourceId};
 
 /// Proof that a signature verified. Only [`verify`] constructs it.
 #[derive(Debug)]
@@ -93,31 +97,159 @@ pub fn verify(
     }
 }
 
-/// A compact JWS whose structure and header policy passed, with its `alg` allowed; nothing
-/// about its signature or claims is known yet.
+/// The `typ` a token kind must carry (RFC 8725 §3.11) or must not (§3.12). Media types
+/// compare without their `application/` prefix, case-insensitively.
+#[derive(Clone, Copy, Debug)]
+pub enum TypRule<'a> {
+    /// Exactly this type; an absent `typ` is refused (ID-JAG, RFC 9068 access token, the
+    /// development refresh token).
+    Exactly(&'a str),
+    /// This type or none (an OpenID Connect ID token: `JWT`).
+    ExactlyOrAbsent(&'a str),
+    /// Anything but these types (a client assertion must not be another kind of token).
+    NoneOf(&'a [&'a str]),
+    /// Not checked: the JWS layer alone, for diagnostics and conformance vectors.
+    Unchecked,
+}
+
+impl TypRule<'_> {
+    fn check(self, header: &jose_header::Header) -> Result<(), Rejection> {
+        let typ = header.typ.as_deref();
+        let refused = |what: &str| {
+            Rejection::new(
+                Code::TypMismatch,
+                format!(
+                    "typ \"{}\" is not {what}",
+                    escape_for_log(typ.unwrap_or("(absent)"), 64)
+                ),
+            )
+        };
+        match (self, typ) {
+            (TypRule::Exactly(expected), _) => header.check_typ(expected),
+            (TypRule::ExactlyOrAbsent(_), None) | (TypRule::Unchecked, _) => Ok(()),
+            (TypRule::ExactlyOrAbsent(expected), Some(typ)) if typ_matches(typ, expected) => Ok(()),
+            (TypRule::ExactlyOrAbsent(expected), Some(_)) => {
+                Err(refused(&format!("{expected:?} (or absent)")))
+            }
+            (TypRule::NoneOf(refused_types), Some(typ))
+                if refused_types.iter().any(|t| typ_matches(typ, t)) =>
+            {
+                Err(refused("a type accepted here"))
+            }
+            (TypRule::NoneOf(_), _) => Ok(()),
+        }
+    }
+}
+
+/// Where the verifying key comes from.
+pub enum Keys<'k> {
+    /// One source of the instance's key store: a trusted issuer's inline or fetched JWK Set.
+    Store {
+        /// The instance's keys.
+        store: &'k mut KeyStore,
+        /// Which source.
+        source: SourceId,
+    },
+    /// A fixed JWK Set: the IdP's own keys, a client's registered keys, a diagnostic set.
+    Set(&'k KeySet),
+}
+
+/// A compact JWS whose structure, header policy and `typ` passed; nothing about its `alg`,
+/// signature or claims is known yet. The first stage of the one JWS pipeline every token
+/// kind runs: [`open`] → [`Opened::check_alg`] → [`AlgChecked::verify`].
 #[derive(Debug)]
-pub struct HeaderChecked<'a> {
+pub struct Opened<'a> {
+    jws: compact::UntrustedJws<'a>,
+    header: jose_header::Header,
+}
+
+/// An [`Opened`] JWS whose `alg` is in the token kind's allow-list.
+#[derive(Debug)]
+pub struct AlgChecked<'a> {
     jws: compact::UntrustedJws<'a>,
     kid: Option<String>,
     typ: Option<String>,
     alg: Alg,
 }
 
-/// The JWS layer up to key selection, without `typ`: compact split → header policy → `alg`
-/// in `allowed`.
-pub fn check_header<'a>(token: &'a str, allowed: &[Alg]) -> Result<HeaderChecked<'a>, Rejection> {
-    let jws = compact::split(token)?;
-    let header = jose_header::parse(&jws.header)?;
-    let alg = header.check_alg(allowed)?;
-    Ok(HeaderChecked {
-        jws,
-        kid: header.kid,
-        typ: header.typ,
-        alg,
-    })
+/// A JWS whose signature verified under a trusted key; its payload is still to be read by
+/// the token kind's claim rules.
+#[derive(Debug)]
+pub struct Verified {
+    /// The payload bytes (decoded), exactly as signed.
+    pub payload: Vec<u8>,
+    /// The proof [`verify`] minted.
+    pub proof: SignatureOk,
+    /// The key that verified it.
+    pub key: Arc<TrustedKey>,
+    /// Which verifier decided.
+    pub by: VerifiedBy,
 }
 
-impl HeaderChecked<'_> {
+/// Stage 1: compact split (`compact`) → header policy (`header`) → `typ` (`header.typ`,
+/// recorded unless [`TypRule::Unchecked`]).
+pub fn open<'a>(
+    token: &'a str,
+    typ: TypRule<'_>,
+    trace: &mut Trace,
+) -> Result<Opened<'a>, Rejection> {
+    let jws = trace.step("compact", compact::split(token), |j| {
+        format!("3 segments, {} signature bytes", j.signature.len())
+    })?;
+    let header = trace.step("header", jose_header::parse(&jws.header), |h| {
+        format!(
+            "alg \"{}\", no forbidden parameter",
+            escape_for_log(&h.alg, 16)
+        )
+    })?;
+    match typ {
+        TypRule::Unchecked => {}
+        TypRule::Exactly(expected) => {
+            trace.step("header.typ", typ.check(&header), |_| {
+                format!("typ is {expected}")
+            })?;
+        }
+        _ => {
+            trace.step("header.typ", typ.check(&header), |_| "typ accepted".into())?;
+        }
+    }
+    Ok(Opened { jws, header })
+}
+
+impl<'a> Opened<'a> {
+    /// The payload bytes, NOT yet verified: only for finding which keys to verify with.
+    pub fn payload_unverified(&self) -> &[u8] {
+        &self.jws.payload
+    }
+
+    /// Stage 2: the header's `alg` is in `allowed` (`header.alg`); `allowed_for` qualifies
+    /// the allow-list in the explanation (e.g. " for this issuer").
+    pub fn check_alg(
+        self,
+        allowed: &[Alg],
+        allowed_for: &str,
+        trace: &mut Trace,
+    ) -> Result<AlgChecked<'a>, Rejection> {
+        let alg = trace.step("header.alg", self.header.check_alg(allowed), |a| {
+            format!("{} is allowed{allowed_for}", a.name())
+        })?;
+        Ok(AlgChecked {
+            jws: self.jws,
+            kid: self.header.kid,
+            typ: self.header.typ,
+            alg,
+        })
+    }
+}
+
+/// Stages 1 and 2 without `typ` and without a trace: compact split → header policy → `alg`
+/// in `allowed` (the JWS layer alone, for diagnostics and the fuzz targets).
+pub fn check_header<'a>(token: &'a str, allowed: &[Alg]) -> Result<AlgChecked<'a>, Rejection> {
+    let mut off = Trace::off();
+    open(token, TypRule::Unchecked, &mut off)?.check_alg(allowed, "", &mut off)
+}
+
+impl AlgChecked<'_> {
     /// The header's `typ`, as received.
     pub fn typ(&self) -> Option<&str> {
         self.typ.as_deref()
@@ -128,25 +260,35 @@ impl HeaderChecked<'_> {
         &self.jws.payload
     }
 
-    /// Selects the key from `keys` and verifies the signature; returns the payload bytes.
-    /// Checks no claim: the profiles (`id_jag`, `access_token`) are what accept tokens.
+    /// Stage 3: the key for (`kid`, `alg`) from `keys` (`key`) → the signature over the
+    /// received bytes (`signature`). Checks no claim: the token kinds are what accept tokens.
     pub fn verify(
         self,
         host: &mut dyn Host,
-        keys: &KeySet,
-    ) -> Result<(Vec<u8>, VerifiedBy), Rejection> {
-        let kid = self.kid.as_deref();
-        let key = keys
-            .select(kid, self.alg)
-            .map_err(|miss| jwks::miss_rejection(miss, kid, self.alg))?;
-        let (_, by) = verify(
-            host,
-            self.alg,
-            key,
-            self.jws.signing_input,
-            &self.jws.signature,
+        keys: Keys<'_>,
+        trace: &mut Trace,
+    ) -> Result<Verified, Rejection> {
+        let (kid, alg) = (self.kid.as_deref(), self.alg);
+        let selected = match keys {
+            Keys::Store { store, source } => store.select(host, source, kid, alg),
+            Keys::Set(set) => set
+                .select(kid, alg)
+                .map(|key| (Arc::clone(key), KeyOrigin::Configured))
+                .map_err(|miss| jwks::miss_rejection(miss, kid, alg)),
+        };
+        let (key, _origin) =
+            trace.step("key", selected, |(k, o)| format!("{} ({o:?})", k.label()))?;
+        let (proof, by) = trace.step(
+            "signature",
+            verify(host, alg, &key, self.jws.signing_input, &self.jws.signature),
+            |(_, by)| format!("{} verified by {by:?}", alg.name()),
         )?;
-        Ok((self.jws.payload, by))
+        Ok(Verified {
+            payload: self.jws.payload,
+            proof,
+            key,
+            by,
+        })
     }
 }
 

@@ -474,8 +474,8 @@ pub fn verify_jws_signature(
     let checked = jws::check_header(token, &allowed).map_err(refuse)?;
     let keys = jwks::parse(jwks).map_err(|why| refuse(Rejection::new(Code::KeyRejected, why)))?;
     checked
-        .verify(host, &keys)
-        .map(|(payload, _)| payload)
+        .verify(host, jws::Keys::Set(&keys), &mut Trace::off())
+        .map(|verified| verified.payload)
         .map_err(refuse)
 }
 

@@ -16,7 +16,7 @@ use subtle::ConstantTimeEq;
 
 use crate::claims::{parse_payload, ClientAssertionClaims};
 use crate::config::{Client, ClientAuth, IdentityProvider, TokenEndpoint};
-use crate::error::{escape_for_log, Code, Rejection};
+use crate::error::{escape_for_log, Code, Rejection, Role, CLIENT_AUTHENTICATION_FAILED};
 use crate::explain::Trace;
 use crate::form::{decode_component, Form};
 use crate::host::Host;
@@ -335,7 +335,7 @@ pub fn authenticate<'c>(
     let lookup = |id: &str| clients.iter().find(|c| c.client_id == id);
     // One answer for every failure, whether the client exists or not, so a caller cannot
     // tell registered client ids from others (neither by message nor, for secrets, by time).
-    let unknown = |basic: bool| OAuthError::invalid_client("client authentication failed", basic);
+    let unknown = |basic: bool| OAuthError::invalid_client(CLIENT_AUTHENTICATION_FAILED, basic);
     match presented {
         Presented::SecretBasic { client_id, secret } => {
             let client = lookup(&client_id);
@@ -369,16 +369,7 @@ pub fn authenticate<'c>(
             };
             let id =
                 verify_client_assertion(host, &assertion, client_id.as_deref(), keys_for, &policy)
-                    .map_err(|r| {
-                        if r.code.is_temporary() {
-                            OAuthError::refused_assertion(&r)
-                        } else {
-                            OAuthError {
-                                verdict_code: Some(r.code),
-                                ..unknown(false)
-                            }
-                        }
-                    })?;
+                    .map_err(|r| OAuthError::refused(&r, Role::ClientAssertion))?;
             lookup(&id).ok_or_else(|| unknown(false))
         }
         Presented::None { client_id } => match lookup(&client_id) {

@@ -15,6 +15,7 @@ use serde::Serialize;
 use crate::audit::{AuditEvent, Decision};
 use crate::client_auth::{authenticate, secret_matches, ClientDirectory};
 use crate::config::IdentityProvider;
+use crate::error::oauth;
 use crate::host::Host;
 use crate::issue::{new_jti, sign_id_token, sign_refresh_token, IdTokenClaims};
 use crate::token_request::{read_form_post, HttpRequest, HttpResponse, OAuthError};
@@ -55,18 +56,18 @@ fn respond(
     http: &HttpRequest,
     event: &mut AuditEvent,
 ) -> Result<HttpResponse, (OAuthError, &'static str)> {
-    let form = read_form_post(http).map_err(|e| (e, "invalid_request"))?;
+    let form = read_form_post(http).map_err(|e| (e, oauth::INVALID_REQUEST))?;
     let authorization = http
         .header("authorization")
-        .map_err(|e| (e, "invalid_request"))?;
+        .map_err(|e| (e, oauth::INVALID_REQUEST))?;
     let directory = ClientDirectory::of_identity_provider(idp);
-    let client =
-        authenticate(host, &directory, authorization, &form).map_err(|e| (e, "invalid_client"))?;
+    let client = authenticate(host, &directory, authorization, &form)
+        .map_err(|e| (e, oauth::INVALID_CLIENT))?;
     event.client_id = Some(client.client_id.clone());
     let (Some(username), Some(password)) = (form.get("username"), form.get("password")) else {
         return Err((
             OAuthError::invalid_request("username and password are required"),
-            "invalid_request",
+            oauth::INVALID_REQUEST,
         ));
     };
     let user = idp.users.iter().find(|u| {
@@ -83,7 +84,7 @@ fn respond(
         ));
     };
     event.subject = Some(user.sub.clone());
-    let server_error = |why: &str| (OAuthError::server_error(why), "server_error");
+    let server_error = |why: &str| (OAuthError::server_error(why), oauth::SERVER_ERROR);
     let now = host.now();
     let jti = new_jti(&host.random_bytes(16)).ok_or_else(|| server_error("no entropy"))?;
     let key = idp

@@ -103,11 +103,21 @@ pub mod oauth {
     pub const SERVER_ERROR: &str = "server_error";
     /// RFC 6749 §4.1.2.1 (and as a token-endpoint error by common practice).
     pub const TEMPORARILY_UNAVAILABLE: &str = "temporarily_unavailable";
+    /// The body of a response whose own serialization failed.
+    pub const SERVER_ERROR_BODY: &[u8] = br#"{"error":"server_error"}"#;
 }
 
 /// The one `error_description` of every refused assertion: which check failed is the
 /// verdict code in the host's log, never the caller's business (specs.md §3b rule 19).
 pub const INVALID_GRANT_DESCRIPTION: &str = "The assertion is not valid for this request";
+
+/// The one `error_description` of every refused subject token at the IdP: which check
+/// failed goes to the audit log.
+pub const INVALID_SUBJECT_TOKEN: &str = "The subject token is not valid for this request";
+
+/// The one `error_description` of every failed client authentication, whether the client
+/// exists or not, so a caller cannot tell registered client ids from others.
+pub const CLIENT_AUTHENTICATION_FAILED: &str = "client authentication failed";
 
 /// The `error_description` of every `invalid_token` challenge.
 pub const INVALID_TOKEN_DESCRIPTION: &str = "The access token is not valid for this resource";
@@ -121,6 +131,10 @@ pub enum Role {
     ResourceServer,
     /// A diagnostic check outside any OAuth role (`verify-jws-signature`).
     Diagnostic,
+    /// A token endpoint checking a client assertion (RFC 7523 §2.2: `invalid_client`).
+    ClientAssertion,
+    /// The IdP checking the subject token of a token exchange (RFC 8693 §2.2.2).
+    SubjectToken,
 }
 
 impl Code {
@@ -265,38 +279,38 @@ pub struct WireError {
     pub http_status: u16,
     /// `WWW-Authenticate` header value, where one applies.
     pub www_authenticate: Option<String>,
+    /// The one `error_description` a caller is told: which check failed is the verdict code,
+    /// for the server's log (specs.md §3b rule 19).
+    pub description: &'static str,
 }
 
 impl Rejection {
     /// The one mapping from a rejection to the wire, per role: RFC 6749 §5.2 / RFC 7521
     /// §4.1.1 for the authorization server (every assertion failure is `invalid_grant`),
-    /// RFC 6750 §3.1 / RFC 9068 §4 / RFC 9728 §5.1 for the resource server.
+    /// RFC 7523 §2.2 for client assertions (`invalid_client`), RFC 8693 §2.2.2 for subject
+    /// tokens (`invalid_request`), RFC 6750 §3.1 / RFC 9068 §4 / RFC 9728 §5.1 for the
+    /// resource server.
     pub fn to_wire(&self, role: Role, resource_metadata: Option<&str>) -> WireError {
-        if self.code.is_temporary() {
-            return WireError {
-                oauth_error: oauth::TEMPORARILY_UNAVAILABLE,
-                http_status: 503,
-                www_authenticate: None,
-            };
-        }
-        if self.code == Code::NotConfigured {
-            return WireError {
-                oauth_error: oauth::SERVER_ERROR,
-                http_status: 500,
-                www_authenticate: None,
-            };
-        }
+        let wire = |oauth_error, http_status, description| WireError {
+            oauth_error,
+            http_status,
+            www_authenticate: None,
+            description,
+        };
         match role {
-            Role::Diagnostic => WireError {
-                oauth_error: oauth::INVALID_REQUEST,
-                http_status: 400,
-                www_authenticate: None,
-            },
-            Role::AuthorizationServer => WireError {
-                oauth_error: oauth::INVALID_GRANT,
-                http_status: 400,
-                www_authenticate: None,
-            },
+            // Every unusable subject token is `invalid_request`, even one judged under an
+            // implausible clock: the IdP's own keys are configured, never fetched, and the
+            // exchange has always answered so.
+            Role::SubjectToken => wire(oauth::INVALID_REQUEST, 400, INVALID_SUBJECT_TOKEN),
+            _ if self.code.is_temporary() => {
+                wire(oauth::TEMPORARILY_UNAVAILABLE, 503, self.code.summary())
+            }
+            _ if self.code == Code::NotConfigured => {
+                wire(oauth::SERVER_ERROR, 500, self.code.summary())
+            }
+            Role::Diagnostic => wire(oauth::INVALID_REQUEST, 400, self.code.summary()),
+            Role::AuthorizationServer => wire(oauth::INVALID_GRANT, 400, INVALID_GRANT_DESCRIPTION),
+            Role::ClientAssertion => wire(oauth::INVALID_CLIENT, 401, CLIENT_AUTHENTICATION_FAILED),
             Role::ResourceServer => {
                 // One fixed description for every refused token: which check failed is the
                 // verdict code, for the server's log, not for the caller (issue 11).
@@ -308,9 +322,8 @@ impl Rejection {
                     challenge.push_str(&format!(", resource_metadata=\"{}\"", url));
                 }
                 WireError {
-                    oauth_error: oauth::INVALID_TOKEN,
-                    http_status: 401,
                     www_authenticate: Some(challenge),
+                    ..wire(oauth::INVALID_TOKEN, 401, INVALID_TOKEN_DESCRIPTION)
                 }
             }
         }

@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use crate::client_auth::{authenticate, ClientDirectory};
 use crate::config::{same_resource, TokenEndpoint, ValidAuthorizationServer};
-use crate::error::Rejection;
+use crate::error::{Rejection, Role};
 use crate::explain::Trace;
 use crate::host::Host;
 use crate::id_jag;
@@ -92,7 +92,7 @@ fn respond(
         false,
         &mut Trace::off(),
     )
-    .map_err(|r| OAuthError::refused_assertion(&r))?;
+    .map_err(|r| OAuthError::refused(&r, Role::AuthorizationServer))?;
     // The issuer that vouched for the user: it must be one this client may use, and it names
     // the user's subject here (`subject`: one IdP's user never becomes another's).
     let issuer = config
@@ -101,13 +101,16 @@ fn respond(
         .find(|i| i.issuer == verified.issuer)
         .ok_or_else(|| OAuthError::server_error("the verified issuer is not configured"))?;
     if !client.issuers.is_empty() && !client.issuers.contains(&verified.issuer) {
-        return Err(OAuthError::refused_assertion(&Rejection::new(
-            crate::error::Code::IssuerUntrusted,
-            format!(
-                "iss \"{}\" is not one of the issuers this client may use",
-                crate::error::escape_for_log(&verified.issuer, 80)
+        return Err(OAuthError::refused(
+            &Rejection::new(
+                crate::error::Code::IssuerUntrusted,
+                format!(
+                    "iss \"{}\" is not one of the issuers this client may use",
+                    crate::error::escape_for_log(&verified.issuer, 80)
+                ),
             ),
-        )));
+            Role::AuthorizationServer,
+        ));
     }
 
     // Resource (RFC 8707): the request may only narrow to a resource the ID-JAG names.
@@ -166,13 +169,17 @@ fn respond(
         // An ID-JAG accepted within the clock leeway after its `exp` would yield a token
         // that is expired on issue: refuse the grant instead (checked before the jti is
         // consumed, like every other refusal).
-        return Err(OAuthError::refused_assertion(&Rejection::new(
-            crate::error::Code::Expired,
-            "the assertion expires before an access token could be valid",
-        )));
+        return Err(OAuthError::refused(
+            &Rejection::new(
+                crate::error::Code::Expired,
+                "the assertion expires before an access token could be valid",
+            ),
+            Role::AuthorizationServer,
+        ));
     }
 
-    id_jag::consume(host, config, &verified).map_err(|r| OAuthError::refused_assertion(&r))?;
+    id_jag::consume(host, config, &verified)
+        .map_err(|r| OAuthError::refused(&r, Role::AuthorizationServer))?;
     let server_error = OAuthError::server_error;
     let jti = new_jti(&host.random_bytes(16)).ok_or_else(|| server_error("no entropy"))?;
     let key = endpoint

@@ -18,6 +18,7 @@ use serde::Serialize;
 use crate::audit::{self, AuditEvent, Decision};
 use crate::client_auth::{authenticate, ClientDirectory};
 use crate::config::IdentityProvider;
+use crate::error::{oauth, Role};
 use crate::host::Host;
 use crate::id_token::{self, Expectations};
 use crate::issue::{new_jti, sign_id_jag, IdJagClaims};
@@ -34,9 +35,6 @@ struct Success<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     scope: Option<&'a str>,
 }
-
-/// The one description of a refused subject token: which check failed goes to the audit log.
-pub const INVALID_SUBJECT_TOKEN: &str = "The subject token is not valid for this request";
 
 fn denied(denial: &Denial) -> HttpResponse {
     #[derive(Serialize)]
@@ -72,7 +70,7 @@ fn denied(denial: &Denial) -> HttpResponse {
         acr_values,
         max_age,
     })
-    .unwrap_or_else(|_| br#"{"error":"server_error"}"#.to_vec());
+    .unwrap_or_else(|_| oauth::SERVER_ERROR_BODY.to_vec());
     HttpResponse::json(400, body)
 }
 
@@ -106,7 +104,7 @@ enum Refused {
     Policy(Denial),
 }
 
-fn oauth(error: OAuthError) -> Refused {
+fn as_refused(error: OAuthError) -> Refused {
     let reason = error.verdict_code.map_or(error.error, |c| c.as_str());
     Refused::OAuth(error, reason.to_owned())
 }
@@ -117,10 +115,11 @@ fn respond(
     http: &HttpRequest,
     event: &mut AuditEvent,
 ) -> Result<HttpResponse, Refused> {
-    let request = read_token_exchange(http).map_err(oauth)?;
-    let authorization = http.header("authorization").map_err(oauth)?;
+    let request = read_token_exchange(http).map_err(as_refused)?;
+    let authorization = http.header("authorization").map_err(as_refused)?;
     let directory = ClientDirectory::of_identity_provider(idp);
-    let client = authenticate(host, &directory, authorization, &request.form).map_err(oauth)?;
+    let client =
+        authenticate(host, &directory, authorization, &request.form).map_err(as_refused)?;
     event.client_id = Some(client.client_id.clone());
     // What was asked is recorded only for an authenticated client, and shortened: an
     // anonymous caller must not be able to write into the audit log (issue 11).
@@ -128,7 +127,7 @@ fn respond(
     event.resource = request.resource.as_deref().map(audit::shortened);
     event.scope = request.scope.as_deref().map(audit::shortened);
     if !client.may_use(GRANT_TYPE_TOKEN_EXCHANGE) {
-        return Err(oauth(OAuthError::unauthorized_client(
+        return Err(as_refused(OAuthError::unauthorized_client(
             "this client is not enabled for token exchange",
         )));
     }
@@ -141,10 +140,7 @@ fn respond(
     };
     let subject = id_token::validate(host, &request.subject_token, &expect).map_err(|r| {
         Refused::OAuth(
-            OAuthError {
-                verdict_code: Some(r.code),
-                ..OAuthError::invalid_request(INVALID_SUBJECT_TOKEN)
-            },
+            OAuthError::refused(&r, Role::SubjectToken),
             r.code.as_str().to_owned(),
         )
     })?;
@@ -179,7 +175,7 @@ fn respond(
     event.resource = Some(grant.resource.to_owned());
     event.scope = grant.scope.clone();
 
-    let server_error = |why: &str| oauth(OAuthError::server_error(why));
+    let server_error = |why: &str| as_refused(OAuthError::server_error(why));
     let jti = new_jti(&host.random_bytes(16)).ok_or_else(|| server_error("no entropy"))?;
     let key = idp
         .keys

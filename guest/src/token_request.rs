@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use crate::claims::is_valid_scope;
-use crate::error::{oauth, Code, Rejection, INVALID_GRANT_DESCRIPTION};
+use crate::error::{oauth, Code, Rejection, Role};
 use crate::form::{self, Form};
 use crate::id_token::SubjectKind;
 use crate::urn::{
@@ -132,15 +132,6 @@ impl OAuthError {
         Self::new(oauth::SERVER_ERROR, description, 500)
     }
 
-    /// 503 `temporarily_unavailable` for a temporary condition of the server (keys or replay
-    /// store unreachable, clock implausible): the request was not judged.
-    pub fn temporarily_unavailable(code: Code) -> Self {
-        OAuthError {
-            verdict_code: Some(code),
-            ..Self::new(oauth::TEMPORARILY_UNAVAILABLE, code.summary(), 503)
-        }
-    }
-
     /// 400 `unsupported_response_type` (RFC 6749 §4.1.2.1), at the authorization endpoint.
     pub fn unsupported_response_type(description: &str) -> Self {
         Self::new(oauth::UNSUPPORTED_RESPONSE_TYPE, description, 400)
@@ -168,15 +159,16 @@ impl OAuthError {
         Self::new(oauth::INVALID_GRANT, description, 400)
     }
 
-    /// A refused assertion: `invalid_grant` with the one generic description, or
-    /// `temporarily_unavailable` when the server could not judge it; the code for the log.
-    pub fn refused_assertion(rejection: &Rejection) -> Self {
-        if rejection.code.is_temporary() {
-            return Self::temporarily_unavailable(rejection.code);
-        }
+    /// A token refused on behalf of `role`, as [`Rejection::to_wire`] maps it, with the
+    /// verdict code for the log.
+    pub fn refused(rejection: &Rejection, role: Role) -> Self {
+        let wire = rejection.to_wire(role, None);
         OAuthError {
+            error: wire.oauth_error,
+            description: wire.description.to_owned(),
+            status: wire.http_status,
+            www_authenticate: wire.www_authenticate,
             verdict_code: Some(rejection.code),
-            ..Self::invalid_grant(INVALID_GRANT_DESCRIPTION)
         }
     }
 
@@ -223,7 +215,7 @@ impl OAuthError {
             error: self.error,
             error_description: description,
         })
-        .unwrap_or_else(|_| br#"{"error":"server_error"}"#.to_vec());
+        .unwrap_or_else(|_| oauth::SERVER_ERROR_BODY.to_vec());
         let mut response = HttpResponse::json(self.status, body);
         if let Some(challenge) = &self.www_authenticate {
             response = response.with_header("WWW-Authenticate", challenge.clone());

@@ -63,7 +63,6 @@ pub fn validate(
         payload,
         proof,
         key,
-        by: _,
     } = jws::open(token, TypRule::Exactly(TYP_ACCESS_TOKEN), trace)?
         .check_alg(&config.algorithms, "", trace)?
         .verify(host, keys, trace)?;

@@ -36,6 +36,8 @@ impl Form {
         self.params.get(name).map(String::as_str)
     }
 
+    // Used only outside the component (host, fuzz crate, tests), through `internals`.
+    #[cfg(any(test, feature = "internals"))]
     /// Whether `name` was sent with a value.
     pub fn has(&self, name: &str) -> bool {
         self.params.contains_key(name)
@@ -47,6 +49,8 @@ impl Form {
         self.repeated.iter().any(|n| n == name)
     }
 
+    // Used only outside the component (host, fuzz crate, tests), through `internals`.
+    #[cfg(any(test, feature = "internals"))]
     /// Parameter names, sorted.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.params.keys().map(String::as_str)

@@ -69,8 +69,7 @@ pub fn handle(
         Err(why) => return Decision::Respond(unreadable(why)),
     };
     let granted: Vec<&str> = verified
-        .scope
-        .as_deref()
+        .scope()
         .map(|s| s.split(' ').collect())
         .unwrap_or_default();
     if needed.iter().all(|scope| granted.contains(scope)) {
@@ -210,12 +209,10 @@ mod tests {
     /// A token "validated" by the stand-in validation with this scope (the real validation is
     /// `access_token`'s, tested there and end to end).
     fn verified(scope: Option<&str>) -> VerifiedToken {
-        VerifiedToken {
-            audience: vec!["https://gw.example.com/mcp".into()],
-            client_id: Some("mcp-client".into()),
-            scope: scope.map(str::to_owned),
-            ..VerifiedToken::for_tests("alice")
-        }
+        VerifiedToken::for_tests("alice")
+            .with_audience(&["https://gw.example.com/mcp"])
+            .with_client_id("mcp-client")
+            .with_scope(scope)
     }
 
     fn decide(config: &ValidResourceServer, scope: Option<&str>, body: &str) -> Decision {
@@ -227,7 +224,7 @@ mod tests {
     fn refused(decision: Decision) -> HttpResponse {
         match decision {
             Decision::Respond(response) => response,
-            Decision::Forward(token) => panic!("forwarded for {}", token.subject),
+            Decision::Forward(token) => panic!("forwarded for {}", token.subject()),
         }
     }
 

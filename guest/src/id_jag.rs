@@ -229,8 +229,8 @@ pub fn consume(
     config: &ValidAuthorizationServer,
     verified: &VerifiedToken,
 ) -> Result<(), Rejection> {
-    let key = replay::key("id-jag", &verified.issuer, &verified.jwt_id);
-    let expires_at = verified.expires_at.saturating_add(i64::from(config.leeway));
+    let key = replay::key("id-jag", verified.issuer(), verified.jwt_id());
+    let expires_at = verified.expires_at().saturating_add(i64::from(config.leeway));
     match host.replay_insert(&key, expires_at) {
         Ok(true) => Ok(()),
         Ok(false) => Err(Rejection::new(

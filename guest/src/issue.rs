@@ -365,8 +365,8 @@ mod tests {
         .unwrap();
         match ras.validate_id_jag(host, &token, "f53f191f9311af35") {
             crate::Verdict::Valid(v) => {
-                assert_eq!(v.scope.as_deref(), Some("chat.read"));
-                assert!(v.claims_json.contains("\"email\":\"alice@example.com\""));
+                assert_eq!(v.scope(), Some("chat.read"));
+                assert!(v.claims_json().contains("\"email\":\"alice@example.com\""));
             }
             crate::Verdict::Rejected(r) => panic!("{r:?}"),
         }

@@ -168,6 +168,7 @@ pub struct Opened<'a> {
 pub struct AlgChecked<'a> {
     jws: compact::UntrustedJws<'a>,
     kid: Option<String>,
+    #[cfg(any(test, feature = "internals"))]
     typ: Option<String>,
     alg: Alg,
 }
@@ -182,8 +183,6 @@ pub struct Verified {
     pub proof: SignatureOk,
     /// The key that verified it.
     pub key: Arc<TrustedKey>,
-    /// Which verifier decided.
-    pub by: VerifiedBy,
 }
 
 /// Stage 1: compact split (`compact`) → header policy (`header`) → `typ` (`header.typ`,
@@ -236,6 +235,7 @@ impl<'a> Opened<'a> {
         Ok(AlgChecked {
             jws: self.jws,
             kid: self.header.kid,
+            #[cfg(any(test, feature = "internals"))]
             typ: self.header.typ,
             alg,
         })
@@ -250,6 +250,8 @@ pub fn check_header<'a>(token: &'a str, allowed: &[Alg]) -> Result<AlgChecked<'a
 }
 
 impl AlgChecked<'_> {
+    // Used only outside the component (host, fuzz crate, tests), through `internals`.
+    #[cfg(any(test, feature = "internals"))]
     /// The header's `typ`, as received.
     pub fn typ(&self) -> Option<&str> {
         self.typ.as_deref()
@@ -278,7 +280,7 @@ impl AlgChecked<'_> {
         };
         let (key, _origin) =
             trace.step("key", selected, |(k, o)| format!("{} ({o:?})", k.label()))?;
-        let (proof, by) = trace.step(
+        let (proof, _by) = trace.step(
             "signature",
             verify(host, alg, &key, self.jws.signing_input, &self.jws.signature),
             |(_, by)| format!("{} verified by {by:?}", alg.name()),
@@ -287,7 +289,6 @@ impl AlgChecked<'_> {
             payload: self.jws.payload,
             proof,
             key,
-            by,
         })
     }
 }
@@ -327,6 +328,8 @@ pub fn sign_es256_with(
     )
 }
 
+// Used only outside the component (host, fuzz crate, tests), through `internals`.
+#[cfg(any(test, feature = "internals"))]
 /// Signs `header_json` and `payload_json` (exact bytes) with an ES256 key and returns the
 /// compact serialization. ECDSA nonces are deterministic (RFC 6979): no randomness needed.
 pub fn sign_es256(header_json: &str, payload_json: &str, key: &p256::ecdsa::SigningKey) -> String {

@@ -6,152 +6,112 @@
 //!
 //! What this crate refuses to do:
 //! - **No I/O, no clock, no entropy of its own.** Time, JWK Set fetches, the replay store,
-//!   random bytes and the optional native verifier come from the [`host::Host`] trait (the
+//!   random bytes and the optional native verifier come from the [`Host`] trait (the
 //!   WIT `xaa:token/host` interface in the component). Every verdict is reproducible from
 //!   (configuration, token, keys, now, replay state).
 //! - **No `none`, no HMAC, no keys from the token.** Algorithms come from configuration,
 //!   keys from the issuer's configured or fetched JWK Set only.
-//! - **No verdict without a code.** Every refusal carries a stable [`error::Code`] and one
-//!   mapping to OAuth errors, HTTP status and `WWW-Authenticate` ([`error::Rejection::to_wire`]).
+//! - **No verdict without a code.** Every refusal carries a stable [`Code`] and one
+//!   mapping to OAuth errors, HTTP status and `WWW-Authenticate` ([`Rejection::to_wire`]).
 //!
 //! The pipeline is DESIGN §5's: size caps → compact split → strict header → header policy →
 //! key selection → signature over the received bytes → strict claims → claim rules →
-//! replay. [`id_jag`] and [`access_token`] read top to bottom in that order.
+//! replay. `id_jag` and `access_token` read top to bottom in that order.
 
 // `unsafe` is denied everywhere; only the generated WIT glue (mod wit) may contain it.
 #![deny(unsafe_code)]
+// Internal modules are private without the `internals` feature; their items keep `pub`, which
+// is their visibility with it.
+#![cfg_attr(not(feature = "internals"), allow(unreachable_pub))]
+// A native build without `internals` has no WIT glue (wasm32 only), so what only the glue
+// uses (the client interface's discovery, the endpoints records) is unused there.
+#![cfg_attr(
+    not(any(feature = "internals", target_arch = "wasm32")),
+    allow(dead_code)
+)]
 
-pub mod access_token;
-pub mod audit;
-mod authorization_endpoint;
-pub mod authorization_server;
-pub mod base64url;
-pub mod claims;
-pub mod client_auth;
-pub mod compact;
-pub mod config;
-pub mod dev_sign_in;
-pub mod discovery;
-pub mod error;
-pub mod explain;
-pub mod form;
-pub mod gateway;
-pub mod host;
-pub mod id_jag;
-pub mod id_token;
-pub mod identity_provider;
-pub mod issue;
-pub mod jose_header;
-pub mod json;
-pub mod jwk;
-pub mod jwks;
-pub mod jws;
-pub mod key_store;
-pub mod limits;
-pub mod metadata;
-pub mod policy;
-pub mod replay;
-pub mod resource_server;
-pub mod signing;
-pub mod subject;
+/// Declares internal modules: private behind the façade below, public with the `internals`
+/// feature for the fuzz crate, the host's benches and the tests that mint raw tokens.
+macro_rules! internal_modules {
+    ($($module:ident),* $(,)?) => {
+        $(
+            #[cfg(feature = "internals")]
+            pub mod $module;
+            #[cfg(not(feature = "internals"))]
+            mod $module;
+        )*
+    };
+}
+
+internal_modules!(
+    access_token,
+    audit,
+    authorization_endpoint,
+    authorization_server,
+    base64url,
+    claims,
+    client_auth,
+    compact,
+    config,
+    dev_sign_in,
+    discovery,
+    error,
+    explain,
+    form,
+    gateway,
+    host,
+    id_jag,
+    id_token,
+    identity_provider,
+    issue,
+    jose_header,
+    json,
+    jwk,
+    jwks,
+    jws,
+    key_store,
+    limits,
+    metadata,
+    policy,
+    replay,
+    resource_server,
+    signing,
+    subject,
+    token_cache,
+    token_endpoint,
+    token_exchange,
+    token_request,
+    urn,
+    verified_token,
+);
 #[cfg(test)]
 mod test_host;
-pub mod token_cache;
-pub mod token_endpoint;
-pub mod token_exchange;
-pub mod token_request;
-pub mod urn;
+
+// The façade: what an embedder (the WIT glue, a native host, the tests) needs to configure
+// an instance, hand it tokens and requests, and read its verdicts.
+pub use config::{
+    AuthorizationServerConfig, ClientCredentialConfig, ClientRegistrationConfig, Config,
+    ConfigError, DirectoryUserConfig, IdentityProviderConfig, IdpClientConfig, JwksCacheConfig,
+    KeySource, ManagedConnectionConfig, ResourceServerConfig, ScopeRequirement,
+    TokenEndpointConfig, TrustedIssuerConfig,
+};
+pub use error::{Code, Rejection, WireError};
+pub use explain::{Check, Outcome};
+pub use gateway::Decision as GatewayDecision;
+pub use host::{Accelerated, FetchError, Host, JwksResponse, PublicKeyRef};
+pub use jose_header::Alg;
+pub use token_request::{HttpRequest, HttpResponse};
+pub use verified_token::VerifiedToken;
 
 #[cfg(target_arch = "wasm32")]
 #[allow(unsafe_code, unreachable_pub, missing_docs)]
 mod wit;
 
-use claims::Claims;
-use config::{Config, ConfigError, ValidConfig};
-use error::{Code, Rejection, Role, WireError};
-use explain::{Check, Trace};
-use host::{Host, JwksResponse};
+use config::ValidConfig;
+use error::Role;
+use explain::Trace;
 use key_store::{KeyStore, SourceId};
 use token_cache::TokenCache;
-
-/// What a verified token says. Built only by the validators, from claims whose signature
-/// verified (it requires a [`jws::SignatureOk`]).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct VerifiedToken {
-    /// `iss`
-    pub issuer: String,
-    /// `sub`
-    pub subject: String,
-    /// `aud`
-    pub audience: Vec<String>,
-    /// `client_id`
-    pub client_id: Option<String>,
-    /// `scope`
-    pub scope: Option<String>,
-    /// `resource` (ID-JAG)
-    pub resource: Vec<String>,
-    /// `jti`
-    pub jwt_id: String,
-    /// `iat`
-    pub issued_at: i64,
-    /// `exp`
-    pub expires_at: i64,
-    /// The verified claims set as received.
-    pub claims_json: String,
-    /// `auth_time`, if present (validated as a NumericDate).
-    pub auth_time: Option<i64>,
-    /// `acr`, if present.
-    pub acr: Option<String>,
-    /// `amr`, if present.
-    pub amr: Option<Vec<String>>,
-    /// `tenant`, if present (ID-JAG).
-    pub tenant: Option<String>,
-}
-
-impl VerifiedToken {
-    fn new(claims: &Claims, claims_json: &str, _proof: &jws::SignatureOk) -> Self {
-        VerifiedToken {
-            issuer: claims.iss.clone(),
-            subject: claims.sub.clone(),
-            audience: claims.aud.clone(),
-            client_id: claims.client_id.clone(),
-            scope: claims.scope.clone(),
-            resource: claims.resource.clone(),
-            jwt_id: claims.jti.clone(),
-            issued_at: claims.iat,
-            expires_at: claims.exp,
-            claims_json: claims_json.to_owned(),
-            auth_time: claims.auth_time,
-            acr: claims.acr.clone(),
-            amr: claims.amr.clone(),
-            tenant: claims.tenant.clone(),
-        }
-    }
-}
-
-#[cfg(test)]
-impl VerifiedToken {
-    /// A token as if verified (issuer as.example.com, no optional claims), for the unit tests
-    /// of what consumes verdicts; tests change the fields they need.
-    pub(crate) fn for_tests(subject: &str) -> Self {
-        VerifiedToken {
-            issuer: "https://as.example.com".into(),
-            subject: subject.into(),
-            audience: Vec::new(),
-            client_id: None,
-            scope: None,
-            resource: Vec::new(),
-            jwt_id: "j".into(),
-            issued_at: 0,
-            expires_at: 0,
-            claims_json: "{}".into(),
-            auth_time: None,
-            acr: None,
-            amr: None,
-            tenant: None,
-        }
-    }
-}
 
 /// A refusal with its wire form.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -266,7 +226,7 @@ impl Validator {
     }
 
     /// Serves the resource authorization server's HTTP surface: the token endpoint, the
-    /// RFC 8414 metadata and the signing keys' JWK Set ([`authorization_server`]).
+    /// RFC 8414 metadata and the signing keys' JWK Set (`authorization_server`).
     pub fn authorization_server_http(
         &mut self,
         host: &mut dyn Host,
@@ -292,7 +252,7 @@ impl Validator {
     }
 
     /// Serves the IdP's HTTP surface: the token-exchange endpoint (with its audit event), the
-    /// RFC 8414 metadata and the signing keys' JWK Set ([`identity_provider`]).
+    /// RFC 8414 metadata and the signing keys' JWK Set (`identity_provider`).
     pub fn identity_provider_http(
         &mut self,
         host: &mut dyn Host,
@@ -310,7 +270,7 @@ impl Validator {
     }
 
     /// Serves a protected resource: its RFC 9728 metadata and a bearer-protected echo at the
-    /// resource's path ([`resource_server`]).
+    /// resource's path (`resource_server`).
     pub fn resource_server_http(
         &mut self,
         host: &mut dyn Host,
@@ -322,7 +282,7 @@ impl Validator {
         .unwrap_or_else(|refusal| refusal)
     }
 
-    /// The gateway's decision for one request ([`gateway`]).
+    /// The gateway's decision for one request (`gateway`).
     pub fn gateway_http(
         &mut self,
         host: &mut dyn Host,

@@ -104,9 +104,9 @@ pub fn handle(
         Ok(verified) => {
             let body = serde_json::to_vec(&Echo {
                 resource: &config.resource,
-                subject: &verified.subject,
-                client_id: verified.client_id.as_deref(),
-                scope: verified.scope.as_deref(),
+                subject: verified.subject(),
+                client_id: verified.client_id(),
+                scope: verified.scope(),
                 method: &request.method,
                 body: String::from_utf8_lossy(&request.body).into_owned(),
             })

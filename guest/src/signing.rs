@@ -5,7 +5,6 @@
 
 use p256::ecdsa::{SigningKey, VerifyingKey};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use crate::base64url;
 use crate::json::{self, Json};
@@ -28,8 +27,11 @@ fn coordinates(key: &VerifyingKey) -> (String, String) {
     (encode(point.x()), encode(point.y()))
 }
 
+// Used only outside the component (host, fuzz crate, tests), through `internals`.
+#[cfg(any(test, feature = "internals"))]
 /// RFC 7638 JWK thumbprint (SHA-256, base64url) of a P-256 public key.
 pub fn thumbprint(key: &VerifyingKey) -> String {
+    use sha2::{Digest, Sha256};
     let (x, y) = coordinates(key);
     // Required members only, in lexicographic order, no whitespace (RFC 7638 §3.2).
     let canonical = format!(r#"{{"crv":"P-256","kty":"EC","x":"{x}","y":"{y}"}}"#);

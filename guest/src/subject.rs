@@ -53,12 +53,12 @@ pub fn at_this_server(
         subject.push(':');
     }
     if tenant_required {
-        if let Some(tenant) = &verified.tenant {
+        if let Some(tenant) = verified.tenant() {
             subject.push_str(&percent_encode(tenant));
             subject.push(':');
         }
     }
-    subject.push_str(&verified.subject);
+    subject.push_str(verified.subject());
     subject
 }
 
@@ -83,11 +83,7 @@ fn percent_encode(value: &str) -> String {
 mod tests {
     use super::*;
     fn token(sub: &str, tenant: Option<&str>) -> VerifiedToken {
-        VerifiedToken {
-            issuer: "https://idp.example.com".into(),
-            tenant: tenant.map(str::to_owned),
-            ..VerifiedToken::for_tests(sub)
-        }
+        VerifiedToken::for_tests(sub).with_tenant(tenant)
     }
 
     #[test]

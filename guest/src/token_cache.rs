@@ -62,7 +62,7 @@ impl TokenCache {
             self.misses += 1;
             return None;
         };
-        let unexpired = i128::from(hit.verified.expires_at) > i128::from(now) - i128::from(leeway);
+        let unexpired = i128::from(hit.verified.expires_at()) > i128::from(now) - i128::from(leeway);
         // A wall clock that stepped back makes the age negative: a miss, so that the full
         // verification judges `iat` / `nbf` against the new time.
         let recent = (0..=MAX_CACHE_TRUST_SECS).contains(&now.saturating_sub(hit.verified_at));
@@ -123,11 +123,15 @@ impl TokenCache {
         self.bytes = 0;
     }
 
+    // Used only outside the component (host, fuzz crate, tests), through `internals`.
+    #[cfg(any(test, feature = "internals"))]
     /// Entries held.
     pub fn len(&self) -> usize {
         self.entries.len()
     }
 
+    // Used only outside the component (host, fuzz crate, tests), through `internals`.
+    #[cfg(any(test, feature = "internals"))]
     /// Whether nothing is held.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
@@ -139,10 +143,7 @@ mod tests {
     use super::*;
 
     fn verified(expires_at: i64) -> VerifiedToken {
-        VerifiedToken {
-            expires_at,
-            ..VerifiedToken::for_tests("alice")
-        }
+        VerifiedToken::for_tests("alice").with_expires_at(expires_at)
     }
 
     fn key() -> Arc<TrustedKey> {

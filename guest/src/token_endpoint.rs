@@ -98,15 +98,15 @@ fn respond(
     let issuer = config
         .issuers
         .iter()
-        .find(|i| i.issuer == verified.issuer)
+        .find(|i| i.issuer == verified.issuer())
         .ok_or_else(|| OAuthError::server_error("the verified issuer is not configured"))?;
-    if !client.issuers.is_empty() && !client.issuers.contains(&verified.issuer) {
+    if !client.issuers.is_empty() && !client.issuers.iter().any(|i| i == verified.issuer()) {
         return Err(OAuthError::refused(
             &Rejection::new(
                 crate::error::Code::IssuerUntrusted,
                 format!(
                     "iss \"{}\" is not one of the issuers this client may use",
-                    crate::error::escape_for_log(&verified.issuer, 80)
+                    crate::error::escape_for_log(verified.issuer(), 80)
                 ),
             ),
             Role::AuthorizationServer,
@@ -117,13 +117,13 @@ fn respond(
     let resource =
         match &request.resource {
             Some(wanted) => verified
-                .resource
+                .resource()
                 .iter()
                 .find(|r| same_resource(r, wanted, config.root_slash))
                 .ok_or_else(|| {
                     invalid_target("the requested resource is not one the assertion names")
                 })?,
-            None if verified.resource.len() == 1 => &verified.resource[0],
+            None if verified.resource().len() == 1 => &verified.resource()[0],
             None => return Err(invalid_target(
                 "the assertion names several resources; request one with the resource parameter",
             )),
@@ -139,7 +139,7 @@ fn respond(
     }
 
     // Scope: requested ∩ ID-JAG ∩ client policy.
-    let ceiling = tokens(verified.scope.as_deref());
+    let ceiling = tokens(verified.scope());
     let requested = match request.scope.as_deref() {
         Some(s) => tokens(Some(s)),
         None => ceiling.clone(),
@@ -153,7 +153,7 @@ fn respond(
             granted.push(scope);
         }
     }
-    if granted.is_empty() && (request.scope.is_some() || verified.scope.is_some()) {
+    if granted.is_empty() && (request.scope.is_some() || verified.scope().is_some()) {
         return Err(OAuthError::invalid_scope(
             "none of the requested scopes can be granted",
         ));
@@ -163,7 +163,7 @@ fn respond(
     let now = host.now();
     let mut exp = now.saturating_add(i64::from(endpoint.access_token_lifetime));
     if !endpoint.may_outlive_assertion {
-        exp = exp.min(verified.expires_at);
+        exp = exp.min(verified.expires_at());
     }
     if exp <= now {
         // An ID-JAG accepted within the clock leeway after its `exp` would yield a token
@@ -199,9 +199,9 @@ fn respond(
         exp,
         jti,
         scope: scope.clone(),
-        auth_time: verified.auth_time,
-        acr: verified.acr.clone(),
-        amr: verified.amr.clone(),
+        auth_time: verified.auth_time(),
+        acr: verified.acr().map(str::to_owned),
+        amr: verified.amr().map(<[String]>::to_vec),
     };
     let access_token = sign_access_token(host, &key.key, &key.kid, &claims)
         .map_err(|_| server_error("signing failed"))?;

@@ -2,8 +2,6 @@
 //!
 //! Pinned to draft-ietf-oauth-identity-assertion-authz-grant-04 semantics.
 
-/// The ID-JAG draft whose semantics this component implements.
-pub const ID_JAG_DRAFT: &str = "draft-ietf-oauth-identity-assertion-authz-grant-04";
 /// JWS `typ` of an ID-JAG (draft §3.1).
 pub const TYP_ID_JAG: &str = "oauth-id-jag+jwt";
 /// JWS `typ` of an RFC 9068 access token (RFC 9068 §2.1).

@@ -239,18 +239,18 @@ fn config(c: wit::Config) -> Config {
     }
 }
 
-fn verified(v: VerifiedToken) -> wit::VerifiedToken {
+fn verified(v: &VerifiedToken) -> wit::VerifiedToken {
     wit::VerifiedToken {
-        issuer: v.issuer,
-        subject: v.subject,
-        audience: v.audience,
-        client_id: v.client_id,
-        scope: v.scope,
-        resource: v.resource,
-        jwt_id: v.jwt_id,
-        issued_at: v.issued_at,
-        expires_at: v.expires_at,
-        claims_json: v.claims_json,
+        issuer: v.issuer().to_owned(),
+        subject: v.subject().to_owned(),
+        audience: v.audience().to_vec(),
+        client_id: v.client_id().map(str::to_owned),
+        scope: v.scope().map(str::to_owned),
+        resource: v.resource().to_vec(),
+        jwt_id: v.jwt_id().to_owned(),
+        issued_at: v.issued_at(),
+        expires_at: v.expires_at(),
+        claims_json: v.claims_json().to_owned(),
     }
 }
 
@@ -266,7 +266,7 @@ fn rejection(refusal: Refusal) -> wit::Rejection {
 
 fn verdict(v: Verdict) -> wit::Verdict {
     match v {
-        Verdict::Valid(token) => wit::Verdict::Valid(verified(token)),
+        Verdict::Valid(token) => wit::Verdict::Valid(verified(&token)),
         Verdict::Rejected(refusal) => wit::Verdict::Rejected(rejection(refusal)),
     }
 }
@@ -360,7 +360,7 @@ impl Guest for Component {
                 wit::GatewayDecision::Respond(http_response(response))
             }
             crate::gateway::Decision::Forward(token) => {
-                wit::GatewayDecision::Forward(verified(token))
+                wit::GatewayDecision::Forward(verified(&token))
             }
         }
     }

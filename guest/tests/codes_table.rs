@@ -2,7 +2,7 @@
 //! (plus the host's `internal_error`), in the same order.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-use xaa_guest::error::Code;
+use xaa_guest::Code;
 
 #[test]
 fn readme_table_equals_the_code_enum() {

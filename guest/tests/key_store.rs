@@ -9,10 +9,10 @@ use p256::ecdsa::SigningKey;
 use sha2::{Digest, Sha256};
 use xaa_guest::base64url::encode as b64;
 use xaa_guest::config::{CachePolicy, ValidKeySource};
-use xaa_guest::error::Code;
-use xaa_guest::host::{Accelerated, FetchError, Host, JwksResponse, PublicKeyRef};
-use xaa_guest::jose_header::Alg;
 use xaa_guest::key_store::{KeyOrigin, KeyStore};
+use xaa_guest::Alg;
+use xaa_guest::Code;
+use xaa_guest::{Accelerated, FetchError, Host, JwksResponse, PublicKeyRef};
 
 const URI: &str = "https://idp.example.com/jwks";
 

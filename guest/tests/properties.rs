@@ -7,14 +7,14 @@ use p256::ecdsa::SigningKey;
 use proptest::prelude::*;
 use sha2::{Digest, Sha256};
 use xaa_guest::base64url::encode as b64;
-use xaa_guest::config::{
+use xaa_guest::jws::sign_es256;
+use xaa_guest::Alg;
+use xaa_guest::Code;
+use xaa_guest::{Accelerated, FetchError, Host, JwksResponse, PublicKeyRef};
+use xaa_guest::{
     AuthorizationServerConfig, Config, JwksCacheConfig, KeySource, ResourceServerConfig,
     TrustedIssuerConfig,
 };
-use xaa_guest::error::Code;
-use xaa_guest::host::{Accelerated, FetchError, Host, JwksResponse, PublicKeyRef};
-use xaa_guest::jose_header::Alg;
-use xaa_guest::jws::sign_es256;
 use xaa_guest::{Validator, Verdict};
 
 const NOW: i64 = 1_800_000_000;

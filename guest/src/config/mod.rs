@@ -12,7 +12,6 @@ mod roles;
 
 pub use identity_provider::{
     DirectoryUserConfig, IdentityProviderConfig, IdpClientConfig, ManagedConnectionConfig,
-    DEFAULT_ID_JAG_LIFETIME, DEFAULT_ID_TOKEN_LIFETIME,
 };
 pub use roles::{
     Client, ClientAuth, Connection, IdentityProvider, TokenEndpoint, User, DEV_SIGN_IN_PATH,

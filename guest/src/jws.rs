@@ -6,6 +6,13 @@
 //! are exactly the modulus length (G07). Then the host's native verifier is asked, and the
 //! pure-Rust verifiers (jwt-compact over p256 / rsa) run when it offers nothing.
 //! [`SignatureOk`] is minted only by [`verify`].
+//!
+//! Every token kind (ID-JAG, access token, ID token and refresh token, client assertion, the
+//! diagnostic signature check) runs the same pipeline, parameterised by its `typ` rule, its
+//! `alg` allow-list and its key source: [`open`] (compact → header → `typ`) →
+//! [`Opened::check_alg`] → [`AlgChecked::verify`] (key → signature). The stages are separate
+//! so a kind may read the unverified payload in between (the ID-JAG's `iss` chooses the
+//! allow-list and keys).
 
 use jwt_compact::alg::{Es256, Rsa, RsaSignature};
 use jwt_compact::{Algorithm, AlgorithmSignature};

@@ -65,6 +65,8 @@ pub mod urn;
 #[cfg(target_arch = "wasm32")]
 #[allow(unsafe_code, unreachable_pub, missing_docs)]
 mod wit;
+#[cfg(target_arch = "wasm32")]
+mod wit_tools;
 
 use claims::Claims;
 use config::{Config, ConfigError, ValidConfig};

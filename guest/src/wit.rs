@@ -289,7 +289,7 @@ fn explanation((v, checks): (Verdict, Vec<Check>)) -> wit::Explanation {
     }
 }
 
-struct Component;
+pub(crate) struct Component;
 
 impl Guest for Component {
     fn configure(c: wit::Config) -> Result<(), Vec<wit::ConfigError>> {
@@ -459,6 +459,12 @@ impl wit_client::Guest for Component {
     }
     fn jwt_bearer_body(id_jag: String, resource: Option<String>, scope: Option<String>) -> String {
         discovery::jwt_bearer_body(&id_jag, resource.as_deref(), scope.as_deref())
+    }
+    fn sign_in_body(username: String, password: String) -> String {
+        crate::wit_tools::sign_in_body(&username, &password)
+    }
+    fn basic_authorization(client_id: String, client_secret: String) -> String {
+        crate::wit_tools::basic_authorization(&client_id, &client_secret)
     }
     fn read_token_response(
         kind: wit_client::TokenRequestKind,

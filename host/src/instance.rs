@@ -73,8 +73,8 @@ pub const INTERNAL_ERROR: &str = "internal_error";
 pub struct Validator {
     runtime: Arc<Runtime>,
     imports: Imports,
-    /// `None`: an instance for the configuration-free exports (the `client` interface,
-    /// `verify-jws-signature`).
+    /// `None`: an instance for the configuration-free exports (the `client` and `keys`
+    /// interfaces, `verify-jws-signature`).
     config: Option<Config>,
     time_per_call: Duration,
     live: Option<(Store<HostState>, Xaa)>,
@@ -100,7 +100,8 @@ impl Validator {
     }
 
     /// Instantiates without a configuration, for the exports that need none: the MCP
-    /// client's helpers ([`Validator::client`]) and `verify-jws-signature`.
+    /// client's helpers ([`Validator::client`]), the operator's ([`Validator::keys`]) and
+    /// `verify-jws-signature`.
     pub fn unconfigured(runtime: Arc<Runtime>, imports: Imports) -> Result<Self, ConfigureError> {
         let time_per_call = runtime.limits().time_per_call;
         let mut validator = Validator {
@@ -280,6 +281,18 @@ impl Validator {
         ) -> Result<T>,
     ) -> Result<T, String> {
         self.call(|s, x| f(s, x.xaa_token_client()))
+    }
+
+    /// Runs one call of the `keys` interface (what `xaa keys` writes into configurations).
+    /// `Err` carries why the component trapped.
+    pub fn keys<T>(
+        &mut self,
+        f: impl FnOnce(
+            &mut Store<HostState>,
+            &crate::bindings::exports::xaa::token::keys::Guest,
+        ) -> Result<T>,
+    ) -> Result<T, String> {
+        self.call(|s, x| f(s, x.xaa_token_keys()))
     }
 
     /// Access-token cache hits and misses since the last call.

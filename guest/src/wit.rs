@@ -289,7 +289,7 @@ fn explanation((v, checks): (Verdict, Vec<Check>)) -> wit::Explanation {
     }
 }
 
-pub(crate) struct Component;
+struct Component;
 
 impl Guest for Component {
     fn configure(c: wit::Config) -> Result<(), Vec<wit::ConfigError>> {
@@ -404,6 +404,15 @@ fn http_response(response: HttpResponse) -> wit::HttpResponse {
 }
 
 export!(Component);
+
+impl exports::xaa::token::keys::Guest for Component {
+    fn signing_key_thumbprint(private_jwk: String) -> Result<String, String> {
+        crate::wit_tools::signing_key_thumbprint(&private_jwk)
+    }
+    fn client_secret_digest(secret: String) -> String {
+        crate::wit_tools::client_secret_digest(&secret)
+    }
+}
 
 impl wit_client::Guest for Component {
     fn resource_metadata_from_challenge(www_authenticate: String) -> Option<String> {

@@ -13,26 +13,8 @@ use crate::bindings::xaa::token::types::{
     JwksResponse, JwsVerdict, Rejection, TokenCacheStats, Verdict,
 };
 use crate::bindings::Xaa;
-use crate::imports::clock::Clock;
-use crate::imports::jwks::JwksFetcher;
-use crate::imports::replay::ReplayStore;
-use crate::imports::verify::NativeVerifier;
-use crate::imports::HostState;
+use crate::imports::{HostState, Imports};
 use crate::runtime::{begin_call, Runtime};
-
-/// What an instance's imports are wired to. Cloned into every replacement instance, so the
-/// replay store (an `Arc`) survives a trap.
-#[derive(Clone)]
-pub struct Imports {
-    /// Clock.
-    pub clock: Clock,
-    /// JWK Set fetcher.
-    pub jwks: Arc<dyn JwksFetcher>,
-    /// Replay store.
-    pub replay: Arc<dyn ReplayStore>,
-    /// Native verifier, or `None` for the component's pure-Rust path.
-    pub verifier: Option<NativeVerifier>,
-}
 
 /// Why an instance could not be made.
 #[derive(Debug)]

@@ -22,8 +22,7 @@ use wasmtime::Result;
 use wasmtime::{Config, Engine, Store, StoreLimitsBuilder, UpdateDeadline};
 
 use crate::bindings::{Xaa, XaaPre};
-use crate::imports::{CallBudget, HostState};
-use crate::instance::Imports;
+use crate::imports::{CallBudget, HostState, Imports};
 
 /// The component this host was built with (see build.rs).
 pub static EMBEDDED_COMPONENT: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/xaa_token.wasm"));

@@ -69,27 +69,26 @@ impl Validator {
         imports: Imports,
         config: Config,
     ) -> Result<Self, ConfigureError> {
-        let time_per_call = runtime.limits().time_per_call;
-        let mut validator = Validator {
-            runtime,
-            imports,
-            config: Some(config),
-            time_per_call,
-            live: None,
-        };
-        validator.live = Some(validator.instantiate()?);
-        Ok(validator)
+        Self::start(runtime, imports, Some(config))
     }
 
     /// Instantiates without a configuration, for the exports that need none: the MCP
     /// client's helpers ([`Validator::client`]), the operator's ([`Validator::keys`]) and
     /// `verify-jws-signature`.
     pub fn unconfigured(runtime: Arc<Runtime>, imports: Imports) -> Result<Self, ConfigureError> {
+        Self::start(runtime, imports, None)
+    }
+
+    fn start(
+        runtime: Arc<Runtime>,
+        imports: Imports,
+        config: Option<Config>,
+    ) -> Result<Self, ConfigureError> {
         let time_per_call = runtime.limits().time_per_call;
         let mut validator = Validator {
             runtime,
             imports,
-            config: None,
+            config,
             time_per_call,
             live: None,
         };

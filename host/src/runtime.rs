@@ -26,8 +26,6 @@ use crate::imports::{CallBudget, HostState, Imports};
 
 /// The component this host was built with (see build.rs).
 pub static EMBEDDED_COMPONENT: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/xaa_token.wasm"));
-/// SHA-256 of [`EMBEDDED_COMPONENT`], hex.
-pub const EMBEDDED_COMPONENT_SHA256: &str = env!("XAA_COMPONENT_SHA256");
 
 /// How often the engine's epoch advances; the granularity of the time budget.
 pub const EPOCH_TICK: Duration = Duration::from_millis(10);

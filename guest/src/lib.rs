@@ -106,6 +106,8 @@ pub use verified_token::VerifiedToken;
 #[cfg(target_arch = "wasm32")]
 #[allow(unsafe_code, unreachable_pub, missing_docs)]
 mod wit;
+#[cfg(target_arch = "wasm32")]
+mod wit_tools;
 
 use config::ValidConfig;
 use error::Role;

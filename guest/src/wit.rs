@@ -405,6 +405,15 @@ fn http_response(response: HttpResponse) -> wit::HttpResponse {
 
 export!(Component);
 
+impl exports::xaa::token::keys::Guest for Component {
+    fn signing_key_thumbprint(private_jwk: String) -> Result<String, String> {
+        crate::wit_tools::signing_key_thumbprint(&private_jwk)
+    }
+    fn client_secret_digest(secret: String) -> String {
+        crate::wit_tools::client_secret_digest(&secret)
+    }
+}
+
 impl wit_client::Guest for Component {
     fn resource_metadata_from_challenge(www_authenticate: String) -> Option<String> {
         discovery::resource_metadata_from_challenge(&www_authenticate)
@@ -459,6 +468,12 @@ impl wit_client::Guest for Component {
     }
     fn jwt_bearer_body(id_jag: String, resource: Option<String>, scope: Option<String>) -> String {
         discovery::jwt_bearer_body(&id_jag, resource.as_deref(), scope.as_deref())
+    }
+    fn sign_in_body(username: String, password: String) -> String {
+        crate::wit_tools::sign_in_body(&username, &password)
+    }
+    fn basic_authorization(client_id: String, client_secret: String) -> String {
+        crate::wit_tools::basic_authorization(&client_id, &client_secret)
     }
     fn read_token_response(
         kind: wit_client::TokenRequestKind,

@@ -21,12 +21,13 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
 use crate::bindings::exports::xaa::token::client::{
     SubjectTokenType, TokenRequestKind, TokenResponse,
 };
-use crate::http_form::form_encode;
 use crate::Validator;
 
 /// A cached token is used only while it has at least this many seconds left (or half its
@@ -186,7 +187,7 @@ impl Client {
     }
 
     fn post_form(
-        &self,
+        &mut self,
         url: &str,
         credentials: (&str, &str),
         body: String,
@@ -194,10 +195,16 @@ impl Client {
         events: &mut dyn FnMut(Event),
     ) -> Result<Reply, String> {
         let shown = redact_form(&body);
+        let basic = self
+            .component
+            .client(|s, c| c.call_basic_authorization(s, credentials.0, credentials.1))?;
+        let mut authorization = reqwest::header::HeaderValue::from_str(&basic)
+            .map_err(|_| format!("{purpose}: the client credentials make no header value"))?;
+        authorization.set_sensitive(true);
         let request = self
             .http
             .post(url)
-            .basic_auth(form_encode(credentials.0), Some(form_encode(credentials.1)))
+            .header(reqwest::header::AUTHORIZATION, authorization)
             .header("Content-Type", "application/x-www-form-urlencoded")
             .body(body);
         self.send(request, purpose, "POST", url, Some(shown), events)
@@ -231,11 +238,9 @@ impl Client {
         let sign_in = endpoints.development_sign_in_endpoint.ok_or_else(|| {
             format!("{idp} offers no development sign-in (xaa login signs in only at `xaa serve idp` with development_sign_in = true)")
         })?;
-        let body = format!(
-            "username={}&password={}",
-            form_encode(username),
-            form_encode(password)
-        );
+        let body = self
+            .component
+            .client(|s, c| c.call_sign_in_body(s, username, password))?;
         let reply = self.post_form(
             &sign_in,
             (client_id, client_secret),
@@ -689,7 +694,7 @@ pub fn decode_for_display(token: &str) -> Option<(serde_json::Value, serde_json:
         return None;
     };
     let decode = |part: &str| -> Option<serde_json::Value> {
-        let bytes = xaa_guest::base64url::decode(part)?;
+        let bytes = URL_SAFE_NO_PAD.decode(part).ok()?;
         serde_json::from_slice(&bytes).ok()
     };
     Some((decode(header)?, decode(payload)?))
@@ -779,6 +784,24 @@ mod tests {
         }
         assert_eq!(load_session(&nested).unwrap().id_token, "a.b.c");
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_component_encodes_the_sign_in_and_basic_credentials() {
+        let runtime =
+            std::sync::Arc::new(crate::Runtime::embedded(crate::Limits::default()).unwrap());
+        let mut component =
+            Validator::unconfigured(runtime, crate::default_imports(None, false)).unwrap();
+        // RFC 6749 Appendix B (space as `+`, UTF-8 percent-encoded) and §2.3.1 (the id and the
+        // secret form-encoded before base64: "a%3Ab:c+d").
+        let body = component
+            .client(|s, c| c.call_sign_in_body(s, "a b+c/é", "p&q=r"))
+            .unwrap();
+        assert_eq!(body, "username=a+b%2Bc%2F%C3%A9&password=p%26q%3Dr");
+        let basic = component
+            .client(|s, c| c.call_basic_authorization(s, "a:b", "c d"))
+            .unwrap();
+        assert_eq!(basic, "Basic YSUzQWI6Yytk");
     }
 
     fn tempfile_dir() -> PathBuf {

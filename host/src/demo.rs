@@ -27,7 +27,7 @@ use xaa_host::gateway::{Gateway, Metrics, Options};
 use xaa_host::server::{serve, serve_with, InstancePool, Role, ServerLimits, Service};
 use xaa_host::{config_file, default_imports, Runtime, Validator};
 
-use crate::keys::{new_private_jwk, random_secret, secret_sha256};
+use crate::keys::{random_secret, KeyTools};
 use crate::login::{new_client, now, print_event};
 
 #[derive(Args)]
@@ -372,16 +372,18 @@ fn run_in(dir: &Path, args: &DemoArgs) -> Result<ExitCode, String> {
         1,
         "Fresh keys, secrets and configuration (DEVELOPMENT ONLY)",
     );
+    let runtime = crate::runtime(None)?;
+    let mut keys = KeyTools::new(runtime.clone())?;
     for name in ["idp", "as-a", "as-b"] {
-        let (private, _) = new_private_jwk()?;
+        let (private, _) = keys.new_private_jwk()?;
         write_file(dir, &format!("{name}.jwk"), &private)?;
     }
     let client_secret = random_secret()?;
     let secret_a = random_secret()?;
     let secret_b = random_secret()?;
     let password = random_secret()?;
-    let client_hash = secret_sha256(&client_secret);
-    let password_hash = secret_sha256(&password);
+    let client_hash = keys.secret_sha256(&client_secret)?;
+    let password_hash = keys.secret_sha256(&password)?;
     let idp_config = write_file(
         dir,
         "idp.toml",
@@ -397,7 +399,7 @@ fn run_in(dir: &Path, args: &DemoArgs) -> Result<ExitCode, String> {
             &toml_list(&urls.served_by_a()),
             "as-a.jwk",
             "mcp-client-at-a",
-            &secret_sha256(&secret_a),
+            &keys.secret_sha256(&secret_a)?,
             lifetime,
         ),
     )?;
@@ -410,7 +412,7 @@ fn run_in(dir: &Path, args: &DemoArgs) -> Result<ExitCode, String> {
             &toml_list(&[urls.resource_b.as_str()]),
             "as-b.jwk",
             "mcp-client-at-b",
-            &secret_sha256(&secret_b),
+            &keys.secret_sha256(&secret_b)?,
             lifetime,
         ),
     )?;
@@ -458,7 +460,6 @@ fn run_in(dir: &Path, args: &DemoArgs) -> Result<ExitCode, String> {
         println!("    {line}");
     }
 
-    let runtime = crate::runtime(None)?;
     let tokio = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -1,17 +1,17 @@
 //! `xaa dev`: development helpers. `sample` writes fresh ES256 keys, a client secret, a
 //! configuration and sample tokens so `xaa validate` and `xaa serve as` can be tried without
 //! an identity provider. The tokens are
-//! signed natively with the component's own JWS code (`xaa_guest::jws::sign_es256`); every
-//! *validation* still runs through the component.
+//! signed here with p256 ([`sign_es256`]); every *validation* runs through the component.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Subcommand;
+use p256::ecdsa::signature::Signer as _;
+use p256::ecdsa::{Signature, SigningKey};
 use serde_json::json;
-use xaa_guest::jws::sign_es256;
 
-use crate::keys::{public_jwk, random_key, random_secret, secret_sha256};
+use crate::keys::{base64url, public_jwk, random_key, random_secret, KeyTools};
 
 #[derive(Subcommand)]
 pub(crate) enum DevCommand {
@@ -54,9 +54,10 @@ fn sample(out: &Path, now: Option<i64>) -> Result<ExitCode, String> {
     write(out, "idp-jwks.json", &idp_jwks.to_string(), false)?;
     write(out, "as-jwks.json", &as_jwks.to_string(), false)?;
     let mut as_key = public_jwk(&rs, "as-1");
-    as_key["d"] = xaa_guest::base64url::encode(&rs.to_bytes()).into();
+    as_key["d"] = base64url(&rs.to_bytes()).into();
     write(out, "as-key.jwk", &format!("{as_key}\n"), true)?;
     let secret = random_secret()?;
+    let secret_sha256 = KeyTools::new(crate::runtime(None)?)?.secret_sha256(&secret)?;
     write(out, "client-secret.txt", &format!("{secret}\n"), true)?;
     let config = format!(
         r#"# Sample configuration written by `xaa dev sample` (development only).
@@ -92,7 +93,7 @@ issuer = "https://as.example.com"
 jwks_file = "as-jwks.json"
 algorithms = ["ES256"]
 "#,
-        hash = secret_sha256(&secret)
+        hash = secret_sha256
     );
     write(out, "xaa.toml", &config, false)?;
 
@@ -167,4 +168,19 @@ algorithms = ["ES256"]
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// An ES256 compact JWS over the exact `header` and `claims` text. Signed with p256 here, not
+/// through the component: these tokens are the component's test inputs (the cross-host smoke
+/// feeds them to every host), so they come from code independent of the validator that judges
+/// them, and the WIT carries no sign-anything export that only this command would use.
+/// RFC 6979 nonces: no randomness needed.
+fn sign_es256(header: &str, claims: &str, key: &SigningKey) -> String {
+    let signing_input = format!(
+        "{}.{}",
+        base64url(header.as_bytes()),
+        base64url(claims.as_bytes())
+    );
+    let signature: Signature = key.sign(signing_input.as_bytes());
+    format!("{signing_input}.{}", base64url(&signature.to_bytes()))
 }

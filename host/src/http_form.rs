@@ -1,11 +1,26 @@
-//! `application/x-www-form-urlencoded` request bodies and RFC 6749 §2.3.1 Basic credentials,
-//! for the host's own HTTP clients (`xaa login`, the conformance suite). Reading forms is the
-//! component's business (`xaa_guest::form`); this only writes them.
+//! `application/x-www-form-urlencoded` request bodies and RFC 6749 §2.3.1 Basic credentials
+//! for the requests the conformance suite and the host's tests send. Written here, not taken
+//! from the component: those requests are the inputs the component is judged on, so they are
+//! encoded independently of it. (`xaa login` / `xaa token` ask the component's `client`
+//! interface instead, like every other client question.)
 
 use base64::Engine as _;
 
-/// Form-urlencodes one value (RFC 6749 Appendix B), as the component writes its own bodies.
-pub use xaa_guest::discovery::form_encode;
+/// Form-urlencodes one value (RFC 6749 Appendix B: the HTML form encoding, space as `+`).
+pub fn form_encode(value: &str) -> String {
+    const KEPT: &[u8] = b"-._*";
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || KEPT.contains(&byte) {
+            out.push(char::from(byte));
+        } else if byte == b' ' {
+            out.push('+');
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
 
 /// A form body from name/value pairs, in order.
 pub fn form(params: &[(&str, &str)]) -> String {
@@ -32,6 +47,7 @@ mod tests {
     #[test]
     fn rfc6749_appendix_b_and_2_3_1() {
         assert_eq!(form_encode("a b+c/é"), "a+b%2Bc%2F%C3%A9");
+        assert_eq!(form_encode("AZaz09-._*~!"), "AZaz09-._*%7E%21");
         assert_eq!(
             form(&[("grant_type", "x y"), ("k", "")]),
             "grant_type=x+y&k="

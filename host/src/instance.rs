@@ -13,26 +13,8 @@ use crate::bindings::xaa::token::types::{
     JwksResponse, JwsVerdict, Rejection, TokenCacheStats, Verdict,
 };
 use crate::bindings::Xaa;
-use crate::imports::clock::Clock;
-use crate::imports::jwks::JwksFetcher;
-use crate::imports::replay::ReplayStore;
-use crate::imports::verify::NativeVerifier;
-use crate::imports::HostState;
+use crate::imports::{HostState, Imports};
 use crate::runtime::{begin_call, Runtime};
-
-/// What an instance's imports are wired to. Cloned into every replacement instance, so the
-/// replay store (an `Arc`) survives a trap.
-#[derive(Clone)]
-pub struct Imports {
-    /// Clock.
-    pub clock: Clock,
-    /// JWK Set fetcher.
-    pub jwks: Arc<dyn JwksFetcher>,
-    /// Replay store.
-    pub replay: Arc<dyn ReplayStore>,
-    /// Native verifier, or `None` for the component's pure-Rust path.
-    pub verifier: Option<NativeVerifier>,
-}
 
 /// Why an instance could not be made.
 #[derive(Debug)]
@@ -73,8 +55,8 @@ pub const INTERNAL_ERROR: &str = "internal_error";
 pub struct Validator {
     runtime: Arc<Runtime>,
     imports: Imports,
-    /// `None`: an instance for the configuration-free exports (the `client` interface,
-    /// `verify-jws-signature`).
+    /// `None`: an instance for the configuration-free exports (the `client` and `keys`
+    /// interfaces, `verify-jws-signature`).
     config: Option<Config>,
     time_per_call: Duration,
     live: Option<(Store<HostState>, Xaa)>,
@@ -87,26 +69,26 @@ impl Validator {
         imports: Imports,
         config: Config,
     ) -> Result<Self, ConfigureError> {
-        let time_per_call = runtime.limits().time_per_call;
-        let mut validator = Validator {
-            runtime,
-            imports,
-            config: Some(config),
-            time_per_call,
-            live: None,
-        };
-        validator.live = Some(validator.instantiate()?);
-        Ok(validator)
+        Self::start(runtime, imports, Some(config))
     }
 
     /// Instantiates without a configuration, for the exports that need none: the MCP
-    /// client's helpers ([`Validator::client`]) and `verify-jws-signature`.
+    /// client's helpers ([`Validator::client`]), the operator's ([`Validator::keys`]) and
+    /// `verify-jws-signature`.
     pub fn unconfigured(runtime: Arc<Runtime>, imports: Imports) -> Result<Self, ConfigureError> {
+        Self::start(runtime, imports, None)
+    }
+
+    fn start(
+        runtime: Arc<Runtime>,
+        imports: Imports,
+        config: Option<Config>,
+    ) -> Result<Self, ConfigureError> {
         let time_per_call = runtime.limits().time_per_call;
         let mut validator = Validator {
             runtime,
             imports,
-            config: None,
+            config,
             time_per_call,
             live: None,
         };
@@ -280,6 +262,18 @@ impl Validator {
         ) -> Result<T>,
     ) -> Result<T, String> {
         self.call(|s, x| f(s, x.xaa_token_client()))
+    }
+
+    /// Runs one call of the `keys` interface (what `xaa keys` writes into configurations).
+    /// `Err` carries why the component trapped.
+    pub fn keys<T>(
+        &mut self,
+        f: impl FnOnce(
+            &mut Store<HostState>,
+            &crate::bindings::exports::xaa::token::keys::Guest,
+        ) -> Result<T>,
+    ) -> Result<T, String> {
+        self.call(|s, x| f(s, x.xaa_token_keys()))
     }
 
     /// Access-token cache hits and misses since the last call.

@@ -19,7 +19,8 @@ pub mod runtime;
 pub mod server;
 
 pub use bindings::xaa::token::types as wit;
-pub use instance::{ConfigureError, Imports, Validator};
+pub use imports::Imports;
+pub use instance::{ConfigureError, Validator};
 pub use runtime::{Limits, Runtime};
 
 use std::sync::Arc;

@@ -57,6 +57,15 @@ pub(crate) fn now() -> i64 {
     xaa_host::imports::clock::Clock::system().now()
 }
 
+/// `--verbose`: every step on standard error.
+fn shown_on_stderr(verbose: bool) -> impl FnMut(Event) {
+    move |event| {
+        if verbose {
+            print_event(&mut std::io::stderr(), &event);
+        }
+    }
+}
+
 pub(crate) fn new_client() -> Result<Client, String> {
     let runtime = crate::runtime(None)?;
     let component = Validator::unconfigured(runtime, default_imports(None, true))
@@ -88,12 +97,7 @@ pub(crate) fn login(args: &LoginArgs) -> Result<ExitCode, String> {
         }
     };
     let mut client = new_client()?;
-    let verbose = args.verbose;
-    let mut show = |event: Event| {
-        if verbose {
-            print_event(&mut std::io::stderr(), &event);
-        }
-    };
+    let mut show = shown_on_stderr(args.verbose);
     let session = match client.login(
         &args.idp,
         &args.client_id,
@@ -128,12 +132,7 @@ pub(crate) fn token(args: &TokenArgs) -> Result<ExitCode, String> {
         .unwrap_or_else(|| dir.join("authorization-servers.toml"));
     let credentials = client::read_credentials(&credentials_path)?;
     let mut client = new_client()?;
-    let verbose = args.verbose;
-    let mut show = |event: Event| {
-        if verbose {
-            print_event(&mut std::io::stderr(), &event);
-        }
-    };
+    let mut show = shown_on_stderr(args.verbose);
     let outcome = client.token(
         &mut session,
         &credentials,
@@ -189,17 +188,13 @@ pub(crate) fn print_event(out: &mut dyn std::io::Write, event: &Event) {
             Some((header, claims)) => writeln!(
                 out,
                 "    {label}: header {}\n    {label}: claims {}\n    {label}: signature <redacted>",
-                compact(&header),
+                header,
                 pretty(&claims)
             ),
             None => writeln!(out, "    {label}: <not a JWS, {} bytes>", token.len()),
         },
         Event::Note(note) => writeln!(out, "    · {note}"),
     };
-}
-
-fn compact(value: &Value) -> String {
-    value.to_string()
 }
 
 fn pretty(value: &Value) -> String {

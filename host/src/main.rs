@@ -32,7 +32,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use xaa_host::wit::{CheckOutcome, Explanation, Verdict};
 use xaa_host::{config_file, default_imports, Limits, Runtime, Validator};
@@ -285,16 +285,12 @@ fn explanation_json(explanation: Explanation) -> Value {
         .checks
         .iter()
         .map(|c| {
-            let mut m = Map::new();
-            m.insert("name".into(), c.name.clone().into());
             let outcome = match c.outcome {
                 CheckOutcome::Passed => "passed",
                 CheckOutcome::Failed => "failed",
                 CheckOutcome::Skipped => "skipped",
             };
-            m.insert("outcome".into(), outcome.into());
-            m.insert("detail".into(), c.detail.clone().into());
-            Value::Object(m)
+            json!({"name": c.name, "outcome": outcome, "detail": c.detail})
         })
         .collect();
     verdict_json(&explanation.verdict, Some(Value::Array(checks)))

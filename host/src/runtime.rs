@@ -22,13 +22,10 @@ use wasmtime::Result;
 use wasmtime::{Config, Engine, Store, StoreLimitsBuilder, UpdateDeadline};
 
 use crate::bindings::{Xaa, XaaPre};
-use crate::imports::{CallBudget, HostState};
-use crate::instance::Imports;
+use crate::imports::{CallBudget, HostState, Imports};
 
 /// The component this host was built with (see build.rs).
 pub static EMBEDDED_COMPONENT: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/xaa_token.wasm"));
-/// SHA-256 of [`EMBEDDED_COMPONENT`], hex.
-pub const EMBEDDED_COMPONENT_SHA256: &str = env!("XAA_COMPONENT_SHA256");
 
 /// How often the engine's epoch advances; the granularity of the time budget.
 pub const EPOCH_TICK: Duration = Duration::from_millis(10);

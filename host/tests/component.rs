@@ -31,7 +31,8 @@ fn imports_are_only_this_projects_interface() {
         exports,
         vec![
             "xaa:token/validator@0.1.0".to_string(),
-            "xaa:token/client@0.1.0".to_string()
+            "xaa:token/client@0.1.0".to_string(),
+            "xaa:token/keys@0.1.0".to_string()
         ]
     );
 }

@@ -14,6 +14,20 @@ use wasmtime::StoreLimits;
 
 use crate::bindings::xaa::token::{host, types};
 
+/// What an instance's imports are wired to. Cloned into every replacement instance, so the
+/// replay store (an `Arc`) survives a trap.
+#[derive(Clone)]
+pub struct Imports {
+    /// Clock.
+    pub clock: clock::Clock,
+    /// JWK Set fetcher.
+    pub jwks: std::sync::Arc<dyn jwks::JwksFetcher>,
+    /// Replay store.
+    pub replay: std::sync::Arc<dyn replay::ReplayStore>,
+    /// Native verifier, or `None` for the component's pure-Rust path.
+    pub verifier: Option<verify::NativeVerifier>,
+}
+
 /// Per-store state: what the imports need, plus the store's resource limits.
 pub struct HostState {
     /// Wall and monotonic time.

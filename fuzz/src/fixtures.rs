@@ -2,16 +2,17 @@
 //!
 //! Everything is deterministic: EC keys are SHA-256 of a label, the RSA key is Project
 //! Wycheproof's `kid-rsa-sign` test key (Apache-2.0, tests/vectors/wycheproof), so a crash
-//! input replays identically on any machine.
+//! input replays identically on any machine. The keys are the fuzz crate's own (its corpora
+//! were made with them); the key and JWK builders are the test kit's (`xaa-testkit`, without
+//! its `suite` feature, so JSON members stay in the sorted order the corpora were made with).
 
 use std::sync::OnceLock;
 
 use p256::ecdsa::SigningKey;
-use rsa::traits::PublicKeyParts;
 use rsa::{BigUint, RsaPrivateKey};
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
-use xaa_guest::base64url;
+use xaa_testkit::base64url;
+pub use xaa_testkit::fixtures::{ec_key, secret_sha256 as sha256_hex};
 use xaa_guest::config::{
     AuthorizationServerConfig, ClientCredentialConfig, ClientRegistrationConfig, Config,
     DirectoryUserConfig, IdentityProviderConfig, IdpClientConfig, JwksCacheConfig, KeySource,
@@ -83,10 +84,6 @@ pub struct Keys {
     pub attacker: SigningKey,
 }
 
-fn ec_key(label: &str) -> SigningKey {
-    SigningKey::from_slice(&Sha256::digest(label.as_bytes())).expect("a valid scalar")
-}
-
 fn uint(b64: &str) -> BigUint {
     BigUint::from_bytes_be(&base64url::decode(b64).expect("canonical base64url"))
 }
@@ -122,27 +119,17 @@ pub fn keys() -> &'static Keys {
 
 /// A public EC JWK.
 pub fn ec_jwk(key: &SigningKey, kid: &str) -> Value {
-    let p = key.verifying_key().to_encoded_point(false);
-    json!({
-        "kty": "EC", "crv": "P-256", "kid": kid,
-        "x": base64url::encode(p.x().expect("x")), "y": base64url::encode(p.y().expect("y")),
-    })
+    xaa_testkit::fixtures::ec_jwk(key, kid, json!({}))
 }
 
 /// A public RSA JWK.
 pub fn rsa_jwk(key: &RsaPrivateKey, kid: &str) -> Value {
-    json!({
-        "kty": "RSA", "kid": kid,
-        "n": base64url::encode(&key.n().to_bytes_be()),
-        "e": base64url::encode(&key.e().to_bytes_be()),
-    })
+    xaa_testkit::fixtures::rsa_jwk(key, kid, json!({}))
 }
 
 /// A private EC JWK (for signing-key configuration).
 pub fn private_ec_jwk(key: &SigningKey, kid: &str) -> String {
-    let mut jwk = ec_jwk(key, kid);
-    jwk["d"] = json!(base64url::encode(&key.to_bytes()));
-    jwk.to_string()
+    xaa_testkit::fixtures::private_ec_jwk(key, kid).to_string()
 }
 
 /// `{"keys":[...]}`.
@@ -158,14 +145,6 @@ pub fn idp2_jwks() -> String {
 /// The private_key_jwt clients' JWK Set.
 pub fn client_jwks() -> String {
     jwk_set(vec![ec_jwk(&keys().client, "c1")])
-}
-
-/// Lowercase hex SHA-256, as secrets are configured.
-pub fn sha256_hex(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 fn owned(items: &[&str]) -> Vec<String> {

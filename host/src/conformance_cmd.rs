@@ -1,29 +1,21 @@
-//! `xaa conformance generate | run | remote`.
+//! `xaa conformance run | remote`. The suite is data (`tests/vectors/conformance/suite.json`);
+//! the test kit's `xaa-suite generate` writes it.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
-use xaa_host::conformance::cases::suite;
+use xaa_host::conformance::es256::{b64, EcKey};
 use xaa_host::conformance::remote::Target;
 use xaa_host::conformance::run::{junit, table, Outcome, Runner};
-use xaa_host::conformance::suite::Suite;
+use xaa_vectors::Suite;
 
-/// Where the generated suite lives, relative to the repository root.
+/// Where the generated suite is committed, relative to the repository root.
 pub(crate) const DEFAULT_VECTORS: &str = "tests/vectors/conformance/suite.json";
 
 #[derive(Subcommand)]
 pub(crate) enum ConformanceCommand {
-    /// Write the suite (deterministic: fixed keys, pinned clock) as JSON.
-    Generate {
-        /// Destination.
-        #[arg(long, default_value = DEFAULT_VECTORS)]
-        out: PathBuf,
-        /// Do not write: exit 1 if the file differs from what would be written.
-        #[arg(long)]
-        check: bool,
-    },
     /// Run the suite against a build of the component.
     Run(RunArgs),
     /// Black-box mode: play a trusted IdP against any resource authorization server,
@@ -88,42 +80,13 @@ pub(crate) struct RunArgs {
     explain: Option<String>,
 }
 
-fn render(suite: &Suite) -> Result<String, String> {
-    serde_json::to_string_pretty(suite)
-        .map(|text| text + "\n")
-        .map_err(|e| format!("encoding the suite: {e}"))
-}
-
 fn read_suite(path: &Path) -> Result<Suite, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+    Suite::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 pub(crate) fn run(command: ConformanceCommand) -> Result<ExitCode, String> {
     match command {
-        ConformanceCommand::Generate { out, check } => {
-            let text = render(&suite()?)?;
-            if check {
-                let committed = std::fs::read_to_string(&out).unwrap_or_default();
-                if committed != text {
-                    eprintln!(
-                        "{} is stale: run `xaa conformance generate` and commit the result",
-                        out.display()
-                    );
-                    return Ok(ExitCode::from(1));
-                }
-                eprintln!("{} is up to date", out.display());
-                return Ok(ExitCode::SUCCESS);
-            }
-            if let Some(parent) = out.parent() {
-                std::fs::create_dir_all(parent)
-                    .map_err(|e| format!("{}: {e}", parent.display()))?;
-            }
-            std::fs::write(&out, &text).map_err(|e| format!("{}: {e}", out.display()))?;
-            let cases = suite()?.cases.len();
-            eprintln!("wrote {cases} cases to {}", out.display());
-            Ok(ExitCode::SUCCESS)
-        }
         ConformanceCommand::Run(args) => run_suite(&args),
         ConformanceCommand::Remote(args) => remote(&args),
     }
@@ -187,8 +150,8 @@ fn run_suite(args: &RunArgs) -> Result<ExitCode, String> {
 fn remote(args: &RemoteArgs) -> Result<ExitCode, String> {
     let text = std::fs::read_to_string(&args.idp_key)
         .map_err(|e| format!("{}: {e}", args.idp_key.display()))?;
-    let idp_key = xaa_guest::signing::parse_private_jwk(&text)
-        .map_err(|e| format!("{}: {e}", args.idp_key.display()))?;
+    let idp_key =
+        EcKey::from_private_jwk(&text).map_err(|e| format!("{}: {e}", args.idp_key.display()))?;
     let target = Target {
         token_endpoint: args.token_endpoint.clone(),
         issuer: args.issuer.clone(),
@@ -207,7 +170,7 @@ fn remote(args: &RemoteArgs) -> Result<ExitCode, String> {
     // encoding) whatever the jti and the clock make the signature.
     let mut random = [0u8; 6];
     getrandom::fill(&mut random).map_err(|e| format!("OS random source: {e}"))?;
-    let prefix = format!("xaa-conformance-{}", xaa_guest::base64url::encode(&random));
+    let prefix = format!("xaa-conformance-{}", b64(&random));
     let results = xaa_host::conformance::remote::run(&target, &prefix)?;
     print!("{}", table(&results));
     if let Some(path) = &args.junit {

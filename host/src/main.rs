@@ -80,7 +80,7 @@ enum Command {
     /// Cross-App Access end to end on 127.0.0.1: one IdP, two authorization servers, two
     /// MCP servers, one sign-in, then a connection revoked.
     Demo(demo::DemoArgs),
-    /// The conformance suite: generate the vectors, run them against a component.
+    /// The conformance suite: run the committed vectors against a component, or check any AS.
     #[command(subcommand)]
     Conformance(conformance_cmd::ConformanceCommand),
 }

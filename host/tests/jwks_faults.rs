@@ -28,13 +28,13 @@ use std::time::{Duration, Instant};
 use common::*;
 use p256::ecdsa::SigningKey;
 use serde_json::{json, Value};
-use xaa_host::conformance::fixtures::ec_key;
 use xaa_host::imports::clock::Clock;
 use xaa_host::imports::jwks::{HttpJwksFetcher, FETCH_BUDGET, MAX_JWKS_BODY_BYTES, MAX_REDIRECTS};
 use xaa_host::imports::replay::MemoryReplayStore;
 use xaa_host::imports::verify::NativeVerifier;
 use xaa_host::wit::{self, Verdict};
 use xaa_host::{Imports, Validator};
+use xaa_testkit::fixtures::ec_key;
 
 // ---------------------------------------------------------------------------------------
 // The fault-injecting JWK Set server

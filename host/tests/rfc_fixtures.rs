@@ -21,7 +21,7 @@ use xaa_guest::jose_header::{self, Alg};
 use xaa_guest::jwks;
 use xaa_guest::jws::{self, VerifiedBy};
 
-use xaa_host::conformance::cases::examples::*;
+use xaa_testkit::cases::examples::*;
 
 /// The JWS layer in the validators' order (minus `typ`): `Ok(verifier)` or the rejection code.
 fn jws_layer(token: &str, jwks_doc: &str, native: bool) -> Result<VerifiedBy, Code> {

@@ -13,12 +13,9 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use xaa_guest::base64url;
-use xaa_guest::signing::IssuingKey;
-
-use super::mint::{mint, sign, Signer};
+use super::es256::{b64, unb64, EcKey};
 use super::run::{CaseResult, Outcome};
-use super::suite::{basic_header, form};
+use crate::http_form::{basic_header, form};
 
 /// What the remote run needs.
 pub struct Target {
@@ -37,7 +34,7 @@ pub struct Target {
     /// The IdP the AS trusts.
     pub idp_issuer: String,
     /// Its private key.
-    pub idp_key: IssuingKey,
+    pub idp_key: EcKey,
     /// Scope to request (and to put in the ID-JAG), if any.
     pub scope: Option<String>,
     /// The clock (Unix seconds) to mint with.
@@ -73,7 +70,7 @@ impl Target {
     }
 
     fn sign(&self, header: &Value, claims: &Value) -> String {
-        mint(header, claims, Signer::Es256(&self.idp_key.key)).token
+        self.idp_key.mint(header, claims)
     }
 
     fn params<'a>(&'a self, assertion: &'a str) -> Vec<(&'a str, &'a str)> {
@@ -205,7 +202,8 @@ pub fn run(target: &Target, jti_prefix: &str) -> Result<Vec<CaseResult>, String>
     );
 
     // Hostile ID-JAGs: each differs from a valid one in one detail.
-    let hostile: Vec<(&str, &str, &str, String)> = hostile_tokens(target, jti_prefix);
+    let stranger = EcKey::stranger()?;
+    let hostile: Vec<(&str, &str, &str, String)> = hostile_tokens(target, &stranger, jti_prefix);
     for (id, rule, title, token) in &hostile {
         let reply = send(&target.params(token), creds)?;
         record(
@@ -510,11 +508,10 @@ const ENCODING_CONTROL: &str = "remote-base64url-canonical-control";
 /// The positive control and one token per segment with a stray pad bit; each is signed over
 /// the text as sent, so only the encoding differs from the control.
 fn encoding_tokens(target: &Target, prefix: &str) -> Vec<(&'static str, &'static str, String)> {
-    let key = Signer::Es256(&target.idp_key.key);
     let build = |n: &str, stray_header: bool, stray_payload: bool, stray_signature: bool| {
-        let header = base64url::encode(with_pad_bits(&target.header()).as_bytes());
+        let header = b64(with_pad_bits(&target.header()).as_bytes());
         let claims = target.claims(&format!("{prefix}-{n}"));
-        let payload = base64url::encode(with_pad_bits(&claims).as_bytes());
+        let payload = b64(with_pad_bits(&claims).as_bytes());
         let stray = |segment: String, on: bool| {
             if on {
                 with_stray_bits(&segment).unwrap_or(segment)
@@ -527,7 +524,7 @@ fn encoding_tokens(target: &Target, prefix: &str) -> Vec<(&'static str, &'static
             stray(header, stray_header),
             stray(payload, stray_payload)
         );
-        let signature = base64url::encode(&sign(&input, &key));
+        let signature = b64(&target.idp_key.sign(&input));
         format!("{input}.{}", stray(signature, stray_signature))
     };
     vec![
@@ -557,7 +554,7 @@ fn encoding_tokens(target: &Target, prefix: &str) -> Vec<(&'static str, &'static
 type Check = (&'static str, &'static str, &'static str, Result<(), String>);
 
 fn decode(part: &str) -> Option<Value> {
-    serde_json::from_slice(&base64url::decode(part)?).ok()
+    serde_json::from_slice(&unb64(part)?).ok()
 }
 
 fn response_checks(target: &Target, jag: &Value, reply: &Reply) -> Vec<Check> {
@@ -709,7 +706,11 @@ fn response_checks(target: &Target, jag: &Value, reply: &Reply) -> Vec<Check> {
     ]
 }
 
-fn hostile_tokens<'a>(target: &Target, prefix: &str) -> Vec<(&'a str, &'a str, &'a str, String)> {
+fn hostile_tokens<'a>(
+    target: &Target,
+    stranger: &EcKey,
+    prefix: &str,
+) -> Vec<(&'a str, &'a str, &'a str, String)> {
     let claims = |n: &str| target.claims(&format!("{prefix}-{n}"));
     let header = target.header();
     let with = |n: &str, name: &str, value: Value| {
@@ -734,17 +735,11 @@ fn hostile_tokens<'a>(target: &Target, prefix: &str) -> Vec<(&'a str, &'a str, &
         }
         target.sign(&h, &claims(n))
     };
-    let stranger = super::fixtures::keys();
-    let signed_by_stranger = mint(
-        &header,
-        &claims("stranger"),
-        Signer::Es256(&stranger.attacker),
-    )
-    .token;
+    let signed_by_stranger = stranger.mint(&header, &claims("stranger"));
     let flipped = flip_signature(&target.sign(&header, &claims("flipped")));
     let none = {
-        let h = base64url::encode(br#"{"typ":"oauth-id-jag+jwt","alg":"none"}"#);
-        let p = base64url::encode(claims("none").to_string().as_bytes());
+        let h = b64(br#"{"typ":"oauth-id-jag+jwt","alg":"none"}"#);
+        let p = b64(claims("none").to_string().as_bytes());
         format!("{h}.{p}.")
     };
     let now = target.now;
@@ -847,11 +842,7 @@ fn hostile_tokens<'a>(target: &Target, prefix: &str) -> Vec<(&'a str, &'a str, &
             "remote-jwk-header",
             "§3b rule 6",
             "a key embedded in the header (jwk)",
-            with_header(
-                "jwk",
-                "jwk",
-                super::fixtures::ec_jwk(&stranger.attacker, "attacker", json!({})),
-            ),
+            with_header("jwk", "jwk", stranger.public_jwk()),
         ),
         (
             "remote-kid-unknown",

@@ -8,9 +8,9 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::suite::{Case, ConfigFiles, Expect, HttpRequest, Input, Step, Suite, FORMAT};
 use crate::wit::{self, Header, JwsVerdict, Verdict};
 use crate::{config_file, default_imports, Runtime, Validator};
+use xaa_vectors::{Case, ConfigFiles, Expect, HttpRequest, Input, Step, Suite, FORMAT};
 
 /// How one case turned out.
 #[derive(Clone, Debug, PartialEq, Eq)]

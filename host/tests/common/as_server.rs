@@ -18,7 +18,7 @@ use super::*;
 pub const SIGNING_KID: &str = "as-ec";
 // The token endpoint's URL, clients, secrets and the client's key are the conformance
 // fixtures' (the same configuration runs there and here).
-pub use xaa_host::conformance::fixtures::{
+pub use xaa_testkit::fixtures::{
     secret_sha256, CLIENT_SECRET as BASIC_SECRET, DISABLED_CLIENT, DISABLED_SECRET, JWT_CLIENT,
     POST_CLIENT, POST_SECRET, TOKEN_URL,
 };
@@ -34,7 +34,7 @@ pub fn client_key() -> SigningKey {
 
 /// A private JWK for `key`.
 pub fn private_jwk(key: &SigningKey, kid: &str) -> Value {
-    xaa_host::conformance::fixtures::private_ec_jwk(key, kid)
+    xaa_testkit::fixtures::private_ec_jwk(key, kid)
 }
 
 /// The baseline `xaa.toml`: one AS (issuer [`AS_ISSUER`], resources [`RESOURCE`] and
@@ -48,7 +48,7 @@ pub fn private_jwk(key: &SigningKey, kid: &str) -> Value {
 ///
 /// `endpoint_extra` lines are appended to `[token_endpoint]`.
 pub fn base_toml(endpoint_extra: &str) -> String {
-    xaa_host::conformance::fixtures::token_endpoint_toml_with(endpoint_extra)
+    xaa_testkit::fixtures::token_endpoint_toml_with(endpoint_extra)
 }
 
 /// The public-client registration, for configurations with `allow_public_clients = true`.
@@ -318,7 +318,7 @@ pub const GRANT_JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 /// The RFC 7523 client assertion type.
 pub const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
-pub use xaa_host::http_form::{basic_header, form, form_encode};
+pub use xaa_testkit::form::{basic_header, form, form_encode};
 
 /// An RFC 7523 client assertion for [`JWT_CLIENT`] with claim changes merged in.
 pub fn client_assertion(jti: &str, changes: Value) -> String {

@@ -26,35 +26,33 @@ use xaa_host::imports::verify::NativeVerifier;
 use xaa_host::wit::{self, Verdict};
 use xaa_host::{Imports, Limits, Runtime, Validator};
 
-pub use xaa_host::conformance::fixtures::{
+pub use xaa_testkit::fixtures::{
     AS_ISSUER, CLIENT, IDP_ISSUER, NOW, OTHER_IDP, OTHER_RESOURCE, RESOURCE,
 };
 
 // Fixed keys, JWK builders and deterministic minting are the conformance suite's (one
 // source for the tests and the published vectors); the test-side wrappers return bare tokens.
-pub use xaa_host::conformance::fixtures::{as_jwks, ec_jwk, idp_jwks, keys, merge, rsa_jwk, Keys};
-pub use xaa_host::conformance::mint::{
-    at_claims, at_header, id_jag_claims, id_jag_header, sign, Signer,
-};
+pub use xaa_testkit::fixtures::{as_jwks, ec_jwk, idp_jwks, keys, merge, rsa_jwk, Keys};
+pub use xaa_testkit::mint::{at_claims, at_header, id_jag_claims, id_jag_header, sign, Signer};
 
 /// Mints a compact JWS over the exact `header` and `payload` text.
 pub fn mint_raw(header: &str, payload: &str, signer: Signer<'_>) -> String {
-    xaa_host::conformance::mint::mint_raw(header, payload, signer).token
+    xaa_testkit::mint::mint_raw(header, payload, signer).token
 }
 
 /// Mints a compact JWS from JSON values.
 pub fn mint(header: &Value, claims: &Value, signer: Signer<'_>) -> String {
-    xaa_host::conformance::mint::mint(header, claims, signer).token
+    xaa_testkit::mint::mint(header, claims, signer).token
 }
 
 /// A baseline ID-JAG with claim changes merged in (null removes a claim).
 pub fn id_jag(jti: &str, changes: Value) -> String {
-    xaa_host::conformance::mint::id_jag(jti, changes).token
+    xaa_testkit::mint::id_jag(jti, changes).token
 }
 
 /// A baseline access token with claim changes merged in.
 pub fn access_token(changes: Value) -> String {
-    xaa_host::conformance::mint::access_token(changes).token
+    xaa_testkit::mint::access_token(changes).token
 }
 
 /// The baseline configuration: both roles, inline keys, two trusted IdPs.

@@ -6,9 +6,10 @@
 
 use serde_json::json;
 
-use crate::conformance::fixtures::{idp_jwks, keys, CLIENT};
-use crate::conformance::mint::{mint, Signer};
-use crate::conformance::suite::{Case, ConfigFiles, Step};
+use crate::fixtures::{idp_jwks, keys, CLIENT};
+use crate::mint::{mint, Signer};
+use crate::steps::MintedStep;
+use xaa_vectors::{Case, ConfigFiles, Step};
 
 /// RFC 7515 A.1–A.3 and A.5 share this payload: `{"iss":"joe",\r\n "exp":1300819380,\r\n
 /// "http://example.com/is_root":true}`.

@@ -5,18 +5,20 @@
 //!
 //! These are TEST keys, published in the repository: never trust them anywhere.
 
+#[cfg(feature = "suite")]
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
+use crate::base64url::encode as b64;
 use p256::ecdsa::SigningKey;
 use rand_chacha::rand_core::SeedableRng;
 use rsa::traits::PublicKeyParts;
 use rsa::RsaPrivateKey;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use xaa_guest::base64url::encode as b64;
 
-use super::suite::ConfigFiles;
+#[cfg(feature = "suite")]
+use xaa_vectors::ConfigFiles;
 
 /// The pinned clock of every case (unless a case says otherwise).
 pub const NOW: i64 = 1_800_000_000;
@@ -163,14 +165,16 @@ pub fn as_jwks() -> Value {
     json!({"keys": [ec_jwk(&keys().as_ec, "as-ec", json!({"alg": "ES256"}))]})
 }
 
-/// SHA-256 hex of a secret (what `client_secret_sha256` holds).
+/// SHA-256 hex of a secret, lower case (what `client_secret_sha256` holds: the configuration
+/// format fixes it as the hex of the SHA-256 of the secret's UTF-8 bytes).
 pub fn secret_sha256(secret: &str) -> String {
-    xaa_guest::client_auth::secret_digest(secret)
+    Sha256::digest(secret.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
 }
 
+#[cfg(feature = "suite")]
 fn files() -> BTreeMap<String, String> {
     let k = keys();
     [
@@ -344,6 +348,7 @@ required_acr = ["phrh"]
 }
 
 /// Every named configuration of the suite.
+#[cfg(feature = "suite")]
 pub fn configs() -> BTreeMap<String, ConfigFiles> {
     let all = files();
     let with = |toml: String, names: &[&str]| ConfigFiles {

@@ -1,4 +1,10 @@
-//! The vector format, `xaa-conformance/1` (documented in `tests/vectors/conformance/README.md`).
+//! # xaa-vectors: the conformance suite's vector format, `xaa-conformance/1`
+//!
+//! Documented in `tests/vectors/conformance/README.md`. One definition for both sides: the
+//! test kit's generator (`xaa-testkit`) writes `tests/vectors/conformance/suite.json` with
+//! these types and `xaa conformance run` reads it with them. Only serde here: no minting, no
+//! component.
+//!
 //!
 //! A suite is a pinned clock, named configurations (TOML as users write it, plus the files it
 //! names) and cases. A case checks one spec rule or catalog row: it names them, says in one
@@ -12,9 +18,6 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-
-use super::mint::Minted;
-pub use crate::http_form::{basic_header, form, form_encode};
 
 /// The format identifier.
 pub const FORMAT: &str = "xaa-conformance/1";
@@ -189,29 +192,6 @@ impl Expect {
 }
 
 impl Step {
-    /// An ID-JAG presented by `client_id`.
-    pub fn id_jag(minted: Minted, client_id: &str, expect: &str) -> Self {
-        Step {
-            input: Input::IdJag {
-                token: minted.token,
-                client_id: client_id.to_owned(),
-            },
-            minted: minted.how,
-            expect: Expect::verdict(expect),
-        }
-    }
-
-    /// An access token.
-    pub fn access_token(minted: Minted, expect: &str) -> Self {
-        Step {
-            input: Input::AccessToken {
-                token: minted.token,
-            },
-            minted: minted.how,
-            expect: Expect::verdict(expect),
-        }
-    }
-
     /// A JWS for the signature layer alone.
     pub fn jws(token: &str, jwks: &str, algorithms: &[&str], expect: &str) -> Self {
         Step {
@@ -263,23 +243,6 @@ impl Case {
 }
 
 impl HttpRequest {
-    /// A `POST` with a form body, and optional Basic credentials.
-    pub fn form_post(path: &str, basic: Option<(&str, &str)>, params: &[(&str, &str)]) -> Self {
-        let mut headers = vec![(
-            "Content-Type".to_owned(),
-            "application/x-www-form-urlencoded".to_owned(),
-        )];
-        if let Some((id, secret)) = basic {
-            headers.push(("Authorization".to_owned(), basic_header(id, secret)));
-        }
-        HttpRequest {
-            method: "POST".into(),
-            path: path.into(),
-            headers,
-            body: form(params),
-        }
-    }
-
     /// A `GET`.
     pub fn get(path: &str) -> Self {
         HttpRequest {
@@ -288,5 +251,19 @@ impl HttpRequest {
             headers: Vec::new(),
             body: String::new(),
         }
+    }
+}
+
+impl Suite {
+    /// Reads a suite from its JSON text.
+    pub fn from_json(text: &str) -> Result<Self, String> {
+        serde_json::from_str(text).map_err(|e| e.to_string())
+    }
+
+    /// The suite as the committed file holds it: pretty-printed JSON and a final newline.
+    pub fn to_json(&self) -> Result<String, String> {
+        serde_json::to_string_pretty(self)
+            .map(|text| text + "\n")
+            .map_err(|e| format!("encoding the suite: {e}"))
     }
 }

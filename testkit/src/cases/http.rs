@@ -30,24 +30,24 @@
 
 use std::collections::BTreeMap;
 
+use crate::base64url::encode as b64;
 use p256::ecdsa::SigningKey;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use xaa_guest::base64url::encode as b64;
 
-use crate::conformance::fixtures::{
+use crate::fixtures::{
     configs as shared_configs, ec_jwk, identity_provider_toml, keys, merge, secret_sha256,
     token_endpoint_toml, AS_ISSUER, CLIENT, CLIENT_SECRET, DISABLED_CLIENT, DISABLED_SECRET,
     IDP_CLIENT, IDP_CLIENT_SECRET, IDP_ISSUER, JWT_CLIENT, NOW, OTHER_IDP, OTHER_RESOURCE,
     POST_CLIENT, POST_SECRET, RESOURCE, TOKEN_URL,
 };
-use crate::conformance::mint::{
+use crate::form::{basic_header, form};
+use crate::mint::{
     access_token, at_claims, at_header, id_jag, id_jag_claims, id_jag_header, id_token, mint,
     Minted, Signer,
 };
-use crate::conformance::suite::{
-    basic_header, form, Case, ConfigFiles, Expect, HttpRequest, Input, Step,
-};
+use crate::steps::FormPost;
+use xaa_vectors::{Case, ConfigFiles, Expect, HttpRequest, Input, Step};
 
 const AS_SECTION: &str = "specs.md §3b (resource AS token endpoint, HTTP)";
 const IDP_SECTION: &str = "specs.md §3a (IdP token exchange, HTTP)";

@@ -21,23 +21,24 @@
 //! - The "O(1) extra allocation" of S07 and "before base64 decode" of S08 are not
 //!   observable from a verdict; the verdicts are ported with the same megabyte inputs.
 
+use crate::base64url::{decode as unb64, encode as b64};
 use p256::ecdsa::SigningKey;
 use rand_chacha::rand_core::SeedableRng;
 use rsa::traits::{PrivateKeyParts, PublicKeyParts};
 use rsa::{BigUint, RsaPrivateKey};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use xaa_guest::base64url::{decode as unb64, encode as b64};
 
-use crate::conformance::fixtures::{
+use crate::fixtures::{
     as_jwks, ec_jwk, idp_jwks, keys, merge, other_idp_jwks, rsa_jwk, validator_toml, AS_ISSUER,
     CLIENT, NOW, OTHER_IDP, OTHER_RESOURCE,
 };
-use crate::conformance::mint::{
+use crate::mint::{
     access_token, at_claims, at_header, id_jag, id_jag_claims, id_jag_header, mint, mint_raw, sign,
     Minted, Signer,
 };
-use crate::conformance::suite::{Case, ConfigFiles, Step};
+use crate::steps::MintedStep;
+use xaa_vectors::{Case, ConfigFiles, Step};
 
 /// The trusted IdP's allow-list, for the JWS-layer cases.
 const ALLOWED: [&str; 3] = ["ES256", "RS256", "PS256"];

@@ -31,14 +31,15 @@
 
 use serde_json::{json, Value};
 
-use crate::conformance::fixtures::{
+use crate::fixtures::{
     configs as shared_configs, ec_jwk, keys, validator_toml, AS_ISSUER, CLIENT, IDP_ISSUER, NOW,
     OTHER_IDP, OTHER_RESOURCE, RESOURCE,
 };
-use crate::conformance::mint::{
+use crate::mint::{
     at_claims, at_header, id_jag_claims, id_jag_header, mint, mint_raw, Minted, Signer,
 };
-use crate::conformance::suite::{Case, ConfigFiles, Step};
+use crate::steps::MintedStep;
+use xaa_vectors::{Case, ConfigFiles, Step};
 
 const C: &str = "security.md §1 C (claims)";
 const J: &str = "security.md §1 J (ID-JAG)";
@@ -220,7 +221,7 @@ impl Build {
 
 /// Merges `changes` into `claims` (a `null` member removes that claim).
 fn merge_claims(claims: &mut Value, changes: Value) {
-    crate::conformance::fixtures::merge(claims, changes);
+    crate::fixtures::merge(claims, changes);
 }
 
 /// Sets one claim verbatim.
@@ -1578,7 +1579,7 @@ fn rules_3c() -> Vec<Case> {
     let [h, _, s] = segments(&good.token);
     let mut tampered = at_claims();
     merge_claims(&mut tampered, json!({"scope": "chat.admin"}));
-    let payload = xaa_guest::base64url::encode(tampered.to_string().as_bytes());
+    let payload = crate::base64url::encode(tampered.to_string().as_bytes());
     cases.push(
         Build::new(
             "3c-05-signature-as-keys",
@@ -1777,7 +1778,7 @@ mod tests {
             assert!(
                 case.steps
                     .iter()
-                    .any(|s| s.expect == crate::conformance::suite::Expect::verdict("valid")),
+                    .any(|s| s.expect == xaa_vectors::Expect::verdict("valid")),
                 "{} has no positive control",
                 case.id
             );

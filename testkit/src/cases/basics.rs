@@ -2,9 +2,10 @@
 
 use serde_json::json;
 
-use crate::conformance::fixtures::{CLIENT, RESOURCE};
-use crate::conformance::mint::{access_token, id_jag};
-use crate::conformance::suite::{Case, Step};
+use crate::fixtures::{CLIENT, RESOURCE};
+use crate::mint::{access_token, id_jag};
+use crate::steps::MintedStep;
+use xaa_vectors::{Case, Step};
 
 const SECTION: &str = "baseline";
 

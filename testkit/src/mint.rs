@@ -3,14 +3,14 @@
 //! fixed key, deterministically. Each minted token remembers how it was made, for
 //! `xaa conformance run --explain`.
 
+use crate::base64url::encode as b64;
 use p256::ecdsa::SigningKey;
 use rand_chacha::rand_core::SeedableRng;
 use rsa::RsaPrivateKey;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use xaa_guest::base64url::encode as b64;
 
-use super::fixtures::{keys, merge, AS_ISSUER, CLIENT, IDP_ISSUER, NOW, RESOURCE};
+use crate::fixtures::{keys, merge, AS_ISSUER, CLIENT, IDP_ISSUER, NOW, RESOURCE};
 
 /// How to sign.
 pub enum Signer<'a> {
@@ -154,7 +154,7 @@ pub fn access_token(changes: Value) -> Minted {
 /// An ID token of the IdP for `sub`, issued to the IdP client, with changes merged in.
 pub fn id_token(sub: &str, changes: Value) -> Minted {
     let mut claims = json!({
-        "iss": IDP_ISSUER, "sub": sub, "aud": super::fixtures::IDP_CLIENT,
+        "iss": IDP_ISSUER, "sub": sub, "aud": crate::fixtures::IDP_CLIENT,
         "jti": format!("idt-{sub}"), "iat": NOW - 30, "exp": NOW + 3600, "auth_time": NOW - 30,
     });
     merge(&mut claims, changes);

@@ -13,16 +13,15 @@
 //! change, regenerate it with:
 //!
 //! ```text
-//! XAA_UPDATE_VECTORS=1 cargo test --release --workspace --test cross_host_corpus
+//! XAA_UPDATE_VECTORS=1 cargo test --release --workspace --test it cross_host_corpus::
 //! ```
 //!
 //! A second test replays the committed file as the other hosts do — configuration read from
 //! its JSON form, cases in order on one instance — on the embedded component, or on the
 //! `.wasm` named by `XAA_CORPUS_COMPONENT` (what `scripts/cross-host-smoke.sh` passes, so
 //! that all three hosts judge the very same file).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -45,7 +44,7 @@ const DESCRIPTION: &str = "Cross-host verdict corpus for xaa_token.wasm: configu
 const UPDATE_ENV: &str = "XAA_UPDATE_VECTORS";
 const COMPONENT_ENV: &str = "XAA_CORPUS_COMPONENT";
 const REGENERATE: &str =
-    "XAA_UPDATE_VECTORS=1 cargo test --release --workspace --test cross_host_corpus";
+    "XAA_UPDATE_VECTORS=1 cargo test --release --workspace --test it cross_host_corpus::";
 
 /// P-256 group order n (for the high-S twin).
 const N_HEX: &str = "ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551";

@@ -19,11 +19,10 @@
 //! The regenerated corpus must equal the committed file byte for byte; after an intended change:
 //!
 //! ```text
-//! XAA_UPDATE_VECTORS=1 cargo test --release --workspace --test differential_corpus
+//! XAA_UPDATE_VECTORS=1 cargo test --release --workspace --test it differential_corpus::
 //! ```
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -39,7 +38,7 @@ use xaa_guest::base64url::encode as b64;
 const FORMAT: &str = "xaa-differential/1";
 const UPDATE_ENV: &str = "XAA_UPDATE_VECTORS";
 const REGENERATE: &str =
-    "XAA_UPDATE_VECTORS=1 cargo test --release --workspace --test differential_corpus";
+    "XAA_UPDATE_VECTORS=1 cargo test --release --workspace --test it differential_corpus::";
 const DESCRIPTION: &str = "Differential corpus for xaa_token.wasm: each case is a token, the \
 name of the verification profile a strict peer must use for it (`profiles`: the public JWK Set, \
 issuer, audience, required typ, allowed algorithms, pinned `now`, leeway, required claims), and \

@@ -9,9 +9,8 @@
 //!
 //! Not here: rule 5 (a refresh token as the subject token; covered in `serve_idp.rs`) and
 //! rule 14 (DPoP proofs and `cnf.jkt`; a later issue: the IdP does not accept DPoP yet).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-mod common;
+use crate::common;
 
 use std::cell::Cell;
 use std::path::PathBuf;

@@ -1,9 +1,8 @@
 //! The security catalog (research/security.md §1), rows T, C and J: one test per row, each
 //! building a hostile token from the baseline and asserting the exact verdict code, validated
 //! through the component. NOW is pinned at 1_800_000_000 and the leeway is 60 s.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 

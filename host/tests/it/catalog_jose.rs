@@ -1,9 +1,8 @@
 //! Hostile-input catalog, JOSE layer (security.md §1 rows S, A, G, K, H), through the
 //! component. One test per row: each builds the hostile token from the baseline and asserts
 //! the exact rejection code, on the native and the pure-Rust verifier paths.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

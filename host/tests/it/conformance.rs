@@ -1,7 +1,6 @@
 //! The conformance runner itself: the suite generates deterministically, the committed
 //! vectors pass, and the runner notices what it must notice — a wrong expectation, a case
 //! whose configuration does not load, an unknown format — so a green run means something.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use std::sync::Arc;
 

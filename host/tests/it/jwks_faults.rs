@@ -14,9 +14,8 @@
 //! a cooldown passes or the stale window closes while the wall clock stands still is also a
 //! proof that cache ages follow the monotonic clock; the clock tests move the wall clock
 //! alone.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};

@@ -2,9 +2,8 @@
 //! ID-JAG) and §3c (resource server receiving an RFC 9068 access token), one test per
 //! applicable rule, through the component; configuration refusals; and the `xaa` command's
 //! contract.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};

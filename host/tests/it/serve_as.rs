@@ -1,9 +1,8 @@
 //! `xaa serve as` over real HTTP on 127.0.0.1 with a real client (reqwest): the happy path,
 //! the issued token at the resource server, single use, concurrency, self-issued assertions,
 //! the metadata and JWK Set documents, and the server's transport behaviour.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::sync::Barrier;

@@ -2,9 +2,8 @@
 //! processing the jwt-bearer grant with an ID-JAG) and security.md rows J01–J06, over real
 //! HTTP with a real client. Each test asserts the exact HTTP status and OAuth `error`, and
 //! where it matters the positive twin, so removing a rule makes its test fail.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-mod common;
+use crate::common;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;

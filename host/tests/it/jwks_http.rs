@@ -2,9 +2,8 @@
 //! through, `Cache-Control: max-age` read, the 256 KiB cap enforced on the read, same-origin
 //! redirects followed and cross-origin ones refused, a stalled server cut off by the
 //! timeout; and the whole path through the component with `jwks_uri`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};

@@ -36,6 +36,36 @@ fn generation_is_deterministic_and_matches_the_committed_vectors() {
     );
 }
 
+/// The committed suite, read as data: what `xaa conformance run` runs, and where the catalog
+/// rows without a test of their own in `catalog.rs` are written.
+#[test]
+fn the_committed_suite_passes_on_both_verifier_paths() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/vectors/conformance/suite.json"
+    ))
+    .unwrap();
+    let s: Suite = serde_json::from_str(&text).unwrap();
+    for native in [true, false] {
+        let runner = Runner::new(runtime(), &s, native, exports()).unwrap();
+        let failed: Vec<String> = s
+            .cases
+            .iter()
+            .filter_map(|case| match runner.run_case(&s, case).outcome {
+                Outcome::Pass => None,
+                other => Some(format!("{}: {other:?}", case.id)),
+            })
+            .collect();
+        assert!(
+            failed.is_empty(),
+            "native verifier: {native}; {} of {} cases fail:\n{}",
+            failed.len(),
+            s.cases.len(),
+            failed.join("\n")
+        );
+    }
+}
+
 fn small_suite() -> Suite {
     let mut s = suite().unwrap();
     s.cases.retain(|c| c.section == "baseline");

@@ -17,8 +17,7 @@
 
 mod common;
 
-mod catalog_claims;
-mod catalog_jose;
+mod catalog;
 mod client_cli;
 mod component;
 mod conformance;

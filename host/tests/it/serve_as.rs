@@ -43,19 +43,6 @@ fn happy_path_token_passes_validation_for_its_resource_only() {
 /// The one description of every refused assertion; the reason is the log's `code=`.
 const GENERIC: &str = "The assertion is not valid for this request";
 
-/// Waits (up to 5 s) for the server's log to record a request refused with verdict `code`.
-#[track_caller]
-fn assert_logged_code(server: &AsServer, code: &str) {
-    let needle = format!("code={code}");
-    for _ in 0..100 {
-        if server.log().contains(&needle) {
-            return;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    panic!("no {needle} in the log:\n{}", server.log());
-}
-
 /// The issuer line of `base_toml`.
 fn issuer_line() -> String {
     format!("issuer = \"{AS_ISSUER}\"")

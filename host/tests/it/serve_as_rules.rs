@@ -1361,11 +1361,7 @@ fn a_multi_tenant_issuer_puts_the_tenant_in_the_subject_and_others_carry_none() 
         &server.exchange(&other_jag("t-4", json!({"tenant": "acme"})), &[]),
         "a tenant from a single-tenant issuer",
     );
-    assert!(
-        server.log().contains("code=claim_invalid"),
-        "{}",
-        server.log()
-    );
+    assert_logged_code(&server, "claim_invalid");
     // Positive twin of the last: OTHER_IDP without a tenant.
     assert_ok(
         &server.exchange(&other_jag("t-5", json!({})), &[]),
@@ -1383,11 +1379,7 @@ fn a_client_can_be_restricted_to_some_issuers() {
         &server.exchange(&other_jag("c-1", json!({})), &[]),
         "OTHER_IDP's ID-JAG for a client restricted to IDP_ISSUER",
     );
-    assert!(
-        server.log().contains("code=issuer_untrusted"),
-        "{}",
-        server.log()
-    );
+    assert_logged_code(&server, "issuer_untrusted");
     assert_ok(
         &server.exchange(&jag("c-2", json!({}), json!({})), &[]),
         "IDP_ISSUER's",

@@ -374,3 +374,17 @@ algorithms = ["ES256"]
         .unwrap_or_else(|e| panic!("{e}: {line} {}", String::from_utf8_lossy(&output.stderr)));
     (output.status.code().unwrap_or(-1), value)
 }
+
+/// Waits (up to 5 s) for the server's log to record a request refused with verdict `code`:
+/// the log is read by a thread of its own, so a reply can arrive before its log line.
+#[track_caller]
+pub fn assert_logged_code(server: &AsServer, code: &str) {
+    let needle = format!("code={code}");
+    for _ in 0..100 {
+        if server.log().contains(&needle) {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("no {needle} in the log:\n{}", server.log());
+}

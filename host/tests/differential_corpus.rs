@@ -190,6 +190,8 @@ struct Corpus {
 }
 
 impl Corpus {
+    /// Adds the case `id`, its token built by `token` from the id (which the builders make
+    /// the token's `jti`, so no two cases share one).
     fn add(
         &mut self,
         category: &'static str,
@@ -197,7 +199,7 @@ impl Corpus {
         catalog: Option<&'static str>,
         id: &str,
         mutation: &str,
-        token: String,
+        token: impl FnOnce(&str) -> String,
     ) {
         assert!(
             id.starts_with(&format!("{category}/")),
@@ -210,7 +212,7 @@ impl Corpus {
             profile,
             catalog,
             mutation: mutation.to_owned(),
-            token,
+            token: token(id),
         });
     }
 }
@@ -442,205 +444,46 @@ fn nested(depth: usize, closed: bool) -> String {
 // The cases
 // ---------------------------------------------------------------------------------------
 
+// One case a line: the rows read as a table, wider than rustfmt would leave them.
+#[rustfmt::skip]
 fn valid_cases(c: &mut Corpus) {
     use Profile::*;
     let k = keys();
-    let id = "valid/jag-es256";
-    c.add(
-        VALID,
-        IdJag,
-        None,
-        id,
-        "baseline ES256 ID-JAG (kid idp-ec)",
-        jag(id, json!({}), json!({})),
-    );
-    let id = "valid/jag-es256-second-key";
-    c.add(
-        VALID,
-        IdJag,
-        None,
-        id,
-        "ES256 ID-JAG signed by idp-ec-2 (a JWK without use/alg)",
-        mint(
-            &jag_hdr("ES256", "idp-ec-2"),
-            &jag_claims(id),
-            Signer::Es256(&k.idp_ec2),
-        ),
-    );
-    let id = "valid/jag-rs256";
-    c.add(
-        VALID,
-        IdJag,
-        None,
-        id,
-        "baseline RS256 ID-JAG (kid idp-rsa)",
-        jag_rs(id, json!({}), json!({})),
-    );
-    let id = "valid/jag-ps256";
-    c.add(
-        VALID,
-        IdJag,
-        None,
-        id,
-        "baseline PS256 ID-JAG (kid idp-rsa, salt 32)",
-        jag_ps(id, json!({}), json!({})),
-    );
-    let id = "valid/jag-rs256-no-kid";
-    c.add(
-        VALID,
-        IdJag,
-        Some("K10"),
-        id,
-        "RS256 without kid: one RSA key in the set",
-        jag_rs(id, json!({"kid": null}), json!({})),
-    );
-    let id = "valid/jag-ps256-no-kid";
-    c.add(
-        VALID,
-        IdJag,
-        Some("K10"),
-        id,
-        "PS256 without kid: one RSA key in the set",
-        jag_ps(id, json!({"kid": null}), json!({})),
-    );
-    let id = "valid/jag-other-idp";
-    c.add(
-        VALID,
-        IdJagOther,
-        None,
-        id,
-        "ES256 ID-JAG of the second trusted IdP (kid other-ec)",
-        mint(
-            &jag_hdr("ES256", "other-ec"),
-            &other_claims(id),
-            Signer::Es256(&k.other_ec),
-        ),
-    );
-    let id = "valid/jag-other-idp-no-kid";
-    c.add(
-        VALID,
-        IdJagOther,
-        Some("K10"),
-        id,
-        "second IdP without kid: its set has one key",
-        mint(
-            &json!({"typ": "oauth-id-jag+jwt", "alg": "ES256"}),
-            &other_claims(id),
-            Signer::Es256(&k.other_ec),
-        ),
-    );
-    let id = "valid/jag-minimal-claims";
-    c.add(
-        VALID,
-        IdJag,
-        None,
-        id,
-        "only the required claims (no scope, auth_time, amr)",
-        jag(
-            id,
-            json!({}),
-            json!({"scope": null, "auth_time": null, "amr": null}),
-        ),
-    );
-    let id = "valid/jag-with-nbf";
-    c.add(
-        VALID,
-        IdJag,
-        None,
-        id,
-        "nbf = now - 10",
-        jag(id, json!({}), json!({"nbf": NOW - 10})),
-    );
-    let id = "valid/at-es256";
-    c.add(
-        VALID,
-        AccessToken,
-        None,
-        id,
-        "baseline RFC 9068 access token (kid as-ec)",
-        at(id, json!({}), json!({})),
-    );
-    let id = "valid/at-no-kid";
-    c.add(
-        VALID,
-        AccessToken,
-        Some("K10"),
-        id,
-        "access token without kid: the AS set has one key",
-        at(id, json!({"kid": null}), json!({})),
-    );
-    let id = "valid/at-minimal-claims";
-    c.add(
-        VALID,
-        AccessToken,
-        None,
-        id,
-        "no scope claim",
-        at(id, json!({}), json!({"scope": null})),
-    );
-    let id = "valid/at-with-nbf";
-    c.add(
-        VALID,
-        AccessToken,
-        None,
-        id,
-        "nbf = now - 10",
-        at(id, json!({}), json!({"nbf": NOW - 10})),
-    );
+    c.add(VALID, IdJag, None, "valid/jag-es256", "baseline ES256 ID-JAG (kid idp-ec)", |id| jag(id, json!({}), json!({})));
+    c.add(VALID, IdJag, None, "valid/jag-es256-second-key", "ES256 ID-JAG signed by idp-ec-2 (a JWK without use/alg)", |id| mint(&jag_hdr("ES256", "idp-ec-2"), &jag_claims(id), Signer::Es256(&k.idp_ec2)));
+    c.add(VALID, IdJag, None, "valid/jag-rs256", "baseline RS256 ID-JAG (kid idp-rsa)", |id| jag_rs(id, json!({}), json!({})));
+    c.add(VALID, IdJag, None, "valid/jag-ps256", "baseline PS256 ID-JAG (kid idp-rsa, salt 32)", |id| jag_ps(id, json!({}), json!({})));
+    c.add(VALID, IdJag, Some("K10"), "valid/jag-rs256-no-kid", "RS256 without kid: one RSA key in the set", |id| jag_rs(id, json!({"kid": null}), json!({})));
+    c.add(VALID, IdJag, Some("K10"), "valid/jag-ps256-no-kid", "PS256 without kid: one RSA key in the set", |id| jag_ps(id, json!({"kid": null}), json!({})));
+    c.add(VALID, IdJagOther, None, "valid/jag-other-idp", "ES256 ID-JAG of the second trusted IdP (kid other-ec)", |id| mint(&jag_hdr("ES256", "other-ec"), &other_claims(id), Signer::Es256(&k.other_ec)));
+    c.add(VALID, IdJagOther, Some("K10"), "valid/jag-other-idp-no-kid", "second IdP without kid: its set has one key", |id| mint(&json!({"typ": "oauth-id-jag+jwt", "alg": "ES256"}), &other_claims(id), Signer::Es256(&k.other_ec)));
+    c.add(VALID, IdJag, None, "valid/jag-minimal-claims", "only the required claims (no scope, auth_time, amr)", |id| jag(id, json!({}), json!({"scope": null, "auth_time": null, "amr": null})));
+    c.add(VALID, IdJag, None, "valid/jag-with-nbf", "nbf = now - 10", |id| jag(id, json!({}), json!({"nbf": NOW - 10})));
+    c.add(VALID, AccessToken, None, "valid/at-es256", "baseline RFC 9068 access token (kid as-ec)", |id| at(id, json!({}), json!({})));
+    c.add(VALID, AccessToken, Some("K10"), "valid/at-no-kid", "access token without kid: the AS set has one key", |id| at(id, json!({"kid": null}), json!({})));
+    c.add(VALID, AccessToken, None, "valid/at-minimal-claims", "no scope claim", |id| at(id, json!({}), json!({"scope": null})));
+    c.add(VALID, AccessToken, None, "valid/at-with-nbf", "nbf = now - 10", |id| at(id, json!({}), json!({"nbf": NOW - 10})));
 }
 
 #[allow(clippy::too_many_lines)]
+// One case a line: the rows read as a table, wider than rustfmt would leave them.
+#[rustfmt::skip]
 fn header_cases(c: &mut Corpus) {
     use Profile::*;
     let k = keys();
     let att = |id: &str, header: Value| mint(&header, &jag_claims(id), Signer::Es256(&k.attacker));
 
     // --- alg ---------------------------------------------------------------------------
-    let id = "header/alg-none-empty-sig";
-    c.add(
-        HEADER,
-        IdJag,
-        Some("A01"),
-        id,
-        "alg none, empty signature",
-        with_sig(&jag(id, json!({"alg": "none"}), json!({})), &[]),
-    );
-    let id = "header/alg-none-no-kid-empty-sig";
-    c.add(
-        HEADER,
-        IdJag,
-        Some("A01"),
-        id,
-        "alg none without kid, empty signature",
-        mint(
-            &json!({"typ": "oauth-id-jag+jwt", "alg": "none"}),
-            &jag_claims(id),
-            Signer::Raw(Vec::new()),
-        ),
-    );
-    let id = "header/alg-none-genuine-es256-sig";
-    c.add(
-        HEADER,
-        IdJag,
-        Some("A03"),
-        id,
-        "alg none with a genuine ES256 signature over the same input",
-        jag(id, json!({"alg": "none"}), json!({})),
-    );
+    c.add(HEADER, IdJag, Some("A01"), "header/alg-none-empty-sig", "alg none, empty signature", |id| with_sig(&jag(id, json!({"alg": "none"}), json!({})), &[]));
+    c.add(HEADER, IdJag, Some("A01"), "header/alg-none-no-kid-empty-sig", "alg none without kid, empty signature", |id| mint(&json!({"typ": "oauth-id-jag+jwt", "alg": "none"}), &jag_claims(id), Signer::Raw(Vec::new())));
+    c.add(HEADER, IdJag, Some("A03"), "header/alg-none-genuine-es256-sig", "alg none with a genuine ES256 signature over the same input", |id| jag(id, json!({"alg": "none"}), json!({})));
     for (name, alg) in [
         ("none-capital", "None"),
         ("none-upper", "NONE"),
         ("none-mixed", "nOnE"),
     ] {
         let id = format!("header/alg-{name}-empty-sig");
-        c.add(
-            HEADER,
-            IdJag,
-            Some("A02"),
-            &id,
-            &format!("alg {alg:?}, empty signature"),
-            with_sig(&jag(&id, json!({"alg": alg}), json!({})), &[]),
-        );
+        c.add(HEADER, IdJag, Some("A02"), &id, &format!("alg {alg:?}, empty signature"), |id| with_sig(&jag(id, json!({"alg": alg}), json!({})), &[]));
     }
     // HS256 keyed with public key material (algorithm confusion).
     let point = k.idp_ec.verifying_key().to_encoded_point(false);
@@ -666,25 +509,11 @@ fn header_cases(c: &mut Corpus) {
         let id = format!("header/alg-hs256-{what}-secret");
         let unsigned = jag(&id, json!({"alg": "HS256"}), json!({}));
         let mac = hmac_sha256(&secret, signing_input(&unsigned).as_bytes());
-        c.add(
-            HEADER,
-            IdJag,
-            Some("A05"),
-            &id,
-            &format!("HS256 MAC keyed with the IdP's public key ({what})"),
-            with_sig(&unsigned, &mac),
-        );
+        c.add(HEADER, IdJag, Some("A05"), &id, &format!("HS256 MAC keyed with the IdP's public key ({what})"), |_| with_sig(&unsigned, &mac));
     }
     for alg in ["HS384", "HS512"] {
         let id = format!("header/alg-{}", alg.to_ascii_lowercase());
-        c.add(
-            HEADER,
-            IdJag,
-            Some("A05"),
-            &id,
-            &format!("alg {alg}"),
-            jag(&id, json!({"alg": alg}), json!({})),
-        );
+        c.add(HEADER, IdJag, Some("A05"), &id, &format!("alg {alg}"), |id| jag(id, json!({"alg": alg}), json!({})));
     }
     for (name, alg) in [
         ("lower", "es256"),
@@ -694,38 +523,17 @@ fn header_cases(c: &mut Corpus) {
         ("nul", "ES256\u{0}"),
     ] {
         let id = format!("header/alg-es256-{name}");
-        c.add(
-            HEADER,
-            IdJag,
-            Some("A02"),
-            &id,
-            &format!("alg {alg:?} with a genuine ES256 signature"),
-            jag(&id, json!({"alg": alg}), json!({})),
-        );
+        c.add(HEADER, IdJag, Some("A02"), &id, &format!("alg {alg:?} with a genuine ES256 signature"), |id| jag(id, json!({"alg": alg}), json!({})));
     }
     for alg in ["ES384", "ES512"] {
         let id = format!("header/alg-{}", alg.to_ascii_lowercase());
-        c.add(
-            HEADER,
-            IdJag,
-            Some("A08"),
-            &id,
-            &format!("alg {alg} over a P-256 key"),
-            jag(&id, json!({"alg": alg}), json!({})),
-        );
+        c.add(HEADER, IdJag, Some("A08"), &id, &format!("alg {alg} over a P-256 key"), |id| jag(id, json!({"alg": alg}), json!({})));
     }
     for alg in [
         "EdDSA", "Ed25519", "ES256K", "RS384", "RS512", "PS384", "PS512",
     ] {
         let id = format!("header/alg-{}", alg.to_ascii_lowercase());
-        c.add(
-            HEADER,
-            IdJag,
-            Some("A10"),
-            &id,
-            &format!("alg {alg}: not configured for the issuer"),
-            jag(&id, json!({"alg": alg}), json!({})),
-        );
+        c.add(HEADER, IdJag, Some("A10"), &id, &format!("alg {alg}: not configured for the issuer"), |id| jag(id, json!({"alg": alg}), json!({})));
     }
     for alg in [
         "RSA-OAEP",
@@ -736,24 +544,9 @@ fn header_cases(c: &mut Corpus) {
         "PBES2-HS256+A128KW",
     ] {
         let id = format!("header/alg-{}", alg.to_ascii_lowercase().replace('+', "-"));
-        c.add(
-            HEADER,
-            IdJag,
-            Some("A11"),
-            &id,
-            &format!("JWE key-management alg {alg}"),
-            jag(&id, json!({"alg": alg}), json!({})),
-        );
+        c.add(HEADER, IdJag, Some("A11"), &id, &format!("JWE key-management alg {alg}"), |id| jag(id, json!({"alg": alg}), json!({})));
     }
-    let id = "header/alg-missing";
-    c.add(
-        HEADER,
-        IdJag,
-        Some("A04"),
-        id,
-        "no alg",
-        jag(id, json!({"alg": null}), json!({})),
-    );
+    c.add(HEADER, IdJag, Some("A04"), "header/alg-missing", "no alg", |id| jag(id, json!({"alg": null}), json!({})));
     for (name, alg) in [
         ("null", Value::Null),
         ("number", json!(256)),
@@ -764,66 +557,15 @@ fn header_cases(c: &mut Corpus) {
     ] {
         let id = format!("header/alg-{name}");
         let header = json!({"typ": "oauth-id-jag+jwt", "alg": alg, "kid": "idp-ec"});
-        c.add(
-            HEADER,
-            IdJag,
-            Some("A04"),
-            &id,
-            &format!("alg {alg}"),
-            jag_header_text(&id, &header.to_string()),
-        );
+        c.add(HEADER, IdJag, Some("A04"), &id, &format!("alg {alg}"), |id| jag_header_text(id, &header.to_string()));
     }
-    let id = "header/alg-rs256-kid-ec";
-    c.add(
-        HEADER,
-        IdJag,
-        Some("A07"),
-        id,
-        "RS256 signed by idp-rsa, naming the EC key idp-ec",
-        jag_rs(id, json!({"kid": "idp-ec"}), json!({})),
-    );
-    let id = "header/alg-ps256-kid-ec";
-    c.add(
-        HEADER,
-        IdJag,
-        Some("A07"),
-        id,
-        "PS256 signed by idp-rsa, naming the EC key idp-ec",
-        jag_ps(id, json!({"kid": "idp-ec"}), json!({})),
-    );
-    let id = "header/alg-es256-kid-rsa";
-    c.add(
-        HEADER,
-        IdJag,
-        Some("A07"),
-        id,
-        "ES256 signed by idp-ec, naming the RSA key idp-rsa",
-        jag(id, json!({"kid": "idp-rsa"}), json!({})),
-    );
-    let id = "header/alg-rs256-other-idp";
-    c.add(
-        HEADER,
-        IdJagOther,
-        Some("A10"),
-        id,
-        "RS256 for the second IdP, which allows only ES256",
-        mint(
-            &jag_hdr("RS256", "other-ec"),
-            &other_claims(id),
-            Signer::Rs256(&k.idp_rsa),
-        ),
-    );
+    c.add(HEADER, IdJag, Some("A07"), "header/alg-rs256-kid-ec", "RS256 signed by idp-rsa, naming the EC key idp-ec", |id| jag_rs(id, json!({"kid": "idp-ec"}), json!({})));
+    c.add(HEADER, IdJag, Some("A07"), "header/alg-ps256-kid-ec", "PS256 signed by idp-rsa, naming the EC key idp-ec", |id| jag_ps(id, json!({"kid": "idp-ec"}), json!({})));
+    c.add(HEADER, IdJag, Some("A07"), "header/alg-es256-kid-rsa", "ES256 signed by idp-ec, naming the RSA key idp-rsa", |id| jag(id, json!({"kid": "idp-rsa"}), json!({})));
+    c.add(HEADER, IdJagOther, Some("A10"), "header/alg-rs256-other-idp", "RS256 for the second IdP, which allows only ES256", |id| mint(&jag_hdr("RS256", "other-ec"), &other_claims(id), Signer::Rs256(&k.idp_rsa)));
 
     // --- typ ---------------------------------------------------------------------------
-    let id = "header/typ-missing";
-    c.add(
-        HEADER,
-        IdJag,
-        Some("T01"),
-        id,
-        "no typ",
-        jag(id, json!({"typ": null}), json!({})),
-    );
+    c.add(HEADER, IdJag, Some("T01"), "header/typ-missing", "no typ", |id| jag(id, json!({"typ": null}), json!({})));
     for (name, typ) in [
         ("jwt", "JWT"),
         ("jwt-lower", "jwt"),
@@ -840,14 +582,7 @@ fn header_cases(c: &mut Corpus) {
         ("empty", ""),
     ] {
         let id = format!("header/typ-{name}");
-        c.add(
-            HEADER,
-            IdJag,
-            Some("T02"),
-            &id,
-            &format!("typ {typ:?}"),
-            jag(&id, json!({"typ": typ}), json!({})),
-        );
+        c.add(HEADER, IdJag, Some("T02"), &id, &format!("typ {typ:?}"), |id| jag(id, json!({"typ": typ}), json!({})));
     }
     for (name, typ) in [
         ("application-prefix", "application/oauth-id-jag+jwt"),
@@ -855,14 +590,7 @@ fn header_cases(c: &mut Corpus) {
         ("mixed-prefix", "Application/OAuth-ID-JAG+JWT"),
     ] {
         let id = format!("header/typ-{name}");
-        c.add(
-            HEADER,
-            IdJag,
-            Some("T02"),
-            &id,
-            &format!("typ {typ:?}: RFC 7515 §4.1.9 (case-insensitive, optional application/)"),
-            jag(&id, json!({"typ": typ}), json!({})),
-        );
+        c.add(HEADER, IdJag, Some("T02"), &id, &format!("typ {typ:?}: RFC 7515 §4.1.9 (case-insensitive, optional application/)"), |id| jag(id, json!({"typ": typ}), json!({})));
     }
     for (name, typ) in [
         ("number", json!(42)),
@@ -872,48 +600,13 @@ fn header_cases(c: &mut Corpus) {
     ] {
         let id = format!("header/typ-{name}");
         let header = json!({"typ": typ, "alg": "ES256", "kid": "idp-ec"});
-        c.add(
-            HEADER,
-            IdJag,
-            Some("T01"),
-            &id,
-            &format!("typ {typ}"),
-            jag_header_text(&id, &header.to_string()),
-        );
+        c.add(HEADER, IdJag, Some("T01"), &id, &format!("typ {typ}"), |id| jag_header_text(id, &header.to_string()));
     }
-    let id = "header/typ-access-token-as-id-jag";
-    c.add(
-        HEADER,
-        IdJag,
-        Some("T06"),
-        id,
-        "a genuine access token (typ at+jwt, AS key) presented as an ID-JAG",
-        at(id, json!({}), json!({})),
-    );
-    let id = "header/typ-id-jag-retyped-as-jwt-by-as-key";
-    c.add(
-        HEADER,
-        IdJag,
-        Some("T06"),
-        id,
-        "ID-JAG claims signed by the AS key (kid as-ec)",
-        mint(
-            &jag_hdr("ES256", "as-ec"),
-            &jag_claims(id),
-            Signer::Es256(&k.as_ec),
-        ),
-    );
+    c.add(HEADER, IdJag, Some("T06"), "header/typ-access-token-as-id-jag", "a genuine access token (typ at+jwt, AS key) presented as an ID-JAG", |id| at(id, json!({}), json!({})));
+    c.add(HEADER, IdJag, Some("T06"), "header/typ-id-jag-retyped-as-jwt-by-as-key", "ID-JAG claims signed by the AS key (kid as-ec)", |id| mint(&jag_hdr("ES256", "as-ec"), &jag_claims(id), Signer::Es256(&k.as_ec)));
 
     // --- kid ---------------------------------------------------------------------------
-    let id = "header/kid-missing";
-    c.add(
-        HEADER,
-        IdJag,
-        Some("K10"),
-        id,
-        "ES256 without kid: two ES256 keys in the set",
-        jag(id, json!({"kid": null}), json!({})),
-    );
+    c.add(HEADER, IdJag, Some("K10"), "header/kid-missing", "ES256 without kid: two ES256 keys in the set", |id| jag(id, json!({"kid": null}), json!({})));
     for (name, kid, row) in [
         ("unknown", "idp-ec-3".to_owned(), "K09"),
         ("empty", String::new(), "K09"),
@@ -934,21 +627,7 @@ fn header_cases(c: &mut Corpus) {
         ("257-bytes", "k".repeat(257), "K08"),
     ] {
         let id = format!("header/kid-{name}");
-        c.add(
-            HEADER,
-            IdJag,
-            catalog(row),
-            &id,
-            &format!(
-                "kid {:?}",
-                if kid.len() > 40 {
-                    format!("{} bytes", kid.len())
-                } else {
-                    kid.clone()
-                }
-            ),
-            jag(&id, json!({"kid": kid}), json!({})),
-        );
+        c.add(HEADER, IdJag, catalog(row), &id, &format!("kid {:?}", if kid.len() > 40 {format!("{} bytes", kid.len())} else {kid.clone()}), |id| jag(id, json!({"kid": kid}), json!({})));
     }
     for (name, kid) in [
         ("number", json!(123)),
@@ -958,14 +637,7 @@ fn header_cases(c: &mut Corpus) {
     ] {
         let id = format!("header/kid-{name}");
         let header = json!({"typ": "oauth-id-jag+jwt", "alg": "ES256", "kid": kid});
-        c.add(
-            HEADER,
-            IdJag,
-            Some("K07"),
-            &id,
-            &format!("kid {kid}"),
-            jag_header_text(&id, &header.to_string()),
-        );
+        c.add(HEADER, IdJag, Some("K07"), &id, &format!("kid {kid}"), |id| jag_header_text(id, &header.to_string()));
     }
 
     // --- crit, b64 -----------------------------------------------------------------------
@@ -992,84 +664,19 @@ fn header_cases(c: &mut Corpus) {
         ("b64-false", json!({"crit": ["b64"], "b64": false}), "H03"),
     ] {
         let id = format!("header/crit-{name}");
-        c.add(
-            HEADER,
-            IdJag,
-            catalog(row),
-            &id,
-            &format!("header + {extra}"),
-            jag(&id, extra, json!({})),
-        );
+        c.add(HEADER, IdJag, catalog(row), &id, &format!("header + {extra}"), |id| jag(id, extra, json!({})));
     }
     for (name, value) in [("false", false), ("true", true)] {
         let id = format!("header/b64-{name}-without-crit");
-        c.add(
-            HEADER,
-            IdJag,
-            Some("H03"),
-            &id,
-            &format!("b64 {value} without crit (payload still base64url)"),
-            jag(&id, json!({"b64": value}), json!({})),
-        );
+        c.add(HEADER, IdJag, Some("H03"), &id, &format!("b64 {value} without crit (payload still base64url)"), |id| jag(id, json!({"b64": value}), json!({})));
     }
 
     // --- key-carrying parameters -----------------------------------------------------------
     let attacker_jwk = ec_jwk(&k.attacker, "attacker", json!({}));
-    let id = "header/jwk-attacker";
-    c.add(
-        HEADER,
-        IdJag,
-        Some("K01"),
-        id,
-        "embedded jwk of the attacker, signed by the attacker (kid attacker)",
-        att(
-            id,
-            with(
-                id_jag_header(),
-                json!({"kid": "attacker", "jwk": attacker_jwk.clone()}),
-            ),
-        ),
-    );
-    let id = "header/jwk-attacker-trusted-kid";
-    c.add(
-        HEADER,
-        IdJag,
-        Some("K01"),
-        id,
-        "embedded jwk of the attacker under the trusted kid, signed by the attacker",
-        att(
-            id,
-            with(id_jag_header(), json!({"jwk": attacker_jwk.clone()})),
-        ),
-    );
-    let id = "header/jwk-trusted-genuine";
-    c.add(
-        HEADER,
-        IdJag,
-        Some("K01"),
-        id,
-        "embedded jwk of the trusted key, genuine idp-ec signature",
-        jag(
-            id,
-            json!({"jwk": ec_jwk(&k.idp_ec, "idp-ec", json!({}))}),
-            json!({}),
-        ),
-    );
-    let id = "header/jku-attacker";
-    c.add(
-        HEADER,
-        IdJag,
-        Some("K02"),
-        id,
-        "jku to an attacker JWK Set, signed by the attacker (kid attacker)",
-        att(
-            id,
-            with(
-                id_jag_header(),
-                json!({"kid": "attacker", "jku": "https://attacker.example/jwks.json"}),
-            ),
-        ),
-    );
+    c.add(HEADER, IdJag, Some("K01"), "header/jwk-attacker", "embedded jwk of the attacker, signed by the attacker (kid attacker)", |id| att(id, with(id_jag_header(), json!({"kid": "attacker", "jwk": attacker_jwk.clone()}))));
+    c.add(HEADER, IdJag, Some("K01"), "header/jwk-attacker-trusted-kid", "embedded jwk of the attacker under the trusted kid, signed by the attacker", |id| att(id, with(id_jag_header(), json!({"jwk": attacker_jwk.clone()}))));
+    c.add(HEADER, IdJag, Some("K01"), "header/jwk-trusted-genuine", "embedded jwk of the trusted key, genuine idp-ec signature", |id| jag(id, json!({"jwk": ec_jwk(&k.idp_ec, "idp-ec", json!({}))}), json!({})));
+    c.add(HEADER, IdJag, Some("K02"), "header/jku-attacker", "jku to an attacker JWK Set, signed by the attacker (kid attacker)", |id| att(id, with(id_jag_header(), json!({"kid": "attacker", "jku": "https://attacker.example/jwks.json"}))));
     for (name, extra, row) in [
         (
             "jku-genuine",
@@ -1089,28 +696,14 @@ fn header_cases(c: &mut Corpus) {
         ("x5c-empty", json!({"x5c": []}), "K03"),
     ] {
         let id = format!("header/{name}");
-        c.add(
-            HEADER,
-            IdJag,
-            catalog(row),
-            &id,
-            &format!("header + {extra}, genuine idp-ec signature"),
-            jag(&id, extra, json!({})),
-        );
+        c.add(HEADER, IdJag, catalog(row), &id, &format!("header + {extra}, genuine idp-ec signature"), |id| jag(id, extra, json!({})));
     }
     for (name, extra) in [
         ("x5t", json!({"x5t": "dGh1bWJwcmludA"})),
         ("x5t-s256", json!({"x5t#S256": "c2hhMjU2LXRodW1icHJpbnQ"})),
     ] {
         let id = format!("header/{name}-hint");
-        c.add(
-            HEADER,
-            IdJag,
-            Some("K04"),
-            &id,
-            &format!("header + {extra}: a hint, ignored"),
-            jag(&id, extra, json!({})),
-        );
+        c.add(HEADER, IdJag, Some("K04"), &id, &format!("header + {extra}: a hint, ignored"), |id| jag(id, extra, json!({})));
     }
 
     // --- cty, zip, JWE parameters ------------------------------------------------------------
@@ -1123,14 +716,7 @@ fn header_cases(c: &mut Corpus) {
                 cty.replace('/', "-").to_ascii_lowercase()
             }
         );
-        c.add(
-            HEADER,
-            IdJag,
-            Some("H04"),
-            &id,
-            &format!("cty {cty:?}"),
-            jag(&id, json!({"cty": cty}), json!({})),
-        );
+        c.add(HEADER, IdJag, Some("H04"), &id, &format!("cty {cty:?}"), |id| jag(id, json!({"cty": cty}), json!({})));
     }
     for (name, extra, row) in [
         ("zip-def", json!({"zip": "DEF"}), "H06"),
@@ -1145,14 +731,7 @@ fn header_cases(c: &mut Corpus) {
         ("p2c", json!({"p2c": 2_147_483_647, "p2s": "c2FsdA"}), "H07"),
     ] {
         let id = format!("header/{name}");
-        c.add(
-            HEADER,
-            IdJag,
-            catalog(row),
-            &id,
-            &format!("header + {extra}"),
-            jag(&id, extra, json!({})),
-        );
+        c.add(HEADER, IdJag, catalog(row), &id, &format!("header + {extra}"), |id| jag(id, extra, json!({})));
     }
 
     // --- extra members (ignored, RFC 7515 §4) ------------------------------------------------
@@ -1169,14 +748,7 @@ fn header_cases(c: &mut Corpus) {
         ("replicated-exp", json!({"exp": NOW + 290})),
     ] {
         let id = format!("header/extra-{name}");
-        c.add(
-            HEADER,
-            IdJag,
-            Some("S22"),
-            &id,
-            "unrecognized header members",
-            jag(&id, extra, json!({})),
-        );
+        c.add(HEADER, IdJag, Some("S22"), &id, "unrecognized header members", |id| jag(id, extra, json!({})));
     }
 
     // --- duplicate members ---------------------------------------------------------------------
@@ -1211,14 +783,7 @@ fn header_cases(c: &mut Corpus) {
         ),
     ] {
         let id = format!("header/dup-{name}");
-        c.add(
-            HEADER,
-            IdJag,
-            Some("S18"),
-            &id,
-            &format!("header text {header}"),
-            jag_header_text(&id, header),
-        );
+        c.add(HEADER, IdJag, Some("S18"), &id, &format!("header text {header}"), |id| jag_header_text(id, header));
     }
 
     // --- header text shapes ----------------------------------------------------------------------
@@ -1231,14 +796,7 @@ fn header_cases(c: &mut Corpus) {
         ("array-of-object", r#"[{"alg":"ES256"}]"#),
     ] {
         let id = format!("header/not-object-{name}");
-        c.add(
-            HEADER,
-            IdJag,
-            Some("S17"),
-            &id,
-            &format!("header text {header}"),
-            jag_header_text(&id, header),
-        );
+        c.add(HEADER, IdJag, Some("S17"), &id, &format!("header text {header}"), |id| jag_header_text(id, header));
     }
     for (name, header, row) in [
         (
@@ -1299,91 +857,23 @@ fn header_cases(c: &mut Corpus) {
         ),
     ] {
         let id = format!("header/text-{name}");
-        c.add(
-            HEADER,
-            IdJag,
-            catalog(row),
-            &id,
-            &format!("header text {header:?}"),
-            jag_header_text(&id, header),
-        );
+        c.add(HEADER, IdJag, catalog(row), &id, &format!("header text {header:?}"), |id| jag_header_text(id, header));
     }
     let id = "header/text-invalid-utf8";
     let mut bad = id_jag_header().to_string().into_bytes();
     let pos = bad.len() - 3;
     bad.insert(pos, 0xff);
-    c.add(
-        HEADER,
-        IdJag,
-        Some("S15"),
-        id,
-        "a 0xFF byte inside the kid value",
-        mint_bytes(
-            &bad,
-            jag_claims(id).to_string().as_bytes(),
-            Signer::Es256(&k.idp_ec),
-        ),
-    );
+    c.add(HEADER, IdJag, Some("S15"), id, "a 0xFF byte inside the kid value", |id| mint_bytes(&bad, jag_claims(id).to_string().as_bytes(), Signer::Es256(&k.idp_ec)));
 
     // --- access-token headers -----------------------------------------------------------------
-    let id = "header/at-alg-none-empty-sig";
-    c.add(
-        HEADER,
-        AccessToken,
-        Some("A01"),
-        id,
-        "alg none, empty signature",
-        mint(
-            &json!({"typ": "at+jwt", "alg": "none"}),
-            &at_claims_for(id),
-            Signer::Raw(Vec::new()),
-        ),
-    );
+    c.add(HEADER, AccessToken, Some("A01"), "header/at-alg-none-empty-sig", "alg none, empty signature", |id| mint(&json!({"typ": "at+jwt", "alg": "none"}), &at_claims_for(id), Signer::Raw(Vec::new())));
     let id = "header/at-alg-hs256-jwk-secret";
     let unsigned = at(id, json!({"alg": "HS256"}), json!({}));
     let secret = ec_jwk(&k.as_ec, "as-ec", json!({"alg": "ES256"})).to_string();
-    c.add(
-        HEADER,
-        AccessToken,
-        Some("A05"),
-        id,
-        "HS256 MAC keyed with the AS public JWK",
-        with_sig(
-            &unsigned,
-            &hmac_sha256(secret.as_bytes(), signing_input(&unsigned).as_bytes()),
-        ),
-    );
-    let id = "header/at-alg-rs256";
-    c.add(
-        HEADER,
-        AccessToken,
-        Some("A10"),
-        id,
-        "RS256 (signed by idp-rsa, kid as-ec): the resource allows only ES256",
-        mint(
-            &json!({"typ": "at+jwt", "alg": "RS256", "kid": "as-ec"}),
-            &at_claims_for(id),
-            Signer::Rs256(&k.idp_rsa),
-        ),
-    );
-    let id = "header/at-alg-es384";
-    c.add(
-        HEADER,
-        AccessToken,
-        Some("A08"),
-        id,
-        "alg ES384",
-        at(id, json!({"alg": "ES384"}), json!({})),
-    );
-    let id = "header/at-typ-missing";
-    c.add(
-        HEADER,
-        AccessToken,
-        Some("T04"),
-        id,
-        "no typ",
-        at(id, json!({"typ": null}), json!({})),
-    );
+    c.add(HEADER, AccessToken, Some("A05"), id, "HS256 MAC keyed with the AS public JWK", |_| with_sig(&unsigned, &hmac_sha256(secret.as_bytes(), signing_input(&unsigned).as_bytes())));
+    c.add(HEADER, AccessToken, Some("A10"), "header/at-alg-rs256", "RS256 (signed by idp-rsa, kid as-ec): the resource allows only ES256", |id| mint(&json!({"typ": "at+jwt", "alg": "RS256", "kid": "as-ec"}), &at_claims_for(id), Signer::Rs256(&k.idp_rsa)));
+    c.add(HEADER, AccessToken, Some("A08"), "header/at-alg-es384", "alg ES384", |id| at(id, json!({"alg": "ES384"}), json!({})));
+    c.add(HEADER, AccessToken, Some("T04"), "header/at-typ-missing", "no typ", |id| at(id, json!({"typ": null}), json!({})));
     for (name, typ, row) in [
         ("jwt", "JWT", "T04"),
         ("jwt-lower", "jwt", "T04"),
@@ -1393,51 +883,13 @@ fn header_cases(c: &mut Corpus) {
         ("upper", "AT+JWT", "T04"),
     ] {
         let id = format!("header/at-typ-{name}");
-        c.add(
-            HEADER,
-            AccessToken,
-            catalog(row),
-            &id,
-            &format!("typ {typ:?}"),
-            at(&id, json!({"typ": typ}), json!({})),
-        );
+        c.add(HEADER, AccessToken, catalog(row), &id, &format!("typ {typ:?}"), |id| at(id, json!({"typ": typ}), json!({})));
     }
-    let id = "header/at-oidc-id-token";
-    c.add(
-        HEADER,
-        AccessToken,
-        Some("T05"),
-        id,
-        "an OIDC ID token (typ JWT, aud = client, nonce) signed by the AS key",
-        mint(
-            &json!({"typ": "JWT", "alg": "ES256", "kid": "as-ec"}),
-            &json!({
-                "iss": AS_ISSUER, "sub": "U019488227", "aud": CLIENT, "azp": CLIENT,
-                "nonce": "n-0S6_WzA2Mj", "client_id": CLIENT, "jti": id,
-                "iat": NOW - 10, "exp": NOW + 290,
-            }),
-            Signer::Es256(&k.as_ec),
-        ),
-    );
-    let id = "header/at-id-jag-as-access-token";
-    c.add(
-        HEADER,
-        AccessToken,
-        Some("T06"),
-        id,
-        "a genuine ID-JAG presented as an access token",
-        jag(id, json!({}), json!({})),
-    );
+    c.add(HEADER, AccessToken, Some("T05"), "header/at-oidc-id-token", "an OIDC ID token (typ JWT, aud = client, nonce) signed by the AS key", |id| mint(&json!({"typ": "JWT", "alg": "ES256", "kid": "as-ec"}), &json!({"iss": AS_ISSUER, "sub": "U019488227", "aud": CLIENT, "azp": CLIENT, "nonce": "n-0S6_WzA2Mj", "client_id": CLIENT, "jti": id, "iat": NOW - 10, "exp": NOW + 290}), Signer::Es256(&k.as_ec)));
+    c.add(HEADER, AccessToken, Some("T06"), "header/at-id-jag-as-access-token", "a genuine ID-JAG presented as an access token", |id| jag(id, json!({}), json!({})));
     for (name, kid, row) in [("unknown", "as-ec-2", "K09"), ("idp-key", "idp-ec", "K09")] {
         let id = format!("header/at-kid-{name}");
-        c.add(
-            HEADER,
-            AccessToken,
-            catalog(row),
-            &id,
-            &format!("kid {kid:?}"),
-            at(&id, json!({"kid": kid}), json!({})),
-        );
+        c.add(HEADER, AccessToken, catalog(row), &id, &format!("kid {kid:?}"), |id| at(id, json!({"kid": kid}), json!({})));
     }
     for (name, extra, row) in [
         (
@@ -1461,31 +913,14 @@ fn header_cases(c: &mut Corpus) {
         ("x5t-hint", json!({"x5t": "dGh1bWJwcmludA"}), "K04"),
     ] {
         let id = format!("header/at-{name}");
-        c.add(
-            HEADER,
-            AccessToken,
-            catalog(row),
-            &id,
-            &format!("header + {extra}"),
-            at(&id, extra, json!({})),
-        );
+        c.add(HEADER, AccessToken, catalog(row), &id, &format!("header + {extra}"), |id| at(id, extra, json!({})));
     }
-    let id = "header/at-dup-alg";
-    c.add(
-        HEADER,
-        AccessToken,
-        Some("S18"),
-        id,
-        "alg twice (ES256, ES256)",
-        mint_raw(
-            r#"{"typ":"at+jwt","alg":"ES256","kid":"as-ec","alg":"ES256"}"#,
-            &at_claims_for(id).to_string(),
-            Signer::Es256(&k.as_ec),
-        ),
-    );
+    c.add(HEADER, AccessToken, Some("S18"), "header/at-dup-alg", "alg twice (ES256, ES256)", |id| mint_raw(r#"{"typ":"at+jwt","alg":"ES256","kid":"as-ec","alg":"ES256"}"#, &at_claims_for(id).to_string(), Signer::Es256(&k.as_ec)));
 }
 
 #[allow(clippy::too_many_lines)]
+// One case a line: the rows read as a table, wider than rustfmt would leave them.
+#[rustfmt::skip]
 fn payload_cases(c: &mut Corpus) {
     use Profile::*;
     let k = keys();
@@ -1502,14 +937,7 @@ fn payload_cases(c: &mut Corpus) {
         ("resource", "J02"),
     ] {
         let id = format!("payload/{}-missing", name.replace('_', "-"));
-        c.add(
-            PAYLOAD,
-            IdJag,
-            catalog(row),
-            &id,
-            &format!("no {name}"),
-            jag(&id, json!({}), json!({name: null})),
-        );
+        c.add(PAYLOAD, IdJag, catalog(row), &id, &format!("no {name}"), |id| jag(id, json!({}), json!({name: null})));
     }
     for (name, row) in [
         ("iss", "C13"),
@@ -1521,60 +949,25 @@ fn payload_cases(c: &mut Corpus) {
         ("iat", "C10"),
     ] {
         let id = format!("payload/at-{}-missing", name.replace('_', "-"));
-        c.add(
-            PAYLOAD,
-            AccessToken,
-            catalog(row),
-            &id,
-            &format!("no {name}"),
-            at(&id, json!({}), json!({name: null})),
-        );
+        c.add(PAYLOAD, AccessToken, catalog(row), &id, &format!("no {name}"), |id| at(id, json!({}), json!({name: null})));
     }
 
     // --- null and empty values --------------------------------------------------------------
     for name in ["sub", "jti", "client_id", "exp", "iat", "iss", "aud"] {
         let id = format!("payload/{}-null", name.replace('_', "-"));
-        c.add(
-            PAYLOAD,
-            IdJag,
-            Some("C05"),
-            &id,
-            &format!("{name}: null"),
-            jag_of(&set(jag_claims(&id), name, Value::Null)),
-        );
+        c.add(PAYLOAD, IdJag, Some("C05"), &id, &format!("{name}: null"), |id| jag_of(&set(jag_claims(id), name, Value::Null)));
     }
     for name in ["sub", "jti", "client_id", "iss", "aud", "resource"] {
         let id = format!("payload/{}-empty", name.replace('_', "-"));
-        c.add(
-            PAYLOAD,
-            IdJag,
-            Some("C20"),
-            &id,
-            &format!("{name}: \"\""),
-            jag(&id, json!({}), json!({name: ""})),
-        );
+        c.add(PAYLOAD, IdJag, Some("C20"), &id, &format!("{name}: \"\""), |id| jag(id, json!({}), json!({name: ""})));
     }
     for name in ["sub", "jti", "client_id"] {
         let id = format!("payload/at-{}-empty", name.replace('_', "-"));
-        c.add(
-            PAYLOAD,
-            AccessToken,
-            Some("C20"),
-            &id,
-            &format!("{name}: \"\""),
-            at(&id, json!({}), json!({name: ""})),
-        );
+        c.add(PAYLOAD, AccessToken, Some("C20"), &id, &format!("{name}: \"\""), |id| at(id, json!({}), json!({name: ""})));
     }
     for name in ["jti", "sub"] {
         let id = format!("payload/at-{name}-null");
-        c.add(
-            PAYLOAD,
-            AccessToken,
-            Some("C05"),
-            &id,
-            &format!("{name}: null"),
-            at_of(&set(at_claims_for(&id), name, Value::Null)),
-        );
+        c.add(PAYLOAD, AccessToken, Some("C05"), &id, &format!("{name}: null"), |id| at_of(&set(at_claims_for(id), name, Value::Null)));
     }
 
     // --- wrong JSON types ----------------------------------------------------------------------
@@ -1605,14 +998,7 @@ fn payload_cases(c: &mut Corpus) {
     ];
     for (name, what, value, row) in types {
         let id = format!("payload/{}-{what}", name.replace('_', "-"));
-        c.add(
-            PAYLOAD,
-            IdJag,
-            catalog(row),
-            &id,
-            &format!("{name}: {value}"),
-            jag_of(&set(jag_claims(&id), name, value)),
-        );
+        c.add(PAYLOAD, IdJag, catalog(row), &id, &format!("{name}: {value}"), |id| jag_of(&set(jag_claims(id), name, value)));
     }
     let at_types: Vec<(&str, &str, Value, &str)> = vec![
         ("exp", "string", json!((NOW + 290).to_string()), "C02"),
@@ -1627,14 +1013,7 @@ fn payload_cases(c: &mut Corpus) {
     ];
     for (name, what, value, row) in at_types {
         let id = format!("payload/at-{}-{what}", name.replace('_', "-"));
-        c.add(
-            PAYLOAD,
-            AccessToken,
-            catalog(row),
-            &id,
-            &format!("{name}: {value}"),
-            at_of(&set(at_claims_for(&id), name, value)),
-        );
+        c.add(PAYLOAD, AccessToken, catalog(row), &id, &format!("{name}: {value}"), |id| at_of(&set(at_claims_for(id), name, value)));
     }
 
     // --- time boundaries (now pinned, leeway 60) -----------------------------------------------
@@ -1771,14 +1150,7 @@ fn payload_cases(c: &mut Corpus) {
     ];
     for (name, changes, row, what) in jag_times {
         let id = format!("payload/{name}");
-        c.add(
-            PAYLOAD,
-            IdJag,
-            catalog(row),
-            &id,
-            what,
-            jag(&id, json!({}), changes),
-        );
+        c.add(PAYLOAD, IdJag, catalog(row), &id, what, |id| jag(id, json!({}), changes));
     }
     let at_times: Vec<(&str, Value, &str, &str)> = vec![
         (
@@ -1851,14 +1223,7 @@ fn payload_cases(c: &mut Corpus) {
     ];
     for (name, changes, row, what) in at_times {
         let id = format!("payload/at-{name}");
-        c.add(
-            PAYLOAD,
-            AccessToken,
-            catalog(row),
-            &id,
-            what,
-            at(&id, json!({}), changes),
-        );
+        c.add(PAYLOAD, AccessToken, catalog(row), &id, what, |id| at(id, json!({}), changes));
     }
     // Number literals that serde's Value would not print.
     for (name, literal, row) in [
@@ -1873,14 +1238,7 @@ fn payload_cases(c: &mut Corpus) {
             &format!("\"exp\":{literal}"),
         );
         assert!(text.contains(literal));
-        c.add(
-            PAYLOAD,
-            IdJag,
-            catalog(row),
-            &id,
-            &format!("exp literal {literal}"),
-            jag_payload_text(&text),
-        );
+        c.add(PAYLOAD, IdJag, catalog(row), &id, &format!("exp literal {literal}"), |_| jag_payload_text(&text));
     }
 
     // --- audience, issuer, bindings ------------------------------------------------------------
@@ -1981,41 +1339,10 @@ fn payload_cases(c: &mut Corpus) {
     ];
     for (name, changes, row) in jag_values {
         let id = format!("payload/{name}");
-        c.add(
-            PAYLOAD,
-            IdJag,
-            catalog(row),
-            &id,
-            &format!("claims + {changes}"),
-            jag(&id, json!({}), changes),
-        );
+        c.add(PAYLOAD, IdJag, catalog(row), &id, &format!("claims + {changes}"), |id| jag(id, json!({}), changes));
     }
-    let id = "payload/iss-other-idp-with-idp-key";
-    c.add(
-        PAYLOAD,
-        IdJagOther,
-        Some("J04"),
-        id,
-        "iss = second IdP, signed by the first IdP's key (kid idp-ec)",
-        mint(
-            &id_jag_header(),
-            &other_claims(id),
-            Signer::Es256(&k.idp_ec),
-        ),
-    );
-    let id = "payload/iss-other-idp-no-kid-idp-key";
-    c.add(
-        PAYLOAD,
-        IdJagOther,
-        Some("J04"),
-        id,
-        "iss = second IdP, no kid, signed by the first IdP's key",
-        mint(
-            &json!({"typ": "oauth-id-jag+jwt", "alg": "ES256"}),
-            &other_claims(id),
-            Signer::Es256(&k.idp_ec),
-        ),
-    );
+    c.add(PAYLOAD, IdJagOther, Some("J04"), "payload/iss-other-idp-with-idp-key", "iss = second IdP, signed by the first IdP's key (kid idp-ec)", |id| mint(&id_jag_header(), &other_claims(id), Signer::Es256(&k.idp_ec)));
+    c.add(PAYLOAD, IdJagOther, Some("J04"), "payload/iss-other-idp-no-kid-idp-key", "iss = second IdP, no kid, signed by the first IdP's key", |id| mint(&json!({"typ": "oauth-id-jag+jwt", "alg": "ES256"}), &other_claims(id), Signer::Es256(&k.idp_ec)));
     let at_values: Vec<(&str, Value, &str)> = vec![
         (
             "aud-array-among",
@@ -2054,14 +1381,7 @@ fn payload_cases(c: &mut Corpus) {
     ];
     for (name, changes, row) in at_values {
         let id = format!("payload/at-{name}");
-        c.add(
-            PAYLOAD,
-            AccessToken,
-            catalog(row),
-            &id,
-            &format!("claims + {changes}"),
-            at(&id, json!({}), changes),
-        );
+        c.add(PAYLOAD, AccessToken, catalog(row), &id, &format!("claims + {changes}"), |id| at(id, json!({}), changes));
     }
 
     // --- duplicate claims (text) -----------------------------------------------------------------
@@ -2111,17 +1431,7 @@ fn payload_cases(c: &mut Corpus) {
         } else {
             append_member(&base, &member)
         };
-        c.add(
-            PAYLOAD,
-            IdJag,
-            Some("S19"),
-            &id,
-            &format!(
-                "{member} {} the claims",
-                if first { "before" } else { "after" }
-            ),
-            jag_payload_text(&text),
-        );
+        c.add(PAYLOAD, IdJag, Some("S19"), &id, &format!("{member} {} the claims", if first { "before" } else { "after" }), |_| jag_payload_text(&text));
     }
     for (name, member, first) in [
         (
@@ -2142,17 +1452,7 @@ fn payload_cases(c: &mut Corpus) {
         } else {
             append_member(&base, &member)
         };
-        c.add(
-            PAYLOAD,
-            AccessToken,
-            Some("S19"),
-            &id,
-            &format!(
-                "{member} {} the claims",
-                if first { "before" } else { "after" }
-            ),
-            at_payload_text(&text),
-        );
+        c.add(PAYLOAD, AccessToken, Some("S19"), &id, &format!("{member} {} the claims", if first { "before" } else { "after" }), |_| at_payload_text(&text));
     }
 
     // --- payload text: encoding and shape ---------------------------------------------------------
@@ -2164,18 +1464,7 @@ fn payload_cases(c: &mut Corpus) {
         .into_iter()
         .map(|b| if b == 1 { 0xff } else { b })
         .collect();
-    c.add(
-        PAYLOAD,
-        IdJag,
-        Some("S15"),
-        id,
-        "a 0xFF byte inside sub",
-        mint_bytes(
-            id_jag_header().to_string().as_bytes(),
-            &bad,
-            Signer::Es256(&k.idp_ec),
-        ),
-    );
+    c.add(PAYLOAD, IdJag, Some("S15"), id, "a 0xFF byte inside sub", |_| mint_bytes(id_jag_header().to_string().as_bytes(), &bad, Signer::Es256(&k.idp_ec)));
     let id = "payload/text-overlong-utf8";
     let bad: Vec<u8> = jag_claims(id)
         .to_string()
@@ -2184,18 +1473,7 @@ fn payload_cases(c: &mut Corpus) {
         .into_iter()
         .flat_map(|b| if b == 1 { vec![0xc0, 0xaf] } else { vec![b] })
         .collect();
-    c.add(
-        PAYLOAD,
-        IdJag,
-        Some("S15"),
-        id,
-        "an overlong UTF-8 encoding of '/' inside sub",
-        mint_bytes(
-            id_jag_header().to_string().as_bytes(),
-            &bad,
-            Signer::Es256(&k.idp_ec),
-        ),
-    );
+    c.add(PAYLOAD, IdJag, Some("S15"), id, "an overlong UTF-8 encoding of '/' inside sub", |_| mint_bytes(id_jag_header().to_string().as_bytes(), &bad, Signer::Es256(&k.idp_ec)));
     let id = "payload/at-text-invalid-utf8";
     let bad: Vec<u8> = at_claims_for(id)
         .to_string()
@@ -2204,18 +1482,7 @@ fn payload_cases(c: &mut Corpus) {
         .into_iter()
         .map(|b| if b == 1 { 0xff } else { b })
         .collect();
-    c.add(
-        PAYLOAD,
-        AccessToken,
-        Some("S15"),
-        id,
-        "a 0xFF byte inside sub",
-        mint_bytes(
-            at_header().to_string().as_bytes(),
-            &bad,
-            Signer::Es256(&k.as_ec),
-        ),
-    );
+    c.add(PAYLOAD, AccessToken, Some("S15"), id, "a 0xFF byte inside sub", |_| mint_bytes(at_header().to_string().as_bytes(), &bad, Signer::Es256(&k.as_ec)));
     let texts: Vec<(&str, Mutate, &str, &str)> = vec![
         (
             "lone-surrogate",
@@ -2313,14 +1580,7 @@ fn payload_cases(c: &mut Corpus) {
     for (name, edit, row, what) in texts {
         let id = format!("payload/text-{name}");
         let text = edit(&jag_claims(&id).to_string());
-        c.add(
-            PAYLOAD,
-            IdJag,
-            catalog(row),
-            &id,
-            what,
-            jag_payload_text(&text),
-        );
+        c.add(PAYLOAD, IdJag, catalog(row), &id, what, |_| jag_payload_text(&text));
     }
     for (name, edit, what) in [
         (
@@ -2336,14 +1596,7 @@ fn payload_cases(c: &mut Corpus) {
     ] {
         let id = format!("payload/at-text-{name}");
         let text = edit(&at_claims_for(&id).to_string());
-        c.add(
-            PAYLOAD,
-            AccessToken,
-            Some("S15"),
-            &id,
-            what,
-            at_payload_text(&text),
-        );
+        c.add(PAYLOAD, AccessToken, Some("S15"), &id, what, |_| at_payload_text(&text));
     }
     for (name, text) in [
         ("array", "[]"),
@@ -2353,14 +1606,7 @@ fn payload_cases(c: &mut Corpus) {
         ("empty", ""),
     ] {
         let id = format!("payload/not-object-{name}");
-        c.add(
-            PAYLOAD,
-            IdJag,
-            Some("S17"),
-            &id,
-            &format!("claims text {text:?}"),
-            jag_payload_text(text),
-        );
+        c.add(PAYLOAD, IdJag, Some("S17"), &id, &format!("claims text {text:?}"), |_| jag_payload_text(text));
     }
 
     // --- size ---------------------------------------------------------------------------------------
@@ -2372,31 +1618,16 @@ fn payload_cases(c: &mut Corpus) {
     let id = "payload/size-at-cap";
     let token = padded_jag(n, id);
     assert!(token.len() <= TOKEN_CAP);
-    c.add(
-        PAYLOAD,
-        IdJag,
-        Some("S08"),
-        id,
-        &format!(
-            "a padding claim: token of {} bytes (the cap is {TOKEN_CAP})",
-            token.len()
-        ),
-        token,
-    );
+    c.add(PAYLOAD, IdJag, Some("S08"), id, &format!("a padding claim: token of {} bytes (the cap is {TOKEN_CAP})", token.len()), |_| token);
     let id = "payload/size-over-cap";
     let token = padded_jag(n + 8, id);
     assert!(token.len() > TOKEN_CAP);
-    c.add(
-        PAYLOAD,
-        IdJag,
-        Some("S08"),
-        id,
-        &format!("a padding claim: token of {} bytes", token.len()),
-        token,
-    );
+    c.add(PAYLOAD, IdJag, Some("S08"), id, &format!("a padding claim: token of {} bytes", token.len()), |_| token);
 }
 
 #[allow(clippy::too_many_lines)]
+// One case a line: the rows read as a table, wider than rustfmt would leave them.
+#[rustfmt::skip]
 fn encoding_cases(c: &mut Corpus) {
     use Profile::*;
     let k = keys();
@@ -2410,14 +1641,7 @@ fn encoding_cases(c: &mut Corpus) {
     } else {
         padded(&h)
     };
-    c.add(
-        ENCODING,
-        IdJag,
-        Some("S09"),
-        id,
-        "'=' padding on the header; signature over the unpadded input",
-        format!("{h}.{p}.{s}"),
-    );
+    c.add(ENCODING, IdJag, Some("S09"), id, "'=' padding on the header; signature over the unpadded input", |_| format!("{h}.{p}.{s}"));
     // A header that needs padding, then signed over the padded text.
     let id = "encoding/header-padded-signed";
     let header = with_trailing_bits(&id_jag_header().to_string());
@@ -2426,25 +1650,11 @@ fn encoding_cases(c: &mut Corpus) {
         padded(&b64(header.as_bytes())),
         b64(jag_claims(id).to_string().as_bytes())
     );
-    c.add(
-        ENCODING,
-        IdJag,
-        Some("S09"),
-        id,
-        "'=' padding on the header, signature over the padded input",
-        sign_input(&input, es()),
-    );
+    c.add(ENCODING, IdJag, Some("S09"), id, "'=' padding on the header, signature over the padded input", |_| sign_input(&input, es()));
     let id = "encoding/payload-padded-after-signing";
     let claims = with_trailing_bits(&jag_claims(id).to_string());
     let (h, p, s) = parts(&jag_payload_text(&claims));
-    c.add(
-        ENCODING,
-        IdJag,
-        Some("S09"),
-        id,
-        "'=' padding on the payload; signature over the unpadded input",
-        format!("{h}.{}.{s}", padded(&p)),
-    );
+    c.add(ENCODING, IdJag, Some("S09"), id, "'=' padding on the payload; signature over the unpadded input", |_| format!("{h}.{}.{s}", padded(&p)));
     let id = "encoding/payload-padded-signed";
     let claims = with_trailing_bits(&jag_claims(id).to_string());
     let input = format!(
@@ -2452,45 +1662,17 @@ fn encoding_cases(c: &mut Corpus) {
         b64(id_jag_header().to_string().as_bytes()),
         padded(&b64(claims.as_bytes()))
     );
-    c.add(
-        ENCODING,
-        IdJag,
-        Some("S09"),
-        id,
-        "'=' padding on the payload, signature over the padded input",
-        sign_input(&input, es()),
-    );
+    c.add(ENCODING, IdJag, Some("S09"), id, "'=' padding on the payload, signature over the padded input", |_| sign_input(&input, es()));
     let id = "encoding/sig-padded";
     let (h, p, s) = parts(&jag(id, json!({}), json!({})));
     assert_eq!(s.len() % 4, 2);
-    c.add(
-        ENCODING,
-        IdJag,
-        Some("S09"),
-        id,
-        "'==' padding on the ES256 signature",
-        format!("{h}.{p}.{}", padded(&s)),
-    );
+    c.add(ENCODING, IdJag, Some("S09"), id, "'==' padding on the ES256 signature", |_| format!("{h}.{p}.{}", padded(&s)));
     let id = "encoding/sig-one-pad";
     let (h, p, s) = parts(&jag(id, json!({}), json!({})));
-    c.add(
-        ENCODING,
-        IdJag,
-        Some("S09"),
-        id,
-        "a single '=' after the signature",
-        format!("{h}.{p}.{s}="),
-    );
+    c.add(ENCODING, IdJag, Some("S09"), id, "a single '=' after the signature", |_| format!("{h}.{p}.{s}="));
     let id = "encoding/at-sig-padded";
     let (h, p, s) = parts(&at(id, json!({}), json!({})));
-    c.add(
-        ENCODING,
-        AccessToken,
-        Some("S09"),
-        id,
-        "'==' padding on the signature",
-        format!("{h}.{p}.{}", padded(&s)),
-    );
+    c.add(ENCODING, AccessToken, Some("S09"), id, "'==' padding on the signature", |_| format!("{h}.{p}.{}", padded(&s)));
     let id = "encoding/rs256-sig-padded";
     let (h, p, s) = parts(&jag_rs(id, json!({}), json!({})));
     let s = if s.len().is_multiple_of(4) {
@@ -2498,14 +1680,7 @@ fn encoding_cases(c: &mut Corpus) {
     } else {
         padded(&s)
     };
-    c.add(
-        ENCODING,
-        IdJag,
-        Some("S09"),
-        id,
-        "padding on the RS256 signature",
-        format!("{h}.{p}.{s}"),
-    );
+    c.add(ENCODING, IdJag, Some("S09"), id, "padding on the RS256 signature", |_| format!("{h}.{p}.{s}"));
 
     // --- S10: standard alphabet and other characters ------------------------------------------------
     // A signature with both '-' and '_' (deterministic search over the scope).
@@ -2521,14 +1696,7 @@ fn encoding_cases(c: &mut Corpus) {
             i += 1;
         }
     };
-    c.add(
-        ENCODING,
-        IdJag,
-        Some("S10"),
-        id,
-        "signature in the standard base64 alphabet ('+', '/')",
-        format!("{h}.{p}.{}", s.replace('-', "+").replace('_', "/")),
-    );
+    c.add(ENCODING, IdJag, Some("S10"), id, "signature in the standard base64 alphabet ('+', '/')", |_| format!("{h}.{p}.{}", s.replace('-', "+").replace('_', "/")));
     let id = "encoding/payload-std-alphabet-signed";
     let claims = set(jag_claims(id), "x", json!("??????>>>>>>"));
     let p = b64(claims.to_string().as_bytes());
@@ -2538,14 +1706,7 @@ fn encoding_cases(c: &mut Corpus) {
         b64(id_jag_header().to_string().as_bytes()),
         p.replace('-', "+").replace('_', "/")
     );
-    c.add(
-        ENCODING,
-        IdJag,
-        Some("S10"),
-        id,
-        "payload in the standard alphabet, signature over that text",
-        sign_input(&input, es()),
-    );
+    c.add(ENCODING, IdJag, Some("S10"), id, "payload in the standard alphabet, signature over that text", |_| sign_input(&input, es()));
     let id = "encoding/header-std-alphabet-signed";
     let header = with(id_jag_header(), json!({"x": "??????>>>>>>"}));
     let h = b64(header.to_string().as_bytes());
@@ -2555,14 +1716,7 @@ fn encoding_cases(c: &mut Corpus) {
         h.replace('-', "+").replace('_', "/"),
         b64(jag_claims(id).to_string().as_bytes())
     );
-    c.add(
-        ENCODING,
-        IdJag,
-        Some("S10"),
-        id,
-        "header in the standard alphabet, signature over that text",
-        sign_input(&input, es()),
-    );
+    c.add(ENCODING, IdJag, Some("S10"), id, "header in the standard alphabet, signature over that text", |_| sign_input(&input, es()));
     let id = "encoding/at-sig-std-alphabet";
     let (h, p, s) = {
         let mut i = 0;
@@ -2575,14 +1729,7 @@ fn encoding_cases(c: &mut Corpus) {
             i += 1;
         }
     };
-    c.add(
-        ENCODING,
-        AccessToken,
-        Some("S10"),
-        id,
-        "signature in the standard base64 alphabet",
-        format!("{h}.{p}.{}", s.replace('-', "+").replace('_', "/")),
-    );
+    c.add(ENCODING, AccessToken, Some("S10"), id, "signature in the standard base64 alphabet", |_| format!("{h}.{p}.{}", s.replace('-', "+").replace('_', "/")));
     for (name, ch) in [
         ("bang", '!'),
         ("percent", '%'),
@@ -2593,37 +1740,16 @@ fn encoding_cases(c: &mut Corpus) {
         let (h, p, s) = parts(&jag(&id, json!({}), json!({})));
         let mut sig = s.into_bytes();
         sig[10] = ch as u8;
-        c.add(
-            ENCODING,
-            IdJag,
-            Some("S10"),
-            &id,
-            &format!("{ch:?} inside the signature"),
-            format!("{h}.{p}.{}", String::from_utf8(sig).unwrap()),
-        );
+        c.add(ENCODING, IdJag, Some("S10"), &id, &format!("{ch:?} inside the signature"), |_| format!("{h}.{p}.{}", String::from_utf8(sig).unwrap()));
     }
 
     // --- S11: non-canonical trailing bits ----------------------------------------------------------
     let id = "encoding/sig-non-canonical";
     let (h, p, s) = parts(&jag(id, json!({}), json!({})));
-    c.add(
-        ENCODING,
-        IdJag,
-        Some("S11"),
-        id,
-        "non-zero unused bits in the last signature character",
-        format!("{h}.{p}.{}", non_canonical(&s)),
-    );
+    c.add(ENCODING, IdJag, Some("S11"), id, "non-zero unused bits in the last signature character", |_| format!("{h}.{p}.{}", non_canonical(&s)));
     let id = "encoding/at-sig-non-canonical";
     let (h, p, s) = parts(&at(id, json!({}), json!({})));
-    c.add(
-        ENCODING,
-        AccessToken,
-        Some("S11"),
-        id,
-        "non-zero unused bits in the last signature character",
-        format!("{h}.{p}.{}", non_canonical(&s)),
-    );
+    c.add(ENCODING, AccessToken, Some("S11"), id, "non-zero unused bits in the last signature character", |_| format!("{h}.{p}.{}", non_canonical(&s)));
     let id = "encoding/payload-non-canonical-signed";
     let claims = with_trailing_bits(&jag_claims(id).to_string());
     let input = format!(
@@ -2631,14 +1757,7 @@ fn encoding_cases(c: &mut Corpus) {
         b64(id_jag_header().to_string().as_bytes()),
         non_canonical(&b64(claims.as_bytes()))
     );
-    c.add(
-        ENCODING,
-        IdJag,
-        Some("S11"),
-        id,
-        "non-canonical payload encoding, signature over that text",
-        sign_input(&input, es()),
-    );
+    c.add(ENCODING, IdJag, Some("S11"), id, "non-canonical payload encoding, signature over that text", |_| sign_input(&input, es()));
     let id = "encoding/header-non-canonical-signed";
     let header = with_trailing_bits(&id_jag_header().to_string());
     let input = format!(
@@ -2646,63 +1765,27 @@ fn encoding_cases(c: &mut Corpus) {
         non_canonical(&b64(header.as_bytes())),
         b64(jag_claims(id).to_string().as_bytes())
     );
-    c.add(
-        ENCODING,
-        IdJag,
-        Some("S11"),
-        id,
-        "non-canonical header encoding, signature over that text",
-        sign_input(&input, es()),
-    );
+    c.add(ENCODING, IdJag, Some("S11"), id, "non-canonical header encoding, signature over that text", |_| sign_input(&input, es()));
     let id = "encoding/rs256-sig-non-canonical";
     let (h, p, s) = parts(&jag_rs(id, json!({}), json!({})));
     if matches!(s.len() % 4, 2 | 3) {
-        c.add(
-            ENCODING,
-            IdJag,
-            Some("S11"),
-            id,
-            "non-canonical RS256 signature encoding",
-            format!("{h}.{p}.{}", non_canonical(&s)),
-        );
+        c.add(ENCODING, IdJag, Some("S11"), id, "non-canonical RS256 signature encoding", |_| format!("{h}.{p}.{}", non_canonical(&s)));
     }
 
     // --- S12: impossible lengths ---------------------------------------------------------------------
     let id = "encoding/sig-length-1-mod-4";
     let (h, p, s) = parts(&jag(id, json!({}), json!({})));
-    c.add(
-        ENCODING,
-        IdJag,
-        Some("S12"),
-        id,
-        "signature segment of length 1 mod 4 (one extra 'A')",
-        format!("{h}.{p}.{s}AAA"),
-    );
+    c.add(ENCODING, IdJag, Some("S12"), id, "signature segment of length 1 mod 4 (one extra 'A')", |_| format!("{h}.{p}.{s}AAA"));
     let id = "encoding/payload-length-1-mod-4";
     let (h, p, s) = parts(&jag(id, json!({}), json!({})));
     let mut cut = p.len();
     while cut % 4 != 1 {
         cut -= 1;
     }
-    c.add(
-        ENCODING,
-        IdJag,
-        Some("S12"),
-        id,
-        "payload cut to a length of 1 mod 4",
-        format!("{h}.{}.{s}", &p[..cut]),
-    );
+    c.add(ENCODING, IdJag, Some("S12"), id, "payload cut to a length of 1 mod 4", |_| format!("{h}.{}.{s}", &p[..cut]));
 
     // --- S01–S06: structure ---------------------------------------------------------------------------
-    let id = "encoding/empty-token";
-    c.add(
-        ENCODING,
-        IdJag,
-        Some("S01"),
-        id,
-        "the empty string",
-        String::new(),
-    );
+    c.add(ENCODING, IdJag, Some("S01"), "encoding/empty-token", "the empty string", |_| String::new());
     let base = jag("encoding/structure-base", json!({}), json!({}));
     let (h, p, s) = parts(&base);
     let structure: Vec<(&str, String, &str, &str)> = vec![
@@ -2858,51 +1941,22 @@ fn encoding_cases(c: &mut Corpus) {
     ];
     for (name, token, row, what) in structure {
         let id = format!("encoding/{name}");
-        c.add(ENCODING, IdJag, catalog(row), &id, what, token);
+        c.add(ENCODING, IdJag, catalog(row), &id, what, |_| token);
     }
-    let id = "encoding/signed-empty-payload";
-    c.add(
-        ENCODING,
-        IdJag,
-        Some("S04"),
-        id,
-        "an empty payload segment with a genuine signature",
-        mint_raw(&id_jag_header().to_string(), "", es()),
-    );
-    let id = "encoding/signed-non-json-payload";
-    c.add(
-        ENCODING,
-        IdJag,
-        Some("S17"),
-        id,
-        "a payload of plain text with a genuine signature",
-        mint_raw(&id_jag_header().to_string(), "hello", es()),
-    );
+    c.add(ENCODING, IdJag, Some("S04"), "encoding/signed-empty-payload", "an empty payload segment with a genuine signature", |_| mint_raw(&id_jag_header().to_string(), "", es()));
+    c.add(ENCODING, IdJag, Some("S17"), "encoding/signed-non-json-payload", "a payload of plain text with a genuine signature", |_| mint_raw(&id_jag_header().to_string(), "hello", es()));
     let id = "encoding/rfc7797-unencoded";
     let header = b64(
         br#"{"typ":"oauth-id-jag+jwt","alg":"ES256","kid":"idp-ec","b64":false,"crit":["b64"]}"#,
     );
     let payload = jag_claims(id).to_string();
-    c.add(
-        ENCODING,
-        IdJag,
-        Some("H03"),
-        id,
-        "RFC 7797 unencoded payload (raw JSON in the payload segment), signed",
-        sign_input(&format!("{header}.{payload}"), es()),
-    );
-    let id = "encoding/at-trailing-lf";
-    c.add(
-        ENCODING,
-        AccessToken,
-        Some("S13"),
-        id,
-        "a trailing LF",
-        format!("{}\n", at(id, json!({}), json!({}))),
-    );
+    c.add(ENCODING, IdJag, Some("H03"), id, "RFC 7797 unencoded payload (raw JSON in the payload segment), signed", |_| sign_input(&format!("{header}.{payload}"), es()));
+    c.add(ENCODING, AccessToken, Some("S13"), "encoding/at-trailing-lf", "a trailing LF", |id| format!("{}\n", at(id, json!({}), json!({}))));
 }
 
 #[allow(clippy::too_many_lines)]
+// One case a line: the rows read as a table, wider than rustfmt would leave them.
+#[rustfmt::skip]
 fn signature_cases(c: &mut Corpus) {
     use Profile::*;
     let k = keys();
@@ -3083,33 +2137,16 @@ fn signature_cases(c: &mut Corpus) {
     for (name, row, what, mutate) in es_cases {
         let id = format!("signature/es256-{name}");
         let token = jag(&id, json!({}), json!({}));
-        c.add(SIGNATURE, IdJag, catalog(row), &id, what, mutate(&token));
+        c.add(SIGNATURE, IdJag, catalog(row), &id, what, |_| mutate(&token));
     }
     let id = "signature/es256-high-s-twin";
     let token = jag(id, json!({}), json!({}));
     let sig = sig_of(&token);
-    c.add(
-        SIGNATURE,
-        IdJag,
-        Some("G06"),
-        id,
-        "the high-S twin (r, n - s) of a genuine signature",
-        with_sig(&token, &[&sig[..32], &sub(&n, &sig[32..])].concat()),
-    );
+    c.add(SIGNATURE, IdJag, Some("G06"), id, "the high-S twin (r, n - s) of a genuine signature", |_| with_sig(&token, &[&sig[..32], &sub(&n, &sig[32..])].concat()));
     let id = "signature/es256-high-s-twin-der";
     let token = jag(id, json!({}), json!({}));
     let sig = sig_of(&token);
-    c.add(
-        SIGNATURE,
-        IdJag,
-        Some("G04"),
-        id,
-        "the high-S twin, DER-encoded",
-        with_sig(
-            &token,
-            &der_sig(&[&sig[..32], &sub(&n, &sig[32..])].concat()),
-        ),
-    );
+    c.add(SIGNATURE, IdJag, Some("G04"), id, "the high-S twin, DER-encoded", |_| with_sig(&token, &der_sig(&[&sig[..32], &sub(&n, &sig[32..])].concat())));
     for (name, what, signer) in [
         (
             "attacker-key",
@@ -3133,37 +2170,16 @@ fn signature_cases(c: &mut Corpus) {
         ),
     ] {
         let id = format!("signature/es256-{name}");
-        c.add(
-            SIGNATURE,
-            IdJag,
-            Some("K23"),
-            &id,
-            what,
-            mint(&id_jag_header(), &jag_claims(&id), signer),
-        );
+        c.add(SIGNATURE, IdJag, Some("K23"), &id, what, |id| mint(&id_jag_header(), &jag_claims(id), signer));
     }
     let id = "signature/es256-transplanted";
     let donor = jag("signature/es256-donor", json!({}), json!({}));
     let token = jag(id, json!({}), json!({}));
-    c.add(
-        SIGNATURE,
-        IdJag,
-        Some("G10"),
-        id,
-        "a genuine signature of another token",
-        with_sig(&token, &sig_of(&donor)),
-    );
+    c.add(SIGNATURE, IdJag, Some("G10"), id, "a genuine signature of another token", |_| with_sig(&token, &sig_of(&donor)));
     let id = "signature/es256-rsa-bytes";
     let token = jag(id, json!({}), json!({}));
     let rsa_sig = sign(&signing_input(&token), &Signer::Rs256(&k.idp_rsa));
-    c.add(
-        SIGNATURE,
-        IdJag,
-        Some("G05"),
-        id,
-        "an RS256 signature (256 bytes) under alg ES256",
-        with_sig(&token, &rsa_sig),
-    );
+    c.add(SIGNATURE, IdJag, Some("G05"), id, "an RS256 signature (256 bytes) under alg ES256", |_| with_sig(&token, &rsa_sig));
 
     // --- RS256 ---------------------------------------------------------------------------------------
     let rsa_n = k.idp_rsa.n().to_bytes_be();
@@ -3247,7 +2263,7 @@ fn signature_cases(c: &mut Corpus) {
     for (name, row, what, mutate) in rs_cases {
         let id = format!("signature/rs256-{name}");
         let token = jag_rs(&id, json!({}), json!({}));
-        c.add(SIGNATURE, IdJag, catalog(row), &id, what, mutate(&token));
+        c.add(SIGNATURE, IdJag, catalog(row), &id, what, |_| mutate(&token));
     }
     // s + n, congruent to a valid signature, when it fits the modulus length.
     let limit = BigUint::from(1u8) << 2048usize;
@@ -3260,14 +2276,7 @@ fn signature_cases(c: &mut Corpus) {
         let s_plus_n = BigUint::from_bytes_be(&sig_of(&token)) + k.idp_rsa.n();
         (s_plus_n < limit).then(|| with_sig(&token, &s_plus_n.to_bytes_be()))
     });
-    c.add(
-        SIGNATURE,
-        IdJag,
-        Some("G09"),
-        "signature/rs256-s-plus-n",
-        "s + n (congruent to the genuine signature, 256 bytes)",
-        found.unwrap(),
-    );
+    c.add(SIGNATURE, IdJag, Some("G09"), "signature/rs256-s-plus-n", "s + n (congruent to the genuine signature, 256 bytes)", |_| found.unwrap());
 
     // --- PS256 ---------------------------------------------------------------------------------------
     for (name, row, what) in [
@@ -3282,44 +2291,15 @@ fn signature_cases(c: &mut Corpus) {
         } else {
             sig.pop();
         }
-        c.add(
-            SIGNATURE,
-            IdJag,
-            catalog(row),
-            &id,
-            what,
-            with_sig(&token, &sig),
-        );
+        c.add(SIGNATURE, IdJag, catalog(row), &id, what, |_| with_sig(&token, &sig));
     }
     let id = "signature/ps256-pkcs1-bytes";
     let token = jag_ps(id, json!({}), json!({}));
-    c.add(
-        SIGNATURE,
-        IdJag,
-        Some("G08"),
-        id,
-        "an RS256 (PKCS#1 v1.5) signature under alg PS256",
-        with_sig(
-            &token,
-            &sign(&signing_input(&token), &Signer::Rs256(&k.idp_rsa)),
-        ),
-    );
+    c.add(SIGNATURE, IdJag, Some("G08"), id, "an RS256 (PKCS#1 v1.5) signature under alg PS256", |_| with_sig(&token, &sign(&signing_input(&token), &Signer::Rs256(&k.idp_rsa))));
     for salt in [0usize, 20, 48, 64, 222] {
         let id = format!("signature/ps256-salt-{salt}");
         let token = jag_ps(&id, json!({}), json!({}));
-        c.add(
-            SIGNATURE,
-            IdJag,
-            Some("G08"),
-            &id,
-            &format!(
-                "RSASSA-PSS with a {salt}-byte salt (RFC 7518 §3.5: the salt is the hash size, 32)"
-            ),
-            with_sig(
-                &token,
-                &pss_with_salt(&k.idp_rsa, &signing_input(&token), salt),
-            ),
-        );
+        c.add(SIGNATURE, IdJag, Some("G08"), &id, &format!("RSASSA-PSS with a {salt}-byte salt (RFC 7518 §3.5: the salt is the hash size, 32)"), |_| with_sig(&token, &pss_with_salt(&k.idp_rsa, &signing_input(&token), salt)));
     }
 
     // --- access tokens ----------------------------------------------------------------------------------
@@ -3371,80 +2351,24 @@ fn signature_cases(c: &mut Corpus) {
     for (name, row, what, mutate) in at_cases {
         let id = format!("signature/at-{name}");
         let token = at(&id, json!({}), json!({}));
-        c.add(
-            SIGNATURE,
-            AccessToken,
-            catalog(row),
-            &id,
-            what,
-            mutate(&token),
-        );
+        c.add(SIGNATURE, AccessToken, catalog(row), &id, what, |_| mutate(&token));
     }
-    let id = "signature/at-attacker-key";
-    c.add(
-        SIGNATURE,
-        AccessToken,
-        Some("K23"),
-        id,
-        "signed by the attacker's key under kid as-ec",
-        mint(&at_header(), &at_claims_for(id), Signer::Es256(&k.attacker)),
-    );
-    let id = "signature/at-idp-key";
-    c.add(
-        SIGNATURE,
-        AccessToken,
-        Some("K23"),
-        id,
-        "signed by the IdP key under kid as-ec",
-        mint(&at_header(), &at_claims_for(id), Signer::Es256(&k.idp_ec)),
-    );
+    c.add(SIGNATURE, AccessToken, Some("K23"), "signature/at-attacker-key", "signed by the attacker's key under kid as-ec", |id| mint(&at_header(), &at_claims_for(id), Signer::Es256(&k.attacker)));
+    c.add(SIGNATURE, AccessToken, Some("K23"), "signature/at-idp-key", "signed by the IdP key under kid as-ec", |id| mint(&at_header(), &at_claims_for(id), Signer::Es256(&k.idp_ec)));
 }
 
+// One case a line: the rows read as a table, wider than rustfmt would leave them.
+#[rustfmt::skip]
 fn replay_cases(c: &mut Corpus) {
     use Profile::*;
     let token = jag("replay/first", json!({}), json!({}));
-    c.add(
-        REPLAY,
-        IdJag,
-        Some("J05"),
-        "replay/first",
-        "an ID-JAG, first presentation",
-        token.clone(),
-    );
-    c.add(
-        REPLAY,
-        IdJag,
-        Some("J05"),
-        "replay/second",
-        "the same ID-JAG again",
-        token,
-    );
-    c.add(
-        REPLAY,
-        IdJag,
-        Some("J05"),
-        "replay/resigned-same-jti",
-        "a re-signed ID-JAG with the same (iss, jti) and another scope",
-        jag("replay/first", json!({}), json!({"scope": "chat.read"})),
-    );
+    c.add(REPLAY, IdJag, Some("J05"), "replay/first", "an ID-JAG, first presentation", |_| token.clone());
+    c.add(REPLAY, IdJag, Some("J05"), "replay/second", "the same ID-JAG again", |_| token);
+    c.add(REPLAY, IdJag, Some("J05"), "replay/resigned-same-jti", "a re-signed ID-JAG with the same (iss, jti) and another scope", |_| jag("replay/first", json!({}), json!({"scope": "chat.read"})));
     let id = "replay/at-twice-first";
     let token = at(id, json!({}), json!({}));
-    c.add(
-        REPLAY,
-        AccessToken,
-        None,
-        id,
-        "an access token, first presentation",
-        token.clone(),
-    );
-    c.add(
-        REPLAY,
-        AccessToken,
-        None,
-        "replay/at-twice-second",
-        "the same access token again (bearer tokens are reusable)",
-        token,
-    );
+    c.add(REPLAY, AccessToken, None, id, "an access token, first presentation", |_| token.clone());
+    c.add(REPLAY, AccessToken, None, "replay/at-twice-second", "the same access token again (bearer tokens are reusable)", |_| token);
 }
 
 fn build() -> Corpus {

@@ -1341,6 +1341,8 @@ impl Cases {
 
 /// Every case, in order. Each ID-JAG that could be valid has its own `jti`, except where a
 /// replay is the point.
+// One case a line: the rows read as a table, wider than rustfmt would leave them.
+#[rustfmt::skip]
 fn cases() -> Vec<Case> {
     let k = keys();
     let mut c = Cases::default();
@@ -1355,10 +1357,7 @@ fn cases() -> Vec<Case> {
     c.jag("jag-ps256-valid", ps.clone());
     c.jag("jag-ps256-replayed", ps.clone());
     // The same (iss, jti) re-signed with other claims is the same assertion.
-    c.jag(
-        "jag-es256-resigned-replayed",
-        id_jag("xh-es256", json!({"scope": "chat.read"})),
-    );
+    c.jag("jag-es256-resigned-replayed", id_jag("xh-es256", json!({"scope": "chat.read"})));
     let other = mint(
         &json!({"typ": "oauth-id-jag+jwt", "alg": "ES256", "kid": "other-ec"}),
         &jag_claims("xh-es256", json!({"iss": OTHER_IDP})),
@@ -1367,70 +1366,21 @@ fn cases() -> Vec<Case> {
     c.jag("jag-other-idp-same-jti-valid", other);
 
     // --- time ----------------------------------------------------------------------------
-    c.jag(
-        "jag-expired",
-        id_jag("xh-expired", json!({"iat": NOW - 400, "exp": NOW - 100})),
-    );
-    c.jag(
-        "jag-not-yet-valid",
-        id_jag("xh-nbf", json!({"nbf": NOW + 120})),
-    );
-    c.jag(
-        "jag-issued-in-future",
-        id_jag("xh-iat-future", json!({"iat": NOW + 120, "exp": NOW + 300})),
-    );
-    c.jag(
-        "jag-lifetime-too-long",
-        id_jag("xh-lifetime", json!({"iat": NOW - 10, "exp": NOW + 291})),
-    );
+    c.jag("jag-expired", id_jag("xh-expired", json!({"iat": NOW - 400, "exp": NOW - 100})));
+    c.jag("jag-not-yet-valid", id_jag("xh-nbf", json!({"nbf": NOW + 120})));
+    c.jag("jag-issued-in-future", id_jag("xh-iat-future", json!({"iat": NOW + 120, "exp": NOW + 300})));
+    c.jag("jag-lifetime-too-long", id_jag("xh-lifetime", json!({"iat": NOW - 10, "exp": NOW + 291})));
 
     // --- audience, client, resource, confirmation, issuer ---------------------------------
-    c.jag(
-        "jag-aud-array-of-1-valid",
-        id_jag("xh-aud-1", json!({"aud": [AS_ISSUER]})),
-    );
-    c.jag(
-        "jag-aud-array-of-2",
-        id_jag(
-            "xh-aud-2",
-            json!({"aud": [AS_ISSUER, "https://other-as.example.com"]}),
-        ),
-    );
-    c.jag_by(
-        "jag-presented-by-another-client",
-        "another-client",
-        id_jag("xh-presenter", json!({})),
-    );
-    c.jag(
-        "jag-client-id-claim-mismatch",
-        id_jag("xh-client-claim", json!({"client_id": "another-client"})),
-    );
-    c.jag(
-        "jag-resource-absent",
-        id_jag("xh-res-absent", json!({"resource": null})),
-    );
-    c.jag(
-        "jag-resource-not-served",
-        id_jag("xh-res-other", json!({"resource": OTHER_RESOURCE})),
-    );
-    c.jag(
-        "jag-cnf-present",
-        id_jag(
-            "xh-cnf",
-            json!({"cnf": {"jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}}),
-        ),
-    );
-    c.jag(
-        "jag-self-issued",
-        id_jag("xh-self", json!({"iss": AS_ISSUER})),
-    );
-    c.jag(
-        "jag-issuer-untrusted",
-        id_jag(
-            "xh-untrusted-iss",
-            json!({"iss": "https://evil-idp.example.com"}),
-        ),
-    );
+    c.jag("jag-aud-array-of-1-valid", id_jag("xh-aud-1", json!({"aud": [AS_ISSUER]})));
+    c.jag("jag-aud-array-of-2", id_jag("xh-aud-2", json!({"aud": [AS_ISSUER, "https://other-as.example.com"]})));
+    c.jag_by("jag-presented-by-another-client", "another-client", id_jag("xh-presenter", json!({})));
+    c.jag("jag-client-id-claim-mismatch", id_jag("xh-client-claim", json!({"client_id": "another-client"})));
+    c.jag("jag-resource-absent", id_jag("xh-res-absent", json!({"resource": null})));
+    c.jag("jag-resource-not-served", id_jag("xh-res-other", json!({"resource": OTHER_RESOURCE})));
+    c.jag("jag-cnf-present", id_jag("xh-cnf", json!({"cnf": {"jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}})));
+    c.jag("jag-self-issued", id_jag("xh-self", json!({"iss": AS_ISSUER})));
+    c.jag("jag-issuer-untrusted", id_jag("xh-untrusted-iss", json!({"iss": "https://evil-idp.example.com"})));
 
     // --- algorithm -----------------------------------------------------------------------
     let none = jag_header("xh-none", json!({"alg": "none"}));
@@ -1443,83 +1393,28 @@ fn cases() -> Vec<Case> {
     let jwk_text = ec_jwk(&k.idp_ec, "idp-ec", json!({"use": "sig"})).to_string();
     let mac = hmac_sha256(jwk_text.as_bytes(), format!("{h}.{p}").as_bytes());
     c.jag("jag-alg-hs256", with_sig(&hs, &mac));
-    c.jag(
-        "jag-rsa-kid-with-es256",
-        jag_header("xh-key-rejected", json!({"kid": "idp-rsa"})),
-    );
+    c.jag("jag-rsa-kid-with-es256", jag_header("xh-key-rejected", json!({"kid": "idp-rsa"})));
 
     // --- forbidden header parameters -------------------------------------------------------
-    c.jag(
-        "jag-header-jwk",
-        jag_header(
-            "xh-jwk",
-            json!({"jwk": ec_jwk(&k.idp_ec, "idp-ec", json!({}))}),
-        ),
-    );
-    c.jag(
-        "jag-header-jku",
-        jag_header(
-            "xh-jku",
-            json!({"jku": "https://attacker.example/jwks.json"}),
-        ),
-    );
-    c.jag(
-        "jag-header-crit",
-        jag_header("xh-crit", json!({"crit": ["exp"], "exp": NOW + 290})),
-    );
-    c.jag(
-        "jag-header-zip",
-        jag_header("xh-zip", json!({"zip": "DEF"})),
-    );
-    c.jag(
-        "jag-header-cty",
-        jag_header("xh-cty", json!({"cty": "JWT"})),
-    );
+    c.jag("jag-header-jwk", jag_header("xh-jwk", json!({"jwk": ec_jwk(&k.idp_ec, "idp-ec", json!({}))})));
+    c.jag("jag-header-jku", jag_header("xh-jku", json!({"jku": "https://attacker.example/jwks.json"})));
+    c.jag("jag-header-crit", jag_header("xh-crit", json!({"crit": ["exp"], "exp": NOW + 290})));
+    c.jag("jag-header-zip", jag_header("xh-zip", json!({"zip": "DEF"})));
+    c.jag("jag-header-cty", jag_header("xh-cty", json!({"cty": "JWT"})));
 
     // --- typ -------------------------------------------------------------------------------
-    c.jag(
-        "jag-typ-missing",
-        jag_header("xh-typ-missing", json!({"typ": null})),
-    );
-    c.jag(
-        "jag-typ-jwt",
-        jag_header("xh-typ-jwt", json!({"typ": "JWT"})),
-    );
-    c.jag(
-        "jag-typ-at-jwt",
-        jag_header("xh-typ-at", json!({"typ": "at+jwt"})),
-    );
+    c.jag("jag-typ-missing", jag_header("xh-typ-missing", json!({"typ": null})));
+    c.jag("jag-typ-jwt", jag_header("xh-typ-jwt", json!({"typ": "JWT"})));
+    c.jag("jag-typ-at-jwt", jag_header("xh-typ-at", json!({"typ": "at+jwt"})));
     c.jag("jag-access-token-presented", access_token(json!({})));
 
     // --- keys and signatures --------------------------------------------------------------
-    c.jag(
-        "jag-kid-unknown",
-        jag_header("xh-kid-unknown", json!({"kid": "idp-ec-3"})),
-    );
-    c.jag(
-        "jag-kid-absent-ambiguous",
-        jag_header("xh-kid-absent", json!({"kid": null})),
-    );
-    c.jag(
-        "jag-signed-by-untrusted-key",
-        mint(
-            &id_jag_header(),
-            &id_jag_claims("xh-attacker"),
-            Signer::Es256(&k.attacker),
-        ),
-    );
-    c.jag(
-        "jag-es256-signature-bit-flip",
-        flip_sig_bit(&id_jag("xh-flip-es", json!({})), 63),
-    );
-    c.jag(
-        "jag-rs256-signature-bit-flip",
-        flip_sig_bit(&jag_rsa("xh-flip-rs", "RS256"), 100),
-    );
-    c.jag(
-        "jag-ps256-signature-bit-flip",
-        flip_sig_bit(&jag_rsa("xh-flip-ps", "PS256"), 100),
-    );
+    c.jag("jag-kid-unknown", jag_header("xh-kid-unknown", json!({"kid": "idp-ec-3"})));
+    c.jag("jag-kid-absent-ambiguous", jag_header("xh-kid-absent", json!({"kid": null})));
+    c.jag("jag-signed-by-untrusted-key", mint(&id_jag_header(), &id_jag_claims("xh-attacker"), Signer::Es256(&k.attacker)));
+    c.jag("jag-es256-signature-bit-flip", flip_sig_bit(&id_jag("xh-flip-es", json!({})), 63));
+    c.jag("jag-rs256-signature-bit-flip", flip_sig_bit(&jag_rsa("xh-flip-rs", "RS256"), 100));
+    c.jag("jag-ps256-signature-bit-flip", flip_sig_bit(&jag_rsa("xh-flip-ps", "PS256"), 100));
     // High-S twin: (r, n - s) verifies too; it is the same assertion as the original.
     let original = id_jag("xh-twin", json!({}));
     let sig = sig_of(&original);
@@ -1542,32 +1437,10 @@ fn cases() -> Vec<Case> {
     c.jag("jag-es256-63-byte-signature", with_sig(&short, &sig[..63]));
 
     // --- structure and encoding ------------------------------------------------------------
-    c.jag(
-        "jag-duplicate-header-member",
-        jag_raw_header(
-            "xh-dup-header",
-            r#"{"typ":"oauth-id-jag+jwt","alg":"ES256","kid":"idp-ec","alg":"none"}"#,
-        ),
-    );
+    c.jag("jag-duplicate-header-member", jag_raw_header("xh-dup-header", r#"{"typ":"oauth-id-jag+jwt","alg":"ES256","kid":"idp-ec","alg":"none"}"#));
     let base = id_jag_claims("xh-dup-claim").to_string();
-    c.jag(
-        "jag-duplicate-claim",
-        jag_raw_payload(&format!(
-            r#"{},"aud":"https://evil.example.com"}}"#,
-            &base[..base.len() - 1]
-        )),
-    );
-    c.jag(
-        "jag-deep-nesting",
-        jag_raw_header(
-            "xh-deep",
-            &format!(
-                r#"{{"typ":"oauth-id-jag+jwt","alg":"ES256","kid":"idp-ec","x":{}{}}}"#,
-                "[".repeat(20),
-                "]".repeat(20)
-            ),
-        ),
-    );
+    c.jag("jag-duplicate-claim", jag_raw_payload(&format!(r#"{},"aud":"https://evil.example.com"}}"#, &base[..base.len() - 1])));
+    c.jag("jag-deep-nesting", jag_raw_header("xh-deep", &format!(r#"{{"typ":"oauth-id-jag+jwt","alg":"ES256","kid":"idp-ec","x":{}{}}}"#, "[".repeat(20), "]".repeat(20))));
     let oversized = id_jag("xh-oversized", json!({"pad": "x".repeat(6200)}));
     assert!(oversized.len() > 8192, "{}", oversized.len());
     c.jag("jag-oversized", oversized);
@@ -1579,129 +1452,41 @@ fn cases() -> Vec<Case> {
     let (h, p, s) = parts(&token);
     c.jag("jag-non-ascii-dot-leader", format!("{h}\u{2024}{p}.{s}"));
     c.jag("jag-empty-string", String::new());
-    c.jag(
-        "jag-five-segments",
-        format!(
-            "{}.{}.{}.{}.{}",
-            b64(br#"{"alg":"RSA-OAEP","enc":"A256GCM","typ":"oauth-id-jag+jwt"}"#),
-            b64(&[7u8; 256]),
-            b64(&[1u8; 12]),
-            b64(b"ciphertext"),
-            b64(&[2u8; 16])
-        ),
-    );
+    c.jag("jag-five-segments", format!("{}.{}.{}.{}.{}", b64(br#"{"alg":"RSA-OAEP","enc":"A256GCM","typ":"oauth-id-jag+jwt"}"#), b64(&[7u8; 256]), b64(&[1u8; 12]), b64(b"ciphertext"), b64(&[2u8; 16])));
 
     // --- claim types and limits ----------------------------------------------------------
-    c.jag(
-        "jag-exp-string",
-        id_jag("xh-exp-string", json!({"exp": (NOW + 290).to_string()})),
-    );
-    c.jag(
-        "jag-aud-non-string-member",
-        id_jag("xh-aud-123", json!({"aud": [AS_ISSUER, 123]})),
-    );
-    c.jag(
-        "jag-scope-array",
-        id_jag("xh-scope-array", json!({"scope": ["chat.read"]})),
-    );
+    c.jag("jag-exp-string", id_jag("xh-exp-string", json!({"exp": (NOW + 290).to_string()})));
+    c.jag("jag-aud-non-string-member", id_jag("xh-aud-123", json!({"aud": [AS_ISSUER, 123]})));
+    c.jag("jag-scope-array", id_jag("xh-scope-array", json!({"scope": ["chat.read"]})));
     c.jag("jag-jti-257-bytes", id_jag(&"j".repeat(257), json!({})));
-    c.jag(
-        "jag-jti-256-bytes-valid",
-        id_jag(&"m".repeat(256), json!({})),
-    );
+    c.jag("jag-jti-256-bytes-valid", id_jag(&"m".repeat(256), json!({})));
 
     // --- access tokens ---------------------------------------------------------------------
     let at = access_token(json!({}));
     c.at("at-valid", at.clone());
     c.at("at-valid-again-cached", at.clone());
     c.at("at-cached-token-signature-bit-flip", flip_sig_bit(&at, 10));
-    c.at(
-        "at-aud-array-with-resource-valid",
-        access_token(json!({"aud": [OTHER_RESOURCE, RESOURCE]})),
-    );
-    c.at(
-        "at-aud-other-resource",
-        access_token(json!({"aud": OTHER_RESOURCE})),
-    );
-    c.at(
-        "at-aud-trailing-slash",
-        access_token(json!({"aud": format!("{RESOURCE}/")})),
-    );
-    c.at(
-        "at-iss-wrong",
-        access_token(json!({"iss": "https://evil-as.example.com"})),
-    );
-    c.at(
-        "at-expired",
-        access_token(json!({"iat": NOW - 400, "exp": NOW - 100})),
-    );
+    c.at("at-aud-array-with-resource-valid", access_token(json!({"aud": [OTHER_RESOURCE, RESOURCE]})));
+    c.at("at-aud-other-resource", access_token(json!({"aud": OTHER_RESOURCE})));
+    c.at("at-aud-trailing-slash", access_token(json!({"aud": format!("{RESOURCE}/")})));
+    c.at("at-iss-wrong", access_token(json!({"iss": "https://evil-as.example.com"})));
+    c.at("at-expired", access_token(json!({"iat": NOW - 400, "exp": NOW - 100})));
     c.at("at-typ-jwt", at_header_with(json!({"typ": "JWT"})));
     c.at("at-id-jag-presented", id_jag("xh-as-at", json!({})));
-    c.at(
-        "at-client-id-missing",
-        access_token(json!({"client_id": null})),
-    );
-    c.at(
-        "at-cnf-present",
-        access_token(json!({"cnf": {"jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}})),
-    );
-    c.at(
-        "at-alg-none",
-        with_sig(&at_header_with(json!({"alg": "none"})), &[]),
-    );
-    c.at(
-        "at-signed-by-idp-key",
-        mint(
-            &json!({"typ": "at+jwt", "alg": "ES256", "kid": "idp-ec"}),
-            &at_claims(),
-            Signer::Es256(&k.idp_ec),
-        ),
-    );
+    c.at("at-client-id-missing", access_token(json!({"client_id": null})));
+    c.at("at-cnf-present", access_token(json!({"cnf": {"jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}})));
+    c.at("at-alg-none", with_sig(&at_header_with(json!({"alg": "none"})), &[]));
+    c.at("at-signed-by-idp-key", mint(&json!({"typ": "at+jwt", "alg": "ES256", "kid": "idp-ec"}), &at_claims(), Signer::Es256(&k.idp_ec)));
     c.at("at-empty-string", String::new());
 
     // --- authorization-server-http: routing, metadata, JWK Set ------------------------------
     let accept = [("Accept", "application/json")];
     let metadata = "/.well-known/oauth-authorization-server";
-    c.http(
-        "http-metadata",
-        "GET",
-        metadata,
-        &accept,
-        "",
-        Compare::Exact,
-    );
-    c.http(
-        "http-metadata-head",
-        "HEAD",
-        metadata,
-        &[],
-        "",
-        Compare::Exact,
-    );
-    c.http(
-        "http-metadata-query-ignored",
-        "GET",
-        &format!("{metadata}?x=1"),
-        &accept,
-        "",
-        Compare::Exact,
-    );
-    c.http(
-        "http-metadata-post",
-        "POST",
-        metadata,
-        &[],
-        "",
-        Compare::Exact,
-    );
-    c.http(
-        "http-jwks",
-        "GET",
-        "/jwks.json",
-        &accept,
-        "",
-        Compare::Exact,
-    );
+    c.http("http-metadata", "GET", metadata, &accept, "", Compare::Exact);
+    c.http("http-metadata-head", "HEAD", metadata, &[], "", Compare::Exact);
+    c.http("http-metadata-query-ignored", "GET", &format!("{metadata}?x=1"), &accept, "", Compare::Exact);
+    c.http("http-metadata-post", "POST", metadata, &[], "", Compare::Exact);
+    c.http("http-jwks", "GET", "/jwks.json", &accept, "", Compare::Exact);
     c.http("http-not-found", "GET", "/nope", &[], "", Compare::Exact);
     c.http("http-token-get", "GET", "/token", &[], "", Compare::Exact);
 
@@ -1709,184 +1494,33 @@ fn cases() -> Vec<Case> {
     let exact = Compare::Exact;
     let basic_ok = basic(CLIENT, BASIC_SECRET);
     let jag = id_jag("xh-http-json", json!({}));
-    c.http(
-        "token-json-content-type",
-        "POST",
-        "/token",
-        &[
-            ("Content-Type", "application/json"),
-            ("Authorization", &basic_ok),
-        ],
-        &json!({"grant_type": JWT_BEARER, "assertion": jag}).to_string(),
-        exact,
-    );
-    c.token(
-        "token-unsupported-grant-type",
-        Some(&basic_ok),
-        &[("grant_type", "authorization_code"), ("code", "abc")],
-        exact,
-    );
+    c.http("token-json-content-type", "POST", "/token", &[("Content-Type", "application/json"), ("Authorization", &basic_ok)], &json!({"grant_type": JWT_BEARER, "assertion": jag}).to_string(), exact);
+    c.token("token-unsupported-grant-type", Some(&basic_ok), &[("grant_type", "authorization_code"), ("code", "abc")], exact);
     let jag = id_jag("xh-http-auth", json!({}));
-    c.token(
-        "token-basic-wrong-secret",
-        Some(&basic(CLIENT, "wrong-secret")),
-        &grant(&jag),
-        exact,
-    );
-    c.token(
-        "token-basic-unknown-client",
-        Some(&basic("unknown-client", BASIC_SECRET)),
-        &grant(&jag),
-        exact,
-    );
-    c.token(
-        "token-post-wrong-secret",
-        None,
-        &[
-            grant(&jag),
-            vec![
-                ("client_id", POST_CLIENT),
-                ("client_secret", "wrong-secret"),
-            ],
-        ]
-        .concat(),
-        exact,
-    );
-    c.token(
-        "token-two-auth-methods",
-        Some(&basic_ok),
-        &[grant(&jag), vec![("client_secret", BASIC_SECRET)]].concat(),
-        exact,
-    );
+    c.token("token-basic-wrong-secret", Some(&basic(CLIENT, "wrong-secret")), &grant(&jag), exact);
+    c.token("token-basic-unknown-client", Some(&basic("unknown-client", BASIC_SECRET)), &grant(&jag), exact);
+    c.token("token-post-wrong-secret", None, &[grant(&jag), vec![("client_id", POST_CLIENT), ("client_secret", "wrong-secret")]].concat(), exact);
+    c.token("token-two-auth-methods", Some(&basic_ok), &[grant(&jag), vec![("client_secret", BASIC_SECRET)]].concat(), exact);
     c.token("token-no-credentials", None, &grant(&jag), exact);
-    c.token(
-        "token-client-without-grant",
-        Some(&basic(NO_GRANT_CLIENT, NO_GRANT_SECRET)),
-        &grant(&id_jag(
-            "xh-http-no-grant",
-            json!({"client_id": NO_GRANT_CLIENT}),
-        )),
-        exact,
-    );
-    c.token(
-        "token-id-jag-expired",
-        Some(&basic_ok),
-        &grant(&id_jag(
-            "xh-http-expired",
-            json!({"iat": NOW - 400, "exp": NOW - 100}),
-        )),
-        exact,
-    );
-    c.token(
-        "token-id-jag-untrusted-key",
-        Some(&basic_ok),
-        &grant(&mint(
-            &id_jag_header(),
-            &id_jag_claims("xh-http-attacker"),
-            Signer::Es256(&k.attacker),
-        )),
-        exact,
-    );
+    c.token("token-client-without-grant", Some(&basic(NO_GRANT_CLIENT, NO_GRANT_SECRET)), &grant(&id_jag("xh-http-no-grant", json!({"client_id": NO_GRANT_CLIENT}))), exact);
+    c.token("token-id-jag-expired", Some(&basic_ok), &grant(&id_jag("xh-http-expired", json!({"iat": NOW - 400, "exp": NOW - 100}))), exact);
+    c.token("token-id-jag-untrusted-key", Some(&basic_ok), &grant(&mint(&id_jag_header(), &id_jag_claims("xh-http-attacker"), Signer::Es256(&k.attacker))), exact);
     // What this AS signs must never verify as an ID-JAG (its own access-token key).
-    c.token(
-        "token-id-jag-signed-by-as-key",
-        Some(&basic_ok),
-        &grant(&mint(
-            &json!({"typ": "oauth-id-jag+jwt", "alg": "ES256", "kid": "as-ec"}),
-            &id_jag_claims("xh-http-as-key"),
-            Signer::Es256(&k.as_ec),
-        )),
-        exact,
-    );
-    c.token(
-        "token-id-jag-for-another-client",
-        Some(&basic_ok),
-        &grant(&id_jag(
-            "xh-http-other-client",
-            json!({"client_id": POST_CLIENT}),
-        )),
-        exact,
-    );
-    c.token(
-        "token-resource-not-in-id-jag",
-        Some(&basic_ok),
-        &[
-            grant(&id_jag("xh-http-target", json!({}))),
-            vec![("resource", OTHER_RESOURCE)],
-        ]
-        .concat(),
-        exact,
-    );
-    c.token(
-        "token-scope-not-granted",
-        Some(&basic_ok),
-        &[
-            grant(&id_jag("xh-http-scope", json!({}))),
-            vec![("scope", "admin")],
-        ]
-        .concat(),
-        exact,
-    );
+    c.token("token-id-jag-signed-by-as-key", Some(&basic_ok), &grant(&mint(&json!({"typ": "oauth-id-jag+jwt", "alg": "ES256", "kid": "as-ec"}), &id_jag_claims("xh-http-as-key"), Signer::Es256(&k.as_ec))), exact);
+    c.token("token-id-jag-for-another-client", Some(&basic_ok), &grant(&id_jag("xh-http-other-client", json!({"client_id": POST_CLIENT}))), exact);
+    c.token("token-resource-not-in-id-jag", Some(&basic_ok), &[grant(&id_jag("xh-http-target", json!({}))), vec![("resource", OTHER_RESOURCE)]].concat(), exact);
+    c.token("token-scope-not-granted", Some(&basic_ok), &[grant(&id_jag("xh-http-scope", json!({}))), vec![("scope", "admin")]].concat(), exact);
 
     // --- token endpoint: issuance (access tokens carry host entropy) -----------------------
     let issued = Compare::IssuedToken;
     let jag = id_jag("xh-http-basic", json!({}));
     c.token("token-basic-issued", Some(&basic_ok), &grant(&jag), issued);
-    c.token(
-        "token-basic-id-jag-replayed",
-        Some(&basic_ok),
-        &grant(&jag),
-        exact,
-    );
-    c.token(
-        "token-post-issued-narrowed",
-        None,
-        &[
-            grant(&id_jag("xh-http-post", json!({"client_id": POST_CLIENT}))),
-            vec![
-                ("client_id", POST_CLIENT),
-                ("client_secret", POST_SECRET),
-                ("resource", RESOURCE),
-                ("scope", "chat.read chat.history"),
-            ],
-        ]
-        .concat(),
-        issued,
-    );
+    c.token("token-basic-id-jag-replayed", Some(&basic_ok), &grant(&jag), exact);
+    c.token("token-post-issued-narrowed", None, &[grant(&id_jag("xh-http-post", json!({"client_id": POST_CLIENT}))), vec![("client_id", POST_CLIENT), ("client_secret", POST_SECRET), ("resource", RESOURCE), ("scope", "chat.read chat.history")]].concat(), issued);
     let assertion = client_assertion("ca-1");
-    c.token(
-        "token-private-key-jwt-issued",
-        None,
-        &[
-            grant(&id_jag("xh-http-jwt-1", json!({"client_id": JWT_CLIENT}))),
-            client_auth(&assertion),
-        ]
-        .concat(),
-        issued,
-    );
-    c.token(
-        "token-private-key-jwt-assertion-replayed",
-        None,
-        &[
-            grant(&id_jag("xh-http-jwt-2", json!({"client_id": JWT_CLIENT}))),
-            client_auth(&assertion),
-        ]
-        .concat(),
-        exact,
-    );
-    c.token(
-        "token-public-client-issued",
-        None,
-        &[
-            grant(&id_jag(
-                "xh-http-public",
-                json!({"client_id": PUBLIC_CLIENT}),
-            )),
-            vec![("client_id", PUBLIC_CLIENT)],
-        ]
-        .concat(),
-        issued,
-    );
+    c.token("token-private-key-jwt-issued", None, &[grant(&id_jag("xh-http-jwt-1", json!({"client_id": JWT_CLIENT}))), client_auth(&assertion)].concat(), issued);
+    c.token("token-private-key-jwt-assertion-replayed", None, &[grant(&id_jag("xh-http-jwt-2", json!({"client_id": JWT_CLIENT}))), client_auth(&assertion)].concat(), exact);
+    c.token("token-public-client-issued", None, &[grant(&id_jag("xh-http-public", json!({"client_id": PUBLIC_CLIENT}))), vec![("client_id", PUBLIC_CLIENT)]].concat(), issued);
 
     idp_cases(&mut c);
     client_cases(&mut c);
@@ -1895,6 +1529,8 @@ fn cases() -> Vec<Case> {
 
 /// The IdP's cases (`identity-provider-http`), in order: routing, metadata and JWK Set, token
 /// exchanges granted and refused, refresh tokens as subject tokens, development sign-in.
+// One case a line: the rows read as a table, wider than rustfmt would leave them.
+#[rustfmt::skip]
 fn idp_cases(c: &mut Cases) {
     let k = keys();
     let exact = Compare::Exact;
@@ -1907,14 +1543,7 @@ fn idp_cases(c: &mut Cases) {
     c.idp("idp-metadata-head", "HEAD", metadata, &[], "", exact);
     c.idp("idp-metadata-post", "POST", metadata, &[], "", exact);
     c.idp("idp-jwks", "GET", "/keys", &accept, "", exact);
-    c.idp(
-        "idp-jwks-default-path-not-configured",
-        "GET",
-        "/jwks.json",
-        &accept,
-        "",
-        exact,
-    );
+    c.idp("idp-jwks-default-path-not-configured", "GET", "/jwks.json", &accept, "", exact);
     c.idp("idp-not-found", "GET", "/nope", &[], "", exact);
     c.idp("idp-token-get", "GET", "/token", &[], "", exact);
     c.idp("idp-dev-sign-in-get", "GET", "/dev/sign-in", &[], "", exact);
@@ -1943,34 +1572,9 @@ fn idp_cases(c: &mut Cases) {
         let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         c.exchange(id, authorization, &pairs, compare);
     };
-    exchange(
-        c,
-        "idp-exchange-granted",
-        Some(&cursor),
-        form(&alice, AS_ISSUER, &[]),
-        issued,
-    );
-    exchange(
-        c,
-        "idp-exchange-alias-resolved-scope-narrowed",
-        Some(&cursor),
-        form(
-            &alice,
-            AS_ALIAS,
-            &[
-                ("resource", RESOURCE),
-                ("scope", "chat.read admin chat.read"),
-            ],
-        ),
-        issued,
-    );
-    exchange(
-        c,
-        "idp-exchange-second-resource-named",
-        Some(&cursor),
-        form(&alice, AS2_ISSUER, &[("resource", WIKI_RESOURCE)]),
-        issued,
-    );
+    exchange(c, "idp-exchange-granted", Some(&cursor), form(&alice, AS_ISSUER, &[]), issued);
+    exchange(c, "idp-exchange-alias-resolved-scope-narrowed", Some(&cursor), form(&alice, AS_ALIAS, &[("resource", RESOURCE), ("scope", "chat.read admin chat.read")]), issued);
+    exchange(c, "idp-exchange-second-resource-named", Some(&cursor), form(&alice, AS2_ISSUER, &[("resource", WIKI_RESOURCE)]), issued);
     // The ID token without `typ` is an ID token too.
     let untyped = idp_token(
         json!({"typ": null}),
@@ -1979,156 +1583,60 @@ fn idp_cases(c: &mut Cases) {
         CURSOR,
         json!({}),
     );
-    exchange(
-        c,
-        "idp-exchange-id-token-without-typ-granted",
-        Some(&cursor),
-        form(&untyped, AS_ISSUER, &[("scope", "chat.history")]),
-        issued,
-    );
+    exchange(c, "idp-exchange-id-token-without-typ-granted", Some(&cursor), form(&untyped, AS_ISSUER, &[("scope", "chat.history")]), issued);
 
     // --- token exchange: policy refusals ----------------------------------------------------
-    exchange(
-        c,
-        "idp-exchange-no-connection",
-        Some(&cursor),
-        form(&alice, "https://other-as.example.com", &[]),
-        exact,
-    );
-    exchange(
-        c,
-        "idp-exchange-resource-of-another-server",
-        Some(&cursor),
-        form(&alice, AS_ISSUER, &[("resource", DOCS_RESOURCE)]),
-        exact,
-    );
-    exchange(
-        c,
-        "idp-exchange-resource-trailing-slash",
-        Some(&cursor),
-        form(&alice, AS_ISSUER, &[("resource", &format!("{RESOURCE}/"))]),
-        exact,
-    );
-    exchange(
-        c,
-        "idp-exchange-several-resources-none-named",
-        Some(&cursor),
-        form(&alice, AS2_ISSUER, &[]),
-        exact,
-    );
-    exchange(
-        c,
-        "idp-exchange-invalid-scope",
-        Some(&cursor),
-        form(&alice, AS_ISSUER, &[("scope", "admin")]),
-        exact,
-    );
+    exchange(c, "idp-exchange-no-connection", Some(&cursor), form(&alice, "https://other-as.example.com", &[]), exact);
+    exchange(c, "idp-exchange-resource-of-another-server", Some(&cursor), form(&alice, AS_ISSUER, &[("resource", DOCS_RESOURCE)]), exact);
+    exchange(c, "idp-exchange-resource-trailing-slash", Some(&cursor), form(&alice, AS_ISSUER, &[("resource", &format!("{RESOURCE}/"))]), exact);
+    exchange(c, "idp-exchange-several-resources-none-named", Some(&cursor), form(&alice, AS2_ISSUER, &[]), exact);
+    exchange(c, "idp-exchange-invalid-scope", Some(&cursor), form(&alice, AS_ISSUER, &[("scope", "admin")]), exact);
     let carol = id_token("idt-carol", "carol", CURSOR, json!({}));
-    exchange(
-        c,
-        "idp-exchange-group-restricted",
-        Some(&cursor),
-        form(&carol, AS2_ISSUER, &[("resource", DOCS_RESOURCE)]),
-        exact,
-    );
+    exchange(c, "idp-exchange-group-restricted", Some(&cursor), form(&carol, AS2_ISSUER, &[("resource", DOCS_RESOURCE)]), exact);
     let bob = id_token(
         "idt-bob",
         "bob",
         CURSOR,
         json!({"email": "bob@example.com"}),
     );
-    exchange(
-        c,
-        "idp-exchange-disabled-user",
-        Some(&cursor),
-        form(&bob, AS_ISSUER, &[]),
-        exact,
-    );
+    exchange(c, "idp-exchange-disabled-user", Some(&cursor), form(&bob, AS_ISSUER, &[]), exact);
     let mallory = id_token("idt-mallory", "mallory", CURSOR, json!({}));
-    exchange(
-        c,
-        "idp-exchange-user-not-in-directory",
-        Some(&cursor),
-        form(&mallory, AS_ISSUER, &[]),
-        exact,
-    );
+    exchange(c, "idp-exchange-user-not-in-directory", Some(&cursor), form(&mallory, AS_ISSUER, &[]), exact);
 
     // --- step-up (the windsurf connection: acr phrh or phr, login at most 600 s old) -------
     let for_windsurf = |jti: &str, sub: &str, changes: Value| id_token(jti, sub, WINDSURF, changes);
     let weak = for_windsurf("idt-ws-weak", "alice", json!({}));
-    exchange(
-        c,
-        "idp-exchange-step-up-acr",
-        None,
-        form(&weak, AS_ISSUER, &windsurf_auth),
-        exact,
-    );
+    exchange(c, "idp-exchange-step-up-acr", None, form(&weak, AS_ISSUER, &windsurf_auth), exact);
     let old = for_windsurf(
         "idt-ws-old",
         "alice",
         json!({"acr": "phrh", "iat": NOW - 3600, "auth_time": NOW - 3600, "exp": NOW + 60}),
     );
-    exchange(
-        c,
-        "idp-exchange-step-up-max-age",
-        None,
-        form(&old, AS_ISSUER, &windsurf_auth),
-        exact,
-    );
+    exchange(c, "idp-exchange-step-up-max-age", None, form(&old, AS_ISSUER, &windsurf_auth), exact);
     let no_auth_time = for_windsurf(
         "idt-ws-no-auth-time",
         "alice",
         json!({"acr": "phrh", "auth_time": null}),
     );
-    exchange(
-        c,
-        "idp-exchange-step-up-auth-time-absent",
-        None,
-        form(&no_auth_time, AS_ISSUER, &windsurf_auth),
-        exact,
-    );
+    exchange(c, "idp-exchange-step-up-auth-time-absent", None, form(&no_auth_time, AS_ISSUER, &windsurf_auth), exact);
     let strong = for_windsurf(
         "idt-ws-strong",
         "alice",
         json!({"acr": "phrh", "auth_time": NOW - 60, "amr": ["pwd", "hwk"], "tenant": "acme"}),
     );
-    exchange(
-        c,
-        "idp-exchange-step-up-satisfied-secret-post",
-        None,
-        form(&strong, AS_ISSUER, &windsurf_auth),
-        issued,
-    );
+    exchange(c, "idp-exchange-step-up-satisfied-secret-post", None, form(&strong, AS_ISSUER, &windsurf_auth), issued);
     let carol_strong = for_windsurf("idt-ws-carol", "carol", json!({"acr": "phrh"}));
-    exchange(
-        c,
-        "idp-exchange-user-not-listed",
-        None,
-        form(&carol_strong, AS_ISSUER, &windsurf_auth),
-        exact,
-    );
+    exchange(c, "idp-exchange-user-not-listed", None, form(&carol_strong, AS_ISSUER, &windsurf_auth), exact);
 
     // --- the subject token ------------------------------------------------------------------
-    exchange(
-        c,
-        "idp-exchange-id-token-of-another-client",
-        Some(&cursor),
-        form(&strong, AS_ISSUER, &[]),
-        exact,
-    );
+    exchange(c, "idp-exchange-id-token-of-another-client", Some(&cursor), form(&strong, AS_ISSUER, &[]), exact);
     let two_audiences = id_token(
         "idt-two-aud",
         "alice",
         CURSOR,
         json!({"aud": [CURSOR, WINDSURF]}),
     );
-    exchange(
-        c,
-        "idp-exchange-id-token-two-audiences",
-        Some(&cursor),
-        form(&two_audiences, AS_ISSUER, &[]),
-        exact,
-    );
+    exchange(c, "idp-exchange-id-token-two-audiences", Some(&cursor), form(&two_audiences, AS_ISSUER, &[]), exact);
     let at_typ = idp_token(
         json!({"typ": "at+jwt"}),
         "idt-at-typ",
@@ -2136,63 +1644,27 @@ fn idp_cases(c: &mut Cases) {
         CURSOR,
         json!({}),
     );
-    exchange(
-        c,
-        "idp-exchange-id-token-typ-at-jwt",
-        Some(&cursor),
-        form(&at_typ, AS_ISSUER, &[]),
-        exact,
-    );
+    exchange(c, "idp-exchange-id-token-typ-at-jwt", Some(&cursor), form(&at_typ, AS_ISSUER, &[]), exact);
     let jag = id_jag("xh-idp-subject", json!({}));
-    exchange(
-        c,
-        "idp-exchange-id-jag-as-subject",
-        Some(&cursor),
-        form(&jag, AS_ISSUER, &[]),
-        exact,
-    );
+    exchange(c, "idp-exchange-id-jag-as-subject", Some(&cursor), form(&jag, AS_ISSUER, &[]), exact);
     let expired = id_token(
         "idt-expired",
         "alice",
         CURSOR,
         json!({"iat": NOW - 1000, "exp": NOW - 100}),
     );
-    exchange(
-        c,
-        "idp-exchange-id-token-expired",
-        Some(&cursor),
-        form(&expired, AS_ISSUER, &[]),
-        exact,
-    );
+    exchange(c, "idp-exchange-id-token-expired", Some(&cursor), form(&expired, AS_ISSUER, &[]), exact);
     let other_issuer = id_token("idt-other-iss", "alice", CURSOR, json!({"iss": OTHER_IDP}));
-    exchange(
-        c,
-        "idp-exchange-id-token-other-issuer",
-        Some(&cursor),
-        form(&other_issuer, AS_ISSUER, &[]),
-        exact,
-    );
+    exchange(c, "idp-exchange-id-token-other-issuer", Some(&cursor), form(&other_issuer, AS_ISSUER, &[]), exact);
     let forged = mint(
         &json!({"typ": "JWT", "alg": "ES256", "kid": "idp-ec"}),
         &json!({"iss": IDP_ISSUER, "sub": "alice", "aud": CURSOR, "jti": "idt-forged",
                 "iat": NOW - 30, "exp": NOW + 870}),
         Signer::Es256(&k.attacker),
     );
-    exchange(
-        c,
-        "idp-exchange-id-token-signed-by-attacker",
-        Some(&cursor),
-        form(&forged, AS_ISSUER, &[]),
-        exact,
-    );
+    exchange(c, "idp-exchange-id-token-signed-by-attacker", Some(&cursor), form(&forged, AS_ISSUER, &[]), exact);
     let email_number = id_token("idt-email-number", "alice", CURSOR, json!({"email": 7}));
-    exchange(
-        c,
-        "idp-exchange-id-token-email-not-string",
-        Some(&cursor),
-        form(&email_number, AS_ISSUER, &[]),
-        exact,
-    );
+    exchange(c, "idp-exchange-id-token-email-not-string", Some(&cursor), form(&email_number, AS_ISSUER, &[]), exact);
 
     // --- refresh tokens as subject tokens ---------------------------------------------------
     let refresh_form = |subject: &str, subject_type: &str| -> Vec<(String, String)> {
@@ -2204,108 +1676,28 @@ fn idp_cases(c: &mut Cases) {
     let rt_changes = json!({"iat": NOW - 7200, "auth_time": NOW - 7200, "exp": NOW + 3600,
                             "email": "alice@example.com"});
     let refresh = refresh_token("rt-alice", "alice", CURSOR, rt_changes.clone());
-    exchange(
-        c,
-        "idp-exchange-refresh-token-granted",
-        Some(&cursor),
-        refresh_form(&refresh, REFRESH_TOKEN_TYPE),
-        issued,
-    );
-    exchange(
-        c,
-        "idp-exchange-refresh-token-as-id-token",
-        Some(&cursor),
-        refresh_form(&refresh, ID_TOKEN_TYPE),
-        exact,
-    );
-    exchange(
-        c,
-        "idp-exchange-id-token-as-refresh-token",
-        Some(&cursor),
-        refresh_form(&alice, REFRESH_TOKEN_TYPE),
-        exact,
-    );
+    exchange(c, "idp-exchange-refresh-token-granted", Some(&cursor), refresh_form(&refresh, REFRESH_TOKEN_TYPE), issued);
+    exchange(c, "idp-exchange-refresh-token-as-id-token", Some(&cursor), refresh_form(&refresh, ID_TOKEN_TYPE), exact);
+    exchange(c, "idp-exchange-id-token-as-refresh-token", Some(&cursor), refresh_form(&alice, REFRESH_TOKEN_TYPE), exact);
     let expired_refresh = refresh_token(
         "rt-expired",
         "alice",
         CURSOR,
         json!({"iat": NOW - 7200, "exp": NOW - 120}),
     );
-    exchange(
-        c,
-        "idp-exchange-refresh-token-expired",
-        Some(&cursor),
-        refresh_form(&expired_refresh, REFRESH_TOKEN_TYPE),
-        exact,
-    );
+    exchange(c, "idp-exchange-refresh-token-expired", Some(&cursor), refresh_form(&expired_refresh, REFRESH_TOKEN_TYPE), exact);
     let others_refresh = refresh_token("rt-windsurf", "alice", WINDSURF, rt_changes.clone());
-    exchange(
-        c,
-        "idp-exchange-refresh-token-of-another-client",
-        Some(&cursor),
-        refresh_form(&others_refresh, REFRESH_TOKEN_TYPE),
-        exact,
-    );
+    exchange(c, "idp-exchange-refresh-token-of-another-client", Some(&cursor), refresh_form(&others_refresh, REFRESH_TOKEN_TYPE), exact);
     let bob_refresh = refresh_token("rt-bob", "bob", CURSOR, rt_changes);
-    exchange(
-        c,
-        "idp-exchange-refresh-token-disabled-user",
-        Some(&cursor),
-        refresh_form(&bob_refresh, REFRESH_TOKEN_TYPE),
-        exact,
-    );
+    exchange(c, "idp-exchange-refresh-token-disabled-user", Some(&cursor), refresh_form(&bob_refresh, REFRESH_TOKEN_TYPE), exact);
 
     // --- request shape and client authentication ---------------------------------------------
-    exchange(
-        c,
-        "idp-exchange-repeated-resource",
-        Some(&cursor),
-        form(
-            &alice,
-            AS_ISSUER,
-            &[("resource", RESOURCE), ("resource", RESOURCE)],
-        ),
-        exact,
-    );
-    exchange(
-        c,
-        "idp-exchange-repeated-audience",
-        Some(&cursor),
-        form(&alice, AS_ISSUER, &[("audience", AS_ISSUER)]),
-        exact,
-    );
-    exchange(
-        c,
-        "idp-exchange-actor-token",
-        Some(&cursor),
-        form(
-            &alice,
-            AS_ISSUER,
-            &[("actor_token", &alice), ("actor_token_type", ID_TOKEN_TYPE)],
-        ),
-        exact,
-    );
-    exchange(
-        c,
-        "idp-exchange-actor-token-type-alone",
-        Some(&cursor),
-        form(&alice, AS_ISSUER, &[("actor_token_type", ID_TOKEN_TYPE)]),
-        exact,
-    );
-    exchange(
-        c,
-        "idp-exchange-scope-malformed",
-        Some(&cursor),
-        form(&alice, AS_ISSUER, &[("scope", "chat.read  chat.history")]),
-        exact,
-    );
-    exchange(
-        c,
-        "idp-exchange-authorization-details",
-        Some(&cursor),
-        form(&alice, AS_ISSUER, &[("authorization_details", "[]")]),
-        exact,
-    );
+    exchange(c, "idp-exchange-repeated-resource", Some(&cursor), form(&alice, AS_ISSUER, &[("resource", RESOURCE), ("resource", RESOURCE)]), exact);
+    exchange(c, "idp-exchange-repeated-audience", Some(&cursor), form(&alice, AS_ISSUER, &[("audience", AS_ISSUER)]), exact);
+    exchange(c, "idp-exchange-actor-token", Some(&cursor), form(&alice, AS_ISSUER, &[("actor_token", &alice), ("actor_token_type", ID_TOKEN_TYPE)]), exact);
+    exchange(c, "idp-exchange-actor-token-type-alone", Some(&cursor), form(&alice, AS_ISSUER, &[("actor_token_type", ID_TOKEN_TYPE)]), exact);
+    exchange(c, "idp-exchange-scope-malformed", Some(&cursor), form(&alice, AS_ISSUER, &[("scope", "chat.read  chat.history")]), exact);
+    exchange(c, "idp-exchange-authorization-details", Some(&cursor), form(&alice, AS_ISSUER, &[("authorization_details", "[]")]), exact);
     let swap = |form: Vec<(String, String)>, name: &str, value: Option<&str>| {
         form.into_iter()
             .filter_map(|(k, v)| match (k == name, value) {
@@ -2315,148 +1707,31 @@ fn idp_cases(c: &mut Cases) {
             })
             .collect::<Vec<_>>()
     };
-    exchange(
-        c,
-        "idp-exchange-requested-access-token",
-        Some(&cursor),
-        swap(
-            form(&alice, AS_ISSUER, &[]),
-            "requested_token_type",
-            Some(ACCESS_TOKEN_TYPE),
-        ),
-        exact,
-    );
-    exchange(
-        c,
-        "idp-exchange-subject-token-type-access-token",
-        Some(&cursor),
-        swap(
-            form(&alice, AS_ISSUER, &[]),
-            "subject_token_type",
-            Some(ACCESS_TOKEN_TYPE),
-        ),
-        exact,
-    );
-    exchange(
-        c,
-        "idp-exchange-audience-missing",
-        Some(&cursor),
-        swap(form(&alice, AS_ISSUER, &[]), "audience", None),
-        exact,
-    );
-    exchange(
-        c,
-        "idp-exchange-jwt-bearer-grant",
-        Some(&cursor),
-        swap(form(&alice, AS_ISSUER, &[]), "grant_type", Some(JWT_BEARER)),
-        exact,
-    );
-    c.idp(
-        "idp-exchange-json-content-type",
-        "POST",
-        "/token",
-        &[
-            ("Content-Type", "application/json"),
-            ("Authorization", &cursor),
-        ],
-        &json!({"grant_type": TOKEN_EXCHANGE, "subject_token": alice}).to_string(),
-        exact,
-    );
-    exchange(
-        c,
-        "idp-exchange-wrong-client-secret",
-        Some(&basic(CURSOR, "wrong-secret")),
-        form(&alice, AS_ISSUER, &[]),
-        exact,
-    );
-    exchange(
-        c,
-        "idp-exchange-unknown-client",
-        Some(&basic("unknown-client", CURSOR_SECRET)),
-        form(&alice, AS_ISSUER, &[]),
-        exact,
-    );
-    exchange(
-        c,
-        "idp-exchange-no-client-authentication",
-        None,
-        form(&alice, AS_ISSUER, &[]),
-        exact,
-    );
-    exchange(
-        c,
-        "idp-exchange-secret-post-client-with-basic",
-        Some(&basic(WINDSURF, WINDSURF_SECRET)),
-        form(&strong, AS_ISSUER, &[]),
-        exact,
-    );
+    exchange(c, "idp-exchange-requested-access-token", Some(&cursor), swap(form(&alice, AS_ISSUER, &[]), "requested_token_type", Some(ACCESS_TOKEN_TYPE)), exact);
+    exchange(c, "idp-exchange-subject-token-type-access-token", Some(&cursor), swap(form(&alice, AS_ISSUER, &[]), "subject_token_type", Some(ACCESS_TOKEN_TYPE)), exact);
+    exchange(c, "idp-exchange-audience-missing", Some(&cursor), swap(form(&alice, AS_ISSUER, &[]), "audience", None), exact);
+    exchange(c, "idp-exchange-jwt-bearer-grant", Some(&cursor), swap(form(&alice, AS_ISSUER, &[]), "grant_type", Some(JWT_BEARER)), exact);
+    c.idp("idp-exchange-json-content-type", "POST", "/token", &[("Content-Type", "application/json"), ("Authorization", &cursor)], &json!({"grant_type": TOKEN_EXCHANGE, "subject_token": alice}).to_string(), exact);
+    exchange(c, "idp-exchange-wrong-client-secret", Some(&basic(CURSOR, "wrong-secret")), form(&alice, AS_ISSUER, &[]), exact);
+    exchange(c, "idp-exchange-unknown-client", Some(&basic("unknown-client", CURSOR_SECRET)), form(&alice, AS_ISSUER, &[]), exact);
+    exchange(c, "idp-exchange-no-client-authentication", None, form(&alice, AS_ISSUER, &[]), exact);
+    exchange(c, "idp-exchange-secret-post-client-with-basic", Some(&basic(WINDSURF, WINDSURF_SECRET)), form(&strong, AS_ISSUER, &[]), exact);
     // The AS role's client is not the IdP's.
-    exchange(
-        c,
-        "idp-exchange-as-client-at-idp",
-        Some(&basic(CLIENT, BASIC_SECRET)),
-        form(&alice, AS_ISSUER, &[]),
-        exact,
-    );
+    exchange(c, "idp-exchange-as-client-at-idp", Some(&basic(CLIENT, BASIC_SECRET)), form(&alice, AS_ISSUER, &[]), exact);
 
     // --- development sign-in ------------------------------------------------------------
     let credentials = |user: &'static str, password: &'static str| {
         vec![("username", user), ("password", password)]
     };
-    c.sign_in(
-        "idp-dev-sign-in-granted",
-        Some(&cursor),
-        &credentials("alice", ALICE_PASSWORD),
-        issued,
-    );
-    c.sign_in(
-        "idp-dev-sign-in-secret-post-granted",
-        None,
-        &[credentials("alice", ALICE_PASSWORD), windsurf_auth.to_vec()].concat(),
-        issued,
-    );
-    c.sign_in(
-        "idp-dev-sign-in-wrong-password",
-        Some(&cursor),
-        &credentials("alice", "wrong password"),
-        exact,
-    );
-    c.sign_in(
-        "idp-dev-sign-in-disabled-user",
-        Some(&cursor),
-        &credentials("bob", BOB_PASSWORD),
-        exact,
-    );
-    c.sign_in(
-        "idp-dev-sign-in-unknown-user",
-        Some(&cursor),
-        &credentials("nobody", ALICE_PASSWORD),
-        exact,
-    );
-    c.sign_in(
-        "idp-dev-sign-in-user-without-password",
-        Some(&cursor),
-        &credentials("carol", "any password"),
-        exact,
-    );
-    c.sign_in(
-        "idp-dev-sign-in-empty-password",
-        Some(&cursor),
-        &credentials("alice", ""),
-        exact,
-    );
-    c.sign_in(
-        "idp-dev-sign-in-password-missing",
-        Some(&cursor),
-        &[("username", "alice")],
-        exact,
-    );
-    c.sign_in(
-        "idp-dev-sign-in-wrong-client-secret",
-        Some(&basic(CURSOR, "wrong-secret")),
-        &credentials("alice", ALICE_PASSWORD),
-        exact,
-    );
+    c.sign_in("idp-dev-sign-in-granted", Some(&cursor), &credentials("alice", ALICE_PASSWORD), issued);
+    c.sign_in("idp-dev-sign-in-secret-post-granted", None, &[credentials("alice", ALICE_PASSWORD), windsurf_auth.to_vec()].concat(), issued);
+    c.sign_in("idp-dev-sign-in-wrong-password", Some(&cursor), &credentials("alice", "wrong password"), exact);
+    c.sign_in("idp-dev-sign-in-disabled-user", Some(&cursor), &credentials("bob", BOB_PASSWORD), exact);
+    c.sign_in("idp-dev-sign-in-unknown-user", Some(&cursor), &credentials("nobody", ALICE_PASSWORD), exact);
+    c.sign_in("idp-dev-sign-in-user-without-password", Some(&cursor), &credentials("carol", "any password"), exact);
+    c.sign_in("idp-dev-sign-in-empty-password", Some(&cursor), &credentials("alice", ""), exact);
+    c.sign_in("idp-dev-sign-in-password-missing", Some(&cursor), &[("username", "alice")], exact);
+    c.sign_in("idp-dev-sign-in-wrong-client-secret", Some(&basic(CURSOR, "wrong-secret")), &credentials("alice", ALICE_PASSWORD), exact);
 }
 
 /// A JSON object text of `members` (in order, unlike `json!`, so documents can hold duplicate
@@ -2471,6 +1746,8 @@ fn object(members: &[(&str, Value)]) -> String {
 
 /// The client interface's cases: each function with good and hostile inputs, and the
 /// documents this very configuration serves (read back as a client would).
+// One case a line: the rows read as a table, wider than rustfmt would leave them.
+#[rustfmt::skip]
 fn client_cases(c: &mut Cases) {
     const GRANT_PROFILE_ID_JAG: &str = "urn:ietf:params:oauth:grant-profile:id-jag";
     const MAX_DOCUMENT_BYTES: usize = 64 * 1024;
@@ -2478,186 +1755,58 @@ fn client_cases(c: &mut Cases) {
 
     // --- resource-metadata-from-challenge -------------------------------------------------
     let challenge = |c: &mut Cases, id: &'static str, header: &str| {
-        c.client(
-            id,
-            "resource-metadata-from-challenge",
-            json!({ "www_authenticate": header }),
-        );
+        c.client(id, "resource-metadata-from-challenge", json!({ "www_authenticate": header }));
     };
-    challenge(
-        c,
-        "client-challenge-resource-metadata",
-        &format!(r#"Bearer resource_metadata="{prm}""#),
-    );
-    challenge(
-        c,
-        "client-challenge-after-error-with-escapes",
-        &format!(
-            r#"Bearer error="invalid_token", error_description="a, \"b\", c=d", resource_metadata="{prm}""#
-        ),
-    );
-    challenge(
-        c,
-        "client-challenge-lowercase-scheme-no-space",
-        &format!(r#"bearer realm="x",resource_metadata="{prm}""#),
-    );
-    challenge(
-        c,
-        "client-challenge-parameter-name-uppercase",
-        &format!(r#"Bearer RESOURCE_METADATA="{prm}""#),
-    );
-    challenge(
-        c,
-        "client-challenge-token-value",
-        &format!("Bearer resource_metadata={prm}, scope=\"a\""),
-    );
-    challenge(
-        c,
-        "client-challenge-escaped-quote-in-value",
-        r#"Bearer resource_metadata="https://mcp.example.com/\"x\"\\y""#,
-    );
-    challenge(
-        c,
-        "client-challenge-decoy-inside-quoted-string",
-        r#"Bearer error_description="x, resource_metadata=\"https://evil.example.com\"", realm="r""#,
-    );
-    challenge(
-        c,
-        "client-challenge-first-of-two",
-        &format!(
-            r#"Bearer resource_metadata="{prm}", resource_metadata="https://evil.example.com""#
-        ),
-    );
-    challenge(
-        c,
-        "client-challenge-leading-whitespace",
-        &format!(r#"   Bearer resource_metadata="{prm}""#),
-    );
-    challenge(
-        c,
-        "client-challenge-spaces-around-equals",
-        &format!(r#"Bearer resource_metadata = "{prm}""#),
-    );
-    challenge(
-        c,
-        "client-challenge-empty-value",
-        r#"Bearer resource_metadata="""#,
-    );
-    challenge(
-        c,
-        "client-challenge-non-ascii",
-        r#"Bearer realm="é—ü", resource_metadata="https://mcp.example.com/é""#,
-    );
-    challenge(
-        c,
-        "client-challenge-without-resource-metadata",
-        r#"Bearer error="invalid_token""#,
-    );
-    challenge(
-        c,
-        "client-challenge-similar-parameter-name",
-        &format!(r#"Bearer xresource_metadata="{prm}""#),
-    );
-    challenge(
-        c,
-        "client-challenge-basic-scheme",
-        &format!(r#"Basic realm="x", resource_metadata="{prm}""#),
-    );
-    challenge(
-        c,
-        "client-challenge-dpop-scheme",
-        &format!(r#"DPoP algs="ES256", resource_metadata="{prm}""#),
-    );
-    challenge(
-        c,
-        "client-challenge-scheme-prefix",
-        &format!(r#"Bearerx resource_metadata="{prm}""#),
-    );
-    challenge(
-        c,
-        "client-challenge-bearer-second-challenge",
-        &format!(r#"Basic realm="api", Bearer resource_metadata="{prm}""#),
-    );
-    challenge(
-        c,
-        "client-challenge-unterminated-quote",
-        r#"Bearer resource_metadata="https://mcp.example.com"#,
-    );
-    challenge(
-        c,
-        "client-challenge-trailing-backslash",
-        r#"Bearer resource_metadata="https://mcp.example.com\"#,
-    );
+    challenge(c, "client-challenge-resource-metadata", &format!(r#"Bearer resource_metadata="{prm}""#));
+    challenge(c, "client-challenge-after-error-with-escapes", &format!(r#"Bearer error="invalid_token", error_description="a, \"b\", c=d", resource_metadata="{prm}""#));
+    challenge(c, "client-challenge-lowercase-scheme-no-space", &format!(r#"bearer realm="x",resource_metadata="{prm}""#));
+    challenge(c, "client-challenge-parameter-name-uppercase", &format!(r#"Bearer RESOURCE_METADATA="{prm}""#));
+    challenge(c, "client-challenge-token-value", &format!("Bearer resource_metadata={prm}, scope=\"a\""));
+    challenge(c, "client-challenge-escaped-quote-in-value", r#"Bearer resource_metadata="https://mcp.example.com/\"x\"\\y""#);
+    challenge(c, "client-challenge-decoy-inside-quoted-string", r#"Bearer error_description="x, resource_metadata=\"https://evil.example.com\"", realm="r""#);
+    challenge(c, "client-challenge-first-of-two", &format!(r#"Bearer resource_metadata="{prm}", resource_metadata="https://evil.example.com""#));
+    challenge(c, "client-challenge-leading-whitespace", &format!(r#"   Bearer resource_metadata="{prm}""#));
+    challenge(c, "client-challenge-spaces-around-equals", &format!(r#"Bearer resource_metadata = "{prm}""#));
+    challenge(c, "client-challenge-empty-value", r#"Bearer resource_metadata="""#);
+    challenge(c, "client-challenge-non-ascii", r#"Bearer realm="é—ü", resource_metadata="https://mcp.example.com/é""#);
+    challenge(c, "client-challenge-without-resource-metadata", r#"Bearer error="invalid_token""#);
+    challenge(c, "client-challenge-similar-parameter-name", &format!(r#"Bearer xresource_metadata="{prm}""#));
+    challenge(c, "client-challenge-basic-scheme", &format!(r#"Basic realm="x", resource_metadata="{prm}""#));
+    challenge(c, "client-challenge-dpop-scheme", &format!(r#"DPoP algs="ES256", resource_metadata="{prm}""#));
+    challenge(c, "client-challenge-scheme-prefix", &format!(r#"Bearerx resource_metadata="{prm}""#));
+    challenge(c, "client-challenge-bearer-second-challenge", &format!(r#"Basic realm="api", Bearer resource_metadata="{prm}""#));
+    challenge(c, "client-challenge-unterminated-quote", r#"Bearer resource_metadata="https://mcp.example.com"#);
+    challenge(c, "client-challenge-trailing-backslash", r#"Bearer resource_metadata="https://mcp.example.com\"#);
     challenge(c, "client-challenge-scheme-only", "Bearer");
     challenge(c, "client-challenge-empty", "");
 
     // --- well-known URLs (path insertion) ---------------------------------------------------
     let prm_url = |c: &mut Cases, id: &'static str, resource: &str| {
-        c.client(
-            id,
-            "protected-resource-metadata-url",
-            json!({ "resource": resource }),
-        );
+        c.client(id, "protected-resource-metadata-url", json!({ "resource": resource }));
     };
     prm_url(c, "client-prm-url-with-path", RESOURCE);
     prm_url(c, "client-prm-url-no-path", "https://mcp.example.com");
     prm_url(c, "client-prm-url-root-slash", "https://mcp.example.com/");
-    prm_url(
-        c,
-        "client-prm-url-trailing-slash",
-        "https://mcp.example.com/mcp/",
-    );
-    prm_url(
-        c,
-        "client-prm-url-port-and-deep-path",
-        "https://mcp.example.com:8443/tenant/a/mcp",
-    );
-    prm_url(
-        c,
-        "client-prm-url-loopback-http",
-        "http://127.0.0.1:8080/mcp",
-    );
+    prm_url(c, "client-prm-url-trailing-slash", "https://mcp.example.com/mcp/");
+    prm_url(c, "client-prm-url-port-and-deep-path", "https://mcp.example.com:8443/tenant/a/mcp");
+    prm_url(c, "client-prm-url-loopback-http", "http://127.0.0.1:8080/mcp");
     prm_url(c, "client-prm-url-query", "https://mcp.example.com/mcp?x=1");
-    prm_url(
-        c,
-        "client-prm-url-fragment",
-        "https://mcp.example.com/mcp#f",
-    );
+    prm_url(c, "client-prm-url-fragment", "https://mcp.example.com/mcp#f");
     prm_url(c, "client-prm-url-not-a-url", "not a url");
     prm_url(c, "client-prm-url-empty", "");
     let as_url = |c: &mut Cases, id: &'static str, issuer: &str| {
-        c.client(
-            id,
-            "authorization-server-metadata-url",
-            json!({ "issuer": issuer }),
-        );
+        c.client(id, "authorization-server-metadata-url", json!({ "issuer": issuer }));
     };
     as_url(c, "client-as-url-no-path", AS_ISSUER);
     as_url(c, "client-as-url-root-slash", "https://as.example.com/");
-    as_url(
-        c,
-        "client-as-url-with-path",
-        "https://as.example.com/tenant-1",
-    );
-    as_url(
-        c,
-        "client-as-url-with-path-trailing-slash",
-        "https://as.example.com/tenant-1/",
-    );
+    as_url(c, "client-as-url-with-path", "https://as.example.com/tenant-1");
+    as_url(c, "client-as-url-with-path-trailing-slash", "https://as.example.com/tenant-1/");
     as_url(c, "client-as-url-loopback-port", "http://localhost:9000");
-    as_url(
-        c,
-        "client-as-url-query-with-slash",
-        "https://as.example.com?x=/a",
-    );
+    as_url(c, "client-as-url-query-with-slash", "https://as.example.com?x=/a");
 
     // --- read-protected-resource-metadata ----------------------------------------------------
     let read_prm = |c: &mut Cases, id: &'static str, resource: &str, document: &str| {
-        c.client(
-            id,
-            "read-protected-resource-metadata",
-            json!({ "resource": resource, "document": document }),
-        );
+        c.client(id, "read-protected-resource-metadata", json!({ "resource": resource, "document": document }));
     };
     let prm_doc = |resource: Value, servers: Value| {
         object(&[
@@ -2676,12 +1825,7 @@ fn client_cases(c: &mut Cases) {
         ]),
     );
     read_prm(c, "client-prm-read-good", RESOURCE, &good);
-    read_prm(
-        c,
-        "client-prm-read-asked-with-trailing-slash",
-        &format!("{RESOURCE}/"),
-        &good,
-    );
+    read_prm(c, "client-prm-read-asked-with-trailing-slash", &format!("{RESOURCE}/"), &good);
     let servers = json!([AS_ISSUER]);
     for (id, document) in [
         (
@@ -2782,20 +1926,11 @@ fn client_cases(c: &mut Cases) {
     let at_limit = pad(MAX_DOCUMENT_BYTES);
     assert_eq!(at_limit.len(), MAX_DOCUMENT_BYTES);
     read_prm(c, "client-prm-read-at-size-limit", RESOURCE, &at_limit);
-    read_prm(
-        c,
-        "client-prm-read-over-size-limit",
-        RESOURCE,
-        &format!("{at_limit} "),
-    );
+    read_prm(c, "client-prm-read-over-size-limit", RESOURCE, &format!("{at_limit} "));
 
     // --- read-authorization-server-metadata ------------------------------------------------
     let read_as = |c: &mut Cases, id: &'static str, issuer: &str, document: &str| {
-        c.client(
-            id,
-            "read-authorization-server-metadata",
-            json!({ "issuer": issuer, "document": document }),
-        );
+        c.client(id, "read-authorization-server-metadata", json!({ "issuer": issuer, "document": document }));
     };
     let as_doc = |changes: Value| {
         let mut doc = json!({
@@ -2808,12 +1943,7 @@ fn client_cases(c: &mut Cases) {
         doc.to_string()
     };
     read_as(c, "client-as-read-good", AS_ISSUER, &as_doc(json!({})));
-    read_as(
-        c,
-        "client-as-read-asked-with-trailing-slash",
-        "https://as.example.com/",
-        &as_doc(json!({})),
-    );
+    read_as(c, "client-as-read-asked-with-trailing-slash", "https://as.example.com/", &as_doc(json!({})));
     for (id, changes) in [
         (
             "client-as-read-issuer-trailing-slash",
@@ -2873,11 +2003,7 @@ fn client_cases(c: &mut Cases) {
 
     // --- read-identity-provider-metadata ----------------------------------------------------
     let read_idp = |c: &mut Cases, id: &'static str, issuer: &str, document: &str| {
-        c.client(
-            id,
-            "read-identity-provider-metadata",
-            json!({ "issuer": issuer, "document": document }),
-        );
+        c.client(id, "read-identity-provider-metadata", json!({ "issuer": issuer, "document": document }));
     };
     let idp_doc = |changes: Value| {
         let mut doc = json!({
@@ -2930,12 +2056,7 @@ fn client_cases(c: &mut Cases) {
     ] {
         read_idp(c, id, IDP_ISSUER, &idp_doc(changes));
     }
-    read_idp(
-        c,
-        "client-idp-read-as-document",
-        AS_ISSUER,
-        &as_doc(json!({})),
-    );
+    read_idp(c, "client-idp-read-as-document", AS_ISSUER, &as_doc(json!({})));
     read_idp(c, "client-idp-read-json-array", IDP_ISSUER, "[]");
 
     // --- the documents this configuration serves, read back as a client would -------------
@@ -2975,85 +2096,26 @@ fn client_cases(c: &mut Cases) {
                          audience: &str,
                          resource: Option<&str>,
                          scope: Option<&str>| {
-        c.client(
-            id,
-            "token-exchange-body",
-            json!({
-                "subject_token": subject, "subject_type": subject_type, "audience": audience,
-                "resource": resource, "scope": scope,
-            }),
-        );
+        c.client(id, "token-exchange-body", json!({"subject_token": subject, "subject_type": subject_type, "audience": audience, "resource": resource, "scope": scope}));
     };
-    exchange_body(
-        c,
-        "client-exchange-body-id-token",
-        "eyJ.eyJ.sig",
-        "id-token",
-        AS_ISSUER,
-        None,
-        None,
-    );
-    exchange_body(
-        c,
-        "client-exchange-body-refresh-token-resource-scope",
-        "r.t.s",
-        "refresh-token",
-        AS_ISSUER,
-        Some(RESOURCE),
-        Some("chat.read chat.history"),
-    );
-    exchange_body(
-        c,
-        "client-exchange-body-reserved-characters",
-        "a+b/c=d&e",
-        "id-token",
-        "urn:example:as",
-        Some("https://mcp.example.com/mcp?x=1&y=2#z"),
-        Some("é ü\u{1F600} %20"),
-    );
-    exchange_body(
-        c,
-        "client-exchange-body-empty-strings",
-        "",
-        "refresh-token",
-        "",
-        Some(""),
-        Some(""),
-    );
+    exchange_body(c, "client-exchange-body-id-token", "eyJ.eyJ.sig", "id-token", AS_ISSUER, None, None);
+    exchange_body(c, "client-exchange-body-refresh-token-resource-scope", "r.t.s", "refresh-token", AS_ISSUER, Some(RESOURCE), Some("chat.read chat.history"));
+    exchange_body(c, "client-exchange-body-reserved-characters", "a+b/c=d&e", "id-token", "urn:example:as", Some("https://mcp.example.com/mcp?x=1&y=2#z"), Some("é ü\u{1F600} %20"));
+    exchange_body(c, "client-exchange-body-empty-strings", "", "refresh-token", "", Some(""), Some(""));
     let bearer_body = |c: &mut Cases,
                        id: &'static str,
                        id_jag: &str,
                        resource: Option<&str>,
                        scope: Option<&str>| {
-        c.client(
-            id,
-            "jwt-bearer-body",
-            json!({"id_jag": id_jag, "resource": resource, "scope": scope}),
-        );
+        c.client(id, "jwt-bearer-body", json!({"id_jag": id_jag, "resource": resource, "scope": scope}));
     };
     bearer_body(c, "client-bearer-body-bare", "x.y.z", None, None);
-    bearer_body(
-        c,
-        "client-bearer-body-resource-scope",
-        "x.y.z",
-        Some(RESOURCE),
-        Some("chat.read"),
-    );
-    bearer_body(
-        c,
-        "client-bearer-body-reserved-characters",
-        "a&b=c",
-        Some("https://mcp.example.com/a b"),
-        Some("x+y"),
-    );
+    bearer_body(c, "client-bearer-body-resource-scope", "x.y.z", Some(RESOURCE), Some("chat.read"));
+    bearer_body(c, "client-bearer-body-reserved-characters", "a&b=c", Some("https://mcp.example.com/a b"), Some("x+y"));
 
     // --- read-token-response -----------------------------------------------------------------
     let response = |c: &mut Cases, id: &'static str, kind: &str, status: u16, body: &str| {
-        c.client(
-            id,
-            "read-token-response",
-            json!({"kind": kind, "status": status, "body": body}),
-        );
+        c.client(id, "read-token-response", json!({"kind": kind, "status": status, "body": body}));
     };
     let te = "token-exchange";
     let jb = "jwt-bearer";
@@ -3065,13 +2127,7 @@ fn client_cases(c: &mut Cases) {
         merge(&mut body, changes);
         body.to_string()
     };
-    response(
-        c,
-        "client-response-exchange-issued",
-        te,
-        200,
-        &exchanged(json!({})),
-    );
+    response(c, "client-response-exchange-issued", te, 200, &exchanged(json!({})));
     for (id, changes) in [
         (
             "client-response-exchange-minimal",
@@ -3137,109 +2193,21 @@ fn client_cases(c: &mut Cases) {
     ] {
         response(c, id, te, 200, &exchanged(changes));
     }
-    response(
-        c,
-        "client-response-exchange-expires-in-2-pow-64",
-        te,
-        200,
-        &exchanged(json!({"expires_in": 0}))
-            .replace("\"expires_in\":0", "\"expires_in\":18446744073709551616"),
-    );
-    response(
-        c,
-        "client-response-exchange-expires-in-exponent",
-        te,
-        200,
-        &exchanged(json!({"expires_in": 0})).replace("\"expires_in\":0", "\"expires_in\":3e2"),
-    );
-    response(
-        c,
-        "client-response-exchange-scope-null",
-        te,
-        200,
-        &exchanged(json!({"scope": 0})).replace("\"scope\":0", "\"scope\":null"),
-    );
-    response(
-        c,
-        "client-response-exchange-duplicate-access-token",
-        te,
-        200,
-        &format!(
-            "{},\"access_token\":\"evil\"}}",
-            exchanged(json!({})).trim_end_matches('}')
-        ),
-    );
-    response(
-        c,
-        "client-response-exchange-invalid-target",
-        te,
-        400,
-        r#"{"error":"invalid_target","error_description":"no connection allows this client to reach that audience and resource"}"#,
-    );
-    response(
-        c,
-        "client-response-exchange-step-up",
-        te,
-        400,
-        r#"{"error":"insufficient_user_authentication","error_description":"the user must authenticate again","acr_values":"phrh phr"}"#,
-    );
-    response(
-        c,
-        "client-response-exchange-invalid-client-401",
-        te,
-        401,
-        r#"{"error":"invalid_client"}"#,
-    );
-    response(
-        c,
-        "client-response-exchange-error-missing",
-        te,
-        400,
-        r#"{"error_description":"x"}"#,
-    );
-    response(
-        c,
-        "client-response-exchange-error-number",
-        te,
-        400,
-        r#"{"error":400}"#,
-    );
-    response(
-        c,
-        "client-response-exchange-500-not-json",
-        te,
-        500,
-        "Internal Server Error",
-    );
-    response(
-        c,
-        "client-response-exchange-200-not-json",
-        te,
-        200,
-        "access_token=j.a.g&token_type=N_A",
-    );
+    response(c, "client-response-exchange-expires-in-2-pow-64", te, 200, &exchanged(json!({"expires_in": 0})).replace("\"expires_in\":0", "\"expires_in\":18446744073709551616"));
+    response(c, "client-response-exchange-expires-in-exponent", te, 200, &exchanged(json!({"expires_in": 0})).replace("\"expires_in\":0", "\"expires_in\":3e2"));
+    response(c, "client-response-exchange-scope-null", te, 200, &exchanged(json!({"scope": 0})).replace("\"scope\":0", "\"scope\":null"));
+    response(c, "client-response-exchange-duplicate-access-token", te, 200, &format!("{},\"access_token\":\"evil\"}}", exchanged(json!({})).trim_end_matches('}')));
+    response(c, "client-response-exchange-invalid-target", te, 400, r#"{"error":"invalid_target","error_description":"no connection allows this client to reach that audience and resource"}"#);
+    response(c, "client-response-exchange-step-up", te, 400, r#"{"error":"insufficient_user_authentication","error_description":"the user must authenticate again","acr_values":"phrh phr"}"#);
+    response(c, "client-response-exchange-invalid-client-401", te, 401, r#"{"error":"invalid_client"}"#);
+    response(c, "client-response-exchange-error-missing", te, 400, r#"{"error_description":"x"}"#);
+    response(c, "client-response-exchange-error-number", te, 400, r#"{"error":400}"#);
+    response(c, "client-response-exchange-500-not-json", te, 500, "Internal Server Error");
+    response(c, "client-response-exchange-200-not-json", te, 200, "access_token=j.a.g&token_type=N_A");
     response(c, "client-response-exchange-200-empty", te, 200, "");
-    response(
-        c,
-        "client-response-exchange-201-success-body",
-        te,
-        201,
-        &exchanged(json!({})),
-    );
-    response(
-        c,
-        "client-response-exchange-302-error",
-        te,
-        302,
-        r#"{"error":"x"}"#,
-    );
-    response(
-        c,
-        "client-response-exchange-over-size-limit",
-        te,
-        200,
-        &exchanged(json!({"pad": "x".repeat(MAX_DOCUMENT_BYTES)})),
-    );
+    response(c, "client-response-exchange-201-success-body", te, 201, &exchanged(json!({})));
+    response(c, "client-response-exchange-302-error", te, 302, r#"{"error":"x"}"#);
+    response(c, "client-response-exchange-over-size-limit", te, 200, &exchanged(json!({"pad": "x".repeat(MAX_DOCUMENT_BYTES)})));
     let bearer = |changes: Value| {
         let mut body = json!({
             "access_token": "a.t.s", "token_type": "Bearer", "expires_in": 290,
@@ -3248,13 +2216,7 @@ fn client_cases(c: &mut Cases) {
         merge(&mut body, changes);
         body.to_string()
     };
-    response(
-        c,
-        "client-response-bearer-issued",
-        jb,
-        200,
-        &bearer(json!({})),
-    );
+    response(c, "client-response-bearer-issued", jb, 200, &bearer(json!({})));
     for (id, changes) in [
         (
             "client-response-bearer-lowercase",
@@ -3281,13 +2243,7 @@ fn client_cases(c: &mut Cases) {
     ] {
         response(c, id, jb, 200, &bearer(changes));
     }
-    response(
-        c,
-        "client-response-bearer-invalid-grant",
-        jb,
-        400,
-        r#"{"error":"invalid_grant","error_description":"The assertion is not valid"}"#,
-    );
+    response(c, "client-response-bearer-invalid-grant", jb, 400, r#"{"error":"invalid_grant","error_description":"The assertion is not valid"}"#);
 }
 
 /// Runs one case: "valid" or the rejection code of a token, or what hosts compare of an HTTP
@@ -3419,6 +2375,8 @@ const PINNED: &[(&str, &str)] = &[
 ];
 
 /// Hand-picked HTTP outcomes: status, and the body's `error` (`None`: no error member).
+// One case a line: the rows read as a table, wider than rustfmt would leave them.
+#[rustfmt::skip]
 const PINNED_HTTP: &[(&str, u16, Option<&str>)] = &[
     ("http-metadata", 200, None),
     ("http-metadata-head", 200, None),
@@ -3427,40 +2385,24 @@ const PINNED_HTTP: &[(&str, u16, Option<&str>)] = &[
     ("http-not-found", 404, Some("not_found")),
     ("http-token-get", 405, Some("method_not_allowed")),
     ("token-json-content-type", 400, Some("invalid_request")),
-    (
-        "token-unsupported-grant-type",
-        400,
-        Some("unsupported_grant_type"),
-    ),
+    ("token-unsupported-grant-type", 400, Some("unsupported_grant_type")),
     ("token-basic-wrong-secret", 401, Some("invalid_client")),
     ("token-basic-unknown-client", 401, Some("invalid_client")),
     ("token-post-wrong-secret", 401, Some("invalid_client")),
     ("token-two-auth-methods", 400, Some("invalid_request")),
     ("token-no-credentials", 401, Some("invalid_client")),
-    (
-        "token-client-without-grant",
-        400,
-        Some("unauthorized_client"),
-    ),
+    ("token-client-without-grant", 400, Some("unauthorized_client")),
     ("token-id-jag-expired", 400, Some("invalid_grant")),
     ("token-id-jag-untrusted-key", 400, Some("invalid_grant")),
     ("token-id-jag-signed-by-as-key", 400, Some("invalid_grant")),
-    (
-        "token-id-jag-for-another-client",
-        400,
-        Some("invalid_grant"),
-    ),
+    ("token-id-jag-for-another-client", 400, Some("invalid_grant")),
     ("token-resource-not-in-id-jag", 400, Some("invalid_target")),
     ("token-scope-not-granted", 400, Some("invalid_scope")),
     ("token-basic-issued", 200, None),
     ("token-basic-id-jag-replayed", 400, Some("invalid_grant")),
     ("token-post-issued-narrowed", 200, None),
     ("token-private-key-jwt-issued", 200, None),
-    (
-        "token-private-key-jwt-assertion-replayed",
-        401,
-        Some("invalid_client"),
-    ),
+    ("token-private-key-jwt-assertion-replayed", 401, Some("invalid_client")),
     ("token-public-client-issued", 200, None),
 ];
 
@@ -3540,76 +2482,34 @@ fn check_pinned_http(cases: &[Value]) {
 }
 
 /// Hand-picked IdP outcomes: status, and the body's `error` (`None`: no error member).
+// One case a line: the rows read as a table, wider than rustfmt would leave them.
+#[rustfmt::skip]
 const PINNED_IDP: &[(&str, u16, Option<&str>)] = &[
     ("idp-metadata", 200, None),
     ("idp-jwks", 200, None),
-    (
-        "idp-jwks-default-path-not-configured",
-        404,
-        Some("not_found"),
-    ),
+    ("idp-jwks-default-path-not-configured", 404, Some("not_found")),
     ("idp-not-found", 404, Some("not_found")),
     ("idp-token-get", 405, Some("method_not_allowed")),
     ("idp-exchange-granted", 200, None),
     ("idp-exchange-alias-resolved-scope-narrowed", 200, None),
     ("idp-exchange-second-resource-named", 200, None),
     ("idp-exchange-no-connection", 400, Some("invalid_target")),
-    (
-        "idp-exchange-resource-of-another-server",
-        400,
-        Some("invalid_target"),
-    ),
-    (
-        "idp-exchange-several-resources-none-named",
-        400,
-        Some("invalid_target"),
-    ),
+    ("idp-exchange-resource-of-another-server", 400, Some("invalid_target")),
+    ("idp-exchange-several-resources-none-named", 400, Some("invalid_target")),
     ("idp-exchange-invalid-scope", 400, Some("invalid_scope")),
     ("idp-exchange-group-restricted", 400, Some("invalid_grant")),
     ("idp-exchange-disabled-user", 400, Some("invalid_grant")),
-    (
-        "idp-exchange-step-up-acr",
-        400,
-        Some("insufficient_user_authentication"),
-    ),
-    (
-        "idp-exchange-step-up-max-age",
-        400,
-        Some("insufficient_user_authentication"),
-    ),
+    ("idp-exchange-step-up-acr", 400, Some("insufficient_user_authentication")),
+    ("idp-exchange-step-up-max-age", 400, Some("insufficient_user_authentication")),
     ("idp-exchange-step-up-satisfied-secret-post", 200, None),
-    (
-        "idp-exchange-id-token-of-another-client",
-        400,
-        Some("invalid_request"),
-    ),
-    (
-        "idp-exchange-id-token-typ-at-jwt",
-        400,
-        Some("invalid_request"),
-    ),
+    ("idp-exchange-id-token-of-another-client", 400, Some("invalid_request")),
+    ("idp-exchange-id-token-typ-at-jwt", 400, Some("invalid_request")),
     ("idp-exchange-refresh-token-granted", 200, None),
-    (
-        "idp-exchange-refresh-token-as-id-token",
-        400,
-        Some("invalid_request"),
-    ),
-    (
-        "idp-exchange-refresh-token-disabled-user",
-        400,
-        Some("invalid_grant"),
-    ),
-    (
-        "idp-exchange-repeated-resource",
-        400,
-        Some("invalid_target"),
-    ),
+    ("idp-exchange-refresh-token-as-id-token", 400, Some("invalid_request")),
+    ("idp-exchange-refresh-token-disabled-user", 400, Some("invalid_grant")),
+    ("idp-exchange-repeated-resource", 400, Some("invalid_target")),
     ("idp-exchange-actor-token", 400, Some("invalid_request")),
-    (
-        "idp-exchange-wrong-client-secret",
-        401,
-        Some("invalid_client"),
-    ),
+    ("idp-exchange-wrong-client-secret", 401, Some("invalid_client")),
     ("idp-dev-sign-in-granted", 200, None),
     ("idp-dev-sign-in-wrong-password", 400, Some("invalid_grant")),
     ("idp-dev-sign-in-disabled-user", 400, Some("invalid_grant")),

@@ -23,9 +23,9 @@
 //! ```
 
 use crate::common;
+use crate::vectors_file;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 
 use common::*;
 use rand_chacha::rand_core::SeedableRng;
@@ -36,7 +36,6 @@ use sha2::{Digest, Sha256};
 use xaa_guest::base64url::encode as b64;
 
 const FORMAT: &str = "xaa-differential/1";
-const UPDATE_ENV: &str = "XAA_UPDATE_VECTORS";
 const REGENERATE: &str =
     "XAA_UPDATE_VECTORS=1 cargo test --release --workspace --test it differential_corpus::";
 const DESCRIPTION: &str = "Differential corpus for xaa_token.wasm: each case is a token, the \
@@ -83,14 +82,6 @@ const PINNED: &[(&str, &str)] = &[
     ("signature/es256-der", "signature_invalid"),
     ("replay/second", "replayed"),
 ];
-
-fn corpus_path() -> PathBuf {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    manifest
-        .parent()
-        .unwrap()
-        .join("tests/vectors/differential.json")
-}
 
 // ---------------------------------------------------------------------------------------
 // Profiles: what a strict peer verifies each token against
@@ -2466,44 +2457,18 @@ fn differential_corpus_matches_committed_file() {
     let corpus = corpus_json();
     let cases = corpus["cases"].as_array().unwrap();
     assert!(cases.len() >= 250, "{} cases", cases.len());
-    for (id, expected) in PINNED {
-        let case = cases
-            .iter()
-            .find(|c| c["id"] == *id)
-            .unwrap_or_else(|| panic!("pinned case {id} missing"));
-        assert_eq!(case["ours"], *expected, "pinned case {id}");
-    }
+    vectors_file::assert_pinned(cases, "ours", PINNED);
     // Every case of the valid category is valid; every profile is used.
     for case in cases.iter().filter(|c| c["category"] == VALID) {
         assert_eq!(case["ours"], "valid", "{}", case["id"]);
     }
     eprintln!("differential: {}", summary(cases));
 
-    let mut text = serde_json::to_string_pretty(&corpus).unwrap();
-    text.push('\n');
-    let path = corpus_path();
-    if std::env::var(UPDATE_ENV).as_deref() == Ok("1") {
-        let tmp = path.with_extension("json.tmp");
-        std::fs::write(&tmp, &text).unwrap();
-        std::fs::rename(&tmp, &path).unwrap();
-        eprintln!("wrote {} ({} cases)", path.display(), cases.len());
-        return;
-    }
-    let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    if committed != text {
-        let first_diff = committed
-            .lines()
-            .zip(text.lines())
-            .position(|(a, b)| a != b)
-            .map_or_else(
-                || "length differs".to_owned(),
-                |i| format!("first difference at line {}", i + 1),
-            );
-        panic!(
-            "{} is out of date or missing ({first_diff}).\n\
-             If the change is intended, regenerate it with:\n    {REGENERATE}\n\
-             and review the diff (then re-run scripts/differential).",
-            path.display()
-        );
-    }
+    vectors_file::write_or_compare(
+        "differential.json",
+        &corpus,
+        cases.len(),
+        REGENERATE,
+        "scripts/differential",
+    );
 }

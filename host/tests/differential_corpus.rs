@@ -485,12 +485,7 @@ fn header_cases(c: &mut Corpus) {
         std_b64(&spki)
     );
     let secrets: Vec<(&str, Vec<u8>)> = vec![
-        (
-            "jwk",
-            ec_jwk(&k.idp_ec, "idp-ec", json!({"use": "sig"}))
-                .to_string()
-                .into_bytes(),
-        ),
+        ("jwk", ec_jwk(&k.idp_ec, "idp-ec", json!({"use": "sig"})).to_string().into_bytes()),
         ("jwks", idp_jwks().to_string().into_bytes()),
         ("x", point.x().unwrap().to_vec()),
         ("spki-pem", pem.into_bytes()),
@@ -607,11 +602,7 @@ fn header_cases(c: &mut Corpus) {
         ("other-issuer-key", "other-ec".to_owned(), "K09"),
         ("as-key", "as-ec".to_owned(), "K09"),
         ("path", "../../../dev/null".to_owned(), "K05"),
-        (
-            "url",
-            "https://idp.example.com/jwks#idp-ec".to_owned(),
-            "K05",
-        ),
+        ("url", "https://idp.example.com/jwks#idp-ec".to_owned(), "K05"),
         ("sql", "' UNION SELECT 'k' --".to_owned(), "K06"),
         ("crlf", "idp-ec\r\nX-Injected: yes".to_owned(), "K06"),
         ("256-bytes", "k".repeat(256), "K08"),
@@ -635,16 +626,8 @@ fn header_cases(c: &mut Corpus) {
     for (name, extra, row) in [
         ("exp", json!({"crit": ["exp"], "exp": NOW + 290}), "H01"),
         ("exp-absent", json!({"crit": ["exp"]}), "H01"),
-        (
-            "unknown-ext",
-            json!({"crit": ["urn:example:ext"], "urn:example:ext": true}),
-            "H01",
-        ),
-        (
-            "url-ext",
-            json!({"crit": ["http://example.com/ext"]}),
-            "H01",
-        ),
+        ("unknown-ext", json!({"crit": ["urn:example:ext"], "urn:example:ext": true}), "H01"),
+        ("url-ext", json!({"crit": ["http://example.com/ext"]}), "H01"),
         ("empty", json!({"crit": []}), "H02"),
         ("string", json!({"crit": "alg"}), "H02"),
         ("alg", json!({"crit": ["alg"]}), "H02"),
@@ -669,21 +652,9 @@ fn header_cases(c: &mut Corpus) {
     c.add(HEADER, IdJag, Some("K01"), "header/jwk-trusted-genuine", "embedded jwk of the trusted key, genuine idp-ec signature", |id| jag(id, json!({"jwk": ec_jwk(&k.idp_ec, "idp-ec", json!({}))}), json!({})));
     c.add(HEADER, IdJag, Some("K02"), "header/jku-attacker", "jku to an attacker JWK Set, signed by the attacker (kid attacker)", |id| att(id, with(id_jag_header(), json!({"kid": "attacker", "jku": "https://attacker.example/jwks.json"}))));
     for (name, extra, row) in [
-        (
-            "jku-genuine",
-            json!({"jku": "https://idp.example.com/jwks"}),
-            "K02",
-        ),
-        (
-            "x5u-genuine",
-            json!({"x5u": "https://attacker.example/cert.pem"}),
-            "K03",
-        ),
-        (
-            "x5c-genuine",
-            json!({"x5c": [std_b64(b"not really a certificate")]}),
-            "K03",
-        ),
+        ("jku-genuine", json!({"jku": "https://idp.example.com/jwks"}), "K02"),
+        ("x5u-genuine", json!({"x5u": "https://attacker.example/cert.pem"}), "K03"),
+        ("x5c-genuine", json!({"x5c": [std_b64(b"not really a certificate")]}), "K03"),
         ("x5c-empty", json!({"x5c": []}), "K03"),
     ] {
         let id = format!("header/{name}");
@@ -713,11 +684,7 @@ fn header_cases(c: &mut Corpus) {
         ("zip-def", json!({"zip": "DEF"}), "H06"),
         ("enc", json!({"enc": "A256GCM"}), "H05"),
         ("epk", json!({"epk": attacker_jwk}), "H05"),
-        (
-            "iv-tag",
-            json!({"iv": "AAAAAAAAAAAAAAAA", "tag": "AAAAAAAAAAAAAAAAAAAAAA"}),
-            "H05",
-        ),
+        ("iv-tag", json!({"iv": "AAAAAAAAAAAAAAAA", "tag": "AAAAAAAAAAAAAAAAAAAAAA"}), "H05"),
         ("apu-apv", json!({"apu": "YQ", "apv": "Yg"}), "H05"),
         ("p2c", json!({"p2c": 2_147_483_647, "p2s": "c2FsdA"}), "H07"),
     ] {
@@ -744,34 +711,13 @@ fn header_cases(c: &mut Corpus) {
 
     // --- duplicate members ---------------------------------------------------------------------
     for (name, header) in [
-        (
-            "alg-es256-none",
-            r#"{"typ":"oauth-id-jag+jwt","alg":"ES256","kid":"idp-ec","alg":"none"}"#,
-        ),
-        (
-            "alg-none-es256",
-            r#"{"typ":"oauth-id-jag+jwt","alg":"none","kid":"idp-ec","alg":"ES256"}"#,
-        ),
-        (
-            "alg-same",
-            r#"{"typ":"oauth-id-jag+jwt","alg":"ES256","kid":"idp-ec","alg":"ES256"}"#,
-        ),
-        (
-            "kid",
-            r#"{"typ":"oauth-id-jag+jwt","alg":"ES256","kid":"attacker","kid":"idp-ec"}"#,
-        ),
-        (
-            "typ",
-            r#"{"typ":"JWT","alg":"ES256","kid":"idp-ec","typ":"oauth-id-jag+jwt"}"#,
-        ),
-        (
-            "escaped-name",
-            r#"{"typ":"oauth-id-jag+jwt","alg":"ES256","kid":"idp-ec","\u0061lg":"ES256"}"#,
-        ),
-        (
-            "crit",
-            r#"{"typ":"oauth-id-jag+jwt","alg":"ES256","kid":"idp-ec","crit":["exp"],"crit":[]}"#,
-        ),
+        ("alg-es256-none", r#"{"typ":"oauth-id-jag+jwt","alg":"ES256","kid":"idp-ec","alg":"none"}"#),
+        ("alg-none-es256", r#"{"typ":"oauth-id-jag+jwt","alg":"none","kid":"idp-ec","alg":"ES256"}"#),
+        ("alg-same", r#"{"typ":"oauth-id-jag+jwt","alg":"ES256","kid":"idp-ec","alg":"ES256"}"#),
+        ("kid", r#"{"typ":"oauth-id-jag+jwt","alg":"ES256","kid":"attacker","kid":"idp-ec"}"#),
+        ("typ", r#"{"typ":"JWT","alg":"ES256","kid":"idp-ec","typ":"oauth-id-jag+jwt"}"#),
+        ("escaped-name", r#"{"typ":"oauth-id-jag+jwt","alg":"ES256","kid":"idp-ec","\u0061lg":"ES256"}"#),
+        ("crit", r#"{"typ":"oauth-id-jag+jwt","alg":"ES256","kid":"idp-ec","crit":["exp"],"crit":[]}"#),
     ] {
         let id = format!("header/dup-{name}");
         c.add(HEADER, IdJag, Some("S18"), &id, &format!("header text {header}"), |id| jag_header_text(id, header));
@@ -790,62 +736,16 @@ fn header_cases(c: &mut Corpus) {
         c.add(HEADER, IdJag, Some("S17"), &id, &format!("header text {header}"), |id| jag_header_text(id, header));
     }
     for (name, header, row) in [
-        (
-            "pretty-crlf",
-            "{\"typ\":\"oauth-id-jag+jwt\",\r\n \"alg\":\"ES256\",\r\n \"kid\":\"idp-ec\"}",
-            "S15",
-        ),
-        (
-            "outer-whitespace",
-            " \t{\"typ\":\"oauth-id-jag+jwt\",\"alg\":\"ES256\",\"kid\":\"idp-ec\"}\n ",
-            "S15",
-        ),
-        (
-            "escaped-name",
-            r#"{"\u0074yp":"oauth-id-jag+jwt","alg":"ES256","kid":"idp-ec"}"#,
-            "S15",
-        ),
-        (
-            "escaped-value",
-            r#"{"typ":"oauth-id-jag+jwt","alg":"ES\u0032\u0035\u0036","kid":"idp-ec"}"#,
-            "S15",
-        ),
-        (
-            "bom",
-            "\u{feff}{\"typ\":\"oauth-id-jag+jwt\",\"alg\":\"ES256\",\"kid\":\"idp-ec\"}",
-            "S15",
-        ),
-        (
-            "lone-surrogate",
-            r#"{"typ":"oauth-id-jag+jwt","alg":"ES256","kid":"idp-ec","x":"\ud800"}"#,
-            "S15",
-        ),
-        (
-            "trailing-garbage",
-            r#"{"typ":"oauth-id-jag+jwt","alg":"ES256","kid":"idp-ec"}x"#,
-            "S17",
-        ),
-        (
-            "two-objects",
-            r#"{"typ":"oauth-id-jag+jwt","alg":"ES256","kid":"idp-ec"}{}"#,
-            "S17",
-        ),
-        (
-            "deep-17",
-            &format!(
-                r#"{{"typ":"oauth-id-jag+jwt","alg":"ES256","kid":"idp-ec","x":{}}}"#,
-                nested(17, true)
-            ),
-            "S20",
-        ),
-        (
-            "deep-8",
-            &format!(
-                r#"{{"typ":"oauth-id-jag+jwt","alg":"ES256","kid":"idp-ec","x":{}}}"#,
-                nested(8, true)
-            ),
-            "S20",
-        ),
+        ("pretty-crlf", "{\"typ\":\"oauth-id-jag+jwt\",\r\n \"alg\":\"ES256\",\r\n \"kid\":\"idp-ec\"}", "S15"),
+        ("outer-whitespace", " \t{\"typ\":\"oauth-id-jag+jwt\",\"alg\":\"ES256\",\"kid\":\"idp-ec\"}\n ", "S15"),
+        ("escaped-name", r#"{"\u0074yp":"oauth-id-jag+jwt","alg":"ES256","kid":"idp-ec"}"#, "S15"),
+        ("escaped-value", r#"{"typ":"oauth-id-jag+jwt","alg":"ES\u0032\u0035\u0036","kid":"idp-ec"}"#, "S15"),
+        ("bom", "\u{feff}{\"typ\":\"oauth-id-jag+jwt\",\"alg\":\"ES256\",\"kid\":\"idp-ec\"}", "S15"),
+        ("lone-surrogate", r#"{"typ":"oauth-id-jag+jwt","alg":"ES256","kid":"idp-ec","x":"\ud800"}"#, "S15"),
+        ("trailing-garbage", r#"{"typ":"oauth-id-jag+jwt","alg":"ES256","kid":"idp-ec"}x"#, "S17"),
+        ("two-objects", r#"{"typ":"oauth-id-jag+jwt","alg":"ES256","kid":"idp-ec"}{}"#, "S17"),
+        ("deep-17", &format!(r#"{{"typ":"oauth-id-jag+jwt","alg":"ES256","kid":"idp-ec","x":{}}}"#, nested(17, true)), "S20"),
+        ("deep-8", &format!(r#"{{"typ":"oauth-id-jag+jwt","alg":"ES256","kid":"idp-ec","x":{}}}"#, nested(8, true)), "S20"),
     ] {
         let id = format!("header/text-{name}");
         c.add(HEADER, IdJag, catalog(row), &id, &format!("header text {header:?}"), |id| jag_header_text(id, header));
@@ -883,21 +783,9 @@ fn header_cases(c: &mut Corpus) {
         c.add(HEADER, AccessToken, catalog(row), &id, &format!("kid {kid:?}"), |id| at(id, json!({"kid": kid}), json!({})));
     }
     for (name, extra, row) in [
-        (
-            "crit-exp",
-            json!({"crit": ["exp"], "exp": NOW + 290}),
-            "H01",
-        ),
-        (
-            "jku-genuine",
-            json!({"jku": "https://as.example.com/jwks"}),
-            "K02",
-        ),
-        (
-            "jwk-trusted-genuine",
-            json!({"jwk": ec_jwk(&k.as_ec, "as-ec", json!({}))}),
-            "K01",
-        ),
+        ("crit-exp", json!({"crit": ["exp"], "exp": NOW + 290}), "H01"),
+        ("jku-genuine", json!({"jku": "https://as.example.com/jwks"}), "K02"),
+        ("jwk-trusted-genuine", json!({"jwk": ec_jwk(&k.as_ec, "as-ec", json!({}))}), "K01"),
         ("zip-def", json!({"zip": "DEF"}), "H06"),
         ("cty-jwt", json!({"cty": "JWT"}), "H04"),
         ("b64-false", json!({"b64": false}), "H03"),
@@ -1009,130 +897,30 @@ fn payload_cases(c: &mut Corpus) {
 
     // --- time boundaries (now pinned, leeway 60) -----------------------------------------------
     let jag_times: Vec<(&str, Value, &str, &str)> = vec![
-        (
-            "exp-boundary-expired",
-            json!({"iat": NOW - LEEWAY - 100, "exp": NOW - LEEWAY}),
-            "C06",
-            "exp = now - leeway",
-        ),
-        (
-            "exp-boundary-inside",
-            json!({"iat": NOW - LEEWAY - 100, "exp": NOW - LEEWAY + 1}),
-            "C06",
-            "exp = now - leeway + 1",
-        ),
-        (
-            "exp-now",
-            json!({"iat": NOW - 100, "exp": NOW}),
-            "C06",
-            "exp = now (inside the leeway)",
-        ),
-        (
-            "nbf-boundary-inside",
-            json!({"nbf": NOW + LEEWAY}),
-            "C07",
-            "nbf = now + leeway",
-        ),
-        (
-            "nbf-boundary-future",
-            json!({"nbf": NOW + LEEWAY + 1}),
-            "C07",
-            "nbf = now + leeway + 1",
-        ),
-        (
-            "iat-boundary-inside",
-            json!({"iat": NOW + LEEWAY}),
-            "C08",
-            "iat = now + leeway",
-        ),
-        (
-            "iat-boundary-future",
-            json!({"iat": NOW + LEEWAY + 1, "exp": NOW + LEEWAY + 100}),
-            "C08",
-            "iat = now + leeway + 1",
-        ),
+        ("exp-boundary-expired", json!({"iat": NOW - LEEWAY - 100, "exp": NOW - LEEWAY}), "C06", "exp = now - leeway"),
+        ("exp-boundary-inside", json!({"iat": NOW - LEEWAY - 100, "exp": NOW - LEEWAY + 1}), "C06", "exp = now - leeway + 1"),
+        ("exp-now", json!({"iat": NOW - 100, "exp": NOW}), "C06", "exp = now (inside the leeway)"),
+        ("nbf-boundary-inside", json!({"nbf": NOW + LEEWAY}), "C07", "nbf = now + leeway"),
+        ("nbf-boundary-future", json!({"nbf": NOW + LEEWAY + 1}), "C07", "nbf = now + leeway + 1"),
+        ("iat-boundary-inside", json!({"iat": NOW + LEEWAY}), "C08", "iat = now + leeway"),
+        ("iat-boundary-future", json!({"iat": NOW + LEEWAY + 1, "exp": NOW + LEEWAY + 100}), "C08", "iat = now + leeway + 1"),
         ("iat-now", json!({"iat": NOW}), "C08", "iat = now"),
-        (
-            "lifetime-max",
-            json!({"iat": NOW - 10, "exp": NOW - 10 + MAX_LIFETIME}),
-            "C09",
-            "exp - iat = max_assertion_lifetime",
-        ),
-        (
-            "lifetime-over",
-            json!({"iat": NOW - 10, "exp": NOW - 10 + MAX_LIFETIME + 1}),
-            "C09",
-            "exp - iat = max_assertion_lifetime + 1",
-        ),
-        (
-            "lifetime-far-exp",
-            json!({"exp": 253_402_300_799_i64}),
-            "C09",
-            "exp = 9999-12-31T23:59:59Z",
-        ),
-        (
-            "iat-far-past",
-            json!({"iat": NOW - 1000, "exp": NOW + 10}),
-            "C09",
-            "iat = now - 1000, exp = now + 10",
-        ),
-        (
-            "exp-fraction-expired",
-            json!({"iat": NOW - 100, "exp": (NOW - LEEWAY) as f64 + 0.5}),
-            "C06",
-            "exp = now - leeway + 0.5 (rounds down)",
-        ),
-        (
-            "exp-fraction-valid",
-            json!({"exp": (NOW + 100) as f64 + 0.75}),
-            "C06",
-            "exp = now + 100.75",
-        ),
-        (
-            "nbf-fraction-future",
-            json!({"nbf": (NOW + LEEWAY) as f64 + 0.5}),
-            "C07",
-            "nbf = now + leeway + 0.5 (rounds up)",
-        ),
-        (
-            "nbf-fraction-valid",
-            json!({"nbf": NOW as f64 - 0.5}),
-            "C07",
-            "nbf = now - 0.5",
-        ),
-        (
-            "iat-fraction-future",
-            json!({"iat": (NOW + LEEWAY) as f64 + 0.5, "exp": NOW + 200}),
-            "C08",
-            "iat = now + leeway + 0.5 (rounds up)",
-        ),
-        (
-            "iat-fraction-valid",
-            json!({"iat": (NOW - 10) as f64 - 0.25}),
-            "C08",
-            "iat = now - 10.25",
-        ),
+        ("lifetime-max", json!({"iat": NOW - 10, "exp": NOW - 10 + MAX_LIFETIME}), "C09", "exp - iat = max_assertion_lifetime"),
+        ("lifetime-over", json!({"iat": NOW - 10, "exp": NOW - 10 + MAX_LIFETIME + 1}), "C09", "exp - iat = max_assertion_lifetime + 1"),
+        ("lifetime-far-exp", json!({"exp": 253_402_300_799_i64}), "C09", "exp = 9999-12-31T23:59:59Z"),
+        ("iat-far-past", json!({"iat": NOW - 1000, "exp": NOW + 10}), "C09", "iat = now - 1000, exp = now + 10"),
+        ("exp-fraction-expired", json!({"iat": NOW - 100, "exp": (NOW - LEEWAY) as f64 + 0.5}), "C06", "exp = now - leeway + 0.5 (rounds down)"),
+        ("exp-fraction-valid", json!({"exp": (NOW + 100) as f64 + 0.75}), "C06", "exp = now + 100.75"),
+        ("nbf-fraction-future", json!({"nbf": (NOW + LEEWAY) as f64 + 0.5}), "C07", "nbf = now + leeway + 0.5 (rounds up)"),
+        ("nbf-fraction-valid", json!({"nbf": NOW as f64 - 0.5}), "C07", "nbf = now - 0.5"),
+        ("iat-fraction-future", json!({"iat": (NOW + LEEWAY) as f64 + 0.5, "exp": NOW + 200}), "C08", "iat = now + leeway + 0.5 (rounds up)"),
+        ("iat-fraction-valid", json!({"iat": (NOW - 10) as f64 - 0.25}), "C08", "iat = now - 10.25"),
         ("exp-zero", json!({"exp": 0}), "C04", "exp = 0"),
         ("exp-negative", json!({"exp": -1}), "C04", "exp = -1"),
-        (
-            "exp-year-10000",
-            json!({"exp": 253_402_300_800_i64}),
-            "C04",
-            "exp = 253402300800",
-        ),
+        ("exp-year-10000", json!({"exp": 253_402_300_800_i64}), "C04", "exp = 253402300800"),
         ("exp-1e308", json!({"exp": 1e308}), "C04", "exp = 1e308"),
-        (
-            "exp-i64-max",
-            json!({"exp": i64::MAX}),
-            "C04",
-            "exp = 2^63 - 1",
-        ),
-        (
-            "exp-u64-max",
-            json!({"exp": u64::MAX}),
-            "C04",
-            "exp = 2^64 - 1",
-        ),
+        ("exp-i64-max", json!({"exp": i64::MAX}), "C04", "exp = 2^63 - 1"),
+        ("exp-u64-max", json!({"exp": u64::MAX}), "C04", "exp = 2^64 - 1"),
         ("iat-zero", json!({"iat": 0}), "C04", "iat = 0"),
         ("iat-negative", json!({"iat": -1}), "C04", "iat = -1"),
         ("iat-1e308", json!({"iat": 1e308}), "C04", "iat = 1e308"),
@@ -1144,73 +932,18 @@ fn payload_cases(c: &mut Corpus) {
         c.add(PAYLOAD, IdJag, catalog(row), &id, what, |id| jag(id, json!({}), changes));
     }
     let at_times: Vec<(&str, Value, &str, &str)> = vec![
-        (
-            "exp-boundary-expired",
-            json!({"iat": NOW - 200, "exp": NOW - LEEWAY}),
-            "C06",
-            "exp = now - leeway",
-        ),
-        (
-            "exp-boundary-inside",
-            json!({"iat": NOW - 200, "exp": NOW - LEEWAY + 1}),
-            "C06",
-            "exp = now - leeway + 1",
-        ),
-        (
-            "nbf-boundary-inside",
-            json!({"nbf": NOW + LEEWAY}),
-            "C07",
-            "nbf = now + leeway",
-        ),
-        (
-            "nbf-boundary-future",
-            json!({"nbf": NOW + LEEWAY + 1}),
-            "C07",
-            "nbf = now + leeway + 1",
-        ),
-        (
-            "iat-boundary-inside",
-            json!({"iat": NOW + LEEWAY}),
-            "C08",
-            "iat = now + leeway",
-        ),
-        (
-            "iat-boundary-future",
-            json!({"iat": NOW + LEEWAY + 1}),
-            "C08",
-            "iat = now + leeway + 1",
-        ),
-        (
-            "exp-fraction-expired",
-            json!({"iat": NOW - 200, "exp": (NOW - LEEWAY) as f64 + 0.5}),
-            "C06",
-            "exp = now - leeway + 0.5",
-        ),
-        (
-            "nbf-fraction-future",
-            json!({"nbf": (NOW + LEEWAY) as f64 + 0.5}),
-            "C07",
-            "nbf = now + leeway + 0.5",
-        ),
-        (
-            "exp-max-date",
-            json!({"exp": 253_402_300_799_i64}),
-            "C04",
-            "exp = 9999-12-31T23:59:59Z",
-        ),
-        (
-            "exp-year-10000",
-            json!({"exp": 253_402_300_800_i64}),
-            "C04",
-            "exp = 253402300800",
-        ),
+        ("exp-boundary-expired", json!({"iat": NOW - 200, "exp": NOW - LEEWAY}), "C06", "exp = now - leeway"),
+        ("exp-boundary-inside", json!({"iat": NOW - 200, "exp": NOW - LEEWAY + 1}), "C06", "exp = now - leeway + 1"),
+        ("nbf-boundary-inside", json!({"nbf": NOW + LEEWAY}), "C07", "nbf = now + leeway"),
+        ("nbf-boundary-future", json!({"nbf": NOW + LEEWAY + 1}), "C07", "nbf = now + leeway + 1"),
+        ("iat-boundary-inside", json!({"iat": NOW + LEEWAY}), "C08", "iat = now + leeway"),
+        ("iat-boundary-future", json!({"iat": NOW + LEEWAY + 1}), "C08", "iat = now + leeway + 1"),
+        ("exp-fraction-expired", json!({"iat": NOW - 200, "exp": (NOW - LEEWAY) as f64 + 0.5}), "C06", "exp = now - leeway + 0.5"),
+        ("nbf-fraction-future", json!({"nbf": (NOW + LEEWAY) as f64 + 0.5}), "C07", "nbf = now + leeway + 0.5"),
+        ("exp-max-date", json!({"exp": 253_402_300_799_i64}), "C04", "exp = 9999-12-31T23:59:59Z"),
+        ("exp-year-10000", json!({"exp": 253_402_300_800_i64}), "C04", "exp = 253402300800"),
         ("exp-1e308", json!({"exp": 1e308}), "C04", "exp = 1e308"),
-        (
-            "iat-long-ago",
-            json!({"iat": NOW - 315_360_000}),
-            "C08",
-            "iat = now - 10 years",
-        ),
+        ("iat-long-ago", json!({"iat": NOW - 315_360_000}), "C08", "iat = now - 10 years"),
     ];
     for (name, changes, row, what) in at_times {
         let id = format!("payload/at-{name}");
@@ -1235,86 +968,26 @@ fn payload_cases(c: &mut Corpus) {
     // --- audience, issuer, bindings ------------------------------------------------------------
     let jag_values: Vec<(&str, Value, &str)> = vec![
         ("aud-array-one", json!({"aud": [AS_ISSUER]}), "C15"),
-        (
-            "aud-array-two",
-            json!({"aud": [AS_ISSUER, "https://other-as.example.com"]}),
-            "C15",
-        ),
-        (
-            "aud-array-two-reversed",
-            json!({"aud": ["https://other-as.example.com", AS_ISSUER]}),
-            "C15",
-        ),
-        (
-            "aud-array-same-twice",
-            json!({"aud": [AS_ISSUER, AS_ISSUER]}),
-            "C15",
-        ),
-        (
-            "aud-trailing-slash",
-            json!({"aud": format!("{AS_ISSUER}/")}),
-            "C18",
-        ),
+        ("aud-array-two", json!({"aud": [AS_ISSUER, "https://other-as.example.com"]}), "C15"),
+        ("aud-array-two-reversed", json!({"aud": ["https://other-as.example.com", AS_ISSUER]}), "C15"),
+        ("aud-array-same-twice", json!({"aud": [AS_ISSUER, AS_ISSUER]}), "C15"),
+        ("aud-trailing-slash", json!({"aud": format!("{AS_ISSUER}/")}), "C18"),
         ("aud-prefix", json!({"aud": "https://as.example.co"}), "C18"),
-        (
-            "aud-other-as",
-            json!({"aud": "https://other-as.example.com"}),
-            "C19",
-        ),
-        (
-            "iss-trailing-slash",
-            json!({"iss": format!("{IDP_ISSUER}/")}),
-            "C11",
-        ),
-        (
-            "iss-upper-host",
-            json!({"iss": "https://IDP.EXAMPLE.COM"}),
-            "C11",
-        ),
+        ("aud-other-as", json!({"aud": "https://other-as.example.com"}), "C19"),
+        ("iss-trailing-slash", json!({"iss": format!("{IDP_ISSUER}/")}), "C11"),
+        ("iss-upper-host", json!({"iss": "https://IDP.EXAMPLE.COM"}), "C11"),
         ("iss-http", json!({"iss": "http://idp.example.com"}), "C11"),
-        (
-            "iss-homoglyph",
-            json!({"iss": "https://idp.examp\u{43e}le.com"}),
-            "C11",
-        ),
-        (
-            "iss-untrusted",
-            json!({"iss": "https://evil-idp.example.com"}),
-            "J04",
-        ),
+        ("iss-homoglyph", json!({"iss": "https://idp.examp\u{43e}le.com"}), "C11"),
+        ("iss-untrusted", json!({"iss": "https://evil-idp.example.com"}), "J04"),
         ("iss-self", json!({"iss": AS_ISSUER}), "T06"),
-        (
-            "client-id-other",
-            json!({"client_id": "another-client"}),
-            "J01",
-        ),
-        (
-            "client-id-upper",
-            json!({"client_id": CLIENT.to_ascii_uppercase()}),
-            "J01",
-        ),
+        ("client-id-other", json!({"client_id": "another-client"}), "J01"),
+        ("client-id-upper", json!({"client_id": CLIENT.to_ascii_uppercase()}), "J01"),
         ("resource-other", json!({"resource": OTHER_RESOURCE}), "J02"),
-        (
-            "resource-trailing-slash",
-            json!({"resource": format!("{RESOURCE}/")}),
-            "J02",
-        ),
+        ("resource-trailing-slash", json!({"resource": format!("{RESOURCE}/")}), "J02"),
         ("resource-array-one", json!({"resource": [RESOURCE]}), "J02"),
-        (
-            "resource-array-two",
-            json!({"resource": [RESOURCE, OTHER_RESOURCE]}),
-            "J02",
-        ),
-        (
-            "cnf",
-            json!({"cnf": {"jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}}),
-            "",
-        ),
-        (
-            "extra-claims",
-            json!({"act": {"sub": "admin"}, "may_act": {"sub": "root"}, "role": "admin", "groups": ["admins"]}),
-            "C23",
-        ),
+        ("resource-array-two", json!({"resource": [RESOURCE, OTHER_RESOURCE]}), "J02"),
+        ("cnf", json!({"cnf": {"jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}}), ""),
+        ("extra-claims", json!({"act": {"sub": "admin"}, "may_act": {"sub": "root"}, "role": "admin", "groups": ["admins"]}), "C23"),
         ("jti-256-bytes", json!({"jti": "m".repeat(256)}), "J06"),
         ("jti-257-bytes", json!({"jti": "j".repeat(257)}), "J06"),
         ("sub-newline", json!({"sub": "U01\nadmin"}), "C20"),
@@ -1322,11 +995,7 @@ fn payload_cases(c: &mut Corpus) {
         ("sub-crlf", json!({"sub": "U01\r\n"}), "C20"),
         ("sub-emoji", json!({"sub": "U01\u{1f600}"}), "C20"),
         ("scope-empty", json!({"scope": ""}), "C22"),
-        (
-            "scope-double-space",
-            json!({"scope": "chat.read  chat.history"}),
-            "C22",
-        ),
+        ("scope-double-space", json!({"scope": "chat.read  chat.history"}), "C22"),
     ];
     for (name, changes, row) in jag_values {
         let id = format!("payload/{name}");
@@ -1335,40 +1004,16 @@ fn payload_cases(c: &mut Corpus) {
     c.add(PAYLOAD, IdJagOther, Some("J04"), "payload/iss-other-idp-with-idp-key", "iss = second IdP, signed by the first IdP's key (kid idp-ec)", |id| mint(&id_jag_header(), &other_claims(id), Signer::Es256(&k.idp_ec)));
     c.add(PAYLOAD, IdJagOther, Some("J04"), "payload/iss-other-idp-no-kid-idp-key", "iss = second IdP, no kid, signed by the first IdP's key", |id| mint(&json!({"typ": "oauth-id-jag+jwt", "alg": "ES256"}), &other_claims(id), Signer::Es256(&k.idp_ec)));
     let at_values: Vec<(&str, Value, &str)> = vec![
-        (
-            "aud-array-among",
-            json!({"aud": [OTHER_RESOURCE, RESOURCE, "https://x.example.com"]}),
-            "C15",
-        ),
-        (
-            "aud-array-without",
-            json!({"aud": [OTHER_RESOURCE, "https://x.example.com"]}),
-            "C15",
-        ),
-        (
-            "aud-trailing-slash",
-            json!({"aud": format!("{RESOURCE}/")}),
-            "C18",
-        ),
+        ("aud-array-among", json!({"aud": [OTHER_RESOURCE, RESOURCE, "https://x.example.com"]}), "C15"),
+        ("aud-array-without", json!({"aud": [OTHER_RESOURCE, "https://x.example.com"]}), "C15"),
+        ("aud-trailing-slash", json!({"aud": format!("{RESOURCE}/")}), "C18"),
         ("aud-other-resource", json!({"aud": OTHER_RESOURCE}), "C19"),
         ("iss-idp", json!({"iss": IDP_ISSUER}), "C11"),
-        (
-            "iss-trailing-slash",
-            json!({"iss": format!("{AS_ISSUER}/")}),
-            "C11",
-        ),
-        (
-            "cnf",
-            json!({"cnf": {"jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}}),
-            "",
-        ),
+        ("iss-trailing-slash", json!({"iss": format!("{AS_ISSUER}/")}), "C11"),
+        ("cnf", json!({"cnf": {"jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}}), ""),
         ("jti-257-bytes", json!({"jti": "j".repeat(257)}), "J06"),
         ("sub-newline", json!({"sub": "U01\nadmin"}), "C20"),
-        (
-            "extra-claims",
-            json!({"groups": ["admins"], "roles": ["x"], "entitlements": []}),
-            "C23",
-        ),
+        ("extra-claims", json!({"groups": ["admins"], "roles": ["x"], "entitlements": []}), "C23"),
     ];
     for (name, changes, row) in at_values {
         let id = format!("payload/at-{name}");
@@ -1377,43 +1022,15 @@ fn payload_cases(c: &mut Corpus) {
 
     // --- duplicate claims (text) -----------------------------------------------------------------
     for (name, member, first) in [
-        (
-            "exp-far-then-good",
-            format!(r#""exp":{}"#, NOW + 100_000),
-            true,
-        ),
-        (
-            "exp-good-then-expired",
-            format!(r#""exp":{}"#, NOW - 1000),
-            false,
-        ),
-        (
-            "aud-evil-then-good",
-            r#""aud":"https://evil.example.com""#.to_owned(),
-            true,
-        ),
-        (
-            "aud-good-then-evil",
-            r#""aud":"https://evil.example.com""#.to_owned(),
-            false,
-        ),
-        (
-            "iss-evil-then-good",
-            r#""iss":"https://evil.example.com""#.to_owned(),
-            true,
-        ),
-        (
-            "client-id-other-then-good",
-            r#""client_id":"someone-else""#.to_owned(),
-            true,
-        ),
+        ("exp-far-then-good", format!(r#""exp":{}"#, NOW + 100_000), true),
+        ("exp-good-then-expired", format!(r#""exp":{}"#, NOW - 1000), false),
+        ("aud-evil-then-good", r#""aud":"https://evil.example.com""#.to_owned(), true),
+        ("aud-good-then-evil", r#""aud":"https://evil.example.com""#.to_owned(), false),
+        ("iss-evil-then-good", r#""iss":"https://evil.example.com""#.to_owned(), true),
+        ("client-id-other-then-good", r#""client_id":"someone-else""#.to_owned(), true),
         ("jti-twice", r#""jti":"payload/dup-other""#.to_owned(), true),
         ("sub-twice", r#""sub":"admin""#.to_owned(), true),
-        (
-            "escaped-exp",
-            format!(r#""\u0065xp":{}"#, NOW + 100_000),
-            true,
-        ),
+        ("escaped-exp", format!(r#""\u0065xp":{}"#, NOW + 100_000), true),
     ] {
         let id = format!("payload/dup-{name}");
         let base = jag_claims(&id).to_string();
@@ -1425,16 +1042,8 @@ fn payload_cases(c: &mut Corpus) {
         c.add(PAYLOAD, IdJag, Some("S19"), &id, &format!("{member} {} the claims", if first { "before" } else { "after" }), |_| jag_payload_text(&text));
     }
     for (name, member, first) in [
-        (
-            "aud-other-then-good",
-            format!(r#""aud":"{OTHER_RESOURCE}""#),
-            true,
-        ),
-        (
-            "aud-good-then-other",
-            format!(r#""aud":"{OTHER_RESOURCE}""#),
-            false,
-        ),
+        ("aud-other-then-good", format!(r#""aud":"{OTHER_RESOURCE}""#), true),
+        ("aud-good-then-other", format!(r#""aud":"{OTHER_RESOURCE}""#), false),
     ] {
         let id = format!("payload/at-dup-{name}");
         let base = at_claims_for(&id).to_string();
@@ -1475,98 +1084,21 @@ fn payload_cases(c: &mut Corpus) {
         .collect();
     c.add(PAYLOAD, AccessToken, Some("S15"), id, "a 0xFF byte inside sub", |_| mint_bytes(at_header().to_string().as_bytes(), &bad, Signer::Es256(&k.as_ec)));
     let texts: Vec<(&str, Mutate, &str, &str)> = vec![
-        (
-            "lone-surrogate",
-            Box::new(|t: &str| t.replacen("U019488227", "U\\ud800", 1)),
-            "S15",
-            "sub with a lone surrogate escape \\ud800",
-        ),
-        (
-            "surrogate-pair",
-            Box::new(|t: &str| t.replacen("U019488227", "U\\ud83d\\ude00", 1)),
-            "S15",
-            "sub with an escaped surrogate pair (valid)",
-        ),
-        (
-            "bom",
-            Box::new(|t: &str| format!("\u{feff}{t}")),
-            "S15",
-            "UTF-8 BOM before the claims",
-        ),
-        (
-            "pretty",
-            Box::new(|t: &str| {
-                serde_json::to_string_pretty(&serde_json::from_str::<Value>(t).unwrap()).unwrap()
-            }),
-            "S15",
-            "pretty-printed claims (newlines, indentation)",
-        ),
-        (
-            "outer-whitespace",
-            Box::new(|t: &str| format!(" \r\n\t{t}\n ")),
-            "S15",
-            "whitespace around the claims object",
-        ),
-        (
-            "raw-tab-in-string",
-            Box::new(|t: &str| t.replacen("U019488227", "U01\t9488227", 1)),
-            "S15",
-            "an unescaped TAB inside sub",
-        ),
-        (
-            "trailing-garbage",
-            Box::new(|t: &str| format!("{t}x")),
-            "S17",
-            "text after the claims object",
-        ),
-        (
-            "two-objects",
-            Box::new(|t: &str| format!("{t}{{}}")),
-            "S17",
-            "a second object after the claims",
-        ),
-        (
-            "trailing-comma",
-            Box::new(|t: &str| format!("{},}}", &t[..t.len() - 1])),
-            "S17",
-            "a trailing comma",
-        ),
-        (
-            "single-quotes",
-            Box::new(|t: &str| t.replacen("\"sub\"", "'sub'", 1)),
-            "S17",
-            "a single-quoted member name",
-        ),
-        (
-            "nan",
-            Box::new(|t: &str| append_member(t, "\"x\":NaN")),
-            "S17",
-            "NaN literal in an extra claim",
-        ),
-        (
-            "deep-17",
-            Box::new(|t: &str| append_member(t, &format!("\"x\":{}", nested(17, true)))),
-            "S20",
-            "an extra claim nested 17 deep",
-        ),
-        (
-            "deep-10",
-            Box::new(|t: &str| append_member(t, &format!("\"x\":{}", nested(10, true)))),
-            "S20",
-            "an extra claim nested 10 deep",
-        ),
-        (
-            "big-number-extra",
-            Box::new(|t: &str| append_member(t, "\"x\":1e400")),
-            "S17",
-            "an extra claim 1e400",
-        ),
-        (
-            "escaped-names",
-            Box::new(|t: &str| t.replacen("\"iss\"", "\"\\u0069ss\"", 1)),
-            "S15",
-            "the iss member name spelled with an escape",
-        ),
+        ("lone-surrogate", Box::new(|t: &str| t.replacen("U019488227", "U\\ud800", 1)), "S15", "sub with a lone surrogate escape \\ud800"),
+        ("surrogate-pair", Box::new(|t: &str| t.replacen("U019488227", "U\\ud83d\\ude00", 1)), "S15", "sub with an escaped surrogate pair (valid)"),
+        ("bom", Box::new(|t: &str| format!("\u{feff}{t}")), "S15", "UTF-8 BOM before the claims"),
+        ("pretty", Box::new(|t: &str| { serde_json::to_string_pretty(&serde_json::from_str::<Value>(t).unwrap()).unwrap() }), "S15", "pretty-printed claims (newlines, indentation)"),
+        ("outer-whitespace", Box::new(|t: &str| format!(" \r\n\t{t}\n ")), "S15", "whitespace around the claims object"),
+        ("raw-tab-in-string", Box::new(|t: &str| t.replacen("U019488227", "U01\t9488227", 1)), "S15", "an unescaped TAB inside sub"),
+        ("trailing-garbage", Box::new(|t: &str| format!("{t}x")), "S17", "text after the claims object"),
+        ("two-objects", Box::new(|t: &str| format!("{t}{{}}")), "S17", "a second object after the claims"),
+        ("trailing-comma", Box::new(|t: &str| format!("{},}}", &t[..t.len() - 1])), "S17", "a trailing comma"),
+        ("single-quotes", Box::new(|t: &str| t.replacen("\"sub\"", "'sub'", 1)), "S17", "a single-quoted member name"),
+        ("nan", Box::new(|t: &str| append_member(t, "\"x\":NaN")), "S17", "NaN literal in an extra claim"),
+        ("deep-17", Box::new(|t: &str| append_member(t, &format!("\"x\":{}", nested(17, true)))), "S20", "an extra claim nested 17 deep"),
+        ("deep-10", Box::new(|t: &str| append_member(t, &format!("\"x\":{}", nested(10, true)))), "S20", "an extra claim nested 10 deep"),
+        ("big-number-extra", Box::new(|t: &str| append_member(t, "\"x\":1e400")), "S17", "an extra claim 1e400"),
+        ("escaped-names", Box::new(|t: &str| t.replacen("\"iss\"", "\"\\u0069ss\"", 1)), "S15", "the iss member name spelled with an escape"),
     ];
     for (name, edit, row, what) in texts {
         let id = format!("payload/text-{name}");
@@ -1574,16 +1106,8 @@ fn payload_cases(c: &mut Corpus) {
         c.add(PAYLOAD, IdJag, catalog(row), &id, what, |_| jag_payload_text(&text));
     }
     for (name, edit, what) in [
-        (
-            "bom",
-            Box::new(|t: &str| format!("\u{feff}{t}")) as Mutate,
-            "UTF-8 BOM before the claims",
-        ),
-        (
-            "lone-surrogate",
-            Box::new(|t: &str| t.replacen("U019488227", "U\\ud800", 1)),
-            "sub with a lone surrogate escape",
-        ),
+        ("bom", Box::new(|t: &str| format!("\u{feff}{t}")) as Mutate, "UTF-8 BOM before the claims"),
+        ("lone-surrogate", Box::new(|t: &str| t.replacen("U019488227", "U\\ud800", 1)), "sub with a lone surrogate escape"),
     ] {
         let id = format!("payload/at-text-{name}");
         let text = edit(&at_claims_for(&id).to_string());
@@ -1781,154 +1305,32 @@ fn encoding_cases(c: &mut Corpus) {
     let (h, p, s) = parts(&base);
     let structure: Vec<(&str, String, &str, &str)> = vec![
         ("two-segments", format!("{h}.{p}"), "S02", "header.payload"),
-        (
-            "no-dots",
-            format!("{h}{p}{s}"),
-            "S02",
-            "three segments without dots",
-        ),
-        (
-            "trailing-dot",
-            format!("{h}.{p}.{s}."),
-            "S03",
-            "a trailing dot",
-        ),
-        (
-            "four-segments",
-            format!("{h}.{p}.{s}.x"),
-            "S03",
-            "four segments",
-        ),
-        (
-            "six-segments",
-            format!("{h}.{p}.{s}.{h}.{p}"),
-            "S03",
-            "six segments",
-        ),
-        (
-            "empty-header",
-            format!(".{p}.{s}"),
-            "S04",
-            "empty header segment",
-        ),
-        (
-            "empty-payload",
-            format!("{h}..{s}"),
-            "S04",
-            "empty payload segment",
-        ),
-        (
-            "empty-signature",
-            format!("{h}.{p}."),
-            "G01",
-            "empty signature segment",
-        ),
+        ("no-dots", format!("{h}{p}{s}"), "S02", "three segments without dots"),
+        ("trailing-dot", format!("{h}.{p}.{s}."), "S03", "a trailing dot"),
+        ("four-segments", format!("{h}.{p}.{s}.x"), "S03", "four segments"),
+        ("six-segments", format!("{h}.{p}.{s}.{h}.{p}"), "S03", "six segments"),
+        ("empty-header", format!(".{p}.{s}"), "S04", "empty header segment"),
+        ("empty-payload", format!("{h}..{s}"), "S04", "empty payload segment"),
+        ("empty-signature", format!("{h}.{p}."), "G01", "empty signature segment"),
         ("only-dots", "..".to_owned(), "S04", "two dots"),
         ("dots-4000", ".".repeat(4000), "S07", "4000 dots"),
-        (
-            "jwe",
-            format!(
-                "{}.{}.{}.{}.{}",
-                b64(br#"{"alg":"RSA-OAEP","enc":"A256GCM","typ":"oauth-id-jag+jwt"}"#),
-                b64(&[7u8; 256]),
-                b64(&[1u8; 12]),
-                b64(b"ciphertext"),
-                b64(&[2u8; 16])
-            ),
-            "S05",
-            "a five-segment JWE",
-        ),
-        (
-            "json-flattened",
-            json!({"payload": p, "protected": h, "signature": s}).to_string(),
-            "S06",
-            "flattened JWS JSON serialization",
-        ),
-        (
-            "json-general",
-            json!({"payload": p, "signatures": [{"protected": h, "signature": s}]}).to_string(),
-            "S06",
-            "general JWS JSON serialization",
-        ),
-        (
-            "leading-space",
-            format!(" {base}"),
-            "S13",
-            "a leading space",
-        ),
-        (
-            "trailing-space",
-            format!("{base} "),
-            "S13",
-            "a trailing space",
-        ),
+        ("jwe", format!("{}.{}.{}.{}.{}", b64(br#"{"alg":"RSA-OAEP","enc":"A256GCM","typ":"oauth-id-jag+jwt"}"#), b64(&[7u8; 256]), b64(&[1u8; 12]), b64(b"ciphertext"), b64(&[2u8; 16])), "S05", "a five-segment JWE"),
+        ("json-flattened", json!({"payload": p, "protected": h, "signature": s}).to_string(), "S06", "flattened JWS JSON serialization"),
+        ("json-general", json!({"payload": p, "signatures": [{"protected": h, "signature": s}]}).to_string(), "S06", "general JWS JSON serialization"),
+        ("leading-space", format!(" {base}"), "S13", "a leading space"),
+        ("trailing-space", format!("{base} "), "S13", "a trailing space"),
         ("trailing-lf", format!("{base}\n"), "S13", "a trailing LF"),
-        (
-            "trailing-crlf",
-            format!("{base}\r\n"),
-            "S13",
-            "a trailing CRLF",
-        ),
-        (
-            "tab-in-signature",
-            format!("{h}.{p}.{}\t{}", &s[..40], &s[40..]),
-            "S13",
-            "a TAB inside the signature",
-        ),
-        (
-            "space-before-dot",
-            format!("{h} .{p}.{s}"),
-            "S13",
-            "a space before a dot",
-        ),
-        (
-            "lf-after-dot",
-            format!("{h}.\n{p}.{s}"),
-            "S13",
-            "a LF after a dot",
-        ),
-        (
-            "bearer-prefix",
-            format!("Bearer {base}"),
-            "S13",
-            "the 'Bearer ' prefix",
-        ),
-        (
-            "non-ascii-suffix",
-            format!("{base}é"),
-            "S14",
-            "a trailing 'é'",
-        ),
-        (
-            "one-dot-leader",
-            format!("{h}\u{2024}{p}.{s}"),
-            "S14",
-            "U+2024 ONE DOT LEADER instead of a dot",
-        ),
-        (
-            "fullwidth-in-signature",
-            format!("{h}.{p}.\u{ff21}{}", &s[1..]),
-            "S14",
-            "a fullwidth 'Ａ' in the signature",
-        ),
-        (
-            "bom-prefix",
-            format!("\u{feff}{base}"),
-            "S14",
-            "a BOM before the token",
-        ),
-        (
-            "sig-9000-chars",
-            format!("{h}.{p}.{}", "A".repeat(9000)),
-            "S08",
-            "a 9000-character signature segment",
-        ),
-        (
-            "header-9000-chars",
-            format!("{}.{p}.{s}", "A".repeat(9000)),
-            "S08",
-            "a 9000-character header segment",
-        ),
+        ("trailing-crlf", format!("{base}\r\n"), "S13", "a trailing CRLF"),
+        ("tab-in-signature", format!("{h}.{p}.{}\t{}", &s[..40], &s[40..]), "S13", "a TAB inside the signature"),
+        ("space-before-dot", format!("{h} .{p}.{s}"), "S13", "a space before a dot"),
+        ("lf-after-dot", format!("{h}.\n{p}.{s}"), "S13", "a LF after a dot"),
+        ("bearer-prefix", format!("Bearer {base}"), "S13", "the 'Bearer ' prefix"),
+        ("non-ascii-suffix", format!("{base}é"), "S14", "a trailing 'é'"),
+        ("one-dot-leader", format!("{h}\u{2024}{p}.{s}"), "S14", "U+2024 ONE DOT LEADER instead of a dot"),
+        ("fullwidth-in-signature", format!("{h}.{p}.\u{ff21}{}", &s[1..]), "S14", "a fullwidth 'Ａ' in the signature"),
+        ("bom-prefix", format!("\u{feff}{base}"), "S14", "a BOM before the token"),
+        ("sig-9000-chars", format!("{h}.{p}.{}", "A".repeat(9000)), "S08", "a 9000-character signature segment"),
+        ("header-9000-chars", format!("{}.{p}.{s}", "A".repeat(9000)), "S08", "a 9000-character header segment"),
     ];
     for (name, token, row, what) in structure {
         let id = format!("encoding/{name}");
@@ -1955,175 +1357,24 @@ fn signature_cases(c: &mut Corpus) {
 
     // --- ES256 ID-JAG ------------------------------------------------------------------------------
     let es_cases: Vec<(&str, &str, &str, Mutate)> = vec![
-        (
-            "flip-r",
-            "G10",
-            "one bit flipped in r",
-            Box::new(|t: &str| {
-                let mut s = sig_of(t);
-                s[31] ^= 1;
-                with_sig(t, &s)
-            }),
-        ),
-        (
-            "flip-s",
-            "G10",
-            "one bit flipped in s",
-            Box::new(|t: &str| {
-                let mut s = sig_of(t);
-                s[63] ^= 1;
-                with_sig(t, &s)
-            }),
-        ),
-        (
-            "flip-header",
-            "G10",
-            "the case bit of the first typ letter flipped in the header",
-            Box::new(|t: &str| {
-                let (h, p, s) = parts(t);
-                let mut header = unb64(&h);
-                let at = header.windows(5).position(|w| w == b"oauth").unwrap();
-                header[at] ^= 0x20;
-                format!("{}.{p}.{s}", b64(&header))
-            }),
-        ),
-        (
-            "flip-payload",
-            "G10",
-            "the low bit of a sub digit flipped in the payload",
-            Box::new(|t: &str| {
-                let (h, p, s) = parts(t);
-                let mut payload = unb64(&p);
-                let at = payload
-                    .windows(10)
-                    .position(|w| w == b"U019488227")
-                    .unwrap()
-                    + 9;
-                payload[at] ^= 1;
-                format!("{h}.{}.{s}", b64(&payload))
-            }),
-        ),
-        (
-            "truncated-63",
-            "G05",
-            "the last byte dropped (63 bytes)",
-            Box::new(|t: &str| {
-                let s = sig_of(t);
-                with_sig(t, &s[..63])
-            }),
-        ),
-        (
-            "leading-byte-dropped",
-            "G05",
-            "the first byte dropped (63 bytes)",
-            Box::new(|t: &str| {
-                let s = sig_of(t);
-                with_sig(t, &s[1..])
-            }),
-        ),
-        (
-            "extended-65",
-            "G05",
-            "a zero byte appended (65 bytes)",
-            Box::new(|t: &str| {
-                let mut s = sig_of(t);
-                s.push(0);
-                with_sig(t, &s)
-            }),
-        ),
-        (
-            "zero-prefixed-65",
-            "G05",
-            "a zero byte prepended (65 bytes)",
-            Box::new(|t: &str| {
-                let s = sig_of(t);
-                with_sig(t, &[&[0u8][..], &s].concat())
-            }),
-        ),
-        (
-            "empty",
-            "G01",
-            "no signature bytes",
-            Box::new(|t: &str| with_sig(t, &[])),
-        ),
-        (
-            "zero-64",
-            "G02",
-            "64 zero bytes (r = s = 0)",
-            Box::new(|t: &str| with_sig(t, &[0u8; 64])),
-        ),
-        (
-            "r-zero",
-            "G03",
-            "r = 0 with the genuine s",
-            Box::new(|t: &str| {
-                let s = sig_of(t);
-                with_sig(t, &[&[0u8; 32][..], &s[32..]].concat())
-            }),
-        ),
-        (
-            "s-zero",
-            "G03",
-            "the genuine r with s = 0",
-            Box::new(|t: &str| {
-                let s = sig_of(t);
-                with_sig(t, &[&s[..32], &[0u8; 32][..]].concat())
-            }),
-        ),
-        (
-            "r-n",
-            "G03",
-            "r = n with the genuine s",
-            Box::new(|t: &str| {
-                let s = sig_of(t);
-                with_sig(t, &[&hex(N_HEX)[..], &s[32..]].concat())
-            }),
-        ),
-        (
-            "s-n",
-            "G03",
-            "the genuine r with s = n",
-            Box::new(|t: &str| {
-                let s = sig_of(t);
-                with_sig(t, &[&s[..32], &hex(N_HEX)[..]].concat())
-            }),
-        ),
-        (
-            "s-plus-n-overflow",
-            "G03",
-            "s + n does not fit: s = 0xff..ff",
-            Box::new(|t: &str| {
-                let s = sig_of(t);
-                with_sig(t, &[&s[..32], &[0xffu8; 32][..]].concat())
-            }),
-        ),
-        (
-            "r-s-swapped",
-            "G10",
-            "r and s swapped",
-            Box::new(|t: &str| {
-                let s = sig_of(t);
-                with_sig(t, &[&s[32..], &s[..32]].concat())
-            }),
-        ),
-        (
-            "der",
-            "G04",
-            "the genuine signature DER-encoded",
-            Box::new(|t: &str| {
-                let s = sig_of(t);
-                with_sig(t, &der_sig(&s))
-            }),
-        ),
-        (
-            "der-zero",
-            "G04",
-            "DER SEQUENCE { 0, 0 } (MAYCAQACAQA)",
-            Box::new(|t: &str| {
-                let (h, p, _) = parts(t);
-                format!("{h}.{p}.{DER_ZERO}")
-            }),
-        ),
+        ("flip-r", "G10", "one bit flipped in r", Box::new(|t: &str| { let mut s = sig_of(t); s[31] ^= 1; with_sig(t, &s) })),
+        ("flip-s", "G10", "one bit flipped in s", Box::new(|t: &str| { let mut s = sig_of(t); s[63] ^= 1; with_sig(t, &s) })),
+        ("flip-header", "G10", "the case bit of the first typ letter flipped in the header", Box::new(|t: &str| { let (h, p, s) = parts(t); let mut header = unb64(&h); let at = header.windows(5).position(|w| w == b"oauth").unwrap(); header[at] ^= 0x20; format!("{}.{p}.{s}", b64(&header)) })),
+        ("flip-payload", "G10", "the low bit of a sub digit flipped in the payload", Box::new(|t: &str| { let (h, p, s) = parts(t); let mut payload = unb64(&p); let at = payload.windows(10).position(|w| w == b"U019488227").unwrap() + 9; payload[at] ^= 1; format!("{h}.{}.{s}", b64(&payload)) })),
+        ("truncated-63", "G05", "the last byte dropped (63 bytes)", Box::new(|t: &str| { let s = sig_of(t); with_sig(t, &s[..63]) })),
+        ("leading-byte-dropped", "G05", "the first byte dropped (63 bytes)", Box::new(|t: &str| { let s = sig_of(t); with_sig(t, &s[1..]) })),
+        ("extended-65", "G05", "a zero byte appended (65 bytes)", Box::new(|t: &str| { let mut s = sig_of(t); s.push(0); with_sig(t, &s) })),
+        ("zero-prefixed-65", "G05", "a zero byte prepended (65 bytes)", Box::new(|t: &str| { let s = sig_of(t); with_sig(t, &[&[0u8][..], &s].concat()) })),
+        ("empty", "G01", "no signature bytes", Box::new(|t: &str| with_sig(t, &[]))),
+        ("zero-64", "G02", "64 zero bytes (r = s = 0)", Box::new(|t: &str| with_sig(t, &[0u8; 64]))),
+        ("r-zero", "G03", "r = 0 with the genuine s", Box::new(|t: &str| { let s = sig_of(t); with_sig(t, &[&[0u8; 32][..], &s[32..]].concat()) })),
+        ("s-zero", "G03", "the genuine r with s = 0", Box::new(|t: &str| { let s = sig_of(t); with_sig(t, &[&s[..32], &[0u8; 32][..]].concat()) })),
+        ("r-n", "G03", "r = n with the genuine s", Box::new(|t: &str| { let s = sig_of(t); with_sig(t, &[&hex(N_HEX)[..], &s[32..]].concat()) })),
+        ("s-n", "G03", "the genuine r with s = n", Box::new(|t: &str| { let s = sig_of(t); with_sig(t, &[&s[..32], &hex(N_HEX)[..]].concat()) })),
+        ("s-plus-n-overflow", "G03", "s + n does not fit: s = 0xff..ff", Box::new(|t: &str| { let s = sig_of(t); with_sig(t, &[&s[..32], &[0xffu8; 32][..]].concat()) })),
+        ("r-s-swapped", "G10", "r and s swapped", Box::new(|t: &str| { let s = sig_of(t); with_sig(t, &[&s[32..], &s[..32]].concat()) })),
+        ("der", "G04", "the genuine signature DER-encoded", Box::new(|t: &str| { let s = sig_of(t); with_sig(t, &der_sig(&s)) })),
+        ("der-zero", "G04", "DER SEQUENCE { 0, 0 } (MAYCAQACAQA)", Box::new(|t: &str| { let (h, p, _) = parts(t); format!("{h}.{p}.{DER_ZERO}") })),
     ];
     for (name, row, what, mutate) in es_cases {
         let id = format!("signature/es256-{name}");
@@ -2139,26 +1390,10 @@ fn signature_cases(c: &mut Corpus) {
     let sig = sig_of(&token);
     c.add(SIGNATURE, IdJag, Some("G04"), id, "the high-S twin, DER-encoded", |_| with_sig(&token, &der_sig(&[&sig[..32], &sub(&n, &sig[32..])].concat())));
     for (name, what, signer) in [
-        (
-            "attacker-key",
-            "signed by the attacker's key under kid idp-ec",
-            Signer::Es256(&k.attacker),
-        ),
-        (
-            "second-idp-key",
-            "signed by idp-ec-2 under kid idp-ec",
-            Signer::Es256(&k.idp_ec2),
-        ),
-        (
-            "other-issuer-key",
-            "signed by the second IdP's key under kid idp-ec",
-            Signer::Es256(&k.other_ec),
-        ),
-        (
-            "as-key",
-            "signed by the AS key under kid idp-ec",
-            Signer::Es256(&k.as_ec),
-        ),
+        ("attacker-key", "signed by the attacker's key under kid idp-ec", Signer::Es256(&k.attacker)),
+        ("second-idp-key", "signed by idp-ec-2 under kid idp-ec", Signer::Es256(&k.idp_ec2)),
+        ("other-issuer-key", "signed by the second IdP's key under kid idp-ec", Signer::Es256(&k.other_ec)),
+        ("as-key", "signed by the AS key under kid idp-ec", Signer::Es256(&k.as_ec)),
     ] {
         let id = format!("signature/es256-{name}");
         c.add(SIGNATURE, IdJag, Some("K23"), &id, what, |id| mint(&id_jag_header(), &jag_claims(id), signer));
@@ -2175,81 +1410,15 @@ fn signature_cases(c: &mut Corpus) {
     // --- RS256 ---------------------------------------------------------------------------------------
     let rsa_n = k.idp_rsa.n().to_bytes_be();
     let rs_cases: Vec<(&str, &str, &str, Mutate)> = vec![
-        (
-            "flip",
-            "G10",
-            "one bit flipped",
-            Box::new(|t: &str| {
-                let mut s = sig_of(t);
-                s[200] ^= 0x10;
-                with_sig(t, &s)
-            }),
-        ),
-        (
-            "zero-prefixed",
-            "G07",
-            "a zero byte prepended (257 bytes)",
-            Box::new(|t: &str| {
-                let s = sig_of(t);
-                with_sig(t, &[&[0u8][..], &s].concat())
-            }),
-        ),
-        (
-            "truncated",
-            "G07",
-            "the last byte dropped (255 bytes)",
-            Box::new(|t: &str| {
-                let s = sig_of(t);
-                with_sig(t, &s[..255])
-            }),
-        ),
-        (
-            "empty",
-            "G01",
-            "no signature bytes",
-            Box::new(|t: &str| with_sig(t, &[])),
-        ),
-        (
-            "modulus",
-            "G09",
-            "s = n",
-            Box::new(move |t: &str| with_sig(t, &rsa_n)),
-        ),
-        (
-            "all-ff",
-            "G09",
-            "s = 2^2048 - 1",
-            Box::new(|t: &str| with_sig(t, &[0xffu8; 256])),
-        ),
-        (
-            "zero",
-            "G09",
-            "s = 0 (256 zero bytes)",
-            Box::new(|t: &str| with_sig(t, &[0u8; 256])),
-        ),
-        (
-            "unprefixed-pkcs1",
-            "G08",
-            "PKCS#1 v1.5 without the DigestInfo prefix",
-            Box::new(|t: &str| {
-                let digest = Sha256::digest(signing_input(t).as_bytes());
-                with_sig(
-                    t,
-                    &keys()
-                        .idp_rsa
-                        .sign(rsa::Pkcs1v15Sign::new_unprefixed(), &digest)
-                        .unwrap(),
-                )
-            }),
-        ),
-        (
-            "pss-bytes",
-            "G08",
-            "a PS256 signature under alg RS256",
-            Box::new(|t: &str| {
-                with_sig(t, &sign(&signing_input(t), &Signer::Ps256(&keys().idp_rsa)))
-            }),
-        ),
+        ("flip", "G10", "one bit flipped", Box::new(|t: &str| { let mut s = sig_of(t); s[200] ^= 0x10; with_sig(t, &s) })),
+        ("zero-prefixed", "G07", "a zero byte prepended (257 bytes)", Box::new(|t: &str| { let s = sig_of(t); with_sig(t, &[&[0u8][..], &s].concat()) })),
+        ("truncated", "G07", "the last byte dropped (255 bytes)", Box::new(|t: &str| { let s = sig_of(t); with_sig(t, &s[..255]) })),
+        ("empty", "G01", "no signature bytes", Box::new(|t: &str| with_sig(t, &[]))),
+        ("modulus", "G09", "s = n", Box::new(move |t: &str| with_sig(t, &rsa_n))),
+        ("all-ff", "G09", "s = 2^2048 - 1", Box::new(|t: &str| with_sig(t, &[0xffu8; 256]))),
+        ("zero", "G09", "s = 0 (256 zero bytes)", Box::new(|t: &str| with_sig(t, &[0u8; 256]))),
+        ("unprefixed-pkcs1", "G08", "PKCS#1 v1.5 without the DigestInfo prefix", Box::new(|t: &str| { let digest = Sha256::digest(signing_input(t).as_bytes()); with_sig(t, &keys().idp_rsa.sign(rsa::Pkcs1v15Sign::new_unprefixed(), &digest).unwrap()) })),
+        ("pss-bytes", "G08", "a PS256 signature under alg RS256", Box::new(|t: &str| { with_sig(t, &sign(&signing_input(t), &Signer::Ps256(&keys().idp_rsa))) })),
     ];
     for (name, row, what, mutate) in rs_cases {
         let id = format!("signature/rs256-{name}");
@@ -2295,49 +1464,11 @@ fn signature_cases(c: &mut Corpus) {
 
     // --- access tokens ----------------------------------------------------------------------------------
     let at_cases: Vec<(&str, &str, &str, Mutate)> = vec![
-        (
-            "flip-s",
-            "G10",
-            "one bit flipped in s",
-            Box::new(|t: &str| {
-                let mut s = sig_of(t);
-                s[63] ^= 1;
-                with_sig(t, &s)
-            }),
-        ),
-        (
-            "zero-64",
-            "G02",
-            "64 zero bytes",
-            Box::new(|t: &str| with_sig(t, &[0u8; 64])),
-        ),
-        (
-            "truncated-63",
-            "G05",
-            "63 bytes",
-            Box::new(|t: &str| {
-                let s = sig_of(t);
-                with_sig(t, &s[..63])
-            }),
-        ),
-        (
-            "der",
-            "G04",
-            "DER-encoded",
-            Box::new(|t: &str| {
-                let s = sig_of(t);
-                with_sig(t, &der_sig(&s))
-            }),
-        ),
-        (
-            "high-s-twin",
-            "G06",
-            "the high-S twin",
-            Box::new(|t: &str| {
-                let s = sig_of(t);
-                with_sig(t, &[&s[..32], &sub(&hex(N_HEX), &s[32..])].concat())
-            }),
-        ),
+        ("flip-s", "G10", "one bit flipped in s", Box::new(|t: &str| { let mut s = sig_of(t); s[63] ^= 1; with_sig(t, &s) })),
+        ("zero-64", "G02", "64 zero bytes", Box::new(|t: &str| with_sig(t, &[0u8; 64]))),
+        ("truncated-63", "G05", "63 bytes", Box::new(|t: &str| { let s = sig_of(t); with_sig(t, &s[..63]) })),
+        ("der", "G04", "DER-encoded", Box::new(|t: &str| { let s = sig_of(t); with_sig(t, &der_sig(&s)) })),
+        ("high-s-twin", "G06", "the high-S twin", Box::new(|t: &str| { let s = sig_of(t); with_sig(t, &[&s[..32], &sub(&hex(N_HEX), &s[32..])].concat()) })),
     ];
     for (name, row, what, mutate) in at_cases {
         let id = format!("signature/at-{name}");

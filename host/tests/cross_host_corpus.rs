@@ -1819,85 +1819,28 @@ fn client_cases(c: &mut Cases) {
     read_prm(c, "client-prm-read-asked-with-trailing-slash", &format!("{RESOURCE}/"), &good);
     let servers = json!([AS_ISSUER]);
     for (id, document) in [
-        (
-            "client-prm-read-resource-trailing-slash",
-            prm_doc(json!(format!("{RESOURCE}/")), servers.clone()),
-        ),
-        (
-            "client-prm-read-resource-host-case",
-            prm_doc(json!("https://MCP.example.com/mcp"), servers.clone()),
-        ),
-        (
-            "client-prm-read-resource-missing",
-            object(&[("authorization_servers", servers.clone())]),
-        ),
-        (
-            "client-prm-read-resource-number",
-            prm_doc(json!(1), servers.clone()),
-        ),
-        (
-            "client-prm-read-servers-missing",
-            object(&[("resource", json!(RESOURCE))]),
-        ),
-        (
-            "client-prm-read-servers-empty",
-            prm_doc(json!(RESOURCE), json!([])),
-        ),
-        (
-            "client-prm-read-servers-string",
-            prm_doc(json!(RESOURCE), json!(AS_ISSUER)),
-        ),
-        (
-            "client-prm-read-servers-number-member",
-            prm_doc(json!(RESOURCE), json!([AS_ISSUER, 7])),
-        ),
-        (
-            "client-prm-read-server-http-non-loopback",
-            prm_doc(json!(RESOURCE), json!(["http://as.example.com"])),
-        ),
-        (
-            "client-prm-read-server-localhost-prefix",
-            prm_doc(json!(RESOURCE), json!(["http://localhost.evil.example"])),
-        ),
-        (
-            "client-prm-read-server-loopback-userinfo",
-            prm_doc(json!(RESOURCE), json!(["http://127.0.0.1@evil.example"])),
-        ),
-        (
-            "client-prm-read-server-scheme-uppercase",
-            prm_doc(json!(RESOURCE), json!(["HTTPS://as.example.com"])),
-        ),
-        (
-            "client-prm-read-server-https-without-host",
-            prm_doc(json!(RESOURCE), json!(["https://"])),
-        ),
-        (
-            "client-prm-read-duplicate-member",
-            format!(
-                r#"{{"resource":"{RESOURCE}","authorization_servers":["{AS_ISSUER}"],"resource":"https://evil.example.com/mcp"}}"#
-            ),
-        ),
-        (
-            "client-prm-read-not-json",
-            "<html>Not Found</html>".to_owned(),
-        ),
+        ("client-prm-read-resource-trailing-slash", prm_doc(json!(format!("{RESOURCE}/")), servers.clone())),
+        ("client-prm-read-resource-host-case", prm_doc(json!("https://MCP.example.com/mcp"), servers.clone())),
+        ("client-prm-read-resource-missing", object(&[("authorization_servers", servers.clone())])),
+        ("client-prm-read-resource-number", prm_doc(json!(1), servers.clone())),
+        ("client-prm-read-servers-missing", object(&[("resource", json!(RESOURCE))])),
+        ("client-prm-read-servers-empty", prm_doc(json!(RESOURCE), json!([]))),
+        ("client-prm-read-servers-string", prm_doc(json!(RESOURCE), json!(AS_ISSUER))),
+        ("client-prm-read-servers-number-member", prm_doc(json!(RESOURCE), json!([AS_ISSUER, 7]))),
+        ("client-prm-read-server-http-non-loopback", prm_doc(json!(RESOURCE), json!(["http://as.example.com"]))),
+        ("client-prm-read-server-localhost-prefix", prm_doc(json!(RESOURCE), json!(["http://localhost.evil.example"]))),
+        ("client-prm-read-server-loopback-userinfo", prm_doc(json!(RESOURCE), json!(["http://127.0.0.1@evil.example"]))),
+        ("client-prm-read-server-scheme-uppercase", prm_doc(json!(RESOURCE), json!(["HTTPS://as.example.com"]))),
+        ("client-prm-read-server-https-without-host", prm_doc(json!(RESOURCE), json!(["https://"]))),
+        ("client-prm-read-duplicate-member", format!(r#"{{"resource":"{RESOURCE}","authorization_servers":["{AS_ISSUER}"],"resource":"https://evil.example.com/mcp"}}"#)),
+        ("client-prm-read-not-json", "<html>Not Found</html>".to_owned()),
         ("client-prm-read-json-array", format!("[{good}]")),
         ("client-prm-read-json-null", "null".to_owned()),
         ("client-prm-read-empty", String::new()),
-        (
-            "client-prm-read-trailing-comma",
-            format!("{},}}", &good[..good.len() - 1]),
-        ),
+        ("client-prm-read-trailing-comma", format!("{},}}", &good[..good.len() - 1])),
         ("client-prm-read-byte-order-mark", format!("\u{feff}{good}")),
         ("client-prm-read-trailing-garbage", format!("{good} x")),
-        (
-            "client-prm-read-deep-nesting",
-            format!(
-                r#"{{"resource":"{RESOURCE}","authorization_servers":["{AS_ISSUER}"],"x":{}{}}}"#,
-                "[".repeat(200),
-                "]".repeat(200)
-            ),
-        ),
+        ("client-prm-read-deep-nesting", format!(r#"{{"resource":"{RESOURCE}","authorization_servers":["{AS_ISSUER}"],"x":{}{}}}"#, "[".repeat(200), "]".repeat(200))),
     ] {
         read_prm(c, id, RESOURCE, &document);
     }
@@ -1936,57 +1879,19 @@ fn client_cases(c: &mut Cases) {
     read_as(c, "client-as-read-good", AS_ISSUER, &as_doc(json!({})));
     read_as(c, "client-as-read-asked-with-trailing-slash", "https://as.example.com/", &as_doc(json!({})));
     for (id, changes) in [
-        (
-            "client-as-read-issuer-trailing-slash",
-            json!({"issuer": "https://as.example.com/"}),
-        ),
+        ("client-as-read-issuer-trailing-slash", json!({"issuer": "https://as.example.com/"})),
         ("client-as-read-issuer-missing", json!({"issuer": null})),
-        (
-            "client-as-read-issuer-array",
-            json!({"issuer": [AS_ISSUER]}),
-        ),
-        (
-            "client-as-read-jwt-bearer-missing",
-            json!({"grant_types_supported": ["authorization_code"]}),
-        ),
-        (
-            "client-as-read-grant-types-absent",
-            json!({"grant_types_supported": null}),
-        ),
-        (
-            "client-as-read-grant-types-string",
-            json!({"grant_types_supported": JWT_BEARER}),
-        ),
-        (
-            "client-as-read-profile-missing",
-            json!({"authorization_grant_profiles_supported": ["urn:example:other"]}),
-        ),
-        (
-            "client-as-read-profiles-absent",
-            json!({"authorization_grant_profiles_supported": null}),
-        ),
-        (
-            "client-as-read-token-endpoint-http",
-            json!({"token_endpoint": "http://as.example.com/token"}),
-        ),
-        (
-            "client-as-read-token-endpoint-loopback-http",
-            json!({"token_endpoint": "http://localhost:8080/token"}),
-        ),
-        (
-            "client-as-read-token-endpoint-missing",
-            json!({"token_endpoint": null}),
-        ),
-        (
-            "client-as-read-token-endpoint-number",
-            json!({"token_endpoint": 443}),
-        ),
-        (
-            "client-as-read-idp-document",
-            json!({"grant_types_supported": [TOKEN_EXCHANGE],
-                   "authorization_grant_profiles_supported": null,
-                   "identity_chaining_requested_token_types_supported": [ID_JAG_TYPE]}),
-        ),
+        ("client-as-read-issuer-array", json!({"issuer": [AS_ISSUER]})),
+        ("client-as-read-jwt-bearer-missing", json!({"grant_types_supported": ["authorization_code"]})),
+        ("client-as-read-grant-types-absent", json!({"grant_types_supported": null})),
+        ("client-as-read-grant-types-string", json!({"grant_types_supported": JWT_BEARER})),
+        ("client-as-read-profile-missing", json!({"authorization_grant_profiles_supported": ["urn:example:other"]})),
+        ("client-as-read-profiles-absent", json!({"authorization_grant_profiles_supported": null})),
+        ("client-as-read-token-endpoint-http", json!({"token_endpoint": "http://as.example.com/token"})),
+        ("client-as-read-token-endpoint-loopback-http", json!({"token_endpoint": "http://localhost:8080/token"})),
+        ("client-as-read-token-endpoint-missing", json!({"token_endpoint": null})),
+        ("client-as-read-token-endpoint-number", json!({"token_endpoint": 443})),
+        ("client-as-read-idp-document", json!({"grant_types_supported": [TOKEN_EXCHANGE], "authorization_grant_profiles_supported": null, "identity_chaining_requested_token_types_supported": [ID_JAG_TYPE]})),
     ] {
         read_as(c, id, AS_ISSUER, &as_doc(changes));
     }
@@ -2008,42 +1913,15 @@ fn client_cases(c: &mut Cases) {
     };
     for (id, changes) in [
         ("client-idp-read-good", json!({})),
-        (
-            "client-idp-read-development-sign-in",
-            json!({"xaa_development_sign_in_endpoint": format!("{IDP_ISSUER}/dev/sign-in")}),
-        ),
-        (
-            "client-idp-read-development-sign-in-loopback-http",
-            json!({"xaa_development_sign_in_endpoint": "http://127.0.0.1:8080/dev/sign-in"}),
-        ),
-        (
-            "client-idp-read-development-sign-in-http",
-            json!({"xaa_development_sign_in_endpoint": "http://idp.example.com/dev/sign-in"}),
-        ),
-        (
-            "client-idp-read-development-sign-in-number",
-            json!({"xaa_development_sign_in_endpoint": 1}),
-        ),
-        (
-            "client-idp-read-issuer-other",
-            json!({"issuer": "https://evil-idp.example.com"}),
-        ),
-        (
-            "client-idp-read-token-exchange-missing",
-            json!({"grant_types_supported": [JWT_BEARER]}),
-        ),
-        (
-            "client-idp-read-id-jag-type-missing",
-            json!({"identity_chaining_requested_token_types_supported": [ACCESS_TOKEN_TYPE]}),
-        ),
-        (
-            "client-idp-read-id-jag-types-absent",
-            json!({"identity_chaining_requested_token_types_supported": null}),
-        ),
-        (
-            "client-idp-read-token-endpoint-http",
-            json!({"token_endpoint": "http://idp.example.com/token"}),
-        ),
+        ("client-idp-read-development-sign-in", json!({"xaa_development_sign_in_endpoint": format!("{IDP_ISSUER}/dev/sign-in")})),
+        ("client-idp-read-development-sign-in-loopback-http", json!({"xaa_development_sign_in_endpoint": "http://127.0.0.1:8080/dev/sign-in"})),
+        ("client-idp-read-development-sign-in-http", json!({"xaa_development_sign_in_endpoint": "http://idp.example.com/dev/sign-in"})),
+        ("client-idp-read-development-sign-in-number", json!({"xaa_development_sign_in_endpoint": 1})),
+        ("client-idp-read-issuer-other", json!({"issuer": "https://evil-idp.example.com"})),
+        ("client-idp-read-token-exchange-missing", json!({"grant_types_supported": [JWT_BEARER]})),
+        ("client-idp-read-id-jag-type-missing", json!({"identity_chaining_requested_token_types_supported": [ACCESS_TOKEN_TYPE]})),
+        ("client-idp-read-id-jag-types-absent", json!({"identity_chaining_requested_token_types_supported": null})),
+        ("client-idp-read-token-endpoint-http", json!({"token_endpoint": "http://idp.example.com/token"})),
     ] {
         read_idp(c, id, IDP_ISSUER, &idp_doc(changes));
     }
@@ -2120,66 +1998,21 @@ fn client_cases(c: &mut Cases) {
     };
     response(c, "client-response-exchange-issued", te, 200, &exchanged(json!({})));
     for (id, changes) in [
-        (
-            "client-response-exchange-minimal",
-            json!({"expires_in": null, "scope": null}),
-        ),
-        (
-            "client-response-exchange-bearer",
-            json!({"token_type": "Bearer"}),
-        ),
-        (
-            "client-response-exchange-n-a-lowercase",
-            json!({"token_type": "n_a"}),
-        ),
-        (
-            "client-response-exchange-issued-token-type-missing",
-            json!({"issued_token_type": null}),
-        ),
-        (
-            "client-response-exchange-access-token-type",
-            json!({"issued_token_type": ACCESS_TOKEN_TYPE}),
-        ),
-        (
-            "client-response-exchange-access-token-missing",
-            json!({"access_token": null}),
-        ),
-        (
-            "client-response-exchange-access-token-number",
-            json!({"access_token": 1}),
-        ),
-        (
-            "client-response-exchange-access-token-empty",
-            json!({"access_token": ""}),
-        ),
-        (
-            "client-response-exchange-expires-in-negative",
-            json!({"expires_in": -1}),
-        ),
-        (
-            "client-response-exchange-expires-in-zero",
-            json!({"expires_in": 0}),
-        ),
-        (
-            "client-response-exchange-expires-in-fraction",
-            json!({"expires_in": 1.5}),
-        ),
-        (
-            "client-response-exchange-expires-in-string",
-            json!({"expires_in": "300"}),
-        ),
-        (
-            "client-response-exchange-expires-in-2-pow-53",
-            json!({"expires_in": 1u64 << 53}),
-        ),
-        (
-            "client-response-exchange-expires-in-u64-max",
-            json!({"expires_in": u64::MAX}),
-        ),
-        (
-            "client-response-exchange-scope-array",
-            json!({"scope": ["chat.read"]}),
-        ),
+        ("client-response-exchange-minimal", json!({"expires_in": null, "scope": null})),
+        ("client-response-exchange-bearer", json!({"token_type": "Bearer"})),
+        ("client-response-exchange-n-a-lowercase", json!({"token_type": "n_a"})),
+        ("client-response-exchange-issued-token-type-missing", json!({"issued_token_type": null})),
+        ("client-response-exchange-access-token-type", json!({"issued_token_type": ACCESS_TOKEN_TYPE})),
+        ("client-response-exchange-access-token-missing", json!({"access_token": null})),
+        ("client-response-exchange-access-token-number", json!({"access_token": 1})),
+        ("client-response-exchange-access-token-empty", json!({"access_token": ""})),
+        ("client-response-exchange-expires-in-negative", json!({"expires_in": -1})),
+        ("client-response-exchange-expires-in-zero", json!({"expires_in": 0})),
+        ("client-response-exchange-expires-in-fraction", json!({"expires_in": 1.5})),
+        ("client-response-exchange-expires-in-string", json!({"expires_in": "300"})),
+        ("client-response-exchange-expires-in-2-pow-53", json!({"expires_in": 1u64 << 53})),
+        ("client-response-exchange-expires-in-u64-max", json!({"expires_in": u64::MAX})),
+        ("client-response-exchange-scope-array", json!({"scope": ["chat.read"]})),
         ("client-response-exchange-scope-empty", json!({"scope": ""})),
     ] {
         response(c, id, te, 200, &exchanged(changes));
@@ -2209,28 +2042,12 @@ fn client_cases(c: &mut Cases) {
     };
     response(c, "client-response-bearer-issued", jb, 200, &bearer(json!({})));
     for (id, changes) in [
-        (
-            "client-response-bearer-lowercase",
-            json!({"token_type": "bearer"}),
-        ),
+        ("client-response-bearer-lowercase", json!({"token_type": "bearer"})),
         ("client-response-bearer-dpop", json!({"token_type": "DPoP"})),
-        (
-            "client-response-bearer-id-jag-answer",
-            json!({"token_type": "N_A",
-            "issued_token_type": ID_JAG_TYPE}),
-        ),
-        (
-            "client-response-bearer-token-type-missing",
-            json!({"token_type": null}),
-        ),
-        (
-            "client-response-bearer-with-issued-token-type",
-            json!({"issued_token_type": ACCESS_TOKEN_TYPE}),
-        ),
-        (
-            "client-response-bearer-expires-in-negative",
-            json!({"expires_in": -290}),
-        ),
+        ("client-response-bearer-id-jag-answer", json!({"token_type": "N_A", "issued_token_type": ID_JAG_TYPE})),
+        ("client-response-bearer-token-type-missing", json!({"token_type": null})),
+        ("client-response-bearer-with-issued-token-type", json!({"issued_token_type": ACCESS_TOKEN_TYPE})),
+        ("client-response-bearer-expires-in-negative", json!({"expires_in": -290})),
     ] {
         response(c, id, jb, 200, &bearer(changes));
     }

@@ -1209,125 +1209,69 @@ struct Case {
 #[derive(Default)]
 struct Cases(Vec<Case>);
 
+/// A case id (static: the corpus lists them in order).
+type Id = &'static str;
+/// Form parameters, in order.
+type Form<'a> = &'a [(&'a str, &'a str)];
+
 impl Cases {
+    fn push(&mut self, id: Id, input: Input) {
+        self.0.push(Case { id, input });
+    }
+
     /// An ID-JAG presented by [`CLIENT`].
-    fn jag(&mut self, id: &'static str, token: String) {
+    fn jag(&mut self, id: Id, token: String) {
         self.jag_by(id, CLIENT, token);
     }
 
-    fn jag_by(&mut self, id: &'static str, client_id: &str, token: String) {
-        self.0.push(Case {
-            id,
-            input: Input::IdJag {
-                client_id: client_id.to_owned(),
-                token,
-            },
-        });
+    fn jag_by(&mut self, id: Id, client_id: &str, token: String) {
+        let client_id = client_id.to_owned();
+        self.push(id, Input::IdJag { client_id, token });
     }
 
-    fn at(&mut self, id: &'static str, token: String) {
-        self.0.push(Case {
-            id,
-            input: Input::AccessToken(token),
-        });
+    fn at(&mut self, id: Id, token: String) {
+        self.push(id, Input::AccessToken(token));
     }
 
-    fn http(
-        &mut self,
-        id: &'static str,
-        method: &str,
-        path: &str,
-        headers: &[(&str, &str)],
-        body: &str,
-        compare: Compare,
-    ) {
-        let request = http_request(method, path, headers, body);
-        self.0.push(Case {
-            id,
-            input: Input::Http { request, compare },
-        });
+    /// A request to the authorization server (`authorization-server-http`).
+    fn http(&mut self, id: Id, request: wit::HttpRequest, compare: Compare) {
+        self.push(id, Input::Http { request, compare });
     }
 
     /// A request to the IdP (`identity-provider-http`).
-    fn idp(
-        &mut self,
-        id: &'static str,
-        method: &str,
-        path: &str,
-        headers: &[(&str, &str)],
-        body: &str,
-        compare: Compare,
-    ) {
-        let request = http_request(method, path, headers, body);
-        self.0.push(Case {
-            id,
-            input: Input::IdpHttp { request, compare },
-        });
-    }
-
-    /// A form `POST` to one of the IdP's endpoints, with an `Authorization` header if given.
-    fn idp_post(
-        &mut self,
-        id: &'static str,
-        path: &str,
-        authorization: Option<&str>,
-        form: &[(&str, &str)],
-        compare: Compare,
-    ) {
-        let mut headers = vec![("Content-Type", FORM)];
-        if let Some(authorization) = authorization {
-            headers.push(("Authorization", authorization));
-        }
-        self.idp(id, "POST", path, &headers, &form_encode(form), compare);
+    fn idp(&mut self, id: Id, request: wit::HttpRequest, compare: Compare) {
+        self.push(id, Input::IdpHttp { request, compare });
     }
 
     /// A token exchange at the IdP.
-    fn exchange(
-        &mut self,
-        id: &'static str,
-        authorization: Option<&str>,
-        form: &[(&str, &str)],
-        compare: Compare,
-    ) {
-        self.idp_post(id, "/token", authorization, form, compare);
+    fn exchange(&mut self, id: Id, auth: Option<&str>, form: Form<'_>, compare: Compare) {
+        self.idp(id, form_post("/token", auth, form), compare);
     }
 
     /// A development sign-in at the IdP.
-    fn sign_in(
-        &mut self,
-        id: &'static str,
-        authorization: Option<&str>,
-        form: &[(&str, &str)],
-        compare: Compare,
-    ) {
-        self.idp_post(id, "/dev/sign-in", authorization, form, compare);
+    fn sign_in(&mut self, id: Id, auth: Option<&str>, form: Form<'_>, compare: Compare) {
+        self.idp(id, form_post("/dev/sign-in", auth, form), compare);
     }
 
     /// A call of the `client` interface.
-    fn client(&mut self, id: &'static str, function: &str, args: Value) {
-        self.0.push(Case {
-            id,
-            input: Input::Client {
-                function: function.to_owned(),
-                args,
-            },
-        });
+    fn client(&mut self, id: Id, function: &str, args: Value) {
+        let function = function.to_owned();
+        self.push(id, Input::Client { function, args });
     }
 
-    /// A form `POST` to the token endpoint, with an `Authorization` header if given.
-    fn token(
-        &mut self,
-        id: &'static str,
-        authorization: Option<&str>,
-        form: &[(&str, &str)],
-        compare: Compare,
-    ) {
-        let mut headers = vec![("Content-Type", FORM)];
-        if let Some(authorization) = authorization {
-            headers.push(("Authorization", authorization));
-        }
-        self.http(id, "POST", "/token", &headers, &form_encode(form), compare);
+    /// A form `POST` to the authorization server's token endpoint.
+    fn token(&mut self, id: Id, auth: Option<&str>, form: Form<'_>, compare: Compare) {
+        self.http(id, form_post("/token", auth, form), compare);
     }
+}
+
+/// A form `POST` to `path`, with an `Authorization` header if given.
+fn form_post(path: &str, authorization: Option<&str>, form: &[(&str, &str)]) -> wit::HttpRequest {
+    let mut headers = vec![("Content-Type", FORM)];
+    if let Some(authorization) = authorization {
+        headers.push(("Authorization", authorization));
+    }
+    http_request("POST", path, &headers, &form_encode(form))
 }
 
 /// Every case, in order. Each ID-JAG that could be valid has its own `jti`, except where a
@@ -1473,19 +1417,19 @@ fn cases() -> Vec<Case> {
     // --- authorization-server-http: routing, metadata, JWK Set ------------------------------
     let accept = [("Accept", "application/json")];
     let metadata = "/.well-known/oauth-authorization-server";
-    c.http("http-metadata", "GET", metadata, &accept, "", Compare::Exact);
-    c.http("http-metadata-head", "HEAD", metadata, &[], "", Compare::Exact);
-    c.http("http-metadata-query-ignored", "GET", &format!("{metadata}?x=1"), &accept, "", Compare::Exact);
-    c.http("http-metadata-post", "POST", metadata, &[], "", Compare::Exact);
-    c.http("http-jwks", "GET", "/jwks.json", &accept, "", Compare::Exact);
-    c.http("http-not-found", "GET", "/nope", &[], "", Compare::Exact);
-    c.http("http-token-get", "GET", "/token", &[], "", Compare::Exact);
+    c.http("http-metadata", http_request("GET", metadata, &accept, ""), Compare::Exact);
+    c.http("http-metadata-head", http_request("HEAD", metadata, &[], ""), Compare::Exact);
+    c.http("http-metadata-query-ignored", http_request("GET", &format!("{metadata}?x=1"), &accept, ""), Compare::Exact);
+    c.http("http-metadata-post", http_request("POST", metadata, &[], ""), Compare::Exact);
+    c.http("http-jwks", http_request("GET", "/jwks.json", &accept, ""), Compare::Exact);
+    c.http("http-not-found", http_request("GET", "/nope", &[], ""), Compare::Exact);
+    c.http("http-token-get", http_request("GET", "/token", &[], ""), Compare::Exact);
 
     // --- token endpoint: refusals (deterministic, byte for byte) ---------------------------
     let exact = Compare::Exact;
     let basic_ok = basic(CLIENT, BASIC_SECRET);
     let jag = id_jag("xh-http-json", json!({}));
-    c.http("token-json-content-type", "POST", "/token", &[("Content-Type", "application/json"), ("Authorization", &basic_ok)], &json!({"grant_type": JWT_BEARER, "assertion": jag}).to_string(), exact);
+    c.http("token-json-content-type", http_request("POST", "/token", &[("Content-Type", "application/json"), ("Authorization", &basic_ok)], &json!({"grant_type": JWT_BEARER, "assertion": jag}).to_string()), exact);
     c.token("token-unsupported-grant-type", Some(&basic_ok), &[("grant_type", "authorization_code"), ("code", "abc")], exact);
     let jag = id_jag("xh-http-auth", json!({}));
     c.token("token-basic-wrong-secret", Some(&basic(CLIENT, "wrong-secret")), &grant(&jag), exact);
@@ -1530,14 +1474,14 @@ fn idp_cases(c: &mut Cases) {
     // --- routing, metadata, JWK Set -------------------------------------------------------
     let accept = [("Accept", "application/json")];
     let metadata = "/.well-known/oauth-authorization-server";
-    c.idp("idp-metadata", "GET", metadata, &accept, "", exact);
-    c.idp("idp-metadata-head", "HEAD", metadata, &[], "", exact);
-    c.idp("idp-metadata-post", "POST", metadata, &[], "", exact);
-    c.idp("idp-jwks", "GET", "/keys", &accept, "", exact);
-    c.idp("idp-jwks-default-path-not-configured", "GET", "/jwks.json", &accept, "", exact);
-    c.idp("idp-not-found", "GET", "/nope", &[], "", exact);
-    c.idp("idp-token-get", "GET", "/token", &[], "", exact);
-    c.idp("idp-dev-sign-in-get", "GET", "/dev/sign-in", &[], "", exact);
+    c.idp("idp-metadata", http_request("GET", metadata, &accept, ""), exact);
+    c.idp("idp-metadata-head", http_request("HEAD", metadata, &[], ""), exact);
+    c.idp("idp-metadata-post", http_request("POST", metadata, &[], ""), exact);
+    c.idp("idp-jwks", http_request("GET", "/keys", &accept, ""), exact);
+    c.idp("idp-jwks-default-path-not-configured", http_request("GET", "/jwks.json", &accept, ""), exact);
+    c.idp("idp-not-found", http_request("GET", "/nope", &[], ""), exact);
+    c.idp("idp-token-get", http_request("GET", "/token", &[], ""), exact);
+    c.idp("idp-dev-sign-in-get", http_request("GET", "/dev/sign-in", &[], ""), exact);
 
     // --- token exchange: granted ----------------------------------------------------------
     let cursor = basic(CURSOR, CURSOR_SECRET);
@@ -1702,7 +1646,7 @@ fn idp_cases(c: &mut Cases) {
     exchange(c, "idp-exchange-subject-token-type-access-token", Some(&cursor), swap(form(&alice, AS_ISSUER, &[]), "subject_token_type", Some(ACCESS_TOKEN_TYPE)), exact);
     exchange(c, "idp-exchange-audience-missing", Some(&cursor), swap(form(&alice, AS_ISSUER, &[]), "audience", None), exact);
     exchange(c, "idp-exchange-jwt-bearer-grant", Some(&cursor), swap(form(&alice, AS_ISSUER, &[]), "grant_type", Some(JWT_BEARER)), exact);
-    c.idp("idp-exchange-json-content-type", "POST", "/token", &[("Content-Type", "application/json"), ("Authorization", &cursor)], &json!({"grant_type": TOKEN_EXCHANGE, "subject_token": alice}).to_string(), exact);
+    c.idp("idp-exchange-json-content-type", http_request("POST", "/token", &[("Content-Type", "application/json"), ("Authorization", &cursor)], &json!({"grant_type": TOKEN_EXCHANGE, "subject_token": alice}).to_string()), exact);
     exchange(c, "idp-exchange-wrong-client-secret", Some(&basic(CURSOR, "wrong-secret")), form(&alice, AS_ISSUER, &[]), exact);
     exchange(c, "idp-exchange-unknown-client", Some(&basic("unknown-client", CURSOR_SECRET)), form(&alice, AS_ISSUER, &[]), exact);
     exchange(c, "idp-exchange-no-client-authentication", None, form(&alice, AS_ISSUER, &[]), exact);

@@ -376,7 +376,7 @@ fn config_from_json(v: &Value) -> wit::Config {
 }
 
 // ---------------------------------------------------------------------------------------
-// Token helpers (the same constructions as catalog_jose.rs / catalog_claims.rs)
+// Token helpers (the same constructions as the catalog cases of the conformance suite)
 // ---------------------------------------------------------------------------------------
 
 fn sig_of(token: &str) -> Vec<u8> {

@@ -242,11 +242,9 @@ fn jag_hdr(alg: &str, kid: &str) -> Value {
 
 /// An ES256 ID-JAG signed by idp-ec, header and claim changes merged in.
 fn jag(id: &str, header: Value, claims: Value) -> String {
-    mint(
-        &with(id_jag_header(), header),
-        &with(jag_claims(id), claims),
-        Signer::Es256(&keys().idp_ec),
-    )
+    let header = with(id_jag_header(), header);
+    let claims = with(jag_claims(id), claims);
+    mint(&header, &claims, Signer::Es256(&keys().idp_ec))
 }
 
 /// An ES256 ID-JAG signed by idp-ec with these exact claims.
@@ -255,28 +253,22 @@ fn jag_of(claims: &Value) -> String {
 }
 
 fn jag_rs(id: &str, header: Value, claims: Value) -> String {
-    mint(
-        &with(jag_hdr("RS256", "idp-rsa"), header),
-        &with(jag_claims(id), claims),
-        Signer::Rs256(&keys().idp_rsa),
-    )
+    let header = with(jag_hdr("RS256", "idp-rsa"), header);
+    let claims = with(jag_claims(id), claims);
+    mint(&header, &claims, Signer::Rs256(&keys().idp_rsa))
 }
 
 fn jag_ps(id: &str, header: Value, claims: Value) -> String {
-    mint(
-        &with(jag_hdr("PS256", "idp-rsa"), header),
-        &with(jag_claims(id), claims),
-        Signer::Ps256(&keys().idp_rsa),
-    )
+    let header = with(jag_hdr("PS256", "idp-rsa"), header);
+    let claims = with(jag_claims(id), claims);
+    mint(&header, &claims, Signer::Ps256(&keys().idp_rsa))
 }
 
 /// An ES256 access token signed by as-ec, header and claim changes merged in.
 fn at(id: &str, header: Value, claims: Value) -> String {
-    mint(
-        &with(at_header(), header),
-        &with(at_claims_for(id), claims),
-        Signer::Es256(&keys().as_ec),
-    )
+    let header = with(at_header(), header);
+    let claims = with(at_claims_for(id), claims);
+    mint(&header, &claims, Signer::Es256(&keys().as_ec))
 }
 
 fn at_of(claims: &Value) -> String {
@@ -480,10 +472,7 @@ fn header_cases(c: &mut Corpus) {
     let point = k.idp_ec.verifying_key().to_encoded_point(false);
     let mut spki = hex("3059301306072a8648ce3d020106082a8648ce3d030107034200");
     spki.extend_from_slice(point.as_bytes());
-    let pem = format!(
-        "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
-        std_b64(&spki)
-    );
+    let pem = format!("-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n", std_b64(&spki));
     let secrets: Vec<(&str, Vec<u8>)> = vec![
         ("jwk", ec_jwk(&k.idp_ec, "idp-ec", json!({"use": "sig"})).to_string().into_bytes()),
         ("jwks", idp_jwks().to_string().into_bytes()),
@@ -670,14 +659,7 @@ fn header_cases(c: &mut Corpus) {
 
     // --- cty, zip, JWE parameters ------------------------------------------------------------
     for cty in ["JWT", "json", "application/json", ""] {
-        let id = format!(
-            "header/cty-{}",
-            if cty.is_empty() {
-                "empty".to_owned()
-            } else {
-                cty.replace('/', "-").to_ascii_lowercase()
-            }
-        );
+        let id = format!("header/cty-{}", if cty.is_empty() {"empty".to_owned()} else {cty.replace('/', "-").to_ascii_lowercase()});
         c.add(HEADER, IdJag, Some("H04"), &id, &format!("cty {cty:?}"), |id| jag(id, json!({"cty": cty}), json!({})));
     }
     for (name, extra, row) in [
@@ -957,10 +939,7 @@ fn payload_cases(c: &mut Corpus) {
         ("exp-negative-zero-fraction", "-0.0", "C04"),
     ] {
         let id = format!("payload/{name}");
-        let text = jag_claims(&id).to_string().replace(
-            &format!("\"exp\":{}", NOW + 290),
-            &format!("\"exp\":{literal}"),
-        );
+        let text = jag_claims(&id).to_string().replace(&format!("\"exp\":{}", NOW + 290), &format!("\"exp\":{literal}"));
         assert!(text.contains(literal));
         c.add(PAYLOAD, IdJag, catalog(row), &id, &format!("exp literal {literal}"), |_| jag_payload_text(&text));
     }
@@ -1160,11 +1139,7 @@ fn encoding_cases(c: &mut Corpus) {
     // A header that needs padding, then signed over the padded text.
     let id = "encoding/header-padded-signed";
     let header = with_trailing_bits(&id_jag_header().to_string());
-    let input = format!(
-        "{}.{}",
-        padded(&b64(header.as_bytes())),
-        b64(jag_claims(id).to_string().as_bytes())
-    );
+    let input = format!("{}.{}", padded(&b64(header.as_bytes())), b64(jag_claims(id).to_string().as_bytes()));
     c.add(ENCODING, IdJag, Some("S09"), id, "'=' padding on the header, signature over the padded input", |_| sign_input(&input, es()));
     let id = "encoding/payload-padded-after-signing";
     let claims = with_trailing_bits(&jag_claims(id).to_string());
@@ -1172,11 +1147,7 @@ fn encoding_cases(c: &mut Corpus) {
     c.add(ENCODING, IdJag, Some("S09"), id, "'=' padding on the payload; signature over the unpadded input", |_| format!("{h}.{}.{s}", padded(&p)));
     let id = "encoding/payload-padded-signed";
     let claims = with_trailing_bits(&jag_claims(id).to_string());
-    let input = format!(
-        "{}.{}",
-        b64(id_jag_header().to_string().as_bytes()),
-        padded(&b64(claims.as_bytes()))
-    );
+    let input = format!("{}.{}", b64(id_jag_header().to_string().as_bytes()), padded(&b64(claims.as_bytes())));
     c.add(ENCODING, IdJag, Some("S09"), id, "'=' padding on the payload, signature over the padded input", |_| sign_input(&input, es()));
     let id = "encoding/sig-padded";
     let (h, p, s) = parts(&jag(id, json!({}), json!({})));
@@ -1216,21 +1187,13 @@ fn encoding_cases(c: &mut Corpus) {
     let claims = set(jag_claims(id), "x", json!("??????>>>>>>"));
     let p = b64(claims.to_string().as_bytes());
     assert!(p.contains('_') || p.contains('-'));
-    let input = format!(
-        "{}.{}",
-        b64(id_jag_header().to_string().as_bytes()),
-        p.replace('-', "+").replace('_', "/")
-    );
+    let input = format!("{}.{}", b64(id_jag_header().to_string().as_bytes()), p.replace('-', "+").replace('_', "/"));
     c.add(ENCODING, IdJag, Some("S10"), id, "payload in the standard alphabet, signature over that text", |_| sign_input(&input, es()));
     let id = "encoding/header-std-alphabet-signed";
     let header = with(id_jag_header(), json!({"x": "??????>>>>>>"}));
     let h = b64(header.to_string().as_bytes());
     assert!(h.contains('_') || h.contains('-'));
-    let input = format!(
-        "{}.{}",
-        h.replace('-', "+").replace('_', "/"),
-        b64(jag_claims(id).to_string().as_bytes())
-    );
+    let input = format!("{}.{}", h.replace('-', "+").replace('_', "/"), b64(jag_claims(id).to_string().as_bytes()));
     c.add(ENCODING, IdJag, Some("S10"), id, "header in the standard alphabet, signature over that text", |_| sign_input(&input, es()));
     let id = "encoding/at-sig-std-alphabet";
     let (h, p, s) = {
@@ -1267,19 +1230,11 @@ fn encoding_cases(c: &mut Corpus) {
     c.add(ENCODING, AccessToken, Some("S11"), id, "non-zero unused bits in the last signature character", |_| format!("{h}.{p}.{}", non_canonical(&s)));
     let id = "encoding/payload-non-canonical-signed";
     let claims = with_trailing_bits(&jag_claims(id).to_string());
-    let input = format!(
-        "{}.{}",
-        b64(id_jag_header().to_string().as_bytes()),
-        non_canonical(&b64(claims.as_bytes()))
-    );
+    let input = format!("{}.{}", b64(id_jag_header().to_string().as_bytes()), non_canonical(&b64(claims.as_bytes())));
     c.add(ENCODING, IdJag, Some("S11"), id, "non-canonical payload encoding, signature over that text", |_| sign_input(&input, es()));
     let id = "encoding/header-non-canonical-signed";
     let header = with_trailing_bits(&id_jag_header().to_string());
-    let input = format!(
-        "{}.{}",
-        non_canonical(&b64(header.as_bytes())),
-        b64(jag_claims(id).to_string().as_bytes())
-    );
+    let input = format!("{}.{}", non_canonical(&b64(header.as_bytes())), b64(jag_claims(id).to_string().as_bytes()));
     c.add(ENCODING, IdJag, Some("S11"), id, "non-canonical header encoding, signature over that text", |_| sign_input(&input, es()));
     let id = "encoding/rs256-sig-non-canonical";
     let (h, p, s) = parts(&jag_rs(id, json!({}), json!({})));
@@ -1339,9 +1294,7 @@ fn encoding_cases(c: &mut Corpus) {
     c.add(ENCODING, IdJag, Some("S04"), "encoding/signed-empty-payload", "an empty payload segment with a genuine signature", |_| mint_raw(&id_jag_header().to_string(), "", es()));
     c.add(ENCODING, IdJag, Some("S17"), "encoding/signed-non-json-payload", "a payload of plain text with a genuine signature", |_| mint_raw(&id_jag_header().to_string(), "hello", es()));
     let id = "encoding/rfc7797-unencoded";
-    let header = b64(
-        br#"{"typ":"oauth-id-jag+jwt","alg":"ES256","kid":"idp-ec","b64":false,"crit":["b64"]}"#,
-    );
+    let header = b64(br#"{"typ":"oauth-id-jag+jwt","alg":"ES256","kid":"idp-ec","b64":false,"crit":["b64"]}"#);
     let payload = jag_claims(id).to_string();
     c.add(ENCODING, IdJag, Some("H03"), id, "RFC 7797 unencoded payload (raw JSON in the payload segment), signed", |_| sign_input(&format!("{header}.{payload}"), es()));
     c.add(ENCODING, AccessToken, Some("S13"), "encoding/at-trailing-lf", "a trailing LF", |id| format!("{}\n", at(id, json!({}), json!({}))));
@@ -1428,11 +1381,7 @@ fn signature_cases(c: &mut Corpus) {
     // s + n, congruent to a valid signature, when it fits the modulus length.
     let limit = BigUint::from(1u8) << 2048usize;
     let found = (0..200).find_map(|i| {
-        let token = jag_rs(
-            "signature/rs256-s-plus-n",
-            json!({}),
-            json!({"scope": format!("chat.read s{i}")}),
-        );
+        let token = jag_rs("signature/rs256-s-plus-n", json!({}), json!({"scope": format!("chat.read s{i}")}));
         let s_plus_n = BigUint::from_bytes_be(&sig_of(&token)) + k.idp_rsa.n();
         (s_plus_n < limit).then(|| with_sig(&token, &s_plus_n.to_bytes_be()))
     });

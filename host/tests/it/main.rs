@@ -29,6 +29,7 @@ mod gateway;
 mod idp_chain;
 mod jwks_faults;
 mod jwks_http;
+mod raw_http;
 mod replay_redis;
 mod rfc_fixtures;
 mod rules;

@@ -205,15 +205,7 @@ fn fifty_concurrent_submissions_of_one_id_jag_issue_exactly_one_token() {
                         .header("Authorization", basic_header(BASIC_CLIENT, BASIC_SECRET))
                         .body(form(&grant(jag, &[])));
                     barrier.wait();
-                    let response = request.send().unwrap();
-                    let status = response.status().as_u16();
-                    let headers = response.headers().clone();
-                    let body = response.bytes().unwrap().to_vec();
-                    Reply {
-                        status,
-                        headers,
-                        body,
-                    }
+                    reply(request.send().unwrap())
                 })
             })
             .collect();

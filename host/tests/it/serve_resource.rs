@@ -31,15 +31,7 @@ fn get_with(server: &AsServer, path: &str, authorization: Option<&str>) -> Reply
     if let Some(value) = authorization {
         request = request.header("Authorization", value);
     }
-    let response = request.send().unwrap();
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let body = response.bytes().unwrap().to_vec();
-    Reply {
-        status,
-        headers,
-        body,
-    }
+    reply(request.send().unwrap())
 }
 
 #[test]

@@ -335,7 +335,8 @@ pub fn client_assertion(jti: &str, changes: Value) -> String {
     )
 }
 
-fn reply(response: reqwest::blocking::Response) -> Reply {
+/// The status, headers and body of `response`.
+pub fn reply(response: reqwest::blocking::Response) -> Reply {
     let status = response.status().as_u16();
     let headers = response.headers().clone();
     let body = response.bytes().unwrap().to_vec();

@@ -143,16 +143,9 @@ fn assert_error(reply: &Reply, status: u16, error: &str) {
 }
 
 /// Asserts a 200 token response and returns its body.
+#[track_caller]
 fn assert_issued(reply: &Reply) -> Value {
-    assert_eq!(
-        reply.status,
-        200,
-        "{}",
-        String::from_utf8_lossy(&reply.body)
-    );
-    let body = reply.json();
-    assert!(body["access_token"].is_string(), "{body}");
-    body
+    assert_token_issued(reply, "token response")
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -322,13 +322,7 @@ fn subject_refused(idp: &Idp, reply: &Reply, reason: &str, what: &str) -> Value 
 /// ID-JAG's); returns (body, ID-JAG header, ID-JAG claims, event).
 #[track_caller]
 fn granted(idp: &Idp, reply: &Reply, what: &str) -> (Value, Value, Value, Value) {
-    assert_eq!(
-        reply.status,
-        200,
-        "{what}: {}",
-        String::from_utf8_lossy(&reply.body)
-    );
-    let body = reply.json();
+    let body = assert_token_issued(reply, what);
     let token = body["access_token"].as_str().unwrap();
     let (header, claims) = (segment(token, 0), segment(token, 1));
     let event = idp.next_event(what);

@@ -389,3 +389,13 @@ pub fn assert_logged_code(server: &AsServer, code: &str) {
     }
     panic!("no {needle} in the log:\n{}", server.log());
 }
+
+/// Asserts a 200 token response carrying an `access_token` and returns its body.
+#[track_caller]
+pub fn assert_token_issued(reply: &Reply, what: &str) -> Value {
+    let text = String::from_utf8_lossy(&reply.body);
+    assert_eq!(reply.status, 200, "{what}: {text}");
+    let body = reply.json();
+    assert!(body["access_token"].is_string(), "{what}: {body}");
+    body
+}

@@ -19,14 +19,13 @@
 //! The regenerated corpus must equal the committed file byte for byte; after an intended change:
 //!
 //! ```text
-//! XAA_UPDATE_VECTORS=1 cargo test --release --workspace --test differential_corpus
+//! XAA_UPDATE_VECTORS=1 cargo test --release --workspace --test it differential_corpus::
 //! ```
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-mod common;
+use crate::common;
+use crate::vectors_file;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 
 use common::*;
 use rand_chacha::rand_core::SeedableRng;
@@ -37,9 +36,8 @@ use sha2::{Digest, Sha256};
 use xaa_guest::base64url::encode as b64;
 
 const FORMAT: &str = "xaa-differential/1";
-const UPDATE_ENV: &str = "XAA_UPDATE_VECTORS";
 const REGENERATE: &str =
-    "XAA_UPDATE_VECTORS=1 cargo test --release --workspace --test differential_corpus";
+    "XAA_UPDATE_VECTORS=1 cargo test --release --workspace --test it differential_corpus::";
 const DESCRIPTION: &str = "Differential corpus for xaa_token.wasm: each case is a token, the \
 name of the verification profile a strict peer must use for it (`profiles`: the public JWK Set, \
 issuer, audience, required typ, allowed algorithms, pinned `now`, leeway, required claims), and \
@@ -84,14 +82,6 @@ const PINNED: &[(&str, &str)] = &[
     ("signature/es256-der", "signature_invalid"),
     ("replay/second", "replayed"),
 ];
-
-fn corpus_path() -> PathBuf {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    manifest
-        .parent()
-        .unwrap()
-        .join("tests/vectors/differential.json")
-}
 
 // ---------------------------------------------------------------------------------------
 // Profiles: what a strict peer verifies each token against
@@ -191,6 +181,8 @@ struct Corpus {
 }
 
 impl Corpus {
+    /// Adds the case `id`, its token built by `token` from the id (which the builders make
+    /// the token's `jti`, so no two cases share one).
     fn add(
         &mut self,
         category: &'static str,
@@ -198,7 +190,7 @@ impl Corpus {
         catalog: Option<&'static str>,
         id: &str,
         mutation: &str,
-        token: String,
+        token: impl FnOnce(&str) -> String,
     ) {
         assert!(
             id.starts_with(&format!("{category}/")),
@@ -211,7 +203,7 @@ impl Corpus {
             profile,
             catalog,
             mutation: mutation.to_owned(),
-            token,
+            token: token(id),
         });
     }
 }
@@ -250,11 +242,9 @@ fn jag_hdr(alg: &str, kid: &str) -> Value {
 
 /// An ES256 ID-JAG signed by idp-ec, header and claim changes merged in.
 fn jag(id: &str, header: Value, claims: Value) -> String {
-    mint(
-        &with(id_jag_header(), header),
-        &with(jag_claims(id), claims),
-        Signer::Es256(&keys().idp_ec),
-    )
+    let header = with(id_jag_header(), header);
+    let claims = with(jag_claims(id), claims);
+    mint(&header, &claims, Signer::Es256(&keys().idp_ec))
 }
 
 /// An ES256 ID-JAG signed by idp-ec with these exact claims.
@@ -263,28 +253,22 @@ fn jag_of(claims: &Value) -> String {
 }
 
 fn jag_rs(id: &str, header: Value, claims: Value) -> String {
-    mint(
-        &with(jag_hdr("RS256", "idp-rsa"), header),
-        &with(jag_claims(id), claims),
-        Signer::Rs256(&keys().idp_rsa),
-    )
+    let header = with(jag_hdr("RS256", "idp-rsa"), header);
+    let claims = with(jag_claims(id), claims);
+    mint(&header, &claims, Signer::Rs256(&keys().idp_rsa))
 }
 
 fn jag_ps(id: &str, header: Value, claims: Value) -> String {
-    mint(
-        &with(jag_hdr("PS256", "idp-rsa"), header),
-        &with(jag_claims(id), claims),
-        Signer::Ps256(&keys().idp_rsa),
-    )
+    let header = with(jag_hdr("PS256", "idp-rsa"), header);
+    let claims = with(jag_claims(id), claims);
+    mint(&header, &claims, Signer::Ps256(&keys().idp_rsa))
 }
 
 /// An ES256 access token signed by as-ec, header and claim changes merged in.
 fn at(id: &str, header: Value, claims: Value) -> String {
-    mint(
-        &with(at_header(), header),
-        &with(at_claims_for(id), claims),
-        Signer::Es256(&keys().as_ec),
-    )
+    let header = with(at_header(), header);
+    let claims = with(at_claims_for(id), claims);
+    mint(&header, &claims, Signer::Es256(&keys().as_ec))
 }
 
 fn at_of(claims: &Value) -> String {
@@ -443,221 +427,54 @@ fn nested(depth: usize, closed: bool) -> String {
 // The cases
 // ---------------------------------------------------------------------------------------
 
+// One case a line: the rows read as a table, wider than rustfmt would leave them.
+#[rustfmt::skip]
 fn valid_cases(c: &mut Corpus) {
     use Profile::*;
     let k = keys();
-    let id = "valid/jag-es256";
-    c.add(
-        VALID,
-        IdJag,
-        None,
-        id,
-        "baseline ES256 ID-JAG (kid idp-ec)",
-        jag(id, json!({}), json!({})),
-    );
-    let id = "valid/jag-es256-second-key";
-    c.add(
-        VALID,
-        IdJag,
-        None,
-        id,
-        "ES256 ID-JAG signed by idp-ec-2 (a JWK without use/alg)",
-        mint(
-            &jag_hdr("ES256", "idp-ec-2"),
-            &jag_claims(id),
-            Signer::Es256(&k.idp_ec2),
-        ),
-    );
-    let id = "valid/jag-rs256";
-    c.add(
-        VALID,
-        IdJag,
-        None,
-        id,
-        "baseline RS256 ID-JAG (kid idp-rsa)",
-        jag_rs(id, json!({}), json!({})),
-    );
-    let id = "valid/jag-ps256";
-    c.add(
-        VALID,
-        IdJag,
-        None,
-        id,
-        "baseline PS256 ID-JAG (kid idp-rsa, salt 32)",
-        jag_ps(id, json!({}), json!({})),
-    );
-    let id = "valid/jag-rs256-no-kid";
-    c.add(
-        VALID,
-        IdJag,
-        Some("K10"),
-        id,
-        "RS256 without kid: one RSA key in the set",
-        jag_rs(id, json!({"kid": null}), json!({})),
-    );
-    let id = "valid/jag-ps256-no-kid";
-    c.add(
-        VALID,
-        IdJag,
-        Some("K10"),
-        id,
-        "PS256 without kid: one RSA key in the set",
-        jag_ps(id, json!({"kid": null}), json!({})),
-    );
-    let id = "valid/jag-other-idp";
-    c.add(
-        VALID,
-        IdJagOther,
-        None,
-        id,
-        "ES256 ID-JAG of the second trusted IdP (kid other-ec)",
-        mint(
-            &jag_hdr("ES256", "other-ec"),
-            &other_claims(id),
-            Signer::Es256(&k.other_ec),
-        ),
-    );
-    let id = "valid/jag-other-idp-no-kid";
-    c.add(
-        VALID,
-        IdJagOther,
-        Some("K10"),
-        id,
-        "second IdP without kid: its set has one key",
-        mint(
-            &json!({"typ": "oauth-id-jag+jwt", "alg": "ES256"}),
-            &other_claims(id),
-            Signer::Es256(&k.other_ec),
-        ),
-    );
-    let id = "valid/jag-minimal-claims";
-    c.add(
-        VALID,
-        IdJag,
-        None,
-        id,
-        "only the required claims (no scope, auth_time, amr)",
-        jag(
-            id,
-            json!({}),
-            json!({"scope": null, "auth_time": null, "amr": null}),
-        ),
-    );
-    let id = "valid/jag-with-nbf";
-    c.add(
-        VALID,
-        IdJag,
-        None,
-        id,
-        "nbf = now - 10",
-        jag(id, json!({}), json!({"nbf": NOW - 10})),
-    );
-    let id = "valid/at-es256";
-    c.add(
-        VALID,
-        AccessToken,
-        None,
-        id,
-        "baseline RFC 9068 access token (kid as-ec)",
-        at(id, json!({}), json!({})),
-    );
-    let id = "valid/at-no-kid";
-    c.add(
-        VALID,
-        AccessToken,
-        Some("K10"),
-        id,
-        "access token without kid: the AS set has one key",
-        at(id, json!({"kid": null}), json!({})),
-    );
-    let id = "valid/at-minimal-claims";
-    c.add(
-        VALID,
-        AccessToken,
-        None,
-        id,
-        "no scope claim",
-        at(id, json!({}), json!({"scope": null})),
-    );
-    let id = "valid/at-with-nbf";
-    c.add(
-        VALID,
-        AccessToken,
-        None,
-        id,
-        "nbf = now - 10",
-        at(id, json!({}), json!({"nbf": NOW - 10})),
-    );
+    c.add(VALID, IdJag, None, "valid/jag-es256", "baseline ES256 ID-JAG (kid idp-ec)", |id| jag(id, json!({}), json!({})));
+    c.add(VALID, IdJag, None, "valid/jag-es256-second-key", "ES256 ID-JAG signed by idp-ec-2 (a JWK without use/alg)", |id| mint(&jag_hdr("ES256", "idp-ec-2"), &jag_claims(id), Signer::Es256(&k.idp_ec2)));
+    c.add(VALID, IdJag, None, "valid/jag-rs256", "baseline RS256 ID-JAG (kid idp-rsa)", |id| jag_rs(id, json!({}), json!({})));
+    c.add(VALID, IdJag, None, "valid/jag-ps256", "baseline PS256 ID-JAG (kid idp-rsa, salt 32)", |id| jag_ps(id, json!({}), json!({})));
+    c.add(VALID, IdJag, Some("K10"), "valid/jag-rs256-no-kid", "RS256 without kid: one RSA key in the set", |id| jag_rs(id, json!({"kid": null}), json!({})));
+    c.add(VALID, IdJag, Some("K10"), "valid/jag-ps256-no-kid", "PS256 without kid: one RSA key in the set", |id| jag_ps(id, json!({"kid": null}), json!({})));
+    c.add(VALID, IdJagOther, None, "valid/jag-other-idp", "ES256 ID-JAG of the second trusted IdP (kid other-ec)", |id| mint(&jag_hdr("ES256", "other-ec"), &other_claims(id), Signer::Es256(&k.other_ec)));
+    c.add(VALID, IdJagOther, Some("K10"), "valid/jag-other-idp-no-kid", "second IdP without kid: its set has one key", |id| mint(&json!({"typ": "oauth-id-jag+jwt", "alg": "ES256"}), &other_claims(id), Signer::Es256(&k.other_ec)));
+    c.add(VALID, IdJag, None, "valid/jag-minimal-claims", "only the required claims (no scope, auth_time, amr)", |id| jag(id, json!({}), json!({"scope": null, "auth_time": null, "amr": null})));
+    c.add(VALID, IdJag, None, "valid/jag-with-nbf", "nbf = now - 10", |id| jag(id, json!({}), json!({"nbf": NOW - 10})));
+    c.add(VALID, AccessToken, None, "valid/at-es256", "baseline RFC 9068 access token (kid as-ec)", |id| at(id, json!({}), json!({})));
+    c.add(VALID, AccessToken, Some("K10"), "valid/at-no-kid", "access token without kid: the AS set has one key", |id| at(id, json!({"kid": null}), json!({})));
+    c.add(VALID, AccessToken, None, "valid/at-minimal-claims", "no scope claim", |id| at(id, json!({}), json!({"scope": null})));
+    c.add(VALID, AccessToken, None, "valid/at-with-nbf", "nbf = now - 10", |id| at(id, json!({}), json!({"nbf": NOW - 10})));
 }
 
 #[allow(clippy::too_many_lines)]
+// One case a line: the rows read as a table, wider than rustfmt would leave them.
+#[rustfmt::skip]
 fn header_cases(c: &mut Corpus) {
     use Profile::*;
     let k = keys();
     let att = |id: &str, header: Value| mint(&header, &jag_claims(id), Signer::Es256(&k.attacker));
 
     // --- alg ---------------------------------------------------------------------------
-    let id = "header/alg-none-empty-sig";
-    c.add(
-        HEADER,
-        IdJag,
-        Some("A01"),
-        id,
-        "alg none, empty signature",
-        with_sig(&jag(id, json!({"alg": "none"}), json!({})), &[]),
-    );
-    let id = "header/alg-none-no-kid-empty-sig";
-    c.add(
-        HEADER,
-        IdJag,
-        Some("A01"),
-        id,
-        "alg none without kid, empty signature",
-        mint(
-            &json!({"typ": "oauth-id-jag+jwt", "alg": "none"}),
-            &jag_claims(id),
-            Signer::Raw(Vec::new()),
-        ),
-    );
-    let id = "header/alg-none-genuine-es256-sig";
-    c.add(
-        HEADER,
-        IdJag,
-        Some("A03"),
-        id,
-        "alg none with a genuine ES256 signature over the same input",
-        jag(id, json!({"alg": "none"}), json!({})),
-    );
+    c.add(HEADER, IdJag, Some("A01"), "header/alg-none-empty-sig", "alg none, empty signature", |id| with_sig(&jag(id, json!({"alg": "none"}), json!({})), &[]));
+    c.add(HEADER, IdJag, Some("A01"), "header/alg-none-no-kid-empty-sig", "alg none without kid, empty signature", |id| mint(&json!({"typ": "oauth-id-jag+jwt", "alg": "none"}), &jag_claims(id), Signer::Raw(Vec::new())));
+    c.add(HEADER, IdJag, Some("A03"), "header/alg-none-genuine-es256-sig", "alg none with a genuine ES256 signature over the same input", |id| jag(id, json!({"alg": "none"}), json!({})));
     for (name, alg) in [
         ("none-capital", "None"),
         ("none-upper", "NONE"),
         ("none-mixed", "nOnE"),
     ] {
         let id = format!("header/alg-{name}-empty-sig");
-        c.add(
-            HEADER,
-            IdJag,
-            Some("A02"),
-            &id,
-            &format!("alg {alg:?}, empty signature"),
-            with_sig(&jag(&id, json!({"alg": alg}), json!({})), &[]),
-        );
+        c.add(HEADER, IdJag, Some("A02"), &id, &format!("alg {alg:?}, empty signature"), |id| with_sig(&jag(id, json!({"alg": alg}), json!({})), &[]));
     }
     // HS256 keyed with public key material (algorithm confusion).
     let point = k.idp_ec.verifying_key().to_encoded_point(false);
     let mut spki = hex("3059301306072a8648ce3d020106082a8648ce3d030107034200");
     spki.extend_from_slice(point.as_bytes());
-    let pem = format!(
-        "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
-        std_b64(&spki)
-    );
+    let pem = format!("-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n", std_b64(&spki));
     let secrets: Vec<(&str, Vec<u8>)> = vec![
-        (
-            "jwk",
-            ec_jwk(&k.idp_ec, "idp-ec", json!({"use": "sig"}))
-                .to_string()
-                .into_bytes(),
-        ),
+        ("jwk", ec_jwk(&k.idp_ec, "idp-ec", json!({"use": "sig"})).to_string().into_bytes()),
         ("jwks", idp_jwks().to_string().into_bytes()),
         ("x", point.x().unwrap().to_vec()),
         ("spki-pem", pem.into_bytes()),
@@ -667,25 +484,11 @@ fn header_cases(c: &mut Corpus) {
         let id = format!("header/alg-hs256-{what}-secret");
         let unsigned = jag(&id, json!({"alg": "HS256"}), json!({}));
         let mac = hmac_sha256(&secret, signing_input(&unsigned).as_bytes());
-        c.add(
-            HEADER,
-            IdJag,
-            Some("A05"),
-            &id,
-            &format!("HS256 MAC keyed with the IdP's public key ({what})"),
-            with_sig(&unsigned, &mac),
-        );
+        c.add(HEADER, IdJag, Some("A05"), &id, &format!("HS256 MAC keyed with the IdP's public key ({what})"), |_| with_sig(&unsigned, &mac));
     }
     for alg in ["HS384", "HS512"] {
         let id = format!("header/alg-{}", alg.to_ascii_lowercase());
-        c.add(
-            HEADER,
-            IdJag,
-            Some("A05"),
-            &id,
-            &format!("alg {alg}"),
-            jag(&id, json!({"alg": alg}), json!({})),
-        );
+        c.add(HEADER, IdJag, Some("A05"), &id, &format!("alg {alg}"), |id| jag(id, json!({"alg": alg}), json!({})));
     }
     for (name, alg) in [
         ("lower", "es256"),
@@ -695,38 +498,17 @@ fn header_cases(c: &mut Corpus) {
         ("nul", "ES256\u{0}"),
     ] {
         let id = format!("header/alg-es256-{name}");
-        c.add(
-            HEADER,
-            IdJag,
-            Some("A02"),
-            &id,
-            &format!("alg {alg:?} with a genuine ES256 signature"),
-            jag(&id, json!({"alg": alg}), json!({})),
-        );
+        c.add(HEADER, IdJag, Some("A02"), &id, &format!("alg {alg:?} with a genuine ES256 signature"), |id| jag(id, json!({"alg": alg}), json!({})));
     }
     for alg in ["ES384", "ES512"] {
         let id = format!("header/alg-{}", alg.to_ascii_lowercase());
-        c.add(
-            HEADER,
-            IdJag,
-            Some("A08"),
-            &id,
-            &format!("alg {alg} over a P-256 key"),
-            jag(&id, json!({"alg": alg}), json!({})),
-        );
+        c.add(HEADER, IdJag, Some("A08"), &id, &format!("alg {alg} over a P-256 key"), |id| jag(id, json!({"alg": alg}), json!({})));
     }
     for alg in [
         "EdDSA", "Ed25519", "ES256K", "RS384", "RS512", "PS384", "PS512",
     ] {
         let id = format!("header/alg-{}", alg.to_ascii_lowercase());
-        c.add(
-            HEADER,
-            IdJag,
-            Some("A10"),
-            &id,
-            &format!("alg {alg}: not configured for the issuer"),
-            jag(&id, json!({"alg": alg}), json!({})),
-        );
+        c.add(HEADER, IdJag, Some("A10"), &id, &format!("alg {alg}: not configured for the issuer"), |id| jag(id, json!({"alg": alg}), json!({})));
     }
     for alg in [
         "RSA-OAEP",
@@ -737,24 +519,9 @@ fn header_cases(c: &mut Corpus) {
         "PBES2-HS256+A128KW",
     ] {
         let id = format!("header/alg-{}", alg.to_ascii_lowercase().replace('+', "-"));
-        c.add(
-            HEADER,
-            IdJag,
-            Some("A11"),
-            &id,
-            &format!("JWE key-management alg {alg}"),
-            jag(&id, json!({"alg": alg}), json!({})),
-        );
+        c.add(HEADER, IdJag, Some("A11"), &id, &format!("JWE key-management alg {alg}"), |id| jag(id, json!({"alg": alg}), json!({})));
     }
-    let id = "header/alg-missing";
-    c.add(
-        HEADER,
-        IdJag,
-        Some("A04"),
-        id,
-        "no alg",
-        jag(id, json!({"alg": null}), json!({})),
-    );
+    c.add(HEADER, IdJag, Some("A04"), "header/alg-missing", "no alg", |id| jag(id, json!({"alg": null}), json!({})));
     for (name, alg) in [
         ("null", Value::Null),
         ("number", json!(256)),
@@ -765,66 +532,15 @@ fn header_cases(c: &mut Corpus) {
     ] {
         let id = format!("header/alg-{name}");
         let header = json!({"typ": "oauth-id-jag+jwt", "alg": alg, "kid": "idp-ec"});
-        c.add(
-            HEADER,
-            IdJag,
-            Some("A04"),
-            &id,
-            &format!("alg {alg}"),
-            jag_header_text(&id, &header.to_string()),
-        );
+        c.add(HEADER, IdJag, Some("A04"), &id, &format!("alg {alg}"), |id| jag_header_text(id, &header.to_string()));
     }
-    let id = "header/alg-rs256-kid-ec";
-    c.add(
-        HEADER,
-        IdJag,
-        Some("A07"),
-        id,
-        "RS256 signed by idp-rsa, naming the EC key idp-ec",
-        jag_rs(id, json!({"kid": "idp-ec"}), json!({})),
-    );
-    let id = "header/alg-ps256-kid-ec";
-    c.add(
-        HEADER,
-        IdJag,
-        Some("A07"),
-        id,
-        "PS256 signed by idp-rsa, naming the EC key idp-ec",
-        jag_ps(id, json!({"kid": "idp-ec"}), json!({})),
-    );
-    let id = "header/alg-es256-kid-rsa";
-    c.add(
-        HEADER,
-        IdJag,
-        Some("A07"),
-        id,
-        "ES256 signed by idp-ec, naming the RSA key idp-rsa",
-        jag(id, json!({"kid": "idp-rsa"}), json!({})),
-    );
-    let id = "header/alg-rs256-other-idp";
-    c.add(
-        HEADER,
-        IdJagOther,
-        Some("A10"),
-        id,
-        "RS256 for the second IdP, which allows only ES256",
-        mint(
-            &jag_hdr("RS256", "other-ec"),
-            &other_claims(id),
-            Signer::Rs256(&k.idp_rsa),
-        ),
-    );
+    c.add(HEADER, IdJag, Some("A07"), "header/alg-rs256-kid-ec", "RS256 signed by idp-rsa, naming the EC key idp-ec", |id| jag_rs(id, json!({"kid": "idp-ec"}), json!({})));
+    c.add(HEADER, IdJag, Some("A07"), "header/alg-ps256-kid-ec", "PS256 signed by idp-rsa, naming the EC key idp-ec", |id| jag_ps(id, json!({"kid": "idp-ec"}), json!({})));
+    c.add(HEADER, IdJag, Some("A07"), "header/alg-es256-kid-rsa", "ES256 signed by idp-ec, naming the RSA key idp-rsa", |id| jag(id, json!({"kid": "idp-rsa"}), json!({})));
+    c.add(HEADER, IdJagOther, Some("A10"), "header/alg-rs256-other-idp", "RS256 for the second IdP, which allows only ES256", |id| mint(&jag_hdr("RS256", "other-ec"), &other_claims(id), Signer::Rs256(&k.idp_rsa)));
 
     // --- typ ---------------------------------------------------------------------------
-    let id = "header/typ-missing";
-    c.add(
-        HEADER,
-        IdJag,
-        Some("T01"),
-        id,
-        "no typ",
-        jag(id, json!({"typ": null}), json!({})),
-    );
+    c.add(HEADER, IdJag, Some("T01"), "header/typ-missing", "no typ", |id| jag(id, json!({"typ": null}), json!({})));
     for (name, typ) in [
         ("jwt", "JWT"),
         ("jwt-lower", "jwt"),
@@ -841,14 +557,7 @@ fn header_cases(c: &mut Corpus) {
         ("empty", ""),
     ] {
         let id = format!("header/typ-{name}");
-        c.add(
-            HEADER,
-            IdJag,
-            Some("T02"),
-            &id,
-            &format!("typ {typ:?}"),
-            jag(&id, json!({"typ": typ}), json!({})),
-        );
+        c.add(HEADER, IdJag, Some("T02"), &id, &format!("typ {typ:?}"), |id| jag(id, json!({"typ": typ}), json!({})));
     }
     for (name, typ) in [
         ("application-prefix", "application/oauth-id-jag+jwt"),
@@ -856,14 +565,7 @@ fn header_cases(c: &mut Corpus) {
         ("mixed-prefix", "Application/OAuth-ID-JAG+JWT"),
     ] {
         let id = format!("header/typ-{name}");
-        c.add(
-            HEADER,
-            IdJag,
-            Some("T02"),
-            &id,
-            &format!("typ {typ:?}: RFC 7515 §4.1.9 (case-insensitive, optional application/)"),
-            jag(&id, json!({"typ": typ}), json!({})),
-        );
+        c.add(HEADER, IdJag, Some("T02"), &id, &format!("typ {typ:?}: RFC 7515 §4.1.9 (case-insensitive, optional application/)"), |id| jag(id, json!({"typ": typ}), json!({})));
     }
     for (name, typ) in [
         ("number", json!(42)),
@@ -873,48 +575,13 @@ fn header_cases(c: &mut Corpus) {
     ] {
         let id = format!("header/typ-{name}");
         let header = json!({"typ": typ, "alg": "ES256", "kid": "idp-ec"});
-        c.add(
-            HEADER,
-            IdJag,
-            Some("T01"),
-            &id,
-            &format!("typ {typ}"),
-            jag_header_text(&id, &header.to_string()),
-        );
+        c.add(HEADER, IdJag, Some("T01"), &id, &format!("typ {typ}"), |id| jag_header_text(id, &header.to_string()));
     }
-    let id = "header/typ-access-token-as-id-jag";
-    c.add(
-        HEADER,
-        IdJag,
-        Some("T06"),
-        id,
-        "a genuine access token (typ at+jwt, AS key) presented as an ID-JAG",
-        at(id, json!({}), json!({})),
-    );
-    let id = "header/typ-id-jag-retyped-as-jwt-by-as-key";
-    c.add(
-        HEADER,
-        IdJag,
-        Some("T06"),
-        id,
-        "ID-JAG claims signed by the AS key (kid as-ec)",
-        mint(
-            &jag_hdr("ES256", "as-ec"),
-            &jag_claims(id),
-            Signer::Es256(&k.as_ec),
-        ),
-    );
+    c.add(HEADER, IdJag, Some("T06"), "header/typ-access-token-as-id-jag", "a genuine access token (typ at+jwt, AS key) presented as an ID-JAG", |id| at(id, json!({}), json!({})));
+    c.add(HEADER, IdJag, Some("T06"), "header/typ-id-jag-retyped-as-jwt-by-as-key", "ID-JAG claims signed by the AS key (kid as-ec)", |id| mint(&jag_hdr("ES256", "as-ec"), &jag_claims(id), Signer::Es256(&k.as_ec)));
 
     // --- kid ---------------------------------------------------------------------------
-    let id = "header/kid-missing";
-    c.add(
-        HEADER,
-        IdJag,
-        Some("K10"),
-        id,
-        "ES256 without kid: two ES256 keys in the set",
-        jag(id, json!({"kid": null}), json!({})),
-    );
+    c.add(HEADER, IdJag, Some("K10"), "header/kid-missing", "ES256 without kid: two ES256 keys in the set", |id| jag(id, json!({"kid": null}), json!({})));
     for (name, kid, row) in [
         ("unknown", "idp-ec-3".to_owned(), "K09"),
         ("empty", String::new(), "K09"),
@@ -924,32 +591,14 @@ fn header_cases(c: &mut Corpus) {
         ("other-issuer-key", "other-ec".to_owned(), "K09"),
         ("as-key", "as-ec".to_owned(), "K09"),
         ("path", "../../../dev/null".to_owned(), "K05"),
-        (
-            "url",
-            "https://idp.example.com/jwks#idp-ec".to_owned(),
-            "K05",
-        ),
+        ("url", "https://idp.example.com/jwks#idp-ec".to_owned(), "K05"),
         ("sql", "' UNION SELECT 'k' --".to_owned(), "K06"),
         ("crlf", "idp-ec\r\nX-Injected: yes".to_owned(), "K06"),
         ("256-bytes", "k".repeat(256), "K08"),
         ("257-bytes", "k".repeat(257), "K08"),
     ] {
         let id = format!("header/kid-{name}");
-        c.add(
-            HEADER,
-            IdJag,
-            catalog(row),
-            &id,
-            &format!(
-                "kid {:?}",
-                if kid.len() > 40 {
-                    format!("{} bytes", kid.len())
-                } else {
-                    kid.clone()
-                }
-            ),
-            jag(&id, json!({"kid": kid}), json!({})),
-        );
+        c.add(HEADER, IdJag, catalog(row), &id, &format!("kid {:?}", if kid.len() > 40 {format!("{} bytes", kid.len())} else {kid.clone()}), |id| jag(id, json!({"kid": kid}), json!({})));
     }
     for (name, kid) in [
         ("number", json!(123)),
@@ -959,30 +608,15 @@ fn header_cases(c: &mut Corpus) {
     ] {
         let id = format!("header/kid-{name}");
         let header = json!({"typ": "oauth-id-jag+jwt", "alg": "ES256", "kid": kid});
-        c.add(
-            HEADER,
-            IdJag,
-            Some("K07"),
-            &id,
-            &format!("kid {kid}"),
-            jag_header_text(&id, &header.to_string()),
-        );
+        c.add(HEADER, IdJag, Some("K07"), &id, &format!("kid {kid}"), |id| jag_header_text(id, &header.to_string()));
     }
 
     // --- crit, b64 -----------------------------------------------------------------------
     for (name, extra, row) in [
         ("exp", json!({"crit": ["exp"], "exp": NOW + 290}), "H01"),
         ("exp-absent", json!({"crit": ["exp"]}), "H01"),
-        (
-            "unknown-ext",
-            json!({"crit": ["urn:example:ext"], "urn:example:ext": true}),
-            "H01",
-        ),
-        (
-            "url-ext",
-            json!({"crit": ["http://example.com/ext"]}),
-            "H01",
-        ),
+        ("unknown-ext", json!({"crit": ["urn:example:ext"], "urn:example:ext": true}), "H01"),
+        ("url-ext", json!({"crit": ["http://example.com/ext"]}), "H01"),
         ("empty", json!({"crit": []}), "H02"),
         ("string", json!({"crit": "alg"}), "H02"),
         ("alg", json!({"crit": ["alg"]}), "H02"),
@@ -993,167 +627,51 @@ fn header_cases(c: &mut Corpus) {
         ("b64-false", json!({"crit": ["b64"], "b64": false}), "H03"),
     ] {
         let id = format!("header/crit-{name}");
-        c.add(
-            HEADER,
-            IdJag,
-            catalog(row),
-            &id,
-            &format!("header + {extra}"),
-            jag(&id, extra, json!({})),
-        );
+        c.add(HEADER, IdJag, catalog(row), &id, &format!("header + {extra}"), |id| jag(id, extra, json!({})));
     }
     for (name, value) in [("false", false), ("true", true)] {
         let id = format!("header/b64-{name}-without-crit");
-        c.add(
-            HEADER,
-            IdJag,
-            Some("H03"),
-            &id,
-            &format!("b64 {value} without crit (payload still base64url)"),
-            jag(&id, json!({"b64": value}), json!({})),
-        );
+        c.add(HEADER, IdJag, Some("H03"), &id, &format!("b64 {value} without crit (payload still base64url)"), |id| jag(id, json!({"b64": value}), json!({})));
     }
 
     // --- key-carrying parameters -----------------------------------------------------------
     let attacker_jwk = ec_jwk(&k.attacker, "attacker", json!({}));
-    let id = "header/jwk-attacker";
-    c.add(
-        HEADER,
-        IdJag,
-        Some("K01"),
-        id,
-        "embedded jwk of the attacker, signed by the attacker (kid attacker)",
-        att(
-            id,
-            with(
-                id_jag_header(),
-                json!({"kid": "attacker", "jwk": attacker_jwk.clone()}),
-            ),
-        ),
-    );
-    let id = "header/jwk-attacker-trusted-kid";
-    c.add(
-        HEADER,
-        IdJag,
-        Some("K01"),
-        id,
-        "embedded jwk of the attacker under the trusted kid, signed by the attacker",
-        att(
-            id,
-            with(id_jag_header(), json!({"jwk": attacker_jwk.clone()})),
-        ),
-    );
-    let id = "header/jwk-trusted-genuine";
-    c.add(
-        HEADER,
-        IdJag,
-        Some("K01"),
-        id,
-        "embedded jwk of the trusted key, genuine idp-ec signature",
-        jag(
-            id,
-            json!({"jwk": ec_jwk(&k.idp_ec, "idp-ec", json!({}))}),
-            json!({}),
-        ),
-    );
-    let id = "header/jku-attacker";
-    c.add(
-        HEADER,
-        IdJag,
-        Some("K02"),
-        id,
-        "jku to an attacker JWK Set, signed by the attacker (kid attacker)",
-        att(
-            id,
-            with(
-                id_jag_header(),
-                json!({"kid": "attacker", "jku": "https://attacker.example/jwks.json"}),
-            ),
-        ),
-    );
+    c.add(HEADER, IdJag, Some("K01"), "header/jwk-attacker", "embedded jwk of the attacker, signed by the attacker (kid attacker)", |id| att(id, with(id_jag_header(), json!({"kid": "attacker", "jwk": attacker_jwk.clone()}))));
+    c.add(HEADER, IdJag, Some("K01"), "header/jwk-attacker-trusted-kid", "embedded jwk of the attacker under the trusted kid, signed by the attacker", |id| att(id, with(id_jag_header(), json!({"jwk": attacker_jwk.clone()}))));
+    c.add(HEADER, IdJag, Some("K01"), "header/jwk-trusted-genuine", "embedded jwk of the trusted key, genuine idp-ec signature", |id| jag(id, json!({"jwk": ec_jwk(&k.idp_ec, "idp-ec", json!({}))}), json!({})));
+    c.add(HEADER, IdJag, Some("K02"), "header/jku-attacker", "jku to an attacker JWK Set, signed by the attacker (kid attacker)", |id| att(id, with(id_jag_header(), json!({"kid": "attacker", "jku": "https://attacker.example/jwks.json"}))));
     for (name, extra, row) in [
-        (
-            "jku-genuine",
-            json!({"jku": "https://idp.example.com/jwks"}),
-            "K02",
-        ),
-        (
-            "x5u-genuine",
-            json!({"x5u": "https://attacker.example/cert.pem"}),
-            "K03",
-        ),
-        (
-            "x5c-genuine",
-            json!({"x5c": [std_b64(b"not really a certificate")]}),
-            "K03",
-        ),
+        ("jku-genuine", json!({"jku": "https://idp.example.com/jwks"}), "K02"),
+        ("x5u-genuine", json!({"x5u": "https://attacker.example/cert.pem"}), "K03"),
+        ("x5c-genuine", json!({"x5c": [std_b64(b"not really a certificate")]}), "K03"),
         ("x5c-empty", json!({"x5c": []}), "K03"),
     ] {
         let id = format!("header/{name}");
-        c.add(
-            HEADER,
-            IdJag,
-            catalog(row),
-            &id,
-            &format!("header + {extra}, genuine idp-ec signature"),
-            jag(&id, extra, json!({})),
-        );
+        c.add(HEADER, IdJag, catalog(row), &id, &format!("header + {extra}, genuine idp-ec signature"), |id| jag(id, extra, json!({})));
     }
     for (name, extra) in [
         ("x5t", json!({"x5t": "dGh1bWJwcmludA"})),
         ("x5t-s256", json!({"x5t#S256": "c2hhMjU2LXRodW1icHJpbnQ"})),
     ] {
         let id = format!("header/{name}-hint");
-        c.add(
-            HEADER,
-            IdJag,
-            Some("K04"),
-            &id,
-            &format!("header + {extra}: a hint, ignored"),
-            jag(&id, extra, json!({})),
-        );
+        c.add(HEADER, IdJag, Some("K04"), &id, &format!("header + {extra}: a hint, ignored"), |id| jag(id, extra, json!({})));
     }
 
     // --- cty, zip, JWE parameters ------------------------------------------------------------
     for cty in ["JWT", "json", "application/json", ""] {
-        let id = format!(
-            "header/cty-{}",
-            if cty.is_empty() {
-                "empty".to_owned()
-            } else {
-                cty.replace('/', "-").to_ascii_lowercase()
-            }
-        );
-        c.add(
-            HEADER,
-            IdJag,
-            Some("H04"),
-            &id,
-            &format!("cty {cty:?}"),
-            jag(&id, json!({"cty": cty}), json!({})),
-        );
+        let id = format!("header/cty-{}", if cty.is_empty() {"empty".to_owned()} else {cty.replace('/', "-").to_ascii_lowercase()});
+        c.add(HEADER, IdJag, Some("H04"), &id, &format!("cty {cty:?}"), |id| jag(id, json!({"cty": cty}), json!({})));
     }
     for (name, extra, row) in [
         ("zip-def", json!({"zip": "DEF"}), "H06"),
         ("enc", json!({"enc": "A256GCM"}), "H05"),
         ("epk", json!({"epk": attacker_jwk}), "H05"),
-        (
-            "iv-tag",
-            json!({"iv": "AAAAAAAAAAAAAAAA", "tag": "AAAAAAAAAAAAAAAAAAAAAA"}),
-            "H05",
-        ),
+        ("iv-tag", json!({"iv": "AAAAAAAAAAAAAAAA", "tag": "AAAAAAAAAAAAAAAAAAAAAA"}), "H05"),
         ("apu-apv", json!({"apu": "YQ", "apv": "Yg"}), "H05"),
         ("p2c", json!({"p2c": 2_147_483_647, "p2s": "c2FsdA"}), "H07"),
     ] {
         let id = format!("header/{name}");
-        c.add(
-            HEADER,
-            IdJag,
-            catalog(row),
-            &id,
-            &format!("header + {extra}"),
-            jag(&id, extra, json!({})),
-        );
+        c.add(HEADER, IdJag, catalog(row), &id, &format!("header + {extra}"), |id| jag(id, extra, json!({})));
     }
 
     // --- extra members (ignored, RFC 7515 §4) ------------------------------------------------
@@ -1170,56 +688,21 @@ fn header_cases(c: &mut Corpus) {
         ("replicated-exp", json!({"exp": NOW + 290})),
     ] {
         let id = format!("header/extra-{name}");
-        c.add(
-            HEADER,
-            IdJag,
-            Some("S22"),
-            &id,
-            "unrecognized header members",
-            jag(&id, extra, json!({})),
-        );
+        c.add(HEADER, IdJag, Some("S22"), &id, "unrecognized header members", |id| jag(id, extra, json!({})));
     }
 
     // --- duplicate members ---------------------------------------------------------------------
     for (name, header) in [
-        (
-            "alg-es256-none",
-            r#"{"typ":"oauth-id-jag+jwt","alg":"ES256","kid":"idp-ec","alg":"none"}"#,
-        ),
-        (
-            "alg-none-es256",
-            r#"{"typ":"oauth-id-jag+jwt","alg":"none","kid":"idp-ec","alg":"ES256"}"#,
-        ),
-        (
-            "alg-same",
-            r#"{"typ":"oauth-id-jag+jwt","alg":"ES256","kid":"idp-ec","alg":"ES256"}"#,
-        ),
-        (
-            "kid",
-            r#"{"typ":"oauth-id-jag+jwt","alg":"ES256","kid":"attacker","kid":"idp-ec"}"#,
-        ),
-        (
-            "typ",
-            r#"{"typ":"JWT","alg":"ES256","kid":"idp-ec","typ":"oauth-id-jag+jwt"}"#,
-        ),
-        (
-            "escaped-name",
-            r#"{"typ":"oauth-id-jag+jwt","alg":"ES256","kid":"idp-ec","\u0061lg":"ES256"}"#,
-        ),
-        (
-            "crit",
-            r#"{"typ":"oauth-id-jag+jwt","alg":"ES256","kid":"idp-ec","crit":["exp"],"crit":[]}"#,
-        ),
+        ("alg-es256-none", r#"{"typ":"oauth-id-jag+jwt","alg":"ES256","kid":"idp-ec","alg":"none"}"#),
+        ("alg-none-es256", r#"{"typ":"oauth-id-jag+jwt","alg":"none","kid":"idp-ec","alg":"ES256"}"#),
+        ("alg-same", r#"{"typ":"oauth-id-jag+jwt","alg":"ES256","kid":"idp-ec","alg":"ES256"}"#),
+        ("kid", r#"{"typ":"oauth-id-jag+jwt","alg":"ES256","kid":"attacker","kid":"idp-ec"}"#),
+        ("typ", r#"{"typ":"JWT","alg":"ES256","kid":"idp-ec","typ":"oauth-id-jag+jwt"}"#),
+        ("escaped-name", r#"{"typ":"oauth-id-jag+jwt","alg":"ES256","kid":"idp-ec","\u0061lg":"ES256"}"#),
+        ("crit", r#"{"typ":"oauth-id-jag+jwt","alg":"ES256","kid":"idp-ec","crit":["exp"],"crit":[]}"#),
     ] {
         let id = format!("header/dup-{name}");
-        c.add(
-            HEADER,
-            IdJag,
-            Some("S18"),
-            &id,
-            &format!("header text {header}"),
-            jag_header_text(&id, header),
-        );
+        c.add(HEADER, IdJag, Some("S18"), &id, &format!("header text {header}"), |id| jag_header_text(id, header));
     }
 
     // --- header text shapes ----------------------------------------------------------------------
@@ -1232,159 +715,38 @@ fn header_cases(c: &mut Corpus) {
         ("array-of-object", r#"[{"alg":"ES256"}]"#),
     ] {
         let id = format!("header/not-object-{name}");
-        c.add(
-            HEADER,
-            IdJag,
-            Some("S17"),
-            &id,
-            &format!("header text {header}"),
-            jag_header_text(&id, header),
-        );
+        c.add(HEADER, IdJag, Some("S17"), &id, &format!("header text {header}"), |id| jag_header_text(id, header));
     }
     for (name, header, row) in [
-        (
-            "pretty-crlf",
-            "{\"typ\":\"oauth-id-jag+jwt\",\r\n \"alg\":\"ES256\",\r\n \"kid\":\"idp-ec\"}",
-            "S15",
-        ),
-        (
-            "outer-whitespace",
-            " \t{\"typ\":\"oauth-id-jag+jwt\",\"alg\":\"ES256\",\"kid\":\"idp-ec\"}\n ",
-            "S15",
-        ),
-        (
-            "escaped-name",
-            r#"{"\u0074yp":"oauth-id-jag+jwt","alg":"ES256","kid":"idp-ec"}"#,
-            "S15",
-        ),
-        (
-            "escaped-value",
-            r#"{"typ":"oauth-id-jag+jwt","alg":"ES\u0032\u0035\u0036","kid":"idp-ec"}"#,
-            "S15",
-        ),
-        (
-            "bom",
-            "\u{feff}{\"typ\":\"oauth-id-jag+jwt\",\"alg\":\"ES256\",\"kid\":\"idp-ec\"}",
-            "S15",
-        ),
-        (
-            "lone-surrogate",
-            r#"{"typ":"oauth-id-jag+jwt","alg":"ES256","kid":"idp-ec","x":"\ud800"}"#,
-            "S15",
-        ),
-        (
-            "trailing-garbage",
-            r#"{"typ":"oauth-id-jag+jwt","alg":"ES256","kid":"idp-ec"}x"#,
-            "S17",
-        ),
-        (
-            "two-objects",
-            r#"{"typ":"oauth-id-jag+jwt","alg":"ES256","kid":"idp-ec"}{}"#,
-            "S17",
-        ),
-        (
-            "deep-17",
-            &format!(
-                r#"{{"typ":"oauth-id-jag+jwt","alg":"ES256","kid":"idp-ec","x":{}}}"#,
-                nested(17, true)
-            ),
-            "S20",
-        ),
-        (
-            "deep-8",
-            &format!(
-                r#"{{"typ":"oauth-id-jag+jwt","alg":"ES256","kid":"idp-ec","x":{}}}"#,
-                nested(8, true)
-            ),
-            "S20",
-        ),
+        ("pretty-crlf", "{\"typ\":\"oauth-id-jag+jwt\",\r\n \"alg\":\"ES256\",\r\n \"kid\":\"idp-ec\"}", "S15"),
+        ("outer-whitespace", " \t{\"typ\":\"oauth-id-jag+jwt\",\"alg\":\"ES256\",\"kid\":\"idp-ec\"}\n ", "S15"),
+        ("escaped-name", r#"{"\u0074yp":"oauth-id-jag+jwt","alg":"ES256","kid":"idp-ec"}"#, "S15"),
+        ("escaped-value", r#"{"typ":"oauth-id-jag+jwt","alg":"ES\u0032\u0035\u0036","kid":"idp-ec"}"#, "S15"),
+        ("bom", "\u{feff}{\"typ\":\"oauth-id-jag+jwt\",\"alg\":\"ES256\",\"kid\":\"idp-ec\"}", "S15"),
+        ("lone-surrogate", r#"{"typ":"oauth-id-jag+jwt","alg":"ES256","kid":"idp-ec","x":"\ud800"}"#, "S15"),
+        ("trailing-garbage", r#"{"typ":"oauth-id-jag+jwt","alg":"ES256","kid":"idp-ec"}x"#, "S17"),
+        ("two-objects", r#"{"typ":"oauth-id-jag+jwt","alg":"ES256","kid":"idp-ec"}{}"#, "S17"),
+        ("deep-17", &format!(r#"{{"typ":"oauth-id-jag+jwt","alg":"ES256","kid":"idp-ec","x":{}}}"#, nested(17, true)), "S20"),
+        ("deep-8", &format!(r#"{{"typ":"oauth-id-jag+jwt","alg":"ES256","kid":"idp-ec","x":{}}}"#, nested(8, true)), "S20"),
     ] {
         let id = format!("header/text-{name}");
-        c.add(
-            HEADER,
-            IdJag,
-            catalog(row),
-            &id,
-            &format!("header text {header:?}"),
-            jag_header_text(&id, header),
-        );
+        c.add(HEADER, IdJag, catalog(row), &id, &format!("header text {header:?}"), |id| jag_header_text(id, header));
     }
     let id = "header/text-invalid-utf8";
     let mut bad = id_jag_header().to_string().into_bytes();
     let pos = bad.len() - 3;
     bad.insert(pos, 0xff);
-    c.add(
-        HEADER,
-        IdJag,
-        Some("S15"),
-        id,
-        "a 0xFF byte inside the kid value",
-        mint_bytes(
-            &bad,
-            jag_claims(id).to_string().as_bytes(),
-            Signer::Es256(&k.idp_ec),
-        ),
-    );
+    c.add(HEADER, IdJag, Some("S15"), id, "a 0xFF byte inside the kid value", |id| mint_bytes(&bad, jag_claims(id).to_string().as_bytes(), Signer::Es256(&k.idp_ec)));
 
     // --- access-token headers -----------------------------------------------------------------
-    let id = "header/at-alg-none-empty-sig";
-    c.add(
-        HEADER,
-        AccessToken,
-        Some("A01"),
-        id,
-        "alg none, empty signature",
-        mint(
-            &json!({"typ": "at+jwt", "alg": "none"}),
-            &at_claims_for(id),
-            Signer::Raw(Vec::new()),
-        ),
-    );
+    c.add(HEADER, AccessToken, Some("A01"), "header/at-alg-none-empty-sig", "alg none, empty signature", |id| mint(&json!({"typ": "at+jwt", "alg": "none"}), &at_claims_for(id), Signer::Raw(Vec::new())));
     let id = "header/at-alg-hs256-jwk-secret";
     let unsigned = at(id, json!({"alg": "HS256"}), json!({}));
     let secret = ec_jwk(&k.as_ec, "as-ec", json!({"alg": "ES256"})).to_string();
-    c.add(
-        HEADER,
-        AccessToken,
-        Some("A05"),
-        id,
-        "HS256 MAC keyed with the AS public JWK",
-        with_sig(
-            &unsigned,
-            &hmac_sha256(secret.as_bytes(), signing_input(&unsigned).as_bytes()),
-        ),
-    );
-    let id = "header/at-alg-rs256";
-    c.add(
-        HEADER,
-        AccessToken,
-        Some("A10"),
-        id,
-        "RS256 (signed by idp-rsa, kid as-ec): the resource allows only ES256",
-        mint(
-            &json!({"typ": "at+jwt", "alg": "RS256", "kid": "as-ec"}),
-            &at_claims_for(id),
-            Signer::Rs256(&k.idp_rsa),
-        ),
-    );
-    let id = "header/at-alg-es384";
-    c.add(
-        HEADER,
-        AccessToken,
-        Some("A08"),
-        id,
-        "alg ES384",
-        at(id, json!({"alg": "ES384"}), json!({})),
-    );
-    let id = "header/at-typ-missing";
-    c.add(
-        HEADER,
-        AccessToken,
-        Some("T04"),
-        id,
-        "no typ",
-        at(id, json!({"typ": null}), json!({})),
-    );
+    c.add(HEADER, AccessToken, Some("A05"), id, "HS256 MAC keyed with the AS public JWK", |_| with_sig(&unsigned, &hmac_sha256(secret.as_bytes(), signing_input(&unsigned).as_bytes())));
+    c.add(HEADER, AccessToken, Some("A10"), "header/at-alg-rs256", "RS256 (signed by idp-rsa, kid as-ec): the resource allows only ES256", |id| mint(&json!({"typ": "at+jwt", "alg": "RS256", "kid": "as-ec"}), &at_claims_for(id), Signer::Rs256(&k.idp_rsa)));
+    c.add(HEADER, AccessToken, Some("A08"), "header/at-alg-es384", "alg ES384", |id| at(id, json!({"alg": "ES384"}), json!({})));
+    c.add(HEADER, AccessToken, Some("T04"), "header/at-typ-missing", "no typ", |id| at(id, json!({"typ": null}), json!({})));
     for (name, typ, row) in [
         ("jwt", "JWT", "T04"),
         ("jwt-lower", "jwt", "T04"),
@@ -1394,99 +756,32 @@ fn header_cases(c: &mut Corpus) {
         ("upper", "AT+JWT", "T04"),
     ] {
         let id = format!("header/at-typ-{name}");
-        c.add(
-            HEADER,
-            AccessToken,
-            catalog(row),
-            &id,
-            &format!("typ {typ:?}"),
-            at(&id, json!({"typ": typ}), json!({})),
-        );
+        c.add(HEADER, AccessToken, catalog(row), &id, &format!("typ {typ:?}"), |id| at(id, json!({"typ": typ}), json!({})));
     }
-    let id = "header/at-oidc-id-token";
-    c.add(
-        HEADER,
-        AccessToken,
-        Some("T05"),
-        id,
-        "an OIDC ID token (typ JWT, aud = client, nonce) signed by the AS key",
-        mint(
-            &json!({"typ": "JWT", "alg": "ES256", "kid": "as-ec"}),
-            &json!({
-                "iss": AS_ISSUER, "sub": "U019488227", "aud": CLIENT, "azp": CLIENT,
-                "nonce": "n-0S6_WzA2Mj", "client_id": CLIENT, "jti": id,
-                "iat": NOW - 10, "exp": NOW + 290,
-            }),
-            Signer::Es256(&k.as_ec),
-        ),
-    );
-    let id = "header/at-id-jag-as-access-token";
-    c.add(
-        HEADER,
-        AccessToken,
-        Some("T06"),
-        id,
-        "a genuine ID-JAG presented as an access token",
-        jag(id, json!({}), json!({})),
-    );
+    c.add(HEADER, AccessToken, Some("T05"), "header/at-oidc-id-token", "an OIDC ID token (typ JWT, aud = client, nonce) signed by the AS key", |id| mint(&json!({"typ": "JWT", "alg": "ES256", "kid": "as-ec"}), &json!({"iss": AS_ISSUER, "sub": "U019488227", "aud": CLIENT, "azp": CLIENT, "nonce": "n-0S6_WzA2Mj", "client_id": CLIENT, "jti": id, "iat": NOW - 10, "exp": NOW + 290}), Signer::Es256(&k.as_ec)));
+    c.add(HEADER, AccessToken, Some("T06"), "header/at-id-jag-as-access-token", "a genuine ID-JAG presented as an access token", |id| jag(id, json!({}), json!({})));
     for (name, kid, row) in [("unknown", "as-ec-2", "K09"), ("idp-key", "idp-ec", "K09")] {
         let id = format!("header/at-kid-{name}");
-        c.add(
-            HEADER,
-            AccessToken,
-            catalog(row),
-            &id,
-            &format!("kid {kid:?}"),
-            at(&id, json!({"kid": kid}), json!({})),
-        );
+        c.add(HEADER, AccessToken, catalog(row), &id, &format!("kid {kid:?}"), |id| at(id, json!({"kid": kid}), json!({})));
     }
     for (name, extra, row) in [
-        (
-            "crit-exp",
-            json!({"crit": ["exp"], "exp": NOW + 290}),
-            "H01",
-        ),
-        (
-            "jku-genuine",
-            json!({"jku": "https://as.example.com/jwks"}),
-            "K02",
-        ),
-        (
-            "jwk-trusted-genuine",
-            json!({"jwk": ec_jwk(&k.as_ec, "as-ec", json!({}))}),
-            "K01",
-        ),
+        ("crit-exp", json!({"crit": ["exp"], "exp": NOW + 290}), "H01"),
+        ("jku-genuine", json!({"jku": "https://as.example.com/jwks"}), "K02"),
+        ("jwk-trusted-genuine", json!({"jwk": ec_jwk(&k.as_ec, "as-ec", json!({}))}), "K01"),
         ("zip-def", json!({"zip": "DEF"}), "H06"),
         ("cty-jwt", json!({"cty": "JWT"}), "H04"),
         ("b64-false", json!({"b64": false}), "H03"),
         ("x5t-hint", json!({"x5t": "dGh1bWJwcmludA"}), "K04"),
     ] {
         let id = format!("header/at-{name}");
-        c.add(
-            HEADER,
-            AccessToken,
-            catalog(row),
-            &id,
-            &format!("header + {extra}"),
-            at(&id, extra, json!({})),
-        );
+        c.add(HEADER, AccessToken, catalog(row), &id, &format!("header + {extra}"), |id| at(id, extra, json!({})));
     }
-    let id = "header/at-dup-alg";
-    c.add(
-        HEADER,
-        AccessToken,
-        Some("S18"),
-        id,
-        "alg twice (ES256, ES256)",
-        mint_raw(
-            r#"{"typ":"at+jwt","alg":"ES256","kid":"as-ec","alg":"ES256"}"#,
-            &at_claims_for(id).to_string(),
-            Signer::Es256(&k.as_ec),
-        ),
-    );
+    c.add(HEADER, AccessToken, Some("S18"), "header/at-dup-alg", "alg twice (ES256, ES256)", |id| mint_raw(r#"{"typ":"at+jwt","alg":"ES256","kid":"as-ec","alg":"ES256"}"#, &at_claims_for(id).to_string(), Signer::Es256(&k.as_ec)));
 }
 
 #[allow(clippy::too_many_lines)]
+// One case a line: the rows read as a table, wider than rustfmt would leave them.
+#[rustfmt::skip]
 fn payload_cases(c: &mut Corpus) {
     use Profile::*;
     let k = keys();
@@ -1503,14 +798,7 @@ fn payload_cases(c: &mut Corpus) {
         ("resource", "J02"),
     ] {
         let id = format!("payload/{}-missing", name.replace('_', "-"));
-        c.add(
-            PAYLOAD,
-            IdJag,
-            catalog(row),
-            &id,
-            &format!("no {name}"),
-            jag(&id, json!({}), json!({name: null})),
-        );
+        c.add(PAYLOAD, IdJag, catalog(row), &id, &format!("no {name}"), |id| jag(id, json!({}), json!({name: null})));
     }
     for (name, row) in [
         ("iss", "C13"),
@@ -1522,60 +810,25 @@ fn payload_cases(c: &mut Corpus) {
         ("iat", "C10"),
     ] {
         let id = format!("payload/at-{}-missing", name.replace('_', "-"));
-        c.add(
-            PAYLOAD,
-            AccessToken,
-            catalog(row),
-            &id,
-            &format!("no {name}"),
-            at(&id, json!({}), json!({name: null})),
-        );
+        c.add(PAYLOAD, AccessToken, catalog(row), &id, &format!("no {name}"), |id| at(id, json!({}), json!({name: null})));
     }
 
     // --- null and empty values --------------------------------------------------------------
     for name in ["sub", "jti", "client_id", "exp", "iat", "iss", "aud"] {
         let id = format!("payload/{}-null", name.replace('_', "-"));
-        c.add(
-            PAYLOAD,
-            IdJag,
-            Some("C05"),
-            &id,
-            &format!("{name}: null"),
-            jag_of(&set(jag_claims(&id), name, Value::Null)),
-        );
+        c.add(PAYLOAD, IdJag, Some("C05"), &id, &format!("{name}: null"), |id| jag_of(&set(jag_claims(id), name, Value::Null)));
     }
     for name in ["sub", "jti", "client_id", "iss", "aud", "resource"] {
         let id = format!("payload/{}-empty", name.replace('_', "-"));
-        c.add(
-            PAYLOAD,
-            IdJag,
-            Some("C20"),
-            &id,
-            &format!("{name}: \"\""),
-            jag(&id, json!({}), json!({name: ""})),
-        );
+        c.add(PAYLOAD, IdJag, Some("C20"), &id, &format!("{name}: \"\""), |id| jag(id, json!({}), json!({name: ""})));
     }
     for name in ["sub", "jti", "client_id"] {
         let id = format!("payload/at-{}-empty", name.replace('_', "-"));
-        c.add(
-            PAYLOAD,
-            AccessToken,
-            Some("C20"),
-            &id,
-            &format!("{name}: \"\""),
-            at(&id, json!({}), json!({name: ""})),
-        );
+        c.add(PAYLOAD, AccessToken, Some("C20"), &id, &format!("{name}: \"\""), |id| at(id, json!({}), json!({name: ""})));
     }
     for name in ["jti", "sub"] {
         let id = format!("payload/at-{name}-null");
-        c.add(
-            PAYLOAD,
-            AccessToken,
-            Some("C05"),
-            &id,
-            &format!("{name}: null"),
-            at_of(&set(at_claims_for(&id), name, Value::Null)),
-        );
+        c.add(PAYLOAD, AccessToken, Some("C05"), &id, &format!("{name}: null"), |id| at_of(&set(at_claims_for(id), name, Value::Null)));
     }
 
     // --- wrong JSON types ----------------------------------------------------------------------
@@ -1606,14 +859,7 @@ fn payload_cases(c: &mut Corpus) {
     ];
     for (name, what, value, row) in types {
         let id = format!("payload/{}-{what}", name.replace('_', "-"));
-        c.add(
-            PAYLOAD,
-            IdJag,
-            catalog(row),
-            &id,
-            &format!("{name}: {value}"),
-            jag_of(&set(jag_claims(&id), name, value)),
-        );
+        c.add(PAYLOAD, IdJag, catalog(row), &id, &format!("{name}: {value}"), |id| jag_of(&set(jag_claims(id), name, value)));
     }
     let at_types: Vec<(&str, &str, Value, &str)> = vec![
         ("exp", "string", json!((NOW + 290).to_string()), "C02"),
@@ -1628,142 +874,35 @@ fn payload_cases(c: &mut Corpus) {
     ];
     for (name, what, value, row) in at_types {
         let id = format!("payload/at-{}-{what}", name.replace('_', "-"));
-        c.add(
-            PAYLOAD,
-            AccessToken,
-            catalog(row),
-            &id,
-            &format!("{name}: {value}"),
-            at_of(&set(at_claims_for(&id), name, value)),
-        );
+        c.add(PAYLOAD, AccessToken, catalog(row), &id, &format!("{name}: {value}"), |id| at_of(&set(at_claims_for(id), name, value)));
     }
 
     // --- time boundaries (now pinned, leeway 60) -----------------------------------------------
     let jag_times: Vec<(&str, Value, &str, &str)> = vec![
-        (
-            "exp-boundary-expired",
-            json!({"iat": NOW - LEEWAY - 100, "exp": NOW - LEEWAY}),
-            "C06",
-            "exp = now - leeway",
-        ),
-        (
-            "exp-boundary-inside",
-            json!({"iat": NOW - LEEWAY - 100, "exp": NOW - LEEWAY + 1}),
-            "C06",
-            "exp = now - leeway + 1",
-        ),
-        (
-            "exp-now",
-            json!({"iat": NOW - 100, "exp": NOW}),
-            "C06",
-            "exp = now (inside the leeway)",
-        ),
-        (
-            "nbf-boundary-inside",
-            json!({"nbf": NOW + LEEWAY}),
-            "C07",
-            "nbf = now + leeway",
-        ),
-        (
-            "nbf-boundary-future",
-            json!({"nbf": NOW + LEEWAY + 1}),
-            "C07",
-            "nbf = now + leeway + 1",
-        ),
-        (
-            "iat-boundary-inside",
-            json!({"iat": NOW + LEEWAY}),
-            "C08",
-            "iat = now + leeway",
-        ),
-        (
-            "iat-boundary-future",
-            json!({"iat": NOW + LEEWAY + 1, "exp": NOW + LEEWAY + 100}),
-            "C08",
-            "iat = now + leeway + 1",
-        ),
+        ("exp-boundary-expired", json!({"iat": NOW - LEEWAY - 100, "exp": NOW - LEEWAY}), "C06", "exp = now - leeway"),
+        ("exp-boundary-inside", json!({"iat": NOW - LEEWAY - 100, "exp": NOW - LEEWAY + 1}), "C06", "exp = now - leeway + 1"),
+        ("exp-now", json!({"iat": NOW - 100, "exp": NOW}), "C06", "exp = now (inside the leeway)"),
+        ("nbf-boundary-inside", json!({"nbf": NOW + LEEWAY}), "C07", "nbf = now + leeway"),
+        ("nbf-boundary-future", json!({"nbf": NOW + LEEWAY + 1}), "C07", "nbf = now + leeway + 1"),
+        ("iat-boundary-inside", json!({"iat": NOW + LEEWAY}), "C08", "iat = now + leeway"),
+        ("iat-boundary-future", json!({"iat": NOW + LEEWAY + 1, "exp": NOW + LEEWAY + 100}), "C08", "iat = now + leeway + 1"),
         ("iat-now", json!({"iat": NOW}), "C08", "iat = now"),
-        (
-            "lifetime-max",
-            json!({"iat": NOW - 10, "exp": NOW - 10 + MAX_LIFETIME}),
-            "C09",
-            "exp - iat = max_assertion_lifetime",
-        ),
-        (
-            "lifetime-over",
-            json!({"iat": NOW - 10, "exp": NOW - 10 + MAX_LIFETIME + 1}),
-            "C09",
-            "exp - iat = max_assertion_lifetime + 1",
-        ),
-        (
-            "lifetime-far-exp",
-            json!({"exp": 253_402_300_799_i64}),
-            "C09",
-            "exp = 9999-12-31T23:59:59Z",
-        ),
-        (
-            "iat-far-past",
-            json!({"iat": NOW - 1000, "exp": NOW + 10}),
-            "C09",
-            "iat = now - 1000, exp = now + 10",
-        ),
-        (
-            "exp-fraction-expired",
-            json!({"iat": NOW - 100, "exp": (NOW - LEEWAY) as f64 + 0.5}),
-            "C06",
-            "exp = now - leeway + 0.5 (rounds down)",
-        ),
-        (
-            "exp-fraction-valid",
-            json!({"exp": (NOW + 100) as f64 + 0.75}),
-            "C06",
-            "exp = now + 100.75",
-        ),
-        (
-            "nbf-fraction-future",
-            json!({"nbf": (NOW + LEEWAY) as f64 + 0.5}),
-            "C07",
-            "nbf = now + leeway + 0.5 (rounds up)",
-        ),
-        (
-            "nbf-fraction-valid",
-            json!({"nbf": NOW as f64 - 0.5}),
-            "C07",
-            "nbf = now - 0.5",
-        ),
-        (
-            "iat-fraction-future",
-            json!({"iat": (NOW + LEEWAY) as f64 + 0.5, "exp": NOW + 200}),
-            "C08",
-            "iat = now + leeway + 0.5 (rounds up)",
-        ),
-        (
-            "iat-fraction-valid",
-            json!({"iat": (NOW - 10) as f64 - 0.25}),
-            "C08",
-            "iat = now - 10.25",
-        ),
+        ("lifetime-max", json!({"iat": NOW - 10, "exp": NOW - 10 + MAX_LIFETIME}), "C09", "exp - iat = max_assertion_lifetime"),
+        ("lifetime-over", json!({"iat": NOW - 10, "exp": NOW - 10 + MAX_LIFETIME + 1}), "C09", "exp - iat = max_assertion_lifetime + 1"),
+        ("lifetime-far-exp", json!({"exp": 253_402_300_799_i64}), "C09", "exp = 9999-12-31T23:59:59Z"),
+        ("iat-far-past", json!({"iat": NOW - 1000, "exp": NOW + 10}), "C09", "iat = now - 1000, exp = now + 10"),
+        ("exp-fraction-expired", json!({"iat": NOW - 100, "exp": (NOW - LEEWAY) as f64 + 0.5}), "C06", "exp = now - leeway + 0.5 (rounds down)"),
+        ("exp-fraction-valid", json!({"exp": (NOW + 100) as f64 + 0.75}), "C06", "exp = now + 100.75"),
+        ("nbf-fraction-future", json!({"nbf": (NOW + LEEWAY) as f64 + 0.5}), "C07", "nbf = now + leeway + 0.5 (rounds up)"),
+        ("nbf-fraction-valid", json!({"nbf": NOW as f64 - 0.5}), "C07", "nbf = now - 0.5"),
+        ("iat-fraction-future", json!({"iat": (NOW + LEEWAY) as f64 + 0.5, "exp": NOW + 200}), "C08", "iat = now + leeway + 0.5 (rounds up)"),
+        ("iat-fraction-valid", json!({"iat": (NOW - 10) as f64 - 0.25}), "C08", "iat = now - 10.25"),
         ("exp-zero", json!({"exp": 0}), "C04", "exp = 0"),
         ("exp-negative", json!({"exp": -1}), "C04", "exp = -1"),
-        (
-            "exp-year-10000",
-            json!({"exp": 253_402_300_800_i64}),
-            "C04",
-            "exp = 253402300800",
-        ),
+        ("exp-year-10000", json!({"exp": 253_402_300_800_i64}), "C04", "exp = 253402300800"),
         ("exp-1e308", json!({"exp": 1e308}), "C04", "exp = 1e308"),
-        (
-            "exp-i64-max",
-            json!({"exp": i64::MAX}),
-            "C04",
-            "exp = 2^63 - 1",
-        ),
-        (
-            "exp-u64-max",
-            json!({"exp": u64::MAX}),
-            "C04",
-            "exp = 2^64 - 1",
-        ),
+        ("exp-i64-max", json!({"exp": i64::MAX}), "C04", "exp = 2^63 - 1"),
+        ("exp-u64-max", json!({"exp": u64::MAX}), "C04", "exp = 2^64 - 1"),
         ("iat-zero", json!({"iat": 0}), "C04", "iat = 0"),
         ("iat-negative", json!({"iat": -1}), "C04", "iat = -1"),
         ("iat-1e308", json!({"iat": 1e308}), "C04", "iat = 1e308"),
@@ -1772,94 +911,25 @@ fn payload_cases(c: &mut Corpus) {
     ];
     for (name, changes, row, what) in jag_times {
         let id = format!("payload/{name}");
-        c.add(
-            PAYLOAD,
-            IdJag,
-            catalog(row),
-            &id,
-            what,
-            jag(&id, json!({}), changes),
-        );
+        c.add(PAYLOAD, IdJag, catalog(row), &id, what, |id| jag(id, json!({}), changes));
     }
     let at_times: Vec<(&str, Value, &str, &str)> = vec![
-        (
-            "exp-boundary-expired",
-            json!({"iat": NOW - 200, "exp": NOW - LEEWAY}),
-            "C06",
-            "exp = now - leeway",
-        ),
-        (
-            "exp-boundary-inside",
-            json!({"iat": NOW - 200, "exp": NOW - LEEWAY + 1}),
-            "C06",
-            "exp = now - leeway + 1",
-        ),
-        (
-            "nbf-boundary-inside",
-            json!({"nbf": NOW + LEEWAY}),
-            "C07",
-            "nbf = now + leeway",
-        ),
-        (
-            "nbf-boundary-future",
-            json!({"nbf": NOW + LEEWAY + 1}),
-            "C07",
-            "nbf = now + leeway + 1",
-        ),
-        (
-            "iat-boundary-inside",
-            json!({"iat": NOW + LEEWAY}),
-            "C08",
-            "iat = now + leeway",
-        ),
-        (
-            "iat-boundary-future",
-            json!({"iat": NOW + LEEWAY + 1}),
-            "C08",
-            "iat = now + leeway + 1",
-        ),
-        (
-            "exp-fraction-expired",
-            json!({"iat": NOW - 200, "exp": (NOW - LEEWAY) as f64 + 0.5}),
-            "C06",
-            "exp = now - leeway + 0.5",
-        ),
-        (
-            "nbf-fraction-future",
-            json!({"nbf": (NOW + LEEWAY) as f64 + 0.5}),
-            "C07",
-            "nbf = now + leeway + 0.5",
-        ),
-        (
-            "exp-max-date",
-            json!({"exp": 253_402_300_799_i64}),
-            "C04",
-            "exp = 9999-12-31T23:59:59Z",
-        ),
-        (
-            "exp-year-10000",
-            json!({"exp": 253_402_300_800_i64}),
-            "C04",
-            "exp = 253402300800",
-        ),
+        ("exp-boundary-expired", json!({"iat": NOW - 200, "exp": NOW - LEEWAY}), "C06", "exp = now - leeway"),
+        ("exp-boundary-inside", json!({"iat": NOW - 200, "exp": NOW - LEEWAY + 1}), "C06", "exp = now - leeway + 1"),
+        ("nbf-boundary-inside", json!({"nbf": NOW + LEEWAY}), "C07", "nbf = now + leeway"),
+        ("nbf-boundary-future", json!({"nbf": NOW + LEEWAY + 1}), "C07", "nbf = now + leeway + 1"),
+        ("iat-boundary-inside", json!({"iat": NOW + LEEWAY}), "C08", "iat = now + leeway"),
+        ("iat-boundary-future", json!({"iat": NOW + LEEWAY + 1}), "C08", "iat = now + leeway + 1"),
+        ("exp-fraction-expired", json!({"iat": NOW - 200, "exp": (NOW - LEEWAY) as f64 + 0.5}), "C06", "exp = now - leeway + 0.5"),
+        ("nbf-fraction-future", json!({"nbf": (NOW + LEEWAY) as f64 + 0.5}), "C07", "nbf = now + leeway + 0.5"),
+        ("exp-max-date", json!({"exp": 253_402_300_799_i64}), "C04", "exp = 9999-12-31T23:59:59Z"),
+        ("exp-year-10000", json!({"exp": 253_402_300_800_i64}), "C04", "exp = 253402300800"),
         ("exp-1e308", json!({"exp": 1e308}), "C04", "exp = 1e308"),
-        (
-            "iat-long-ago",
-            json!({"iat": NOW - 315_360_000}),
-            "C08",
-            "iat = now - 10 years",
-        ),
+        ("iat-long-ago", json!({"iat": NOW - 315_360_000}), "C08", "iat = now - 10 years"),
     ];
     for (name, changes, row, what) in at_times {
         let id = format!("payload/at-{name}");
-        c.add(
-            PAYLOAD,
-            AccessToken,
-            catalog(row),
-            &id,
-            what,
-            at(&id, json!({}), changes),
-        );
+        c.add(PAYLOAD, AccessToken, catalog(row), &id, what, |id| at(id, json!({}), changes));
     }
     // Number literals that serde's Value would not print.
     for (name, literal, row) in [
@@ -1869,104 +939,34 @@ fn payload_cases(c: &mut Corpus) {
         ("exp-negative-zero-fraction", "-0.0", "C04"),
     ] {
         let id = format!("payload/{name}");
-        let text = jag_claims(&id).to_string().replace(
-            &format!("\"exp\":{}", NOW + 290),
-            &format!("\"exp\":{literal}"),
-        );
+        let text = jag_claims(&id).to_string().replace(&format!("\"exp\":{}", NOW + 290), &format!("\"exp\":{literal}"));
         assert!(text.contains(literal));
-        c.add(
-            PAYLOAD,
-            IdJag,
-            catalog(row),
-            &id,
-            &format!("exp literal {literal}"),
-            jag_payload_text(&text),
-        );
+        c.add(PAYLOAD, IdJag, catalog(row), &id, &format!("exp literal {literal}"), |_| jag_payload_text(&text));
     }
 
     // --- audience, issuer, bindings ------------------------------------------------------------
     let jag_values: Vec<(&str, Value, &str)> = vec![
         ("aud-array-one", json!({"aud": [AS_ISSUER]}), "C15"),
-        (
-            "aud-array-two",
-            json!({"aud": [AS_ISSUER, "https://other-as.example.com"]}),
-            "C15",
-        ),
-        (
-            "aud-array-two-reversed",
-            json!({"aud": ["https://other-as.example.com", AS_ISSUER]}),
-            "C15",
-        ),
-        (
-            "aud-array-same-twice",
-            json!({"aud": [AS_ISSUER, AS_ISSUER]}),
-            "C15",
-        ),
-        (
-            "aud-trailing-slash",
-            json!({"aud": format!("{AS_ISSUER}/")}),
-            "C18",
-        ),
+        ("aud-array-two", json!({"aud": [AS_ISSUER, "https://other-as.example.com"]}), "C15"),
+        ("aud-array-two-reversed", json!({"aud": ["https://other-as.example.com", AS_ISSUER]}), "C15"),
+        ("aud-array-same-twice", json!({"aud": [AS_ISSUER, AS_ISSUER]}), "C15"),
+        ("aud-trailing-slash", json!({"aud": format!("{AS_ISSUER}/")}), "C18"),
         ("aud-prefix", json!({"aud": "https://as.example.co"}), "C18"),
-        (
-            "aud-other-as",
-            json!({"aud": "https://other-as.example.com"}),
-            "C19",
-        ),
-        (
-            "iss-trailing-slash",
-            json!({"iss": format!("{IDP_ISSUER}/")}),
-            "C11",
-        ),
-        (
-            "iss-upper-host",
-            json!({"iss": "https://IDP.EXAMPLE.COM"}),
-            "C11",
-        ),
+        ("aud-other-as", json!({"aud": "https://other-as.example.com"}), "C19"),
+        ("iss-trailing-slash", json!({"iss": format!("{IDP_ISSUER}/")}), "C11"),
+        ("iss-upper-host", json!({"iss": "https://IDP.EXAMPLE.COM"}), "C11"),
         ("iss-http", json!({"iss": "http://idp.example.com"}), "C11"),
-        (
-            "iss-homoglyph",
-            json!({"iss": "https://idp.examp\u{43e}le.com"}),
-            "C11",
-        ),
-        (
-            "iss-untrusted",
-            json!({"iss": "https://evil-idp.example.com"}),
-            "J04",
-        ),
+        ("iss-homoglyph", json!({"iss": "https://idp.examp\u{43e}le.com"}), "C11"),
+        ("iss-untrusted", json!({"iss": "https://evil-idp.example.com"}), "J04"),
         ("iss-self", json!({"iss": AS_ISSUER}), "T06"),
-        (
-            "client-id-other",
-            json!({"client_id": "another-client"}),
-            "J01",
-        ),
-        (
-            "client-id-upper",
-            json!({"client_id": CLIENT.to_ascii_uppercase()}),
-            "J01",
-        ),
+        ("client-id-other", json!({"client_id": "another-client"}), "J01"),
+        ("client-id-upper", json!({"client_id": CLIENT.to_ascii_uppercase()}), "J01"),
         ("resource-other", json!({"resource": OTHER_RESOURCE}), "J02"),
-        (
-            "resource-trailing-slash",
-            json!({"resource": format!("{RESOURCE}/")}),
-            "J02",
-        ),
+        ("resource-trailing-slash", json!({"resource": format!("{RESOURCE}/")}), "J02"),
         ("resource-array-one", json!({"resource": [RESOURCE]}), "J02"),
-        (
-            "resource-array-two",
-            json!({"resource": [RESOURCE, OTHER_RESOURCE]}),
-            "J02",
-        ),
-        (
-            "cnf",
-            json!({"cnf": {"jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}}),
-            "",
-        ),
-        (
-            "extra-claims",
-            json!({"act": {"sub": "admin"}, "may_act": {"sub": "root"}, "role": "admin", "groups": ["admins"]}),
-            "C23",
-        ),
+        ("resource-array-two", json!({"resource": [RESOURCE, OTHER_RESOURCE]}), "J02"),
+        ("cnf", json!({"cnf": {"jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}}), ""),
+        ("extra-claims", json!({"act": {"sub": "admin"}, "may_act": {"sub": "root"}, "role": "admin", "groups": ["admins"]}), "C23"),
         ("jti-256-bytes", json!({"jti": "m".repeat(256)}), "J06"),
         ("jti-257-bytes", json!({"jti": "j".repeat(257)}), "J06"),
         ("sub-newline", json!({"sub": "U01\nadmin"}), "C20"),
@@ -1974,136 +974,42 @@ fn payload_cases(c: &mut Corpus) {
         ("sub-crlf", json!({"sub": "U01\r\n"}), "C20"),
         ("sub-emoji", json!({"sub": "U01\u{1f600}"}), "C20"),
         ("scope-empty", json!({"scope": ""}), "C22"),
-        (
-            "scope-double-space",
-            json!({"scope": "chat.read  chat.history"}),
-            "C22",
-        ),
+        ("scope-double-space", json!({"scope": "chat.read  chat.history"}), "C22"),
     ];
     for (name, changes, row) in jag_values {
         let id = format!("payload/{name}");
-        c.add(
-            PAYLOAD,
-            IdJag,
-            catalog(row),
-            &id,
-            &format!("claims + {changes}"),
-            jag(&id, json!({}), changes),
-        );
+        c.add(PAYLOAD, IdJag, catalog(row), &id, &format!("claims + {changes}"), |id| jag(id, json!({}), changes));
     }
-    let id = "payload/iss-other-idp-with-idp-key";
-    c.add(
-        PAYLOAD,
-        IdJagOther,
-        Some("J04"),
-        id,
-        "iss = second IdP, signed by the first IdP's key (kid idp-ec)",
-        mint(
-            &id_jag_header(),
-            &other_claims(id),
-            Signer::Es256(&k.idp_ec),
-        ),
-    );
-    let id = "payload/iss-other-idp-no-kid-idp-key";
-    c.add(
-        PAYLOAD,
-        IdJagOther,
-        Some("J04"),
-        id,
-        "iss = second IdP, no kid, signed by the first IdP's key",
-        mint(
-            &json!({"typ": "oauth-id-jag+jwt", "alg": "ES256"}),
-            &other_claims(id),
-            Signer::Es256(&k.idp_ec),
-        ),
-    );
+    c.add(PAYLOAD, IdJagOther, Some("J04"), "payload/iss-other-idp-with-idp-key", "iss = second IdP, signed by the first IdP's key (kid idp-ec)", |id| mint(&id_jag_header(), &other_claims(id), Signer::Es256(&k.idp_ec)));
+    c.add(PAYLOAD, IdJagOther, Some("J04"), "payload/iss-other-idp-no-kid-idp-key", "iss = second IdP, no kid, signed by the first IdP's key", |id| mint(&json!({"typ": "oauth-id-jag+jwt", "alg": "ES256"}), &other_claims(id), Signer::Es256(&k.idp_ec)));
     let at_values: Vec<(&str, Value, &str)> = vec![
-        (
-            "aud-array-among",
-            json!({"aud": [OTHER_RESOURCE, RESOURCE, "https://x.example.com"]}),
-            "C15",
-        ),
-        (
-            "aud-array-without",
-            json!({"aud": [OTHER_RESOURCE, "https://x.example.com"]}),
-            "C15",
-        ),
-        (
-            "aud-trailing-slash",
-            json!({"aud": format!("{RESOURCE}/")}),
-            "C18",
-        ),
+        ("aud-array-among", json!({"aud": [OTHER_RESOURCE, RESOURCE, "https://x.example.com"]}), "C15"),
+        ("aud-array-without", json!({"aud": [OTHER_RESOURCE, "https://x.example.com"]}), "C15"),
+        ("aud-trailing-slash", json!({"aud": format!("{RESOURCE}/")}), "C18"),
         ("aud-other-resource", json!({"aud": OTHER_RESOURCE}), "C19"),
         ("iss-idp", json!({"iss": IDP_ISSUER}), "C11"),
-        (
-            "iss-trailing-slash",
-            json!({"iss": format!("{AS_ISSUER}/")}),
-            "C11",
-        ),
-        (
-            "cnf",
-            json!({"cnf": {"jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}}),
-            "",
-        ),
+        ("iss-trailing-slash", json!({"iss": format!("{AS_ISSUER}/")}), "C11"),
+        ("cnf", json!({"cnf": {"jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}}), ""),
         ("jti-257-bytes", json!({"jti": "j".repeat(257)}), "J06"),
         ("sub-newline", json!({"sub": "U01\nadmin"}), "C20"),
-        (
-            "extra-claims",
-            json!({"groups": ["admins"], "roles": ["x"], "entitlements": []}),
-            "C23",
-        ),
+        ("extra-claims", json!({"groups": ["admins"], "roles": ["x"], "entitlements": []}), "C23"),
     ];
     for (name, changes, row) in at_values {
         let id = format!("payload/at-{name}");
-        c.add(
-            PAYLOAD,
-            AccessToken,
-            catalog(row),
-            &id,
-            &format!("claims + {changes}"),
-            at(&id, json!({}), changes),
-        );
+        c.add(PAYLOAD, AccessToken, catalog(row), &id, &format!("claims + {changes}"), |id| at(id, json!({}), changes));
     }
 
     // --- duplicate claims (text) -----------------------------------------------------------------
     for (name, member, first) in [
-        (
-            "exp-far-then-good",
-            format!(r#""exp":{}"#, NOW + 100_000),
-            true,
-        ),
-        (
-            "exp-good-then-expired",
-            format!(r#""exp":{}"#, NOW - 1000),
-            false,
-        ),
-        (
-            "aud-evil-then-good",
-            r#""aud":"https://evil.example.com""#.to_owned(),
-            true,
-        ),
-        (
-            "aud-good-then-evil",
-            r#""aud":"https://evil.example.com""#.to_owned(),
-            false,
-        ),
-        (
-            "iss-evil-then-good",
-            r#""iss":"https://evil.example.com""#.to_owned(),
-            true,
-        ),
-        (
-            "client-id-other-then-good",
-            r#""client_id":"someone-else""#.to_owned(),
-            true,
-        ),
+        ("exp-far-then-good", format!(r#""exp":{}"#, NOW + 100_000), true),
+        ("exp-good-then-expired", format!(r#""exp":{}"#, NOW - 1000), false),
+        ("aud-evil-then-good", r#""aud":"https://evil.example.com""#.to_owned(), true),
+        ("aud-good-then-evil", r#""aud":"https://evil.example.com""#.to_owned(), false),
+        ("iss-evil-then-good", r#""iss":"https://evil.example.com""#.to_owned(), true),
+        ("client-id-other-then-good", r#""client_id":"someone-else""#.to_owned(), true),
         ("jti-twice", r#""jti":"payload/dup-other""#.to_owned(), true),
         ("sub-twice", r#""sub":"admin""#.to_owned(), true),
-        (
-            "escaped-exp",
-            format!(r#""\u0065xp":{}"#, NOW + 100_000),
-            true,
-        ),
+        ("escaped-exp", format!(r#""\u0065xp":{}"#, NOW + 100_000), true),
     ] {
         let id = format!("payload/dup-{name}");
         let base = jag_claims(&id).to_string();
@@ -2112,29 +1018,11 @@ fn payload_cases(c: &mut Corpus) {
         } else {
             append_member(&base, &member)
         };
-        c.add(
-            PAYLOAD,
-            IdJag,
-            Some("S19"),
-            &id,
-            &format!(
-                "{member} {} the claims",
-                if first { "before" } else { "after" }
-            ),
-            jag_payload_text(&text),
-        );
+        c.add(PAYLOAD, IdJag, Some("S19"), &id, &format!("{member} {} the claims", if first { "before" } else { "after" }), |_| jag_payload_text(&text));
     }
     for (name, member, first) in [
-        (
-            "aud-other-then-good",
-            format!(r#""aud":"{OTHER_RESOURCE}""#),
-            true,
-        ),
-        (
-            "aud-good-then-other",
-            format!(r#""aud":"{OTHER_RESOURCE}""#),
-            false,
-        ),
+        ("aud-other-then-good", format!(r#""aud":"{OTHER_RESOURCE}""#), true),
+        ("aud-good-then-other", format!(r#""aud":"{OTHER_RESOURCE}""#), false),
     ] {
         let id = format!("payload/at-dup-{name}");
         let base = at_claims_for(&id).to_string();
@@ -2143,17 +1031,7 @@ fn payload_cases(c: &mut Corpus) {
         } else {
             append_member(&base, &member)
         };
-        c.add(
-            PAYLOAD,
-            AccessToken,
-            Some("S19"),
-            &id,
-            &format!(
-                "{member} {} the claims",
-                if first { "before" } else { "after" }
-            ),
-            at_payload_text(&text),
-        );
+        c.add(PAYLOAD, AccessToken, Some("S19"), &id, &format!("{member} {} the claims", if first { "before" } else { "after" }), |_| at_payload_text(&text));
     }
 
     // --- payload text: encoding and shape ---------------------------------------------------------
@@ -2165,18 +1043,7 @@ fn payload_cases(c: &mut Corpus) {
         .into_iter()
         .map(|b| if b == 1 { 0xff } else { b })
         .collect();
-    c.add(
-        PAYLOAD,
-        IdJag,
-        Some("S15"),
-        id,
-        "a 0xFF byte inside sub",
-        mint_bytes(
-            id_jag_header().to_string().as_bytes(),
-            &bad,
-            Signer::Es256(&k.idp_ec),
-        ),
-    );
+    c.add(PAYLOAD, IdJag, Some("S15"), id, "a 0xFF byte inside sub", |_| mint_bytes(id_jag_header().to_string().as_bytes(), &bad, Signer::Es256(&k.idp_ec)));
     let id = "payload/text-overlong-utf8";
     let bad: Vec<u8> = jag_claims(id)
         .to_string()
@@ -2185,18 +1052,7 @@ fn payload_cases(c: &mut Corpus) {
         .into_iter()
         .flat_map(|b| if b == 1 { vec![0xc0, 0xaf] } else { vec![b] })
         .collect();
-    c.add(
-        PAYLOAD,
-        IdJag,
-        Some("S15"),
-        id,
-        "an overlong UTF-8 encoding of '/' inside sub",
-        mint_bytes(
-            id_jag_header().to_string().as_bytes(),
-            &bad,
-            Signer::Es256(&k.idp_ec),
-        ),
-    );
+    c.add(PAYLOAD, IdJag, Some("S15"), id, "an overlong UTF-8 encoding of '/' inside sub", |_| mint_bytes(id_jag_header().to_string().as_bytes(), &bad, Signer::Es256(&k.idp_ec)));
     let id = "payload/at-text-invalid-utf8";
     let bad: Vec<u8> = at_claims_for(id)
         .to_string()
@@ -2205,146 +1061,36 @@ fn payload_cases(c: &mut Corpus) {
         .into_iter()
         .map(|b| if b == 1 { 0xff } else { b })
         .collect();
-    c.add(
-        PAYLOAD,
-        AccessToken,
-        Some("S15"),
-        id,
-        "a 0xFF byte inside sub",
-        mint_bytes(
-            at_header().to_string().as_bytes(),
-            &bad,
-            Signer::Es256(&k.as_ec),
-        ),
-    );
+    c.add(PAYLOAD, AccessToken, Some("S15"), id, "a 0xFF byte inside sub", |_| mint_bytes(at_header().to_string().as_bytes(), &bad, Signer::Es256(&k.as_ec)));
     let texts: Vec<(&str, Mutate, &str, &str)> = vec![
-        (
-            "lone-surrogate",
-            Box::new(|t: &str| t.replacen("U019488227", "U\\ud800", 1)),
-            "S15",
-            "sub with a lone surrogate escape \\ud800",
-        ),
-        (
-            "surrogate-pair",
-            Box::new(|t: &str| t.replacen("U019488227", "U\\ud83d\\ude00", 1)),
-            "S15",
-            "sub with an escaped surrogate pair (valid)",
-        ),
-        (
-            "bom",
-            Box::new(|t: &str| format!("\u{feff}{t}")),
-            "S15",
-            "UTF-8 BOM before the claims",
-        ),
-        (
-            "pretty",
-            Box::new(|t: &str| {
-                serde_json::to_string_pretty(&serde_json::from_str::<Value>(t).unwrap()).unwrap()
-            }),
-            "S15",
-            "pretty-printed claims (newlines, indentation)",
-        ),
-        (
-            "outer-whitespace",
-            Box::new(|t: &str| format!(" \r\n\t{t}\n ")),
-            "S15",
-            "whitespace around the claims object",
-        ),
-        (
-            "raw-tab-in-string",
-            Box::new(|t: &str| t.replacen("U019488227", "U01\t9488227", 1)),
-            "S15",
-            "an unescaped TAB inside sub",
-        ),
-        (
-            "trailing-garbage",
-            Box::new(|t: &str| format!("{t}x")),
-            "S17",
-            "text after the claims object",
-        ),
-        (
-            "two-objects",
-            Box::new(|t: &str| format!("{t}{{}}")),
-            "S17",
-            "a second object after the claims",
-        ),
-        (
-            "trailing-comma",
-            Box::new(|t: &str| format!("{},}}", &t[..t.len() - 1])),
-            "S17",
-            "a trailing comma",
-        ),
-        (
-            "single-quotes",
-            Box::new(|t: &str| t.replacen("\"sub\"", "'sub'", 1)),
-            "S17",
-            "a single-quoted member name",
-        ),
-        (
-            "nan",
-            Box::new(|t: &str| append_member(t, "\"x\":NaN")),
-            "S17",
-            "NaN literal in an extra claim",
-        ),
-        (
-            "deep-17",
-            Box::new(|t: &str| append_member(t, &format!("\"x\":{}", nested(17, true)))),
-            "S20",
-            "an extra claim nested 17 deep",
-        ),
-        (
-            "deep-10",
-            Box::new(|t: &str| append_member(t, &format!("\"x\":{}", nested(10, true)))),
-            "S20",
-            "an extra claim nested 10 deep",
-        ),
-        (
-            "big-number-extra",
-            Box::new(|t: &str| append_member(t, "\"x\":1e400")),
-            "S17",
-            "an extra claim 1e400",
-        ),
-        (
-            "escaped-names",
-            Box::new(|t: &str| t.replacen("\"iss\"", "\"\\u0069ss\"", 1)),
-            "S15",
-            "the iss member name spelled with an escape",
-        ),
+        ("lone-surrogate", Box::new(|t: &str| t.replacen("U019488227", "U\\ud800", 1)), "S15", "sub with a lone surrogate escape \\ud800"),
+        ("surrogate-pair", Box::new(|t: &str| t.replacen("U019488227", "U\\ud83d\\ude00", 1)), "S15", "sub with an escaped surrogate pair (valid)"),
+        ("bom", Box::new(|t: &str| format!("\u{feff}{t}")), "S15", "UTF-8 BOM before the claims"),
+        ("pretty", Box::new(|t: &str| { serde_json::to_string_pretty(&serde_json::from_str::<Value>(t).unwrap()).unwrap() }), "S15", "pretty-printed claims (newlines, indentation)"),
+        ("outer-whitespace", Box::new(|t: &str| format!(" \r\n\t{t}\n ")), "S15", "whitespace around the claims object"),
+        ("raw-tab-in-string", Box::new(|t: &str| t.replacen("U019488227", "U01\t9488227", 1)), "S15", "an unescaped TAB inside sub"),
+        ("trailing-garbage", Box::new(|t: &str| format!("{t}x")), "S17", "text after the claims object"),
+        ("two-objects", Box::new(|t: &str| format!("{t}{{}}")), "S17", "a second object after the claims"),
+        ("trailing-comma", Box::new(|t: &str| format!("{},}}", &t[..t.len() - 1])), "S17", "a trailing comma"),
+        ("single-quotes", Box::new(|t: &str| t.replacen("\"sub\"", "'sub'", 1)), "S17", "a single-quoted member name"),
+        ("nan", Box::new(|t: &str| append_member(t, "\"x\":NaN")), "S17", "NaN literal in an extra claim"),
+        ("deep-17", Box::new(|t: &str| append_member(t, &format!("\"x\":{}", nested(17, true)))), "S20", "an extra claim nested 17 deep"),
+        ("deep-10", Box::new(|t: &str| append_member(t, &format!("\"x\":{}", nested(10, true)))), "S20", "an extra claim nested 10 deep"),
+        ("big-number-extra", Box::new(|t: &str| append_member(t, "\"x\":1e400")), "S17", "an extra claim 1e400"),
+        ("escaped-names", Box::new(|t: &str| t.replacen("\"iss\"", "\"\\u0069ss\"", 1)), "S15", "the iss member name spelled with an escape"),
     ];
     for (name, edit, row, what) in texts {
         let id = format!("payload/text-{name}");
         let text = edit(&jag_claims(&id).to_string());
-        c.add(
-            PAYLOAD,
-            IdJag,
-            catalog(row),
-            &id,
-            what,
-            jag_payload_text(&text),
-        );
+        c.add(PAYLOAD, IdJag, catalog(row), &id, what, |_| jag_payload_text(&text));
     }
     for (name, edit, what) in [
-        (
-            "bom",
-            Box::new(|t: &str| format!("\u{feff}{t}")) as Mutate,
-            "UTF-8 BOM before the claims",
-        ),
-        (
-            "lone-surrogate",
-            Box::new(|t: &str| t.replacen("U019488227", "U\\ud800", 1)),
-            "sub with a lone surrogate escape",
-        ),
+        ("bom", Box::new(|t: &str| format!("\u{feff}{t}")) as Mutate, "UTF-8 BOM before the claims"),
+        ("lone-surrogate", Box::new(|t: &str| t.replacen("U019488227", "U\\ud800", 1)), "sub with a lone surrogate escape"),
     ] {
         let id = format!("payload/at-text-{name}");
         let text = edit(&at_claims_for(&id).to_string());
-        c.add(
-            PAYLOAD,
-            AccessToken,
-            Some("S15"),
-            &id,
-            what,
-            at_payload_text(&text),
-        );
+        c.add(PAYLOAD, AccessToken, Some("S15"), &id, what, |_| at_payload_text(&text));
     }
     for (name, text) in [
         ("array", "[]"),
@@ -2354,14 +1100,7 @@ fn payload_cases(c: &mut Corpus) {
         ("empty", ""),
     ] {
         let id = format!("payload/not-object-{name}");
-        c.add(
-            PAYLOAD,
-            IdJag,
-            Some("S17"),
-            &id,
-            &format!("claims text {text:?}"),
-            jag_payload_text(text),
-        );
+        c.add(PAYLOAD, IdJag, Some("S17"), &id, &format!("claims text {text:?}"), |_| jag_payload_text(text));
     }
 
     // --- size ---------------------------------------------------------------------------------------
@@ -2373,31 +1112,16 @@ fn payload_cases(c: &mut Corpus) {
     let id = "payload/size-at-cap";
     let token = padded_jag(n, id);
     assert!(token.len() <= TOKEN_CAP);
-    c.add(
-        PAYLOAD,
-        IdJag,
-        Some("S08"),
-        id,
-        &format!(
-            "a padding claim: token of {} bytes (the cap is {TOKEN_CAP})",
-            token.len()
-        ),
-        token,
-    );
+    c.add(PAYLOAD, IdJag, Some("S08"), id, &format!("a padding claim: token of {} bytes (the cap is {TOKEN_CAP})", token.len()), |_| token);
     let id = "payload/size-over-cap";
     let token = padded_jag(n + 8, id);
     assert!(token.len() > TOKEN_CAP);
-    c.add(
-        PAYLOAD,
-        IdJag,
-        Some("S08"),
-        id,
-        &format!("a padding claim: token of {} bytes", token.len()),
-        token,
-    );
+    c.add(PAYLOAD, IdJag, Some("S08"), id, &format!("a padding claim: token of {} bytes", token.len()), |_| token);
 }
 
 #[allow(clippy::too_many_lines)]
+// One case a line: the rows read as a table, wider than rustfmt would leave them.
+#[rustfmt::skip]
 fn encoding_cases(c: &mut Corpus) {
     use Profile::*;
     let k = keys();
@@ -2411,87 +1135,30 @@ fn encoding_cases(c: &mut Corpus) {
     } else {
         padded(&h)
     };
-    c.add(
-        ENCODING,
-        IdJag,
-        Some("S09"),
-        id,
-        "'=' padding on the header; signature over the unpadded input",
-        format!("{h}.{p}.{s}"),
-    );
+    c.add(ENCODING, IdJag, Some("S09"), id, "'=' padding on the header; signature over the unpadded input", |_| format!("{h}.{p}.{s}"));
     // A header that needs padding, then signed over the padded text.
     let id = "encoding/header-padded-signed";
     let header = with_trailing_bits(&id_jag_header().to_string());
-    let input = format!(
-        "{}.{}",
-        padded(&b64(header.as_bytes())),
-        b64(jag_claims(id).to_string().as_bytes())
-    );
-    c.add(
-        ENCODING,
-        IdJag,
-        Some("S09"),
-        id,
-        "'=' padding on the header, signature over the padded input",
-        sign_input(&input, es()),
-    );
+    let input = format!("{}.{}", padded(&b64(header.as_bytes())), b64(jag_claims(id).to_string().as_bytes()));
+    c.add(ENCODING, IdJag, Some("S09"), id, "'=' padding on the header, signature over the padded input", |_| sign_input(&input, es()));
     let id = "encoding/payload-padded-after-signing";
     let claims = with_trailing_bits(&jag_claims(id).to_string());
     let (h, p, s) = parts(&jag_payload_text(&claims));
-    c.add(
-        ENCODING,
-        IdJag,
-        Some("S09"),
-        id,
-        "'=' padding on the payload; signature over the unpadded input",
-        format!("{h}.{}.{s}", padded(&p)),
-    );
+    c.add(ENCODING, IdJag, Some("S09"), id, "'=' padding on the payload; signature over the unpadded input", |_| format!("{h}.{}.{s}", padded(&p)));
     let id = "encoding/payload-padded-signed";
     let claims = with_trailing_bits(&jag_claims(id).to_string());
-    let input = format!(
-        "{}.{}",
-        b64(id_jag_header().to_string().as_bytes()),
-        padded(&b64(claims.as_bytes()))
-    );
-    c.add(
-        ENCODING,
-        IdJag,
-        Some("S09"),
-        id,
-        "'=' padding on the payload, signature over the padded input",
-        sign_input(&input, es()),
-    );
+    let input = format!("{}.{}", b64(id_jag_header().to_string().as_bytes()), padded(&b64(claims.as_bytes())));
+    c.add(ENCODING, IdJag, Some("S09"), id, "'=' padding on the payload, signature over the padded input", |_| sign_input(&input, es()));
     let id = "encoding/sig-padded";
     let (h, p, s) = parts(&jag(id, json!({}), json!({})));
     assert_eq!(s.len() % 4, 2);
-    c.add(
-        ENCODING,
-        IdJag,
-        Some("S09"),
-        id,
-        "'==' padding on the ES256 signature",
-        format!("{h}.{p}.{}", padded(&s)),
-    );
+    c.add(ENCODING, IdJag, Some("S09"), id, "'==' padding on the ES256 signature", |_| format!("{h}.{p}.{}", padded(&s)));
     let id = "encoding/sig-one-pad";
     let (h, p, s) = parts(&jag(id, json!({}), json!({})));
-    c.add(
-        ENCODING,
-        IdJag,
-        Some("S09"),
-        id,
-        "a single '=' after the signature",
-        format!("{h}.{p}.{s}="),
-    );
+    c.add(ENCODING, IdJag, Some("S09"), id, "a single '=' after the signature", |_| format!("{h}.{p}.{s}="));
     let id = "encoding/at-sig-padded";
     let (h, p, s) = parts(&at(id, json!({}), json!({})));
-    c.add(
-        ENCODING,
-        AccessToken,
-        Some("S09"),
-        id,
-        "'==' padding on the signature",
-        format!("{h}.{p}.{}", padded(&s)),
-    );
+    c.add(ENCODING, AccessToken, Some("S09"), id, "'==' padding on the signature", |_| format!("{h}.{p}.{}", padded(&s)));
     let id = "encoding/rs256-sig-padded";
     let (h, p, s) = parts(&jag_rs(id, json!({}), json!({})));
     let s = if s.len().is_multiple_of(4) {
@@ -2499,14 +1166,7 @@ fn encoding_cases(c: &mut Corpus) {
     } else {
         padded(&s)
     };
-    c.add(
-        ENCODING,
-        IdJag,
-        Some("S09"),
-        id,
-        "padding on the RS256 signature",
-        format!("{h}.{p}.{s}"),
-    );
+    c.add(ENCODING, IdJag, Some("S09"), id, "padding on the RS256 signature", |_| format!("{h}.{p}.{s}"));
 
     // --- S10: standard alphabet and other characters ------------------------------------------------
     // A signature with both '-' and '_' (deterministic search over the scope).
@@ -2522,48 +1182,19 @@ fn encoding_cases(c: &mut Corpus) {
             i += 1;
         }
     };
-    c.add(
-        ENCODING,
-        IdJag,
-        Some("S10"),
-        id,
-        "signature in the standard base64 alphabet ('+', '/')",
-        format!("{h}.{p}.{}", s.replace('-', "+").replace('_', "/")),
-    );
+    c.add(ENCODING, IdJag, Some("S10"), id, "signature in the standard base64 alphabet ('+', '/')", |_| format!("{h}.{p}.{}", s.replace('-', "+").replace('_', "/")));
     let id = "encoding/payload-std-alphabet-signed";
     let claims = set(jag_claims(id), "x", json!("??????>>>>>>"));
     let p = b64(claims.to_string().as_bytes());
     assert!(p.contains('_') || p.contains('-'));
-    let input = format!(
-        "{}.{}",
-        b64(id_jag_header().to_string().as_bytes()),
-        p.replace('-', "+").replace('_', "/")
-    );
-    c.add(
-        ENCODING,
-        IdJag,
-        Some("S10"),
-        id,
-        "payload in the standard alphabet, signature over that text",
-        sign_input(&input, es()),
-    );
+    let input = format!("{}.{}", b64(id_jag_header().to_string().as_bytes()), p.replace('-', "+").replace('_', "/"));
+    c.add(ENCODING, IdJag, Some("S10"), id, "payload in the standard alphabet, signature over that text", |_| sign_input(&input, es()));
     let id = "encoding/header-std-alphabet-signed";
     let header = with(id_jag_header(), json!({"x": "??????>>>>>>"}));
     let h = b64(header.to_string().as_bytes());
     assert!(h.contains('_') || h.contains('-'));
-    let input = format!(
-        "{}.{}",
-        h.replace('-', "+").replace('_', "/"),
-        b64(jag_claims(id).to_string().as_bytes())
-    );
-    c.add(
-        ENCODING,
-        IdJag,
-        Some("S10"),
-        id,
-        "header in the standard alphabet, signature over that text",
-        sign_input(&input, es()),
-    );
+    let input = format!("{}.{}", h.replace('-', "+").replace('_', "/"), b64(jag_claims(id).to_string().as_bytes()));
+    c.add(ENCODING, IdJag, Some("S10"), id, "header in the standard alphabet, signature over that text", |_| sign_input(&input, es()));
     let id = "encoding/at-sig-std-alphabet";
     let (h, p, s) = {
         let mut i = 0;
@@ -2576,14 +1207,7 @@ fn encoding_cases(c: &mut Corpus) {
             i += 1;
         }
     };
-    c.add(
-        ENCODING,
-        AccessToken,
-        Some("S10"),
-        id,
-        "signature in the standard base64 alphabet",
-        format!("{h}.{p}.{}", s.replace('-', "+").replace('_', "/")),
-    );
+    c.add(ENCODING, AccessToken, Some("S10"), id, "signature in the standard base64 alphabet", |_| format!("{h}.{p}.{}", s.replace('-', "+").replace('_', "/")));
     for (name, ch) in [
         ("bang", '!'),
         ("percent", '%'),
@@ -2594,316 +1218,91 @@ fn encoding_cases(c: &mut Corpus) {
         let (h, p, s) = parts(&jag(&id, json!({}), json!({})));
         let mut sig = s.into_bytes();
         sig[10] = ch as u8;
-        c.add(
-            ENCODING,
-            IdJag,
-            Some("S10"),
-            &id,
-            &format!("{ch:?} inside the signature"),
-            format!("{h}.{p}.{}", String::from_utf8(sig).unwrap()),
-        );
+        c.add(ENCODING, IdJag, Some("S10"), &id, &format!("{ch:?} inside the signature"), |_| format!("{h}.{p}.{}", String::from_utf8(sig).unwrap()));
     }
 
     // --- S11: non-canonical trailing bits ----------------------------------------------------------
     let id = "encoding/sig-non-canonical";
     let (h, p, s) = parts(&jag(id, json!({}), json!({})));
-    c.add(
-        ENCODING,
-        IdJag,
-        Some("S11"),
-        id,
-        "non-zero unused bits in the last signature character",
-        format!("{h}.{p}.{}", non_canonical(&s)),
-    );
+    c.add(ENCODING, IdJag, Some("S11"), id, "non-zero unused bits in the last signature character", |_| format!("{h}.{p}.{}", non_canonical(&s)));
     let id = "encoding/at-sig-non-canonical";
     let (h, p, s) = parts(&at(id, json!({}), json!({})));
-    c.add(
-        ENCODING,
-        AccessToken,
-        Some("S11"),
-        id,
-        "non-zero unused bits in the last signature character",
-        format!("{h}.{p}.{}", non_canonical(&s)),
-    );
+    c.add(ENCODING, AccessToken, Some("S11"), id, "non-zero unused bits in the last signature character", |_| format!("{h}.{p}.{}", non_canonical(&s)));
     let id = "encoding/payload-non-canonical-signed";
     let claims = with_trailing_bits(&jag_claims(id).to_string());
-    let input = format!(
-        "{}.{}",
-        b64(id_jag_header().to_string().as_bytes()),
-        non_canonical(&b64(claims.as_bytes()))
-    );
-    c.add(
-        ENCODING,
-        IdJag,
-        Some("S11"),
-        id,
-        "non-canonical payload encoding, signature over that text",
-        sign_input(&input, es()),
-    );
+    let input = format!("{}.{}", b64(id_jag_header().to_string().as_bytes()), non_canonical(&b64(claims.as_bytes())));
+    c.add(ENCODING, IdJag, Some("S11"), id, "non-canonical payload encoding, signature over that text", |_| sign_input(&input, es()));
     let id = "encoding/header-non-canonical-signed";
     let header = with_trailing_bits(&id_jag_header().to_string());
-    let input = format!(
-        "{}.{}",
-        non_canonical(&b64(header.as_bytes())),
-        b64(jag_claims(id).to_string().as_bytes())
-    );
-    c.add(
-        ENCODING,
-        IdJag,
-        Some("S11"),
-        id,
-        "non-canonical header encoding, signature over that text",
-        sign_input(&input, es()),
-    );
+    let input = format!("{}.{}", non_canonical(&b64(header.as_bytes())), b64(jag_claims(id).to_string().as_bytes()));
+    c.add(ENCODING, IdJag, Some("S11"), id, "non-canonical header encoding, signature over that text", |_| sign_input(&input, es()));
     let id = "encoding/rs256-sig-non-canonical";
     let (h, p, s) = parts(&jag_rs(id, json!({}), json!({})));
     if matches!(s.len() % 4, 2 | 3) {
-        c.add(
-            ENCODING,
-            IdJag,
-            Some("S11"),
-            id,
-            "non-canonical RS256 signature encoding",
-            format!("{h}.{p}.{}", non_canonical(&s)),
-        );
+        c.add(ENCODING, IdJag, Some("S11"), id, "non-canonical RS256 signature encoding", |_| format!("{h}.{p}.{}", non_canonical(&s)));
     }
 
     // --- S12: impossible lengths ---------------------------------------------------------------------
     let id = "encoding/sig-length-1-mod-4";
     let (h, p, s) = parts(&jag(id, json!({}), json!({})));
-    c.add(
-        ENCODING,
-        IdJag,
-        Some("S12"),
-        id,
-        "signature segment of length 1 mod 4 (one extra 'A')",
-        format!("{h}.{p}.{s}AAA"),
-    );
+    c.add(ENCODING, IdJag, Some("S12"), id, "signature segment of length 1 mod 4 (one extra 'A')", |_| format!("{h}.{p}.{s}AAA"));
     let id = "encoding/payload-length-1-mod-4";
     let (h, p, s) = parts(&jag(id, json!({}), json!({})));
     let mut cut = p.len();
     while cut % 4 != 1 {
         cut -= 1;
     }
-    c.add(
-        ENCODING,
-        IdJag,
-        Some("S12"),
-        id,
-        "payload cut to a length of 1 mod 4",
-        format!("{h}.{}.{s}", &p[..cut]),
-    );
+    c.add(ENCODING, IdJag, Some("S12"), id, "payload cut to a length of 1 mod 4", |_| format!("{h}.{}.{s}", &p[..cut]));
 
     // --- S01–S06: structure ---------------------------------------------------------------------------
-    let id = "encoding/empty-token";
-    c.add(
-        ENCODING,
-        IdJag,
-        Some("S01"),
-        id,
-        "the empty string",
-        String::new(),
-    );
+    c.add(ENCODING, IdJag, Some("S01"), "encoding/empty-token", "the empty string", |_| String::new());
     let base = jag("encoding/structure-base", json!({}), json!({}));
     let (h, p, s) = parts(&base);
     let structure: Vec<(&str, String, &str, &str)> = vec![
         ("two-segments", format!("{h}.{p}"), "S02", "header.payload"),
-        (
-            "no-dots",
-            format!("{h}{p}{s}"),
-            "S02",
-            "three segments without dots",
-        ),
-        (
-            "trailing-dot",
-            format!("{h}.{p}.{s}."),
-            "S03",
-            "a trailing dot",
-        ),
-        (
-            "four-segments",
-            format!("{h}.{p}.{s}.x"),
-            "S03",
-            "four segments",
-        ),
-        (
-            "six-segments",
-            format!("{h}.{p}.{s}.{h}.{p}"),
-            "S03",
-            "six segments",
-        ),
-        (
-            "empty-header",
-            format!(".{p}.{s}"),
-            "S04",
-            "empty header segment",
-        ),
-        (
-            "empty-payload",
-            format!("{h}..{s}"),
-            "S04",
-            "empty payload segment",
-        ),
-        (
-            "empty-signature",
-            format!("{h}.{p}."),
-            "G01",
-            "empty signature segment",
-        ),
+        ("no-dots", format!("{h}{p}{s}"), "S02", "three segments without dots"),
+        ("trailing-dot", format!("{h}.{p}.{s}."), "S03", "a trailing dot"),
+        ("four-segments", format!("{h}.{p}.{s}.x"), "S03", "four segments"),
+        ("six-segments", format!("{h}.{p}.{s}.{h}.{p}"), "S03", "six segments"),
+        ("empty-header", format!(".{p}.{s}"), "S04", "empty header segment"),
+        ("empty-payload", format!("{h}..{s}"), "S04", "empty payload segment"),
+        ("empty-signature", format!("{h}.{p}."), "G01", "empty signature segment"),
         ("only-dots", "..".to_owned(), "S04", "two dots"),
         ("dots-4000", ".".repeat(4000), "S07", "4000 dots"),
-        (
-            "jwe",
-            format!(
-                "{}.{}.{}.{}.{}",
-                b64(br#"{"alg":"RSA-OAEP","enc":"A256GCM","typ":"oauth-id-jag+jwt"}"#),
-                b64(&[7u8; 256]),
-                b64(&[1u8; 12]),
-                b64(b"ciphertext"),
-                b64(&[2u8; 16])
-            ),
-            "S05",
-            "a five-segment JWE",
-        ),
-        (
-            "json-flattened",
-            json!({"payload": p, "protected": h, "signature": s}).to_string(),
-            "S06",
-            "flattened JWS JSON serialization",
-        ),
-        (
-            "json-general",
-            json!({"payload": p, "signatures": [{"protected": h, "signature": s}]}).to_string(),
-            "S06",
-            "general JWS JSON serialization",
-        ),
-        (
-            "leading-space",
-            format!(" {base}"),
-            "S13",
-            "a leading space",
-        ),
-        (
-            "trailing-space",
-            format!("{base} "),
-            "S13",
-            "a trailing space",
-        ),
+        ("jwe", format!("{}.{}.{}.{}.{}", b64(br#"{"alg":"RSA-OAEP","enc":"A256GCM","typ":"oauth-id-jag+jwt"}"#), b64(&[7u8; 256]), b64(&[1u8; 12]), b64(b"ciphertext"), b64(&[2u8; 16])), "S05", "a five-segment JWE"),
+        ("json-flattened", json!({"payload": p, "protected": h, "signature": s}).to_string(), "S06", "flattened JWS JSON serialization"),
+        ("json-general", json!({"payload": p, "signatures": [{"protected": h, "signature": s}]}).to_string(), "S06", "general JWS JSON serialization"),
+        ("leading-space", format!(" {base}"), "S13", "a leading space"),
+        ("trailing-space", format!("{base} "), "S13", "a trailing space"),
         ("trailing-lf", format!("{base}\n"), "S13", "a trailing LF"),
-        (
-            "trailing-crlf",
-            format!("{base}\r\n"),
-            "S13",
-            "a trailing CRLF",
-        ),
-        (
-            "tab-in-signature",
-            format!("{h}.{p}.{}\t{}", &s[..40], &s[40..]),
-            "S13",
-            "a TAB inside the signature",
-        ),
-        (
-            "space-before-dot",
-            format!("{h} .{p}.{s}"),
-            "S13",
-            "a space before a dot",
-        ),
-        (
-            "lf-after-dot",
-            format!("{h}.\n{p}.{s}"),
-            "S13",
-            "a LF after a dot",
-        ),
-        (
-            "bearer-prefix",
-            format!("Bearer {base}"),
-            "S13",
-            "the 'Bearer ' prefix",
-        ),
-        (
-            "non-ascii-suffix",
-            format!("{base}é"),
-            "S14",
-            "a trailing 'é'",
-        ),
-        (
-            "one-dot-leader",
-            format!("{h}\u{2024}{p}.{s}"),
-            "S14",
-            "U+2024 ONE DOT LEADER instead of a dot",
-        ),
-        (
-            "fullwidth-in-signature",
-            format!("{h}.{p}.\u{ff21}{}", &s[1..]),
-            "S14",
-            "a fullwidth 'Ａ' in the signature",
-        ),
-        (
-            "bom-prefix",
-            format!("\u{feff}{base}"),
-            "S14",
-            "a BOM before the token",
-        ),
-        (
-            "sig-9000-chars",
-            format!("{h}.{p}.{}", "A".repeat(9000)),
-            "S08",
-            "a 9000-character signature segment",
-        ),
-        (
-            "header-9000-chars",
-            format!("{}.{p}.{s}", "A".repeat(9000)),
-            "S08",
-            "a 9000-character header segment",
-        ),
+        ("trailing-crlf", format!("{base}\r\n"), "S13", "a trailing CRLF"),
+        ("tab-in-signature", format!("{h}.{p}.{}\t{}", &s[..40], &s[40..]), "S13", "a TAB inside the signature"),
+        ("space-before-dot", format!("{h} .{p}.{s}"), "S13", "a space before a dot"),
+        ("lf-after-dot", format!("{h}.\n{p}.{s}"), "S13", "a LF after a dot"),
+        ("bearer-prefix", format!("Bearer {base}"), "S13", "the 'Bearer ' prefix"),
+        ("non-ascii-suffix", format!("{base}é"), "S14", "a trailing 'é'"),
+        ("one-dot-leader", format!("{h}\u{2024}{p}.{s}"), "S14", "U+2024 ONE DOT LEADER instead of a dot"),
+        ("fullwidth-in-signature", format!("{h}.{p}.\u{ff21}{}", &s[1..]), "S14", "a fullwidth 'Ａ' in the signature"),
+        ("bom-prefix", format!("\u{feff}{base}"), "S14", "a BOM before the token"),
+        ("sig-9000-chars", format!("{h}.{p}.{}", "A".repeat(9000)), "S08", "a 9000-character signature segment"),
+        ("header-9000-chars", format!("{}.{p}.{s}", "A".repeat(9000)), "S08", "a 9000-character header segment"),
     ];
     for (name, token, row, what) in structure {
         let id = format!("encoding/{name}");
-        c.add(ENCODING, IdJag, catalog(row), &id, what, token);
+        c.add(ENCODING, IdJag, catalog(row), &id, what, |_| token);
     }
-    let id = "encoding/signed-empty-payload";
-    c.add(
-        ENCODING,
-        IdJag,
-        Some("S04"),
-        id,
-        "an empty payload segment with a genuine signature",
-        mint_raw(&id_jag_header().to_string(), "", es()),
-    );
-    let id = "encoding/signed-non-json-payload";
-    c.add(
-        ENCODING,
-        IdJag,
-        Some("S17"),
-        id,
-        "a payload of plain text with a genuine signature",
-        mint_raw(&id_jag_header().to_string(), "hello", es()),
-    );
+    c.add(ENCODING, IdJag, Some("S04"), "encoding/signed-empty-payload", "an empty payload segment with a genuine signature", |_| mint_raw(&id_jag_header().to_string(), "", es()));
+    c.add(ENCODING, IdJag, Some("S17"), "encoding/signed-non-json-payload", "a payload of plain text with a genuine signature", |_| mint_raw(&id_jag_header().to_string(), "hello", es()));
     let id = "encoding/rfc7797-unencoded";
-    let header = b64(
-        br#"{"typ":"oauth-id-jag+jwt","alg":"ES256","kid":"idp-ec","b64":false,"crit":["b64"]}"#,
-    );
+    let header = b64(br#"{"typ":"oauth-id-jag+jwt","alg":"ES256","kid":"idp-ec","b64":false,"crit":["b64"]}"#);
     let payload = jag_claims(id).to_string();
-    c.add(
-        ENCODING,
-        IdJag,
-        Some("H03"),
-        id,
-        "RFC 7797 unencoded payload (raw JSON in the payload segment), signed",
-        sign_input(&format!("{header}.{payload}"), es()),
-    );
-    let id = "encoding/at-trailing-lf";
-    c.add(
-        ENCODING,
-        AccessToken,
-        Some("S13"),
-        id,
-        "a trailing LF",
-        format!("{}\n", at(id, json!({}), json!({}))),
-    );
+    c.add(ENCODING, IdJag, Some("H03"), id, "RFC 7797 unencoded payload (raw JSON in the payload segment), signed", |_| sign_input(&format!("{header}.{payload}"), es()));
+    c.add(ENCODING, AccessToken, Some("S13"), "encoding/at-trailing-lf", "a trailing LF", |id| format!("{}\n", at(id, json!({}), json!({}))));
 }
 
 #[allow(clippy::too_many_lines)]
+// One case a line: the rows read as a table, wider than rustfmt would leave them.
+#[rustfmt::skip]
 fn signature_cases(c: &mut Corpus) {
     use Profile::*;
     let k = keys();
@@ -2911,364 +1310,82 @@ fn signature_cases(c: &mut Corpus) {
 
     // --- ES256 ID-JAG ------------------------------------------------------------------------------
     let es_cases: Vec<(&str, &str, &str, Mutate)> = vec![
-        (
-            "flip-r",
-            "G10",
-            "one bit flipped in r",
-            Box::new(|t: &str| {
-                let mut s = sig_of(t);
-                s[31] ^= 1;
-                with_sig(t, &s)
-            }),
-        ),
-        (
-            "flip-s",
-            "G10",
-            "one bit flipped in s",
-            Box::new(|t: &str| {
-                let mut s = sig_of(t);
-                s[63] ^= 1;
-                with_sig(t, &s)
-            }),
-        ),
-        (
-            "flip-header",
-            "G10",
-            "the case bit of the first typ letter flipped in the header",
-            Box::new(|t: &str| {
-                let (h, p, s) = parts(t);
-                let mut header = unb64(&h);
-                let at = header.windows(5).position(|w| w == b"oauth").unwrap();
-                header[at] ^= 0x20;
-                format!("{}.{p}.{s}", b64(&header))
-            }),
-        ),
-        (
-            "flip-payload",
-            "G10",
-            "the low bit of a sub digit flipped in the payload",
-            Box::new(|t: &str| {
-                let (h, p, s) = parts(t);
-                let mut payload = unb64(&p);
-                let at = payload
-                    .windows(10)
-                    .position(|w| w == b"U019488227")
-                    .unwrap()
-                    + 9;
-                payload[at] ^= 1;
-                format!("{h}.{}.{s}", b64(&payload))
-            }),
-        ),
-        (
-            "truncated-63",
-            "G05",
-            "the last byte dropped (63 bytes)",
-            Box::new(|t: &str| {
-                let s = sig_of(t);
-                with_sig(t, &s[..63])
-            }),
-        ),
-        (
-            "leading-byte-dropped",
-            "G05",
-            "the first byte dropped (63 bytes)",
-            Box::new(|t: &str| {
-                let s = sig_of(t);
-                with_sig(t, &s[1..])
-            }),
-        ),
-        (
-            "extended-65",
-            "G05",
-            "a zero byte appended (65 bytes)",
-            Box::new(|t: &str| {
-                let mut s = sig_of(t);
-                s.push(0);
-                with_sig(t, &s)
-            }),
-        ),
-        (
-            "zero-prefixed-65",
-            "G05",
-            "a zero byte prepended (65 bytes)",
-            Box::new(|t: &str| {
-                let s = sig_of(t);
-                with_sig(t, &[&[0u8][..], &s].concat())
-            }),
-        ),
-        (
-            "empty",
-            "G01",
-            "no signature bytes",
-            Box::new(|t: &str| with_sig(t, &[])),
-        ),
-        (
-            "zero-64",
-            "G02",
-            "64 zero bytes (r = s = 0)",
-            Box::new(|t: &str| with_sig(t, &[0u8; 64])),
-        ),
-        (
-            "r-zero",
-            "G03",
-            "r = 0 with the genuine s",
-            Box::new(|t: &str| {
-                let s = sig_of(t);
-                with_sig(t, &[&[0u8; 32][..], &s[32..]].concat())
-            }),
-        ),
-        (
-            "s-zero",
-            "G03",
-            "the genuine r with s = 0",
-            Box::new(|t: &str| {
-                let s = sig_of(t);
-                with_sig(t, &[&s[..32], &[0u8; 32][..]].concat())
-            }),
-        ),
-        (
-            "r-n",
-            "G03",
-            "r = n with the genuine s",
-            Box::new(|t: &str| {
-                let s = sig_of(t);
-                with_sig(t, &[&hex(N_HEX)[..], &s[32..]].concat())
-            }),
-        ),
-        (
-            "s-n",
-            "G03",
-            "the genuine r with s = n",
-            Box::new(|t: &str| {
-                let s = sig_of(t);
-                with_sig(t, &[&s[..32], &hex(N_HEX)[..]].concat())
-            }),
-        ),
-        (
-            "s-plus-n-overflow",
-            "G03",
-            "s + n does not fit: s = 0xff..ff",
-            Box::new(|t: &str| {
-                let s = sig_of(t);
-                with_sig(t, &[&s[..32], &[0xffu8; 32][..]].concat())
-            }),
-        ),
-        (
-            "r-s-swapped",
-            "G10",
-            "r and s swapped",
-            Box::new(|t: &str| {
-                let s = sig_of(t);
-                with_sig(t, &[&s[32..], &s[..32]].concat())
-            }),
-        ),
-        (
-            "der",
-            "G04",
-            "the genuine signature DER-encoded",
-            Box::new(|t: &str| {
-                let s = sig_of(t);
-                with_sig(t, &der_sig(&s))
-            }),
-        ),
-        (
-            "der-zero",
-            "G04",
-            "DER SEQUENCE { 0, 0 } (MAYCAQACAQA)",
-            Box::new(|t: &str| {
-                let (h, p, _) = parts(t);
-                format!("{h}.{p}.{DER_ZERO}")
-            }),
-        ),
+        ("flip-r", "G10", "one bit flipped in r", Box::new(|t: &str| { let mut s = sig_of(t); s[31] ^= 1; with_sig(t, &s) })),
+        ("flip-s", "G10", "one bit flipped in s", Box::new(|t: &str| { let mut s = sig_of(t); s[63] ^= 1; with_sig(t, &s) })),
+        ("flip-header", "G10", "the case bit of the first typ letter flipped in the header", Box::new(|t: &str| { let (h, p, s) = parts(t); let mut header = unb64(&h); let at = header.windows(5).position(|w| w == b"oauth").unwrap(); header[at] ^= 0x20; format!("{}.{p}.{s}", b64(&header)) })),
+        ("flip-payload", "G10", "the low bit of a sub digit flipped in the payload", Box::new(|t: &str| { let (h, p, s) = parts(t); let mut payload = unb64(&p); let at = payload.windows(10).position(|w| w == b"U019488227").unwrap() + 9; payload[at] ^= 1; format!("{h}.{}.{s}", b64(&payload)) })),
+        ("truncated-63", "G05", "the last byte dropped (63 bytes)", Box::new(|t: &str| { let s = sig_of(t); with_sig(t, &s[..63]) })),
+        ("leading-byte-dropped", "G05", "the first byte dropped (63 bytes)", Box::new(|t: &str| { let s = sig_of(t); with_sig(t, &s[1..]) })),
+        ("extended-65", "G05", "a zero byte appended (65 bytes)", Box::new(|t: &str| { let mut s = sig_of(t); s.push(0); with_sig(t, &s) })),
+        ("zero-prefixed-65", "G05", "a zero byte prepended (65 bytes)", Box::new(|t: &str| { let s = sig_of(t); with_sig(t, &[&[0u8][..], &s].concat()) })),
+        ("empty", "G01", "no signature bytes", Box::new(|t: &str| with_sig(t, &[]))),
+        ("zero-64", "G02", "64 zero bytes (r = s = 0)", Box::new(|t: &str| with_sig(t, &[0u8; 64]))),
+        ("r-zero", "G03", "r = 0 with the genuine s", Box::new(|t: &str| { let s = sig_of(t); with_sig(t, &[&[0u8; 32][..], &s[32..]].concat()) })),
+        ("s-zero", "G03", "the genuine r with s = 0", Box::new(|t: &str| { let s = sig_of(t); with_sig(t, &[&s[..32], &[0u8; 32][..]].concat()) })),
+        ("r-n", "G03", "r = n with the genuine s", Box::new(|t: &str| { let s = sig_of(t); with_sig(t, &[&hex(N_HEX)[..], &s[32..]].concat()) })),
+        ("s-n", "G03", "the genuine r with s = n", Box::new(|t: &str| { let s = sig_of(t); with_sig(t, &[&s[..32], &hex(N_HEX)[..]].concat()) })),
+        ("s-plus-n-overflow", "G03", "s + n does not fit: s = 0xff..ff", Box::new(|t: &str| { let s = sig_of(t); with_sig(t, &[&s[..32], &[0xffu8; 32][..]].concat()) })),
+        ("r-s-swapped", "G10", "r and s swapped", Box::new(|t: &str| { let s = sig_of(t); with_sig(t, &[&s[32..], &s[..32]].concat()) })),
+        ("der", "G04", "the genuine signature DER-encoded", Box::new(|t: &str| { let s = sig_of(t); with_sig(t, &der_sig(&s)) })),
+        ("der-zero", "G04", "DER SEQUENCE { 0, 0 } (MAYCAQACAQA)", Box::new(|t: &str| { let (h, p, _) = parts(t); format!("{h}.{p}.{DER_ZERO}") })),
     ];
     for (name, row, what, mutate) in es_cases {
         let id = format!("signature/es256-{name}");
         let token = jag(&id, json!({}), json!({}));
-        c.add(SIGNATURE, IdJag, catalog(row), &id, what, mutate(&token));
+        c.add(SIGNATURE, IdJag, catalog(row), &id, what, |_| mutate(&token));
     }
     let id = "signature/es256-high-s-twin";
     let token = jag(id, json!({}), json!({}));
     let sig = sig_of(&token);
-    c.add(
-        SIGNATURE,
-        IdJag,
-        Some("G06"),
-        id,
-        "the high-S twin (r, n - s) of a genuine signature",
-        with_sig(&token, &[&sig[..32], &sub(&n, &sig[32..])].concat()),
-    );
+    c.add(SIGNATURE, IdJag, Some("G06"), id, "the high-S twin (r, n - s) of a genuine signature", |_| with_sig(&token, &[&sig[..32], &sub(&n, &sig[32..])].concat()));
     let id = "signature/es256-high-s-twin-der";
     let token = jag(id, json!({}), json!({}));
     let sig = sig_of(&token);
-    c.add(
-        SIGNATURE,
-        IdJag,
-        Some("G04"),
-        id,
-        "the high-S twin, DER-encoded",
-        with_sig(
-            &token,
-            &der_sig(&[&sig[..32], &sub(&n, &sig[32..])].concat()),
-        ),
-    );
+    c.add(SIGNATURE, IdJag, Some("G04"), id, "the high-S twin, DER-encoded", |_| with_sig(&token, &der_sig(&[&sig[..32], &sub(&n, &sig[32..])].concat())));
     for (name, what, signer) in [
-        (
-            "attacker-key",
-            "signed by the attacker's key under kid idp-ec",
-            Signer::Es256(&k.attacker),
-        ),
-        (
-            "second-idp-key",
-            "signed by idp-ec-2 under kid idp-ec",
-            Signer::Es256(&k.idp_ec2),
-        ),
-        (
-            "other-issuer-key",
-            "signed by the second IdP's key under kid idp-ec",
-            Signer::Es256(&k.other_ec),
-        ),
-        (
-            "as-key",
-            "signed by the AS key under kid idp-ec",
-            Signer::Es256(&k.as_ec),
-        ),
+        ("attacker-key", "signed by the attacker's key under kid idp-ec", Signer::Es256(&k.attacker)),
+        ("second-idp-key", "signed by idp-ec-2 under kid idp-ec", Signer::Es256(&k.idp_ec2)),
+        ("other-issuer-key", "signed by the second IdP's key under kid idp-ec", Signer::Es256(&k.other_ec)),
+        ("as-key", "signed by the AS key under kid idp-ec", Signer::Es256(&k.as_ec)),
     ] {
         let id = format!("signature/es256-{name}");
-        c.add(
-            SIGNATURE,
-            IdJag,
-            Some("K23"),
-            &id,
-            what,
-            mint(&id_jag_header(), &jag_claims(&id), signer),
-        );
+        c.add(SIGNATURE, IdJag, Some("K23"), &id, what, |id| mint(&id_jag_header(), &jag_claims(id), signer));
     }
     let id = "signature/es256-transplanted";
     let donor = jag("signature/es256-donor", json!({}), json!({}));
     let token = jag(id, json!({}), json!({}));
-    c.add(
-        SIGNATURE,
-        IdJag,
-        Some("G10"),
-        id,
-        "a genuine signature of another token",
-        with_sig(&token, &sig_of(&donor)),
-    );
+    c.add(SIGNATURE, IdJag, Some("G10"), id, "a genuine signature of another token", |_| with_sig(&token, &sig_of(&donor)));
     let id = "signature/es256-rsa-bytes";
     let token = jag(id, json!({}), json!({}));
     let rsa_sig = sign(&signing_input(&token), &Signer::Rs256(&k.idp_rsa));
-    c.add(
-        SIGNATURE,
-        IdJag,
-        Some("G05"),
-        id,
-        "an RS256 signature (256 bytes) under alg ES256",
-        with_sig(&token, &rsa_sig),
-    );
+    c.add(SIGNATURE, IdJag, Some("G05"), id, "an RS256 signature (256 bytes) under alg ES256", |_| with_sig(&token, &rsa_sig));
 
     // --- RS256 ---------------------------------------------------------------------------------------
     let rsa_n = k.idp_rsa.n().to_bytes_be();
     let rs_cases: Vec<(&str, &str, &str, Mutate)> = vec![
-        (
-            "flip",
-            "G10",
-            "one bit flipped",
-            Box::new(|t: &str| {
-                let mut s = sig_of(t);
-                s[200] ^= 0x10;
-                with_sig(t, &s)
-            }),
-        ),
-        (
-            "zero-prefixed",
-            "G07",
-            "a zero byte prepended (257 bytes)",
-            Box::new(|t: &str| {
-                let s = sig_of(t);
-                with_sig(t, &[&[0u8][..], &s].concat())
-            }),
-        ),
-        (
-            "truncated",
-            "G07",
-            "the last byte dropped (255 bytes)",
-            Box::new(|t: &str| {
-                let s = sig_of(t);
-                with_sig(t, &s[..255])
-            }),
-        ),
-        (
-            "empty",
-            "G01",
-            "no signature bytes",
-            Box::new(|t: &str| with_sig(t, &[])),
-        ),
-        (
-            "modulus",
-            "G09",
-            "s = n",
-            Box::new(move |t: &str| with_sig(t, &rsa_n)),
-        ),
-        (
-            "all-ff",
-            "G09",
-            "s = 2^2048 - 1",
-            Box::new(|t: &str| with_sig(t, &[0xffu8; 256])),
-        ),
-        (
-            "zero",
-            "G09",
-            "s = 0 (256 zero bytes)",
-            Box::new(|t: &str| with_sig(t, &[0u8; 256])),
-        ),
-        (
-            "unprefixed-pkcs1",
-            "G08",
-            "PKCS#1 v1.5 without the DigestInfo prefix",
-            Box::new(|t: &str| {
-                let digest = Sha256::digest(signing_input(t).as_bytes());
-                with_sig(
-                    t,
-                    &keys()
-                        .idp_rsa
-                        .sign(rsa::Pkcs1v15Sign::new_unprefixed(), &digest)
-                        .unwrap(),
-                )
-            }),
-        ),
-        (
-            "pss-bytes",
-            "G08",
-            "a PS256 signature under alg RS256",
-            Box::new(|t: &str| {
-                with_sig(t, &sign(&signing_input(t), &Signer::Ps256(&keys().idp_rsa)))
-            }),
-        ),
+        ("flip", "G10", "one bit flipped", Box::new(|t: &str| { let mut s = sig_of(t); s[200] ^= 0x10; with_sig(t, &s) })),
+        ("zero-prefixed", "G07", "a zero byte prepended (257 bytes)", Box::new(|t: &str| { let s = sig_of(t); with_sig(t, &[&[0u8][..], &s].concat()) })),
+        ("truncated", "G07", "the last byte dropped (255 bytes)", Box::new(|t: &str| { let s = sig_of(t); with_sig(t, &s[..255]) })),
+        ("empty", "G01", "no signature bytes", Box::new(|t: &str| with_sig(t, &[]))),
+        ("modulus", "G09", "s = n", Box::new(move |t: &str| with_sig(t, &rsa_n))),
+        ("all-ff", "G09", "s = 2^2048 - 1", Box::new(|t: &str| with_sig(t, &[0xffu8; 256]))),
+        ("zero", "G09", "s = 0 (256 zero bytes)", Box::new(|t: &str| with_sig(t, &[0u8; 256]))),
+        ("unprefixed-pkcs1", "G08", "PKCS#1 v1.5 without the DigestInfo prefix", Box::new(|t: &str| { let digest = Sha256::digest(signing_input(t).as_bytes()); with_sig(t, &keys().idp_rsa.sign(rsa::Pkcs1v15Sign::new_unprefixed(), &digest).unwrap()) })),
+        ("pss-bytes", "G08", "a PS256 signature under alg RS256", Box::new(|t: &str| { with_sig(t, &sign(&signing_input(t), &Signer::Ps256(&keys().idp_rsa))) })),
     ];
     for (name, row, what, mutate) in rs_cases {
         let id = format!("signature/rs256-{name}");
         let token = jag_rs(&id, json!({}), json!({}));
-        c.add(SIGNATURE, IdJag, catalog(row), &id, what, mutate(&token));
+        c.add(SIGNATURE, IdJag, catalog(row), &id, what, |_| mutate(&token));
     }
     // s + n, congruent to a valid signature, when it fits the modulus length.
     let limit = BigUint::from(1u8) << 2048usize;
     let found = (0..200).find_map(|i| {
-        let token = jag_rs(
-            "signature/rs256-s-plus-n",
-            json!({}),
-            json!({"scope": format!("chat.read s{i}")}),
-        );
+        let token = jag_rs("signature/rs256-s-plus-n", json!({}), json!({"scope": format!("chat.read s{i}")}));
         let s_plus_n = BigUint::from_bytes_be(&sig_of(&token)) + k.idp_rsa.n();
         (s_plus_n < limit).then(|| with_sig(&token, &s_plus_n.to_bytes_be()))
     });
-    c.add(
-        SIGNATURE,
-        IdJag,
-        Some("G09"),
-        "signature/rs256-s-plus-n",
-        "s + n (congruent to the genuine signature, 256 bytes)",
-        found.unwrap(),
-    );
+    c.add(SIGNATURE, IdJag, Some("G09"), "signature/rs256-s-plus-n", "s + n (congruent to the genuine signature, 256 bytes)", |_| found.unwrap());
 
     // --- PS256 ---------------------------------------------------------------------------------------
     for (name, row, what) in [
@@ -3283,169 +1400,46 @@ fn signature_cases(c: &mut Corpus) {
         } else {
             sig.pop();
         }
-        c.add(
-            SIGNATURE,
-            IdJag,
-            catalog(row),
-            &id,
-            what,
-            with_sig(&token, &sig),
-        );
+        c.add(SIGNATURE, IdJag, catalog(row), &id, what, |_| with_sig(&token, &sig));
     }
     let id = "signature/ps256-pkcs1-bytes";
     let token = jag_ps(id, json!({}), json!({}));
-    c.add(
-        SIGNATURE,
-        IdJag,
-        Some("G08"),
-        id,
-        "an RS256 (PKCS#1 v1.5) signature under alg PS256",
-        with_sig(
-            &token,
-            &sign(&signing_input(&token), &Signer::Rs256(&k.idp_rsa)),
-        ),
-    );
+    c.add(SIGNATURE, IdJag, Some("G08"), id, "an RS256 (PKCS#1 v1.5) signature under alg PS256", |_| with_sig(&token, &sign(&signing_input(&token), &Signer::Rs256(&k.idp_rsa))));
     for salt in [0usize, 20, 48, 64, 222] {
         let id = format!("signature/ps256-salt-{salt}");
         let token = jag_ps(&id, json!({}), json!({}));
-        c.add(
-            SIGNATURE,
-            IdJag,
-            Some("G08"),
-            &id,
-            &format!(
-                "RSASSA-PSS with a {salt}-byte salt (RFC 7518 §3.5: the salt is the hash size, 32)"
-            ),
-            with_sig(
-                &token,
-                &pss_with_salt(&k.idp_rsa, &signing_input(&token), salt),
-            ),
-        );
+        c.add(SIGNATURE, IdJag, Some("G08"), &id, &format!("RSASSA-PSS with a {salt}-byte salt (RFC 7518 §3.5: the salt is the hash size, 32)"), |_| with_sig(&token, &pss_with_salt(&k.idp_rsa, &signing_input(&token), salt)));
     }
 
     // --- access tokens ----------------------------------------------------------------------------------
     let at_cases: Vec<(&str, &str, &str, Mutate)> = vec![
-        (
-            "flip-s",
-            "G10",
-            "one bit flipped in s",
-            Box::new(|t: &str| {
-                let mut s = sig_of(t);
-                s[63] ^= 1;
-                with_sig(t, &s)
-            }),
-        ),
-        (
-            "zero-64",
-            "G02",
-            "64 zero bytes",
-            Box::new(|t: &str| with_sig(t, &[0u8; 64])),
-        ),
-        (
-            "truncated-63",
-            "G05",
-            "63 bytes",
-            Box::new(|t: &str| {
-                let s = sig_of(t);
-                with_sig(t, &s[..63])
-            }),
-        ),
-        (
-            "der",
-            "G04",
-            "DER-encoded",
-            Box::new(|t: &str| {
-                let s = sig_of(t);
-                with_sig(t, &der_sig(&s))
-            }),
-        ),
-        (
-            "high-s-twin",
-            "G06",
-            "the high-S twin",
-            Box::new(|t: &str| {
-                let s = sig_of(t);
-                with_sig(t, &[&s[..32], &sub(&hex(N_HEX), &s[32..])].concat())
-            }),
-        ),
+        ("flip-s", "G10", "one bit flipped in s", Box::new(|t: &str| { let mut s = sig_of(t); s[63] ^= 1; with_sig(t, &s) })),
+        ("zero-64", "G02", "64 zero bytes", Box::new(|t: &str| with_sig(t, &[0u8; 64]))),
+        ("truncated-63", "G05", "63 bytes", Box::new(|t: &str| { let s = sig_of(t); with_sig(t, &s[..63]) })),
+        ("der", "G04", "DER-encoded", Box::new(|t: &str| { let s = sig_of(t); with_sig(t, &der_sig(&s)) })),
+        ("high-s-twin", "G06", "the high-S twin", Box::new(|t: &str| { let s = sig_of(t); with_sig(t, &[&s[..32], &sub(&hex(N_HEX), &s[32..])].concat()) })),
     ];
     for (name, row, what, mutate) in at_cases {
         let id = format!("signature/at-{name}");
         let token = at(&id, json!({}), json!({}));
-        c.add(
-            SIGNATURE,
-            AccessToken,
-            catalog(row),
-            &id,
-            what,
-            mutate(&token),
-        );
+        c.add(SIGNATURE, AccessToken, catalog(row), &id, what, |_| mutate(&token));
     }
-    let id = "signature/at-attacker-key";
-    c.add(
-        SIGNATURE,
-        AccessToken,
-        Some("K23"),
-        id,
-        "signed by the attacker's key under kid as-ec",
-        mint(&at_header(), &at_claims_for(id), Signer::Es256(&k.attacker)),
-    );
-    let id = "signature/at-idp-key";
-    c.add(
-        SIGNATURE,
-        AccessToken,
-        Some("K23"),
-        id,
-        "signed by the IdP key under kid as-ec",
-        mint(&at_header(), &at_claims_for(id), Signer::Es256(&k.idp_ec)),
-    );
+    c.add(SIGNATURE, AccessToken, Some("K23"), "signature/at-attacker-key", "signed by the attacker's key under kid as-ec", |id| mint(&at_header(), &at_claims_for(id), Signer::Es256(&k.attacker)));
+    c.add(SIGNATURE, AccessToken, Some("K23"), "signature/at-idp-key", "signed by the IdP key under kid as-ec", |id| mint(&at_header(), &at_claims_for(id), Signer::Es256(&k.idp_ec)));
 }
 
+// One case a line: the rows read as a table, wider than rustfmt would leave them.
+#[rustfmt::skip]
 fn replay_cases(c: &mut Corpus) {
     use Profile::*;
     let token = jag("replay/first", json!({}), json!({}));
-    c.add(
-        REPLAY,
-        IdJag,
-        Some("J05"),
-        "replay/first",
-        "an ID-JAG, first presentation",
-        token.clone(),
-    );
-    c.add(
-        REPLAY,
-        IdJag,
-        Some("J05"),
-        "replay/second",
-        "the same ID-JAG again",
-        token,
-    );
-    c.add(
-        REPLAY,
-        IdJag,
-        Some("J05"),
-        "replay/resigned-same-jti",
-        "a re-signed ID-JAG with the same (iss, jti) and another scope",
-        jag("replay/first", json!({}), json!({"scope": "chat.read"})),
-    );
+    c.add(REPLAY, IdJag, Some("J05"), "replay/first", "an ID-JAG, first presentation", |_| token.clone());
+    c.add(REPLAY, IdJag, Some("J05"), "replay/second", "the same ID-JAG again", |_| token);
+    c.add(REPLAY, IdJag, Some("J05"), "replay/resigned-same-jti", "a re-signed ID-JAG with the same (iss, jti) and another scope", |_| jag("replay/first", json!({}), json!({"scope": "chat.read"})));
     let id = "replay/at-twice-first";
     let token = at(id, json!({}), json!({}));
-    c.add(
-        REPLAY,
-        AccessToken,
-        None,
-        id,
-        "an access token, first presentation",
-        token.clone(),
-    );
-    c.add(
-        REPLAY,
-        AccessToken,
-        None,
-        "replay/at-twice-second",
-        "the same access token again (bearer tokens are reusable)",
-        token,
-    );
+    c.add(REPLAY, AccessToken, None, id, "an access token, first presentation", |_| token.clone());
+    c.add(REPLAY, AccessToken, None, "replay/at-twice-second", "the same access token again (bearer tokens are reusable)", |_| token);
 }
 
 fn build() -> Corpus {
@@ -3543,44 +1537,18 @@ fn differential_corpus_matches_committed_file() {
     let corpus = corpus_json();
     let cases = corpus["cases"].as_array().unwrap();
     assert!(cases.len() >= 250, "{} cases", cases.len());
-    for (id, expected) in PINNED {
-        let case = cases
-            .iter()
-            .find(|c| c["id"] == *id)
-            .unwrap_or_else(|| panic!("pinned case {id} missing"));
-        assert_eq!(case["ours"], *expected, "pinned case {id}");
-    }
+    vectors_file::assert_pinned(cases, "ours", PINNED);
     // Every case of the valid category is valid; every profile is used.
     for case in cases.iter().filter(|c| c["category"] == VALID) {
         assert_eq!(case["ours"], "valid", "{}", case["id"]);
     }
     eprintln!("differential: {}", summary(cases));
 
-    let mut text = serde_json::to_string_pretty(&corpus).unwrap();
-    text.push('\n');
-    let path = corpus_path();
-    if std::env::var(UPDATE_ENV).as_deref() == Ok("1") {
-        let tmp = path.with_extension("json.tmp");
-        std::fs::write(&tmp, &text).unwrap();
-        std::fs::rename(&tmp, &path).unwrap();
-        eprintln!("wrote {} ({} cases)", path.display(), cases.len());
-        return;
-    }
-    let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    if committed != text {
-        let first_diff = committed
-            .lines()
-            .zip(text.lines())
-            .position(|(a, b)| a != b)
-            .map_or_else(
-                || "length differs".to_owned(),
-                |i| format!("first difference at line {}", i + 1),
-            );
-        panic!(
-            "{} is out of date or missing ({first_diff}).\n\
-             If the change is intended, regenerate it with:\n    {REGENERATE}\n\
-             and review the diff (then re-run scripts/differential).",
-            path.display()
-        );
-    }
+    vectors_file::write_or_compare(
+        "differential.json",
+        &corpus,
+        cases.len(),
+        REGENERATE,
+        "scripts/differential",
+    );
 }

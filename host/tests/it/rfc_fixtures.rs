@@ -7,9 +7,8 @@
 //! algorithm can be configured.
 //!
 //! The tokens and keys are transcribed from the RFCs' text.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::{json, Value};

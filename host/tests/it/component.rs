@@ -1,9 +1,8 @@
 //! The component as a sandbox: it imports nothing but this project's interface, hostile
 //! sizes stay within limits, and a trap or an exhausted budget becomes a rejection after
 //! which the instance is replaced, never a host crash.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,5 +1,5 @@
 //! The baseline tokens are valid through the component, on both verifier paths.
-mod common;
+use crate::common;
 use common::*;
 use serde_json::json;
 

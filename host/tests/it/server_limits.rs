@@ -3,9 +3,8 @@
 //! limits short enough for a test: connections per peer address, the write timeout (a client
 //! that pipelines requests and never reads the answers), the idle timeout and the maximum
 //! connection age; and `--max-connections-per-ip` on the real `xaa serve as`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-mod common;
+use crate::common;
 
 use std::convert::Infallible;
 use std::io::{ErrorKind, Read, Write};

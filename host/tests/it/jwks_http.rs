@@ -2,12 +2,12 @@
 //! through, `Cache-Control: max-age` read, the 256 KiB cap enforced on the read, same-origin
 //! redirects followed and cross-origin ones refused, a stalled server cut off by the
 //! timeout; and the whole path through the component with `jwks_uri`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-mod common;
+use crate::common;
+use crate::raw_http::read_request_path;
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::Write;
+use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread;
@@ -45,19 +45,6 @@ fn serve(respond: Arc<Respond>) -> Server {
         }
     });
     Server { port, hits }
-}
-
-fn read_request_path(stream: &mut TcpStream) -> String {
-    let mut buf = Vec::new();
-    let mut byte = [0u8; 1];
-    while !buf.ends_with(b"\r\n\r\n") && buf.len() < 16 * 1024 {
-        if stream.read(&mut byte).unwrap_or(0) == 0 {
-            break;
-        }
-        buf.push(byte[0]);
-    }
-    let text = String::from_utf8_lossy(&buf);
-    text.split_whitespace().nth(1).unwrap_or("/").to_string()
 }
 
 fn response(status: &str, headers: &[(&str, String)], body: &[u8]) -> Vec<u8> {

@@ -9,9 +9,8 @@
 //!
 //! Not here: rule 5 (a refresh token as the subject token; covered in `serve_idp.rs`) and
 //! rule 14 (DPoP proofs and `cnf.jkt`; a later issue: the IdP does not accept DPoP yet).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-mod common;
+use crate::common;
 
 use std::cell::Cell;
 use std::path::PathBuf;
@@ -323,13 +322,7 @@ fn subject_refused(idp: &Idp, reply: &Reply, reason: &str, what: &str) -> Value 
 /// ID-JAG's); returns (body, ID-JAG header, ID-JAG claims, event).
 #[track_caller]
 fn granted(idp: &Idp, reply: &Reply, what: &str) -> (Value, Value, Value, Value) {
-    assert_eq!(
-        reply.status,
-        200,
-        "{what}: {}",
-        String::from_utf8_lossy(&reply.body)
-    );
-    let body = reply.json();
+    let body = assert_token_issued(reply, what);
     let token = body["access_token"].as_str().unwrap();
     let (header, claims) = (segment(token, 0), segment(token, 1));
     let event = idp.next_event(what);

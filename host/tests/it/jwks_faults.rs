@@ -14,11 +14,11 @@
 //! a cooldown passes or the stale window closes while the wall clock stands still is also a
 //! proof that cache ages follow the monotonic clock; the clock tests move the wall clock
 //! alone.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-mod common;
+use crate::common;
+use crate::raw_http::read_request_path;
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier, Mutex, OnceLock};
@@ -196,19 +196,6 @@ fn handle(mut stream: TcpStream, port: u16, state: &ServerState) {
     state.paths.lock().unwrap().push(path.clone());
     state.hits.fetch_add(1, Ordering::SeqCst);
     let _ = respond(&mut stream, &mode, port, &path, state, generation);
-}
-
-fn read_request_path(stream: &mut TcpStream) -> String {
-    let mut buf = Vec::new();
-    let mut byte = [0u8; 1];
-    while !buf.ends_with(b"\r\n\r\n") && buf.len() < 16 * 1024 {
-        if stream.read(&mut byte).unwrap_or(0) == 0 {
-            break;
-        }
-        buf.push(byte[0]);
-    }
-    let text = String::from_utf8_lossy(&buf);
-    text.split_whitespace().nth(1).unwrap_or("/").to_string()
 }
 
 fn head(status: u16, headers: &[(&str, String)]) -> Vec<u8> {

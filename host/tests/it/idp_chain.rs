@@ -3,9 +3,8 @@
 //! the resource authorization server exchanges that ID-JAG for an access token
 //! (`authorization-server-http`), and the resource server accepts it
 //! (`validate-access-token`). The IdP is configured from TOML (`config_file`).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-mod common;
+use crate::common;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;

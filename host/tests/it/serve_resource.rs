@@ -2,9 +2,8 @@
 //! starts discovery (401 + `resource_metadata`), the RFC 9728 document names the
 //! authorization server and passes the client's identity check, and an access token from
 //! `xaa serve as` opens the protected echo; a refused token gets the verdict's challenge.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-mod common;
+use crate::common;
 
 use common::as_server::*;
 use common::*;
@@ -32,15 +31,7 @@ fn get_with(server: &AsServer, path: &str, authorization: Option<&str>) -> Reply
     if let Some(value) = authorization {
         request = request.header("Authorization", value);
     }
-    let response = request.send().unwrap();
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let body = response.bytes().unwrap().to_vec();
-    Reply {
-        status,
-        headers,
-        body,
-    }
+    reply(request.send().unwrap())
 }
 
 #[test]

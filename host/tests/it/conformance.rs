@@ -2,7 +2,6 @@
 //! are what its generator writes): the runner notices what it must notice — a wrong
 //! expectation, a case whose configuration does not load, an unknown format — so a green run
 //! means something.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use std::sync::Arc;
 
@@ -28,6 +27,31 @@ fn committed_suite() -> Suite {
     ))
     .unwrap();
     Suite::from_json(&text).unwrap()
+}
+
+/// The committed suite, read as data: what `xaa conformance run` runs, and where the catalog
+/// rows without a test of their own in `catalog.rs` are written.
+#[test]
+fn the_committed_suite_passes_on_both_verifier_paths() {
+    let s = committed_suite();
+    for native in [true, false] {
+        let runner = Runner::new(runtime(), &s, native, exports()).unwrap();
+        let failed: Vec<String> = s
+            .cases
+            .iter()
+            .filter_map(|case| match runner.run_case(&s, case).outcome {
+                Outcome::Pass => None,
+                other => Some(format!("{}: {other:?}", case.id)),
+            })
+            .collect();
+        assert!(
+            failed.is_empty(),
+            "native verifier: {native}; {} of {} cases fail:\n{}",
+            failed.len(),
+            s.cases.len(),
+            failed.join("\n")
+        );
+    }
 }
 
 fn small_suite() -> Suite {

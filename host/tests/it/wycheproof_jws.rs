@@ -9,9 +9,8 @@
 //! refused with the same code whenever the refusal comes before `typ`. Finally, for every group
 //! whose key our policy accepts, an RFC 9068 access token is minted with the group's private key
 //! and validated end to end through the component, on both verifier paths.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

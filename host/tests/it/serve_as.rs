@@ -1,9 +1,8 @@
 //! `xaa serve as` over real HTTP on 127.0.0.1 with a real client (reqwest): the happy path,
 //! the issued token at the resource server, single use, concurrency, self-issued assertions,
 //! the metadata and JWK Set documents, and the server's transport behaviour.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::sync::Barrier;
@@ -43,19 +42,6 @@ fn happy_path_token_passes_validation_for_its_resource_only() {
 /// `invalid_grant` descriptions are the fixed summaries of the rejection codes.
 /// The one description of every refused assertion; the reason is the log's `code=`.
 const GENERIC: &str = "The assertion is not valid for this request";
-
-/// Waits (up to 5 s) for the server's log to record a request refused with verdict `code`.
-#[track_caller]
-fn assert_logged_code(server: &AsServer, code: &str) {
-    let needle = format!("code={code}");
-    for _ in 0..100 {
-        if server.log().contains(&needle) {
-            return;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    panic!("no {needle} in the log:\n{}", server.log());
-}
 
 /// The issuer line of `base_toml`.
 fn issuer_line() -> String {
@@ -157,16 +143,9 @@ fn assert_error(reply: &Reply, status: u16, error: &str) {
 }
 
 /// Asserts a 200 token response and returns its body.
+#[track_caller]
 fn assert_issued(reply: &Reply) -> Value {
-    assert_eq!(
-        reply.status,
-        200,
-        "{}",
-        String::from_utf8_lossy(&reply.body)
-    );
-    let body = reply.json();
-    assert!(body["access_token"].is_string(), "{body}");
-    body
+    assert_token_issued(reply, "token response")
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -219,15 +198,7 @@ fn fifty_concurrent_submissions_of_one_id_jag_issue_exactly_one_token() {
                         .header("Authorization", basic_header(BASIC_CLIENT, BASIC_SECRET))
                         .body(form(&grant(jag, &[])));
                     barrier.wait();
-                    let response = request.send().unwrap();
-                    let status = response.status().as_u16();
-                    let headers = response.headers().clone();
-                    let body = response.bytes().unwrap().to_vec();
-                    Reply {
-                        status,
-                        headers,
-                        body,
-                    }
+                    reply(request.send().unwrap())
                 })
             })
             .collect();

@@ -335,7 +335,8 @@ pub fn client_assertion(jti: &str, changes: Value) -> String {
     )
 }
 
-fn reply(response: reqwest::blocking::Response) -> Reply {
+/// The status, headers and body of `response`.
+pub fn reply(response: reqwest::blocking::Response) -> Reply {
     let status = response.status().as_u16();
     let headers = response.headers().clone();
     let body = response.bytes().unwrap().to_vec();
@@ -373,4 +374,28 @@ algorithms = ["ES256"]
     let value = serde_json::from_str(line.trim())
         .unwrap_or_else(|e| panic!("{e}: {line} {}", String::from_utf8_lossy(&output.stderr)));
     (output.status.code().unwrap_or(-1), value)
+}
+
+/// Waits (up to 5 s) for the server's log to record a request refused with verdict `code`:
+/// the log is read by a thread of its own, so a reply can arrive before its log line.
+#[track_caller]
+pub fn assert_logged_code(server: &AsServer, code: &str) {
+    let needle = format!("code={code}");
+    for _ in 0..100 {
+        if server.log().contains(&needle) {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("no {needle} in the log:\n{}", server.log());
+}
+
+/// Asserts a 200 token response carrying an `access_token` and returns its body.
+#[track_caller]
+pub fn assert_token_issued(reply: &Reply, what: &str) -> Value {
+    let text = String::from_utf8_lossy(&reply.body);
+    assert_eq!(reply.status, 200, "{what}: {text}");
+    let body = reply.json();
+    assert!(body["access_token"].is_string(), "{what}: {body}");
+    body
 }

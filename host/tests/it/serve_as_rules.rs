@@ -2,9 +2,8 @@
 //! processing the jwt-bearer grant with an ID-JAG) and security.md rows J01–J06, over real
 //! HTTP with a real client. Each test asserts the exact HTTP status and OAuth `error`, and
 //! where it matters the positive twin, so removing a rule makes its test fail.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-mod common;
+use crate::common;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -76,20 +75,6 @@ fn assert_reason(token: &str, client: &str, code: &str, what: &str) {
     let verdict = Harness::new().validator.validate_id_jag(token, client);
     let got = outcome(&verdict);
     assert_eq!(got, code, "{what}: component reason");
-}
-
-/// Asserts a 200 token response and returns its body.
-#[track_caller]
-fn assert_ok(reply: &Reply, what: &str) -> Value {
-    assert_eq!(
-        reply.status,
-        200,
-        "{what}: {}",
-        String::from_utf8_lossy(&reply.body)
-    );
-    let body = reply.json();
-    assert!(body["access_token"].is_string(), "{what}: {body}");
-    body
 }
 
 /// The access token of a 200 body.
@@ -192,7 +177,7 @@ fn rule_01_grant_type_jwt_bearer_with_exactly_one_assertion() {
 
     // Positive twin: the same assertion, once, with the right grant type (none of the
     // refusals above consumed it).
-    assert_ok(&server.exchange(&assertion, &[]), "well-formed request");
+    assert_token_issued(&server.exchange(&assertion, &[]), "well-formed request");
 }
 
 #[test]
@@ -265,7 +250,7 @@ fn rule_02_client_must_authenticate_and_be_enabled_for_the_grant() {
     assert_error(&reply, 400, "unauthorized_client", "disabled client");
 
     // Positive twin: none of the refusals consumed the assertion.
-    assert_ok(&server.exchange(&assertion, &[]), "authenticated client");
+    assert_token_issued(&server.exchange(&assertion, &[]), "authenticated client");
 }
 
 #[test]
@@ -289,7 +274,7 @@ fn rule_03_compact_jws_only() {
     refused(&server, &four, "malformed", "4 segments");
 
     // Positive twin: the 3-segment token those were cut from.
-    assert_ok(&server.exchange(&full, &[]), "compact JWS");
+    assert_token_issued(&server.exchange(&full, &[]), "compact JWS");
 }
 
 /// HS256 over the baseline ID-JAG claims, keyed with the IdP's public key bytes (the
@@ -350,10 +335,10 @@ fn rule_04_header_typ_alg_and_crit() {
         json!({"typ": "application/oauth-id-jag+jwt"}),
         json!({}),
     );
-    assert_ok(&server.exchange(&full, &[]), "application/oauth-id-jag+jwt");
+    assert_token_issued(&server.exchange(&full, &[]), "application/oauth-id-jag+jwt");
     let upper = jag("r04-upper", json!({"typ": "OAUTH-ID-JAG+JWT"}), json!({}));
-    assert_ok(&server.exchange(&upper, &[]), "OAUTH-ID-JAG+JWT");
-    assert_ok(
+    assert_token_issued(&server.exchange(&upper, &[]), "OAUTH-ID-JAG+JWT");
+    assert_token_issued(
         &server.exchange(&id_jag("r04-base", json!({})), &[]),
         "baseline",
     );
@@ -373,7 +358,7 @@ fn rule_05_issuer_must_be_trusted() {
     );
     let missing = id_jag("r05-3", json!({"iss": null}));
     refused(&server, &missing, "claim_invalid", "iss missing");
-    assert_ok(
+    assert_token_issued(
         &server.exchange(&id_jag("r05-ok", json!({})), &[]),
         "trusted iss",
     );
@@ -448,7 +433,7 @@ fn rule_06_key_only_from_that_issuers_set_never_from_the_header() {
         json!({}),
         &k.idp_ec2,
     );
-    assert_ok(&server.exchange(&second, &[]), "issuer's own key idp-ec-2");
+    assert_token_issued(&server.exchange(&second, &[]), "issuer's own key idp-ec-2");
 }
 
 #[test]
@@ -487,8 +472,8 @@ fn rule_07_aud_must_be_single_value_equal_to_issuer() {
 
     // Positive twins: a string and a one-element array.
     let array = id_jag("r07-array", json!({"aud": [AS_ISSUER]}));
-    assert_ok(&server.exchange(&array, &[]), "aud [issuer]");
-    assert_ok(
+    assert_token_issued(&server.exchange(&array, &[]), "aud [issuer]");
+    assert_token_issued(
         &server.exchange(&id_jag("r07-string", json!({})), &[]),
         "aud issuer",
     );
@@ -513,7 +498,7 @@ fn rule_08_client_id_claim_must_be_the_authenticated_client() {
         "client_id_mismatch",
         "client_id case variant",
     );
-    let body = assert_ok(
+    let body = assert_token_issued(
         &server.exchange(&id_jag("r08-ok", json!({})), &[]),
         "client_id = authenticated client",
     );
@@ -576,7 +561,7 @@ fn rule_09_exp_iat_nbf_and_lifetime() {
     ];
     for (i, (changes, what)) in cases.into_iter().enumerate() {
         let token = id_jag(&format!("r09-ok-{i}"), changes);
-        assert_ok(&server.exchange(&token, &[]), what);
+        assert_token_issued(&server.exchange(&token, &[]), what);
     }
 }
 
@@ -599,7 +584,7 @@ fn rule_10_jti_required_single_use_and_not_burnt_by_refused_requests() {
     );
     assert_error(&reply, 401, "invalid_client", "wrong secret");
 
-    assert_ok(&server.exchange(&token, &[]), "first successful use");
+    assert_token_issued(&server.exchange(&token, &[]), "first successful use");
     assert_invalid_grant(&server.exchange(&token, &[]), "replay");
     // Once consumed, even a request that would otherwise be refused differently is a replay.
     assert_invalid_grant(
@@ -617,7 +602,7 @@ fn rule_11_sub_required() {
     refused(&server, &empty, "claim_invalid", "sub empty");
     let number = id_jag("r11-3", json!({"sub": 42}));
     refused(&server, &number, "claim_invalid", "sub a number");
-    let body = assert_ok(
+    let body = assert_token_issued(
         &server.exchange(&id_jag("r11-ok", json!({})), &[]),
         "sub present",
     );
@@ -640,7 +625,7 @@ fn rule_12_self_issued_assertion_refused() {
         Signer::Es256(&keys().as_ec),
     );
     refused(&server, &by_as, "self_issued", "iss = AS issuer (as key)");
-    assert_ok(
+    assert_token_issued(
         &server.exchange(&id_jag("r12-ok", json!({})), &[]),
         "iss = IdP",
     );
@@ -656,7 +641,7 @@ fn rule_13_cnf_is_refused_while_dpop_is_unsupported() {
     refused(&server, &cnf, "confirmation_unsupported", "cnf.jkt");
     let empty = id_jag("r13-2", json!({"cnf": {}}));
     refused(&server, &empty, "confirmation_unsupported", "empty cnf");
-    assert_ok(
+    assert_token_issued(
         &server.exchange(&id_jag("r13-ok", json!({})), &[]),
         "no cnf",
     );
@@ -679,7 +664,7 @@ fn rule_14_resource_narrowing_and_audience_restriction() {
 
     // The same assertion (not consumed) narrowed to OTHER_RESOURCE.
     let reply = post_exchange(&server, &token, &[("resource", OTHER_RESOURCE)]);
-    let body = assert_ok(&reply, "narrowed to OTHER_RESOURCE");
+    let body = assert_token_issued(&reply, "narrowed to OTHER_RESOURCE");
     let at = access_token_of(&body);
     assert_eq!(segment(at, 1)["aud"], OTHER_RESOURCE);
     let claims = issued_claims(&server, at, OTHER_RESOURCE);
@@ -690,7 +675,7 @@ fn rule_14_resource_narrowing_and_audience_restriction() {
 
     // Narrowed to RESOURCE: aud RESOURCE.
     let token = id_jag("r14-2", both.clone());
-    let body = assert_ok(
+    let body = assert_token_issued(
         &post_exchange(&server, &token, &[("resource", RESOURCE)]),
         "narrowed to RESOURCE",
     );
@@ -737,7 +722,7 @@ fn rule_14_resource_narrowing_and_audience_restriction() {
         "basic client narrowing to OTHER_RESOURCE",
     );
     // …and its positive twin: the same assertion narrowed to a resource it may reach.
-    let body = assert_ok(
+    let body = assert_token_issued(
         &server.exchange(&token, &[("resource", RESOURCE)]),
         "basic client narrowing to RESOURCE",
     );
@@ -748,7 +733,7 @@ fn rule_14_resource_narrowing_and_audience_restriction() {
 fn rule_15_scope_is_requested_and_assertion_and_client_policy() {
     let server = AsServer::start();
     let scoped = |jti: &str, scope: Option<&str>| {
-        let body = assert_ok(
+        let body = assert_token_issued(
             &server.exchange(
                 &id_jag(jti, json!({})),
                 &scope.map(|s| vec![("scope", s)]).unwrap_or_default(),
@@ -781,12 +766,12 @@ fn rule_15_scope_is_requested_and_assertion_and_client_policy() {
 
     // Client policy: POST_CLIENT may have chat.read only.
     let post = id_jag("r15-7", json!({"client_id": POST_CLIENT}));
-    let body = assert_ok(&post_exchange(&server, &post, &[]), "post client");
+    let body = assert_token_issued(&post_exchange(&server, &post, &[]), "post client");
     assert_eq!(body["scope"], "chat.read");
 
     // No scope anywhere: 200, no scope in the response nor in the token.
     let none = id_jag("r15-8", json!({"scope": null}));
-    let body = assert_ok(&server.exchange(&none, &[]), "no scope anywhere");
+    let body = assert_token_issued(&server.exchange(&none, &[]), "no scope anywhere");
     assert!(body.get("scope").is_none(), "{body}");
     let claims = issued_claims(&server, access_token_of(&body), RESOURCE);
     assert!(claims.get("scope").is_none(), "{claims}");
@@ -813,7 +798,7 @@ fn rule_16_authorization_details_refused() {
         "authorization_details parameter",
     );
     // Positive twin: the same assertion (not consumed) without the parameter.
-    assert_ok(&server.exchange(&token, &[]), "no authorization_details");
+    assert_token_issued(&server.exchange(&token, &[]), "no authorization_details");
 }
 
 #[test]
@@ -823,7 +808,7 @@ fn rule_17_act_does_not_change_subject_or_client() {
         "r17-1",
         json!({"act": {"sub": "agent-7", "client_id": "agent-client"}}),
     );
-    let body = assert_ok(&server.exchange(&token, &[]), "act claim");
+    let body = assert_token_issued(&server.exchange(&token, &[]), "act claim");
     let claims = issued_claims(&server, access_token_of(&body), RESOURCE);
     assert_eq!(claims["sub"], ISSUED_SUBJECT, "{claims}");
     assert_eq!(claims["client_id"], CLIENT, "{claims}");
@@ -843,7 +828,7 @@ fn rule_18_response_and_issued_token() {
         }),
     );
     let reply = server.exchange(&token, &[]);
-    let body = assert_ok(&reply, "baseline with custom claims");
+    let body = assert_token_issued(&reply, "baseline with custom claims");
     assert_eq!(body["token_type"], "Bearer");
     assert_eq!(body["expires_in"], 290, "capped at the ID-JAG's exp");
     assert_eq!(body["scope"], "chat.read chat.history");
@@ -895,7 +880,7 @@ fn rule_18_response_and_issued_token() {
     }
 
     // Two tokens for two ID-JAGs have distinct jti values.
-    let body2 = assert_ok(&server.exchange(&id_jag("r18-2", json!({})), &[]), "second");
+    let body2 = assert_token_issued(&server.exchange(&id_jag("r18-2", json!({})), &[]), "second");
     let raw2 = segment(access_token_of(&body2), 1);
     assert_ne!(raw["jti"], raw2["jti"]);
 }
@@ -915,7 +900,7 @@ fn rule_18_never_issues_an_access_token_that_is_expired_on_issue() {
     }
     // Positive twin: an ID-JAG one second from expiry yields a one-second token.
     let token = id_jag("r18x-ok", json!({"iat": NOW - 200, "exp": NOW + 1}));
-    let body = assert_ok(&server.exchange(&token, &[]), "exp = NOW+1");
+    let body = assert_token_issued(&server.exchange(&token, &[]), "exp = NOW+1");
     assert_eq!(body["expires_in"], 1);
 }
 
@@ -1039,8 +1024,8 @@ fn j01_client_id_claim_differs_from_authenticated_client() {
         "BASIC_CLIENT's ID-JAG via POST_CLIENT",
     );
     // Positive twins: each presented by its own client (not consumed by the refusals).
-    assert_ok(&post_exchange(&server, &for_post, &[]), "POST_CLIENT's own");
-    assert_ok(&server.exchange(&for_basic, &[]), "BASIC_CLIENT's own");
+    assert_token_issued(&post_exchange(&server, &for_post, &[]), "POST_CLIENT's own");
+    assert_token_issued(&server.exchange(&for_basic, &[]), "BASIC_CLIENT's own");
 }
 
 #[test]
@@ -1055,7 +1040,7 @@ fn j02_resource_absent() {
         "resource absent, request names RESOURCE",
     );
     assert_reason(&absent, CLIENT, "resource_mismatch", "resource absent");
-    assert_ok(
+    assert_token_issued(
         &server.exchange(&id_jag("j02a-ok", json!({})), &[]),
         "resource present",
     );
@@ -1086,7 +1071,7 @@ fn j02_resource_not_served_by_this_as() {
         "mixed, narrowed to RESOURCE",
     );
     assert_reason(&mixed, CLIENT, "resource_mismatch", "mixed");
-    assert_ok(
+    assert_token_issued(
         &server.exchange(&id_jag("j02b-ok", json!({})), &[]),
         "served resource",
     );
@@ -1108,7 +1093,7 @@ fn j02_resource_differs_from_request_parameter() {
     let reply = post_exchange(&server, &token, &[("resource", &format!("{RESOURCE}/"))]);
     assert_error(&reply, 400, "invalid_target", "request resource + slash");
     // Positive twin: the same assertion with the resource it names.
-    let body = assert_ok(
+    let body = assert_token_issued(
         &post_exchange(&server, &token, &[("resource", RESOURCE)]),
         "request resource = ID-JAG resource",
     );
@@ -1157,7 +1142,7 @@ fn j04_keys_are_scoped_per_issuer() {
         json!({"iss": OTHER_IDP}),
         &k.other_ec,
     );
-    let body = assert_ok(&server.exchange(&own, &[]), "OTHER_IDP with other-ec");
+    let body = assert_token_issued(&server.exchange(&own, &[]), "OTHER_IDP with other-ec");
     let claims = issued_claims(&server, access_token_of(&body), RESOURCE);
     assert_eq!(
         claims["sub"],
@@ -1170,7 +1155,7 @@ fn j04_keys_are_scoped_per_issuer() {
 fn j05_replay_within_validity_refused() {
     let server = AsServer::start();
     let token = id_jag("j05-1", json!({}));
-    assert_ok(&server.exchange(&token, &[]), "first use");
+    assert_token_issued(&server.exchange(&token, &[]), "first use");
     for i in 0..4 {
         assert_invalid_grant(&server.exchange(&token, &[]), &format!("replay {i}"));
     }
@@ -1184,10 +1169,10 @@ fn j05_replay_within_validity_refused() {
         json!({"iss": OTHER_IDP}),
         &keys().other_ec,
     );
-    assert_ok(&server.exchange(&other, &[]), "same jti, other issuer");
+    assert_token_issued(&server.exchange(&other, &[]), "same jti, other issuer");
     assert_invalid_grant(&server.exchange(&other, &[]), "other issuer replay");
     // A new jti is fine.
-    assert_ok(
+    assert_token_issued(
         &server.exchange(&id_jag("j05-2", json!({})), &[]),
         "fresh jti",
     );
@@ -1207,7 +1192,7 @@ fn j06_jti_length_and_type() {
     refused(&server, &array, "claim_invalid", "jti an array");
     // Positive twin: exactly 256 bytes.
     let max = "k".repeat(256);
-    assert_ok(
+    assert_token_issued(
         &server.exchange(&id_jag(&max, json!({})), &[]),
         "jti of 256 bytes",
     );
@@ -1232,7 +1217,7 @@ fn other_jag(jti: &str, changes: Value) -> String {
 /// The `sub` of the access token issued for `assertion` (which must be accepted).
 #[track_caller]
 fn issued_subject(server: &AsServer, assertion: &str, what: &str) -> Value {
-    let body = assert_ok(&server.exchange(assertion, &[]), what);
+    let body = assert_token_issued(&server.exchange(assertion, &[]), what);
     issued_claims(server, access_token_of(&body), RESOURCE)["sub"].clone()
 }
 
@@ -1362,13 +1347,9 @@ fn a_multi_tenant_issuer_puts_the_tenant_in_the_subject_and_others_carry_none() 
         &server.exchange(&other_jag("t-4", json!({"tenant": "acme"})), &[]),
         "a tenant from a single-tenant issuer",
     );
-    assert!(
-        server.log().contains("code=claim_invalid"),
-        "{}",
-        server.log()
-    );
+    assert_logged_code(&server, "claim_invalid");
     // Positive twin of the last: OTHER_IDP without a tenant.
-    assert_ok(
+    assert_token_issued(
         &server.exchange(&other_jag("t-5", json!({})), &[]),
         "OTHER_IDP, no tenant",
     );
@@ -1384,12 +1365,8 @@ fn a_client_can_be_restricted_to_some_issuers() {
         &server.exchange(&other_jag("c-1", json!({})), &[]),
         "OTHER_IDP's ID-JAG for a client restricted to IDP_ISSUER",
     );
-    assert!(
-        server.log().contains("code=issuer_untrusted"),
-        "{}",
-        server.log()
-    );
-    assert_ok(
+    assert_logged_code(&server, "issuer_untrusted");
+    assert_token_issued(
         &server.exchange(&jag("c-2", json!({}), json!({})), &[]),
         "IDP_ISSUER's",
     );
@@ -1439,7 +1416,7 @@ fn unknown_and_registered_client_ids_get_the_same_refusal() {
     assert_eq!(known.status, 401);
     assert_eq!(answer(&known), answer(&only_id("no-such-client")));
     // The ID-JAG was never consumed by these refusals.
-    assert_ok(
+    assert_token_issued(
         &server.exchange(&token, &[]),
         "the same ID-JAG, authenticated",
     );

@@ -4,7 +4,6 @@
 //! access token is cached until it expires; the refresh token carries on after the ID
 //! token; removing a connection at the IdP (SIGHUP) ends access at the next exchange; and
 //! the session file is private and never holds the password.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;

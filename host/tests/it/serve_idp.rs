@@ -1,9 +1,8 @@
 //! `xaa serve idp` over real HTTP (issue 4, in progress): the token exchange at the IdP, the
 //! ID-JAG then exchanged at `xaa serve as` for an access token that the resource accepts;
 //! deny by default with an audit line; revocation by configuration reload (SIGHUP).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-mod common;
+use crate::common;
 
 use common::as_server::*;
 use common::*;

@@ -5,9 +5,8 @@
 //!
 //! redis-server must be installed (`scripts/setup` installs it); a test never skips: without
 //! it every test here fails and says so.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};

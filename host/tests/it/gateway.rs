@@ -3,9 +3,8 @@
 //! client-sent copies replaced), what comes back (streamed as it is written; upstream
 //! hop-by-hop headers dropped), the upstream's failures (502, 504), the body cap, reload and
 //! shutdown. The SDK end-to-end tests (tests/sdk) run real MCP clients and servers through it.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};

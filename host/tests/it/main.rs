@@ -1,0 +1,44 @@
+//! The host's integration tests: ONE test binary built from topic modules, so the component
+//! is compiled and linked once (one `Runtime` per process, see `common`) and `cargo test`
+//! links one executable instead of one per file. Each module runs its topic through the real
+//! component (the embedded `.wasm` in Wasmtime) or the real `xaa` binary; run one topic with
+//! a name filter, e.g. `cargo test --release --workspace --test it jwks_faults::`.
+//!
+//! The two corpus generators stay at `host/tests/cross_host_corpus.rs` and
+//! `host/tests/differential_corpus.rs`: the committed corpora name that path as their
+//! generator, and they must regenerate byte for byte.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    missing_docs,
+    unreachable_pub
+)]
+
+mod common;
+
+mod catalog;
+mod client_cli;
+mod component;
+mod conformance;
+#[path = "../cross_host_corpus.rs"]
+mod cross_host_corpus;
+#[path = "../differential_corpus.rs"]
+mod differential_corpus;
+mod gateway;
+mod idp_chain;
+mod jwks_faults;
+mod jwks_http;
+mod raw_http;
+mod replay_redis;
+mod rfc_fixtures;
+mod rules;
+mod serve_as;
+mod serve_as_rules;
+mod serve_idp;
+mod serve_idp_rules;
+mod serve_resource;
+mod server_limits;
+mod smoke;
+mod vectors_file;
+mod wycheproof_jws;

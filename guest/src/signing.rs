@@ -27,8 +27,6 @@ fn coordinates(key: &VerifyingKey) -> (String, String) {
     (encode(point.x()), encode(point.y()))
 }
 
-// Used only outside the component (host, fuzz crate, tests), through `internals`.
-#[cfg(any(test, feature = "internals"))]
 /// RFC 7638 JWK thumbprint (SHA-256, base64url) of a P-256 public key.
 pub fn thumbprint(key: &VerifyingKey) -> String {
     use sha2::{Digest, Sha256};

@@ -120,6 +120,12 @@ struct Reply {
     body: String,
 }
 
+/// A response header's value, when it is text.
+pub fn header_text(response: &reqwest::blocking::Response, name: &str) -> Option<String> {
+    let value = response.headers().get(name)?;
+    value.to_str().ok().map(str::to_owned)
+}
+
 impl Client {
     /// `component`: an unconfigured instance ([`Validator::unconfigured`]).
     pub fn new(component: Validator) -> Result<Self, String> {
@@ -144,11 +150,7 @@ impl Client {
             .send()
             .map_err(|e| format!("{purpose}: {method} {url}: {}", error_chain(&e)))?;
         let status = response.status().as_u16();
-        let www_authenticate = response
-            .headers()
-            .get("www-authenticate")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let www_authenticate = header_text(&response, "www-authenticate");
         let mut bytes = Vec::new();
         response
             .take(MAX_RESPONSE_BYTES + 1)

@@ -328,66 +328,34 @@ pub fn run(target: &Target, jti_prefix: &str) -> Result<Vec<CaseResult>, String>
         )
     };
     let token = fresh("bad-secret");
-    let reply = send(
-        &target.params(&token),
-        Some((&target.client_id, "not-the-secret")),
-    )?;
-    record(
-        "remote-wrong-secret",
-        SECTION_REQUEST,
-        "§3b rule 2; RFC 6749 §5.2",
-        "a wrong client secret is invalid_client (401)",
-        expect_error(&reply, 401, &["invalid_client"]),
-        observed(&reply),
-    );
-    let reply = send(&target.params(&token), None)?;
-    record(
-        "remote-no-client-auth",
-        SECTION_REQUEST,
-        "§3b rule 2",
-        "no client authentication is invalid_client (401)",
-        expect_error(&reply, 401, &["invalid_client"]),
-        observed(&reply),
-    );
-    let mut params = target.params(&token);
-    params[0] = (
+    let valid = target.params(&token);
+    let mut other_grant = valid.clone();
+    other_grant[0] = (
         "grant_type",
         "urn:ietf:params:oauth:grant-type:saml2-bearer",
     );
-    let reply = send(&params, creds)?;
-    record(
-        "remote-grant-type",
-        SECTION_REQUEST,
-        "§3b rule 1",
-        "another grant type is unsupported_grant_type",
-        expect_error(&reply, 400, &["unsupported_grant_type"]),
-        observed(&reply),
-    );
-    let mut params = target.params(&token);
-    params.push(("assertion", token.as_str()));
-    let reply = send(&params, creds)?;
-    record(
-        "remote-two-assertions",
-        SECTION_REQUEST,
-        "§3b rule 1; RFC 6749 §3.2",
-        "two assertion parameters are invalid_request",
-        expect_error(&reply, 400, &["invalid_request"]),
-        observed(&reply),
-    );
-    let params: Vec<_> = target
-        .params(&token)
-        .into_iter()
+    let mut two_assertions = valid.clone();
+    two_assertions.push(("assertion", token.as_str()));
+    let no_assertion: Vec<_> = valid
+        .iter()
+        .copied()
         .filter(|(k, _)| *k != "assertion")
         .collect();
-    let reply = send(&params, creds)?;
-    record(
-        "remote-no-assertion",
-        SECTION_REQUEST,
-        "§3b rule 1",
-        "no assertion is invalid_request",
-        expect_error(&reply, 400, &["invalid_request"]),
-        observed(&reply),
-    );
+    let wrong_secret = Some((target.client_id.as_str(), "not-the-secret"));
+    // One row per request: case id, rule, title, parameters, credentials, status, errors.
+    #[rustfmt::skip]
+    let requests = [
+        ("remote-wrong-secret", "§3b rule 2; RFC 6749 §5.2", "a wrong client secret is invalid_client (401)", &valid, wrong_secret, 401, &["invalid_client"]),
+        ("remote-no-client-auth", "§3b rule 2", "no client authentication is invalid_client (401)", &valid, None, 401, &["invalid_client"]),
+        ("remote-grant-type", "§3b rule 1", "another grant type is unsupported_grant_type", &other_grant, creds, 400, &["unsupported_grant_type"]),
+        ("remote-two-assertions", "§3b rule 1; RFC 6749 §3.2", "two assertion parameters are invalid_request", &two_assertions, creds, 400, &["invalid_request"]),
+        ("remote-no-assertion", "§3b rule 1", "no assertion is invalid_request", &no_assertion, creds, 400, &["invalid_request"]),
+    ];
+    for (id, rule, title, params, credentials, status, errors) in requests {
+        let reply = send(params, credentials)?;
+        let outcome = expect_error(&reply, status, errors);
+        record(id, SECTION_REQUEST, rule, title, outcome, observed(&reply));
+    }
     let reply = send(&target.params(&token), creds)?;
     record(
         "remote-refusals-do-not-consume",

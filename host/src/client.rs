@@ -26,7 +26,7 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
 use crate::bindings::exports::xaa::token::client::{
-    SubjectTokenType, TokenRequestKind, TokenResponse,
+    IssuedToken, SubjectTokenType, TokenRequestKind, TokenResponse,
 };
 use crate::Validator;
 
@@ -120,6 +120,12 @@ struct Reply {
     body: String,
 }
 
+/// A response header's value, when it is text.
+pub fn header_text(response: &reqwest::blocking::Response, name: &str) -> Option<String> {
+    let value = response.headers().get(name)?;
+    value.to_str().ok().map(str::to_owned)
+}
+
 impl Client {
     /// `component`: an unconfigured instance ([`Validator::unconfigured`]).
     pub fn new(component: Validator) -> Result<Self, String> {
@@ -129,6 +135,28 @@ impl Client {
             .build()
             .map_err(|e| format!("HTTP client: {e}"))?;
         Ok(Client { component, http })
+    }
+
+    /// The token the component reads in `reply`; `refused` and `unreadable` begin the error
+    /// when the server refused or the response is not a token response.
+    fn issued(
+        &mut self,
+        kind: TokenRequestKind,
+        reply: &Reply,
+        refused: &str,
+        unreadable: &str,
+    ) -> Result<IssuedToken, String> {
+        let read = self
+            .component
+            .client(|s, c| c.call_read_token_response(s, kind, reply.status, &reply.body))?;
+        match read {
+            Ok(TokenResponse::Issued(issued)) => Ok(issued),
+            Ok(TokenResponse::Refused(refusal)) => Err(format!(
+                "{refused}: {} (HTTP {})",
+                refusal.error, refusal.status
+            )),
+            Err(why) => Err(format!("{unreadable}: {why}")),
+        }
     }
 
     fn send(
@@ -144,11 +172,7 @@ impl Client {
             .send()
             .map_err(|e| format!("{purpose}: {method} {url}: {}", error_chain(&e)))?;
         let status = response.status().as_u16();
-        let www_authenticate = response
-            .headers()
-            .get("www-authenticate")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let www_authenticate = header_text(&response, "www-authenticate");
         let mut bytes = Vec::new();
         response
             .take(MAX_RESPONSE_BYTES + 1)
@@ -394,23 +418,14 @@ impl Client {
             "token exchange at the IdP (RFC 8693): ID token → ID-JAG",
             events,
         )?;
-        let id_jag = match self.component.client(|s, c| {
-            c.call_read_token_response(
-                s,
+        let id_jag = self
+            .issued(
                 TokenRequestKind::TokenExchange,
-                reply.status,
-                &reply.body,
-            )
-        })? {
-            Ok(TokenResponse::Issued(issued)) => issued.token,
-            Ok(TokenResponse::Refused(refusal)) => {
-                return Err(format!(
-                    "the IdP refused an ID-JAG for {issuer}: {} (HTTP {})",
-                    refusal.error, refusal.status
-                ))
-            }
-            Err(why) => return Err(format!("IdP token exchange: {why}")),
-        };
+                &reply,
+                &format!("the IdP refused an ID-JAG for {issuer}"),
+                "IdP token exchange",
+            )?
+            .token;
         events(Event::Token {
             label: "ID-JAG".into(),
             token: id_jag.clone(),
@@ -427,18 +442,12 @@ impl Client {
             "jwt-bearer grant at the authorization server (RFC 7523): ID-JAG → access token",
             events,
         )?;
-        let issued = match self.component.client(|s, c| {
-            c.call_read_token_response(s, TokenRequestKind::JwtBearer, reply.status, &reply.body)
-        })? {
-            Ok(TokenResponse::Issued(issued)) => issued,
-            Ok(TokenResponse::Refused(refusal)) => {
-                return Err(format!(
-                    "{issuer} refused the ID-JAG: {} (HTTP {})",
-                    refusal.error, refusal.status
-                ))
-            }
-            Err(why) => return Err(format!("{issuer} token response: {why}")),
-        };
+        let issued = self.issued(
+            TokenRequestKind::JwtBearer,
+            &reply,
+            &format!("{issuer} refused the ID-JAG"),
+            &format!("{issuer} token response"),
+        )?;
         events(Event::Token {
             label: "access token".into(),
             token: issued.token.clone(),

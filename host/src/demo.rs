@@ -628,11 +628,7 @@ fn call_resource(
         .send()
         .map_err(|e| format!("GET {resource}: {e}"))?;
     let status = response.status().as_u16();
-    let challenge = response
-        .headers()
-        .get("www-authenticate")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+    let challenge = client::header_text(&response, "www-authenticate");
     let body = response.text().unwrap_or_default();
     println!("  → GET {resource}    (Authorization: Bearer <access token, redacted>)");
     print!("  ← {status}");
@@ -944,13 +940,7 @@ impl McpSession<'_> {
             .send()
             .map_err(|e| format!("POST {}: {e}", self.url))?;
         let status = response.status().as_u16();
-        let header = |name: &str| {
-            response
-                .headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        };
+        let header = |name: &str| client::header_text(&response, name);
         let challenge = header("www-authenticate");
         if let Some(session) = header("mcp-session-id") {
             self.session = Some(session);

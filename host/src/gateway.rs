@@ -19,7 +19,7 @@ use bytes::Bytes;
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper::header::{HeaderName, HeaderValue, CONTENT_LENGTH};
+use hyper::header::{HeaderName, HeaderValue};
 use hyper::{Request, Response, StatusCode};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
@@ -334,16 +334,11 @@ impl Gateway {
         let error =
             |status: StatusCode, error: &str| ("error", String::new(), own(plain(status, error)));
         let (parts, body) = request.into_parts();
-        let declared = parts
-            .headers
-            .get(CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
         let limits = ServerLimits {
             max_body_bytes: self.options.max_body_bytes,
             ..self.limits
         };
-        let body = match read_body(body, declared, limits).await {
+        let body = match read_body(body, &parts.headers, limits).await {
             BodyRead::Complete(bytes) => bytes,
             BodyRead::TooLarge => {
                 let (d, c, mut response) =

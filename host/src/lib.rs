@@ -12,7 +12,6 @@ pub mod client;
 pub mod config_file;
 pub mod conformance;
 pub mod gateway;
-pub mod http_form;
 pub mod imports;
 pub mod instance;
 pub mod runtime;

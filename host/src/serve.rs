@@ -254,6 +254,14 @@ fn replay_store(args: &ServeArgs, role: Role) -> Result<Option<RedisReplayStore>
     Ok(Some(store))
 }
 
+/// The multi-threaded runtime a server runs on.
+fn async_runtime() -> Result<tokio::runtime::Runtime, String> {
+    let built = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build();
+    built.map_err(|e| format!("starting the async runtime: {e}"))
+}
+
 /// Binds `address` and prints `listening on http://ADDR` on standard output.
 async fn bind(address: SocketAddr) -> Result<tokio::net::TcpListener, String> {
     let listener = tokio::net::TcpListener::bind(address)
@@ -293,10 +301,7 @@ pub(crate) fn gateway(args: GatewayArgs) -> Result<ExitCode, String> {
     };
     let upstream = options.upstream.clone();
     let gateway = Gateway::new(Arc::clone(&service), options, limits, Arc::clone(&metrics));
-    let tokio = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("starting the async runtime: {e}"))?;
+    let tokio = async_runtime()?;
     tokio.block_on(async {
         let listener = bind(args.listen).await?;
         if let Some(address) = args.metrics_listen {
@@ -375,10 +380,7 @@ pub(crate) fn run(command: ServeCommand) -> Result<ExitCode, String> {
         max_connections_per_peer,
         ..ServerLimits::default()
     };
-    let tokio = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("starting the async runtime: {e}"))?;
+    let tokio = async_runtime()?;
     tokio.block_on(async {
         let listener = bind(args.listen).await?;
         if role == Role::ResourceServer {

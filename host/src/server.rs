@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper::header::{HeaderName, HeaderValue, CONTENT_LENGTH};
+use hyper::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_LENGTH};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
@@ -349,12 +349,7 @@ async fn respond(
         (status.as_u16(), error.to_owned(), String::new(), response)
     };
     let (parts, body) = request.into_parts();
-    let declared = parts
-        .headers
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    let body = match read_body(body, declared, limits).await {
+    let body = match read_body(body, &parts.headers, limits).await {
         BodyRead::Complete(bytes) => bytes,
         BodyRead::TooLarge => {
             let (status, error, code, mut response) =
@@ -424,12 +419,11 @@ pub enum BodyRead {
 const OVERSIZE_DRAIN_BYTES: u64 = 1024 * 1024;
 
 /// Reads the body under the size cap and the body timeout. Bytes past the cap are never kept;
-/// up to [`OVERSIZE_DRAIN_BYTES`] of them are discarded so the 413 reaches the client.
-pub async fn read_body(
-    mut body: Incoming,
-    declared: Option<u64>,
-    limits: ServerLimits,
-) -> BodyRead {
+/// up to [`OVERSIZE_DRAIN_BYTES`] of them are discarded so the 413 reaches the client. A
+/// declared Content-Length past the cap is refused before reading.
+pub async fn read_body(mut body: Incoming, headers: &HeaderMap, limits: ServerLimits) -> BodyRead {
+    let declared = headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok());
+    let declared = declared.and_then(|v| v.parse::<u64>().ok());
     let cap = limits.max_body_bytes as u64;
     let drain_limit = cap.saturating_add(OVERSIZE_DRAIN_BYTES);
     if declared.is_some_and(|n| n > drain_limit) {

@@ -1,4 +1,4 @@
-//! A fixed host for the crate's unit tests: pinned clock, no network, every replay key new,
+//! A fixed host for the crate's tests (unit and, with `internals`, integration): pinned clock, no network, every replay key new,
 //! no native verifier.
 
 use crate::host::{Accelerated, FetchError, Host, JwksResponse, PublicKeyRef};
@@ -6,9 +6,9 @@ use crate::jose_header::Alg;
 
 /// See the module doc.
 #[derive(Debug, Default)]
-pub(crate) struct FixedHost {
+pub struct FixedHost {
     /// Seconds since the epoch `now` returns (0 means 1_800_000_000).
-    pub(crate) now: i64,
+    pub now: i64,
 }
 
 impl Host for FixedHost {

@@ -4,8 +4,6 @@
 //! single use, and the issued RFC 9068 token checked by the resource-server validator.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-use std::collections::HashSet;
-
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use p256::ecdsa::SigningKey;
@@ -14,9 +12,8 @@ use xaa_guest::base64url::encode as b64;
 use xaa_guest::error::INVALID_GRANT_DESCRIPTION;
 use xaa_guest::jws::sign_es256;
 use xaa_guest::signing::{public_jwks, IssuingKey};
-use xaa_guest::Alg;
+use xaa_guest::test_host::RememberingHost;
 use xaa_guest::Code;
-use xaa_guest::{Accelerated, FetchError, Host, JwksResponse, PublicKeyRef};
 use xaa_guest::{
     AuthorizationServerConfig, ClientCredentialConfig, ClientRegistrationConfig, Config,
     JwksCacheConfig, KeySource, ResourceServerConfig, TokenEndpointConfig, TrustedIssuerConfig,
@@ -31,37 +28,6 @@ const R1: &str = "https://mcp.example.com/mcp";
 const R2: &str = "https://other.example.com/mcp";
 const TOKEN_URL: &str = "https://as.example.com/token";
 const GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
-
-struct TestHost {
-    seen: HashSet<String>,
-}
-
-impl Host for TestHost {
-    fn now(&mut self) -> i64 {
-        NOW
-    }
-    fn monotonic_millis(&mut self) -> u64 {
-        0
-    }
-    fn fetch_jwks(&mut self, _: &str) -> Result<JwksResponse, FetchError> {
-        Err(FetchError::Failed("offline".into()))
-    }
-    fn replay_insert(&mut self, key: &str, _: i64) -> Result<bool, String> {
-        Ok(self.seen.insert(key.to_owned()))
-    }
-    fn random_bytes(&mut self, len: u32) -> Vec<u8> {
-        (0..len)
-            .map(|i| {
-                (i as u8)
-                    .wrapping_mul(37)
-                    .wrapping_add(self.seen.len() as u8)
-            })
-            .collect()
-    }
-    fn verify_signature(&mut self, _: Alg, _: PublicKeyRef<'_>, _: &[u8], _: &[u8]) -> Accelerated {
-        Accelerated::NotOffered
-    }
-}
 
 fn key(seed: u8) -> SigningKey {
     SigningKey::from_slice(&[seed; 32]).unwrap()
@@ -222,7 +188,7 @@ fn request(basic: Option<(&str, &str)>, params: &[(&str, &str)]) -> HttpRequest 
 
 struct Server {
     validator: Validator,
-    host: TestHost,
+    host: RememberingHost,
 }
 
 impl Server {
@@ -244,9 +210,7 @@ impl Server {
         validator.configure(&config).unwrap();
         Server {
             validator,
-            host: TestHost {
-                seen: HashSet::new(),
-            },
+            host: RememberingHost::default(),
         }
     }
 
@@ -293,12 +257,7 @@ fn resource_server_verdict(token: &str, resource: &str) -> Verdict {
         token_cache_size: Some(0),
     })
     .unwrap();
-    rs.validate_access_token(
-        &mut TestHost {
-            seen: HashSet::new(),
-        },
-        token,
-    )
+    rs.validate_access_token(&mut RememberingHost::default(), token)
 }
 
 #[test]

@@ -3,8 +3,6 @@
 //! request shape; and the issued ID-JAG accepted by a resource authorization server.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-use std::collections::HashSet;
-
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use p256::ecdsa::SigningKey;
@@ -14,10 +12,10 @@ use xaa_guest::audit::{AuditEvent, Decision};
 use xaa_guest::config::{Client, ClientAuth, Connection, IdentityProvider, User};
 use xaa_guest::jws::sign_es256;
 use xaa_guest::signing::{public_jwks, IssuingKey};
+use xaa_guest::test_host::RememberingHost;
 use xaa_guest::token_exchange::handle;
 use xaa_guest::Alg;
 use xaa_guest::HttpRequest;
-use xaa_guest::{Accelerated, FetchError, Host, JwksResponse, PublicKeyRef};
 use xaa_guest::{AuthorizationServerConfig, Config, KeySource, TrustedIssuerConfig};
 use xaa_guest::{Validator, Verdict};
 
@@ -31,38 +29,8 @@ const EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 const ID_JAG: &str = "urn:ietf:params:oauth:token-type:id-jag";
 const ID_TOKEN: &str = "urn:ietf:params:oauth:token-type:id_token";
 
-struct TestHost {
-    seen: HashSet<String>,
-    counter: u8,
-}
-
-impl Host for TestHost {
-    fn now(&mut self) -> i64 {
-        NOW
-    }
-    fn monotonic_millis(&mut self) -> u64 {
-        0
-    }
-    fn fetch_jwks(&mut self, _: &str) -> Result<JwksResponse, FetchError> {
-        Err(FetchError::Failed("offline".into()))
-    }
-    fn replay_insert(&mut self, key: &str, _: i64) -> Result<bool, String> {
-        Ok(self.seen.insert(key.to_owned()))
-    }
-    fn random_bytes(&mut self, len: u32) -> Vec<u8> {
-        self.counter = self.counter.wrapping_add(1);
-        vec![self.counter; len as usize]
-    }
-    fn verify_signature(&mut self, _: Alg, _: PublicKeyRef<'_>, _: &[u8], _: &[u8]) -> Accelerated {
-        Accelerated::NotOffered
-    }
-}
-
-fn host() -> TestHost {
-    TestHost {
-        seen: HashSet::new(),
-        counter: 0,
-    }
+fn host() -> RememberingHost {
+    RememberingHost::default()
 }
 
 fn idp_key() -> IssuingKey {

@@ -8,7 +8,6 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use p256::ecdsa::SigningKey;
 use serde_json::{json, Value};
-use xaa_guest::base64url::encode as b64;
 use xaa_guest::error::INVALID_GRANT_DESCRIPTION;
 use xaa_guest::jws::sign_es256;
 use xaa_guest::signing::{public_jwks, IssuingKey};
@@ -20,6 +19,7 @@ use xaa_guest::{
 };
 use xaa_guest::{HttpRequest, HttpResponse};
 use xaa_guest::{Validator, Verdict};
+use xaa_testkit::fixtures::{ec_jwk, merge, private_ec_jwk};
 
 const NOW: i64 = 1_800_000_000;
 const AS: &str = "https://as.example.com";
@@ -34,8 +34,7 @@ fn key(seed: u8) -> SigningKey {
 }
 
 fn jwk(key: &SigningKey, kid: &str) -> Value {
-    let p = key.verifying_key().to_encoded_point(false);
-    json!({"kty":"EC","crv":"P-256","kid":kid,"x":b64(p.x().unwrap()),"y":b64(p.y().unwrap())})
+    ec_jwk(key, kid, json!({}))
 }
 
 fn issuing() -> IssuingKey {
@@ -78,9 +77,7 @@ fn sha256_hex(secret: &str) -> String {
 }
 
 fn private_jwk(key: &SigningKey, kid: &str) -> String {
-    let mut jwk = jwk(key, kid);
-    jwk["d"] = json!(b64(&key.to_bytes()));
-    jwk.to_string()
+    private_ec_jwk(key, kid).to_string()
 }
 
 fn endpoint() -> TokenEndpointConfig {
@@ -133,15 +130,7 @@ fn id_jag(jti: &str, client: &str, changes: Value) -> String {
         "scope": "chat.read chat.history", "auth_time": NOW - 60, "amr": ["mfa"],
         "role": "admin",
     });
-    if let (Value::Object(c), Value::Object(ch)) = (&mut claims, changes) {
-        for (k, v) in ch {
-            if v.is_null() {
-                c.remove(&k);
-            } else {
-                c.insert(k, v);
-            }
-        }
-    }
+    merge(&mut claims, changes);
     sign_es256(
         r#"{"typ":"oauth-id-jag+jwt","alg":"ES256","kid":"idp-1"}"#,
         &claims.to_string(),

@@ -18,6 +18,7 @@ use xaa_guest::Alg;
 use xaa_guest::HttpRequest;
 use xaa_guest::{AuthorizationServerConfig, Config, KeySource, TrustedIssuerConfig};
 use xaa_guest::{Validator, Verdict};
+use xaa_testkit::fixtures::merge;
 
 const NOW: i64 = 1_800_000_000;
 const IDP: &str = "https://idp.example.com";
@@ -122,15 +123,7 @@ fn id_token(sub: &str, client: &str, changes: Value) -> String {
         "iat": NOW - 30, "exp": NOW + 3600, "auth_time": NOW - 30, "amr": ["pwd"],
         "email": format!("{sub}@example.com"),
     });
-    if let (Value::Object(c), Value::Object(ch)) = (&mut claims, changes) {
-        for (k, v) in ch {
-            if v.is_null() {
-                c.remove(&k);
-            } else {
-                c.insert(k, v);
-            }
-        }
-    }
+    merge(&mut claims, changes);
     sign_es256(
         r#"{"typ":"JWT","alg":"ES256","kid":"idp-1"}"#,
         &claims.to_string(),

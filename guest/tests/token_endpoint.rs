@@ -4,8 +4,6 @@
 //! single use, and the issued RFC 9068 token checked by the resource-server validator.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
 use p256::ecdsa::SigningKey;
 use serde_json::{json, Value};
 use xaa_guest::error::INVALID_GRANT_DESCRIPTION;
@@ -20,6 +18,7 @@ use xaa_guest::{
 use xaa_guest::{HttpRequest, HttpResponse};
 use xaa_guest::{Validator, Verdict};
 use xaa_testkit::fixtures::{ec_jwk, merge, private_ec_jwk};
+use xaa_testkit::form::{basic_header, form};
 
 const NOW: i64 = 1_800_000_000;
 const AS: &str = "https://as.example.com";
@@ -138,40 +137,19 @@ fn id_jag(jti: &str, client: &str, changes: Value) -> String {
     )
 }
 
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-fn form(params: &[(&str, &str)]) -> Vec<u8> {
-    params
-        .iter()
-        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-        .into_bytes()
-}
-
 fn request(basic: Option<(&str, &str)>, params: &[(&str, &str)]) -> HttpRequest {
     let mut headers = vec![(
         "Content-Type".to_string(),
         "application/x-www-form-urlencoded".to_string(),
     )];
     if let Some((id, secret)) = basic {
-        let value = STANDARD.encode(format!("{}:{}", enc(id), enc(secret)));
-        headers.push(("Authorization".into(), format!("Basic {value}")));
+        headers.push(("Authorization".into(), basic_header(id, secret)));
     }
     HttpRequest {
         method: "POST".into(),
         path: "/token".into(),
         headers,
-        body: form(params),
+        body: form(params).into_bytes(),
     }
 }
 
@@ -218,14 +196,6 @@ impl Server {
     }
 }
 
-fn header<'a>(response: &'a HttpResponse, name: &str) -> Option<&'a str> {
-    response
-        .headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
-}
-
 /// Validates an issued access token as the resource server of `resource`.
 fn resource_server_verdict(token: &str, resource: &str) -> Verdict {
     let mut rs = Validator::new();
@@ -258,7 +228,7 @@ fn happy_path_issues_an_rfc9068_token_for_the_resource_only() {
     assert_eq!(body["expires_in"], 295, "capped at the ID-JAG's exp");
     assert_eq!(body["scope"], "chat.read chat.history");
     assert!(body.get("refresh_token").is_none());
-    assert_eq!(header(&response, "cache-control"), Some("no-store"));
+    assert_eq!(response.header("cache-control"), Some("no-store"));
     let token = body["access_token"].as_str().unwrap();
     let Verdict::Valid(at) = resource_server_verdict(token, R1) else {
         panic!("issued token refused by its resource")
@@ -305,7 +275,8 @@ fn client_secret_basic_and_post_right_and_wrong() {
         (status, body["error"].as_str()),
         (401, Some("invalid_client"))
     );
-    assert!(header(&response, "www-authenticate")
+    assert!(response
+        .header("www-authenticate")
         .unwrap()
         .starts_with("Basic"));
     // The client registered for Basic may not switch to post.
@@ -334,7 +305,7 @@ fn client_secret_basic_and_post_right_and_wrong() {
         (401, Some("invalid_client"))
     );
     assert!(
-        header(&response, "www-authenticate").is_none(),
+        response.header("www-authenticate").is_none(),
         "Basic was not attempted"
     );
     assert_eq!(s.post(&request(None, &ok)).0, 200);
@@ -763,7 +734,7 @@ fn routes_metadata_and_jwks() {
     assert_eq!((head.status, head.body.len()), (200, 0));
     assert_eq!(get(&mut s, "POST", "/jwks.json").status, 405);
     assert_eq!(get(&mut s, "GET", "/token").status, 405);
-    assert_eq!(header(&get(&mut s, "GET", "/token"), "allow"), Some("POST"));
+    assert_eq!(get(&mut s, "GET", "/token").header("allow"), Some("POST"));
     assert_eq!(get(&mut s, "GET", "/nope").status, 404);
     // The new key signs.
     let (status, body, _) = s.basic(&id_jag("rot-1", "basic-client", json!({})), &[]);

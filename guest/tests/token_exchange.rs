@@ -3,8 +3,6 @@
 //! request shape; and the issued ID-JAG accepted by a resource authorization server.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
 use p256::ecdsa::SigningKey;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -19,6 +17,7 @@ use xaa_guest::HttpRequest;
 use xaa_guest::{AuthorizationServerConfig, Config, KeySource, TrustedIssuerConfig};
 use xaa_guest::{Validator, Verdict};
 use xaa_testkit::fixtures::merge;
+use xaa_testkit::form::{basic_header, form};
 
 const NOW: i64 = 1_800_000_000;
 const IDP: &str = "https://idp.example.com";
@@ -131,19 +130,7 @@ fn id_token(sub: &str, client: &str, changes: Value) -> String {
     )
 }
 
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 fn request(client: (&str, &str), params: &[(&str, &str)]) -> HttpRequest {
-    let basic = STANDARD.encode(format!("{}:{}", enc(client.0), enc(client.1)));
     HttpRequest {
         method: "POST".into(),
         path: "/token".into(),
@@ -152,14 +139,9 @@ fn request(client: (&str, &str), params: &[(&str, &str)]) -> HttpRequest {
                 "Content-Type".into(),
                 "application/x-www-form-urlencoded".into(),
             ),
-            ("Authorization".into(), format!("Basic {basic}")),
+            ("Authorization".into(), basic_header(client.0, client.1)),
         ],
-        body: params
-            .iter()
-            .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
-            .collect::<Vec<_>>()
-            .join("&")
-            .into_bytes(),
+        body: form(params).into_bytes(),
     }
 }
 

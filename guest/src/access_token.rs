@@ -119,14 +119,7 @@ pub fn validate(
     })?;
     trace.step(
         "claims.cnf",
-        if claims.cnf_present {
-            Err(Rejection::new(
-                Code::ConfirmationUnsupported,
-                "cnf is present; sender-constrained tokens are not supported yet",
-            ))
-        } else {
-            Ok(())
-        },
+        Rejection::when(claims.cnf_present, Code::ConfirmationUnsupported, "cnf is present; sender-constrained tokens are not supported yet"),
         |_| "no cnf".into(),
     )?;
     let verified = VerifiedToken::new(&claims, payload_text, &proof);

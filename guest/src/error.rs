@@ -268,6 +268,16 @@ impl Rejection {
             detail: detail.into(),
         }
     }
+
+    /// One yes/no check's verdict: this rejection when `refused`, else `Ok`. The detail is
+    /// converted only on refusal.
+    pub fn when(refused: bool, code: Code, detail: impl Into<String>) -> Result<(), Rejection> {
+        if refused {
+            Err(Rejection::new(code, detail))
+        } else {
+            Ok(())
+        }
+    }
 }
 
 /// A rejection as it goes on the wire.

@@ -228,14 +228,6 @@ mod tests {
         }
     }
 
-    fn header<'a>(response: &'a HttpResponse, name: &str) -> Option<&'a str> {
-        response
-            .headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
     fn call(tool: &str) -> String {
         format!(
             r#"{{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{{"name":"{tool}","arguments":{{}}}}}}"#
@@ -267,7 +259,7 @@ mod tests {
             }));
             assert_eq!(response.status, 401, "{path}");
             assert_eq!(
-                header(&response, "WWW-Authenticate"),
+                response.header("WWW-Authenticate"),
                 Some(format!("Bearer resource_metadata=\"{PRM}\"").as_str())
             );
         }
@@ -283,7 +275,7 @@ mod tests {
         ));
         assert_eq!(response.status, 401);
         assert_eq!(response.verdict_code, Some(Code::Expired));
-        let challenge = header(&response, "WWW-Authenticate").unwrap();
+        let challenge = response.header("WWW-Authenticate").unwrap();
         assert!(
             challenge.starts_with("Bearer error=\"invalid_token\""),
             "{challenge}"
@@ -302,7 +294,7 @@ mod tests {
         assert_eq!(response.status, 403);
         assert_eq!(response.verdict_code, Some(Code::InsufficientScope));
         assert_eq!(
-            header(&response, "WWW-Authenticate"),
+            response.header("WWW-Authenticate"),
             Some(
                 format!(
                     "Bearer error=\"insufficient_scope\", scope=\"admin\", resource_metadata=\"{PRM}\""
@@ -327,7 +319,7 @@ mod tests {
         assert_eq!(refused(decide(&config, None, &call("add"))).status, 403);
         let read = r#"{"jsonrpc":"2.0","id":2,"method":"resources/read","params":{"uri":"x"}}"#;
         let response = refused(decide(&config, Some("read"), read));
-        assert!(header(&response, "WWW-Authenticate")
+        assert!(response.header("WWW-Authenticate")
             .unwrap()
             .contains("scope=\"read files\""));
         assert!(matches!(
@@ -353,7 +345,7 @@ mod tests {
             r#"{"jsonrpc":"2.0","id":2,"method":"resources/read","params":{"uri":"x"}}"#
         );
         let response = refused(decide(&config, Some("tools"), &batch));
-        assert!(header(&response, "WWW-Authenticate")
+        assert!(response.header("WWW-Authenticate")
             .unwrap()
             .contains("scope=\"tools read files\""));
         assert!(matches!(

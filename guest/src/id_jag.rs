@@ -63,14 +63,7 @@ pub fn validate(
     })?;
     trace.step(
         "issuer.not_self",
-        if iss_unverified == config.issuer {
-            Err(Rejection::new(
-                Code::SelfIssued,
-                "iss is this authorization server's own issuer",
-            ))
-        } else {
-            Ok(())
-        },
+        Rejection::when(iss_unverified == config.issuer, Code::SelfIssued, "iss is this authorization server's own issuer"),
         |_| "iss is not this authorization server".into(),
     )?;
     let index = config
@@ -170,28 +163,14 @@ pub fn validate(
     })?;
     trace.step(
         "claims.cnf",
-        if claims.cnf_present {
-            Err(Rejection::new(
-                Code::ConfirmationUnsupported,
-                "cnf is present; sender-constrained ID-JAGs are not supported yet",
-            ))
-        } else {
-            Ok(())
-        },
+        Rejection::when(claims.cnf_present, Code::ConfirmationUnsupported, "cnf is present; sender-constrained ID-JAGs are not supported yet"),
         |_| "no cnf".into(),
     )?;
     // specs.md §3b rule 16: authorization_details must be processed per RFC 9396 or the
     // grant refused; ignoring it would grant more than the IdP meant.
     trace.step(
         "claims.authorization_details",
-        if claims.authorization_details_present {
-            Err(Rejection::new(
-                Code::ClaimInvalid,
-                "authorization_details is present; RFC 9396 grants are not supported",
-            ))
-        } else {
-            Ok(())
-        },
+        Rejection::when(claims.authorization_details_present, Code::ClaimInvalid, "authorization_details is present; RFC 9396 grants are not supported"),
         |_| "no authorization_details".into(),
     )?;
     // An IdP's `sub` is unique within its tenant only: a multi-tenant issuer must name the

@@ -84,8 +84,9 @@ internal_modules!(
     urn,
     verified_token,
 );
-#[cfg(test)]
-mod test_host;
+// The fixed host serves the unit tests and, through `internals`, the integration tests.
+#[cfg(any(test, feature = "internals"))]
+pub mod test_host;
 
 // The façade: what an embedder (the WIT glue, a native host, the tests) needs to configure
 // an instance, hand it tokens and requests, and read its verdicts.

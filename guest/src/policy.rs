@@ -238,6 +238,18 @@ mod tests {
     const RA: &str = "https://a.example.com/mcp";
     const RB: &str = "https://b.example.com/mcp";
 
+    /// The decision on cursor's plain request for A (no resource, no scope) by `subject`.
+    fn plain_request_by(connections: &[Connection], subject: &Subject<'_>) -> Result<(), Denial> {
+        decide(
+            connections,
+            &request("cursor", A, None, None),
+            subject,
+            NOW,
+            false,
+        )
+        .map(|_| ())
+    }
+
     #[test]
     fn deny_by_default_and_connected_pairs_only() {
         let connections = [connection("cursor", A, &[RA])];
@@ -327,16 +339,7 @@ mod tests {
         c.users = Some(vec!["alice".into()]);
         c.groups = Some(vec!["engineering".into()]);
         let connections = [c];
-        let check = |subject: &Subject<'_>| {
-            decide(
-                &connections,
-                &request("cursor", A, None, None),
-                subject,
-                NOW,
-                false,
-            )
-            .map(|_| ())
-        };
+        let check = |subject: &Subject<'_>| plain_request_by(&connections, subject);
         assert_eq!(check(&user("alice")), Ok(()));
         assert_eq!(check(&user("bob")), Err(Denial::UserNotAllowed));
         let groups = vec!["engineering".to_owned()];
@@ -358,16 +361,7 @@ mod tests {
         c.required_acr = Some(vec!["phr".into(), "phrh".into()]);
         c.max_auth_age = Some(600);
         let connections = [c];
-        let check = |subject: &Subject<'_>| {
-            decide(
-                &connections,
-                &request("cursor", A, None, None),
-                subject,
-                NOW,
-                false,
-            )
-            .map(|_| ())
-        };
+        let check = |subject: &Subject<'_>| plain_request_by(&connections, subject);
         let strong = Subject {
             acr: Some("phrh"),
             ..user("u")

@@ -1,14 +1,16 @@
-//! A fixed host for the crate's unit tests: pinned clock, no network, every replay key new,
+//! A fixed host for the crate's tests (unit and, with `internals`, integration): pinned clock, no network, every replay key new,
 //! no native verifier.
+
+use std::collections::HashSet;
 
 use crate::host::{Accelerated, FetchError, Host, JwksResponse, PublicKeyRef};
 use crate::jose_header::Alg;
 
 /// See the module doc.
 #[derive(Debug, Default)]
-pub(crate) struct FixedHost {
+pub struct FixedHost {
     /// Seconds since the epoch `now` returns (0 means 1_800_000_000).
-    pub(crate) now: i64,
+    pub now: i64,
 }
 
 impl Host for FixedHost {
@@ -33,5 +35,44 @@ impl Host for FixedHost {
     }
     fn verify_signature(&mut self, _: Alg, _: PublicKeyRef<'_>, _: &[u8], _: &[u8]) -> Accelerated {
         Accelerated::NotOffered
+    }
+}
+
+/// The fixed host with memory, for tests of single use: a replay key seen before is refused,
+/// and each random draw differs from the last (so every issued `jti` is new).
+#[derive(Debug, Default)]
+pub struct RememberingHost {
+    /// Clock, network and verifier.
+    pub fixed: FixedHost,
+    seen: HashSet<String>,
+    draws: u8,
+}
+
+impl Host for RememberingHost {
+    fn now(&mut self) -> i64 {
+        self.fixed.now()
+    }
+    fn monotonic_millis(&mut self) -> u64 {
+        self.fixed.monotonic_millis()
+    }
+    fn fetch_jwks(&mut self, uri: &str) -> Result<JwksResponse, FetchError> {
+        self.fixed.fetch_jwks(uri)
+    }
+    fn replay_insert(&mut self, key: &str, _: i64) -> Result<bool, String> {
+        Ok(self.seen.insert(key.to_owned()))
+    }
+    fn random_bytes(&mut self, len: u32) -> Vec<u8> {
+        self.draws = self.draws.wrapping_add(1);
+        vec![self.draws; len as usize]
+    }
+    fn verify_signature(
+        &mut self,
+        alg: Alg,
+        key: PublicKeyRef<'_>,
+        signing_input: &[u8],
+        signature: &[u8],
+    ) -> Accelerated {
+        self.fixed
+            .verify_signature(alg, key, signing_input, signature)
     }
 }

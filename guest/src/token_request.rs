@@ -75,6 +75,14 @@ impl HttpResponse {
         self.headers.push((name.to_owned(), value));
         self
     }
+
+    /// The value of the first header field named `name` (names compare case-insensitively).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 impl HttpRequest {

@@ -8,9 +8,8 @@ use proptest::prelude::*;
 use sha2::{Digest, Sha256};
 use xaa_guest::base64url::encode as b64;
 use xaa_guest::jws::sign_es256;
-use xaa_guest::Alg;
+use xaa_guest::test_host::FixedHost;
 use xaa_guest::Code;
-use xaa_guest::{Accelerated, FetchError, Host, JwksResponse, PublicKeyRef};
 use xaa_guest::{
     AuthorizationServerConfig, Config, JwksCacheConfig, KeySource, ResourceServerConfig,
     TrustedIssuerConfig,
@@ -19,31 +18,6 @@ use xaa_guest::{Validator, Verdict};
 
 const NOW: i64 = 1_800_000_000;
 const LEEWAY: i64 = 60;
-
-struct FixedHost {
-    now: i64,
-}
-
-impl Host for FixedHost {
-    fn now(&mut self) -> i64 {
-        self.now
-    }
-    fn monotonic_millis(&mut self) -> u64 {
-        0
-    }
-    fn fetch_jwks(&mut self, _: &str) -> Result<JwksResponse, FetchError> {
-        Err(FetchError::Failed("offline".into()))
-    }
-    fn replay_insert(&mut self, _: &str, _: i64) -> Result<bool, String> {
-        Ok(true)
-    }
-    fn random_bytes(&mut self, len: u32) -> Vec<u8> {
-        vec![0; len as usize]
-    }
-    fn verify_signature(&mut self, _: Alg, _: PublicKeyRef<'_>, _: &[u8], _: &[u8]) -> Accelerated {
-        Accelerated::NotOffered
-    }
-}
 
 fn key() -> SigningKey {
     SigningKey::from_slice(&Sha256::digest(b"properties")).unwrap()

@@ -4,25 +4,21 @@
 //! single use, and the issued RFC 9068 token checked by the resource-server validator.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-use std::collections::HashSet;
-
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
 use p256::ecdsa::SigningKey;
 use serde_json::{json, Value};
-use xaa_guest::base64url::encode as b64;
 use xaa_guest::error::INVALID_GRANT_DESCRIPTION;
 use xaa_guest::jws::sign_es256;
 use xaa_guest::signing::{public_jwks, IssuingKey};
-use xaa_guest::Alg;
+use xaa_guest::test_host::RememberingHost;
 use xaa_guest::Code;
-use xaa_guest::{Accelerated, FetchError, Host, JwksResponse, PublicKeyRef};
 use xaa_guest::{
     AuthorizationServerConfig, ClientCredentialConfig, ClientRegistrationConfig, Config,
     JwksCacheConfig, KeySource, ResourceServerConfig, TokenEndpointConfig, TrustedIssuerConfig,
 };
 use xaa_guest::{HttpRequest, HttpResponse};
 use xaa_guest::{Validator, Verdict};
+use xaa_testkit::fixtures::{ec_jwk, merge, private_ec_jwk};
+use xaa_testkit::form::{basic_header, form};
 
 const NOW: i64 = 1_800_000_000;
 const AS: &str = "https://as.example.com";
@@ -32,44 +28,12 @@ const R2: &str = "https://other.example.com/mcp";
 const TOKEN_URL: &str = "https://as.example.com/token";
 const GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
-struct TestHost {
-    seen: HashSet<String>,
-}
-
-impl Host for TestHost {
-    fn now(&mut self) -> i64 {
-        NOW
-    }
-    fn monotonic_millis(&mut self) -> u64 {
-        0
-    }
-    fn fetch_jwks(&mut self, _: &str) -> Result<JwksResponse, FetchError> {
-        Err(FetchError::Failed("offline".into()))
-    }
-    fn replay_insert(&mut self, key: &str, _: i64) -> Result<bool, String> {
-        Ok(self.seen.insert(key.to_owned()))
-    }
-    fn random_bytes(&mut self, len: u32) -> Vec<u8> {
-        (0..len)
-            .map(|i| {
-                (i as u8)
-                    .wrapping_mul(37)
-                    .wrapping_add(self.seen.len() as u8)
-            })
-            .collect()
-    }
-    fn verify_signature(&mut self, _: Alg, _: PublicKeyRef<'_>, _: &[u8], _: &[u8]) -> Accelerated {
-        Accelerated::NotOffered
-    }
-}
-
 fn key(seed: u8) -> SigningKey {
     SigningKey::from_slice(&[seed; 32]).unwrap()
 }
 
 fn jwk(key: &SigningKey, kid: &str) -> Value {
-    let p = key.verifying_key().to_encoded_point(false);
-    json!({"kty":"EC","crv":"P-256","kid":kid,"x":b64(p.x().unwrap()),"y":b64(p.y().unwrap())})
+    ec_jwk(key, kid, json!({}))
 }
 
 fn issuing() -> IssuingKey {
@@ -112,9 +76,7 @@ fn sha256_hex(secret: &str) -> String {
 }
 
 fn private_jwk(key: &SigningKey, kid: &str) -> String {
-    let mut jwk = jwk(key, kid);
-    jwk["d"] = json!(b64(&key.to_bytes()));
-    jwk.to_string()
+    private_ec_jwk(key, kid).to_string()
 }
 
 fn endpoint() -> TokenEndpointConfig {
@@ -167,40 +129,12 @@ fn id_jag(jti: &str, client: &str, changes: Value) -> String {
         "scope": "chat.read chat.history", "auth_time": NOW - 60, "amr": ["mfa"],
         "role": "admin",
     });
-    if let (Value::Object(c), Value::Object(ch)) = (&mut claims, changes) {
-        for (k, v) in ch {
-            if v.is_null() {
-                c.remove(&k);
-            } else {
-                c.insert(k, v);
-            }
-        }
-    }
+    merge(&mut claims, changes);
     sign_es256(
         r#"{"typ":"oauth-id-jag+jwt","alg":"ES256","kid":"idp-1"}"#,
         &claims.to_string(),
         &key(1),
     )
-}
-
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-fn form(params: &[(&str, &str)]) -> Vec<u8> {
-    params
-        .iter()
-        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-        .into_bytes()
 }
 
 fn request(basic: Option<(&str, &str)>, params: &[(&str, &str)]) -> HttpRequest {
@@ -209,20 +143,19 @@ fn request(basic: Option<(&str, &str)>, params: &[(&str, &str)]) -> HttpRequest 
         "application/x-www-form-urlencoded".to_string(),
     )];
     if let Some((id, secret)) = basic {
-        let value = STANDARD.encode(format!("{}:{}", enc(id), enc(secret)));
-        headers.push(("Authorization".into(), format!("Basic {value}")));
+        headers.push(("Authorization".into(), basic_header(id, secret)));
     }
     HttpRequest {
         method: "POST".into(),
         path: "/token".into(),
         headers,
-        body: form(params),
+        body: form(params).into_bytes(),
     }
 }
 
 struct Server {
     validator: Validator,
-    host: TestHost,
+    host: RememberingHost,
 }
 
 impl Server {
@@ -244,9 +177,7 @@ impl Server {
         validator.configure(&config).unwrap();
         Server {
             validator,
-            host: TestHost {
-                seen: HashSet::new(),
-            },
+            host: RememberingHost::default(),
         }
     }
 
@@ -263,14 +194,6 @@ impl Server {
         params.extend_from_slice(extra);
         self.post(&request(Some(("basic-client", "s3cret")), &params))
     }
-}
-
-fn header<'a>(response: &'a HttpResponse, name: &str) -> Option<&'a str> {
-    response
-        .headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
 }
 
 /// Validates an issued access token as the resource server of `resource`.
@@ -293,12 +216,7 @@ fn resource_server_verdict(token: &str, resource: &str) -> Verdict {
         token_cache_size: Some(0),
     })
     .unwrap();
-    rs.validate_access_token(
-        &mut TestHost {
-            seen: HashSet::new(),
-        },
-        token,
-    )
+    rs.validate_access_token(&mut RememberingHost::default(), token)
 }
 
 #[test]
@@ -310,7 +228,7 @@ fn happy_path_issues_an_rfc9068_token_for_the_resource_only() {
     assert_eq!(body["expires_in"], 295, "capped at the ID-JAG's exp");
     assert_eq!(body["scope"], "chat.read chat.history");
     assert!(body.get("refresh_token").is_none());
-    assert_eq!(header(&response, "cache-control"), Some("no-store"));
+    assert_eq!(response.header("cache-control"), Some("no-store"));
     let token = body["access_token"].as_str().unwrap();
     let Verdict::Valid(at) = resource_server_verdict(token, R1) else {
         panic!("issued token refused by its resource")
@@ -357,7 +275,8 @@ fn client_secret_basic_and_post_right_and_wrong() {
         (status, body["error"].as_str()),
         (401, Some("invalid_client"))
     );
-    assert!(header(&response, "www-authenticate")
+    assert!(response
+        .header("www-authenticate")
         .unwrap()
         .starts_with("Basic"));
     // The client registered for Basic may not switch to post.
@@ -386,7 +305,7 @@ fn client_secret_basic_and_post_right_and_wrong() {
         (401, Some("invalid_client"))
     );
     assert!(
-        header(&response, "www-authenticate").is_none(),
+        response.header("www-authenticate").is_none(),
         "Basic was not attempted"
     );
     assert_eq!(s.post(&request(None, &ok)).0, 200);
@@ -815,7 +734,7 @@ fn routes_metadata_and_jwks() {
     assert_eq!((head.status, head.body.len()), (200, 0));
     assert_eq!(get(&mut s, "POST", "/jwks.json").status, 405);
     assert_eq!(get(&mut s, "GET", "/token").status, 405);
-    assert_eq!(header(&get(&mut s, "GET", "/token"), "allow"), Some("POST"));
+    assert_eq!(get(&mut s, "GET", "/token").header("allow"), Some("POST"));
     assert_eq!(get(&mut s, "GET", "/nope").status, 404);
     // The new key signs.
     let (status, body, _) = s.basic(&id_jag("rot-1", "basic-client", json!({})), &[]);

@@ -3,10 +3,6 @@
 //! request shape; and the issued ID-JAG accepted by a resource authorization server.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-use std::collections::HashSet;
-
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
 use p256::ecdsa::SigningKey;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -14,12 +10,14 @@ use xaa_guest::audit::{AuditEvent, Decision};
 use xaa_guest::config::{Client, ClientAuth, Connection, IdentityProvider, User};
 use xaa_guest::jws::sign_es256;
 use xaa_guest::signing::{public_jwks, IssuingKey};
+use xaa_guest::test_host::RememberingHost;
 use xaa_guest::token_exchange::handle;
 use xaa_guest::Alg;
 use xaa_guest::HttpRequest;
-use xaa_guest::{Accelerated, FetchError, Host, JwksResponse, PublicKeyRef};
 use xaa_guest::{AuthorizationServerConfig, Config, KeySource, TrustedIssuerConfig};
 use xaa_guest::{Validator, Verdict};
+use xaa_testkit::fixtures::merge;
+use xaa_testkit::form::{basic_header, form};
 
 const NOW: i64 = 1_800_000_000;
 const IDP: &str = "https://idp.example.com";
@@ -31,38 +29,8 @@ const EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 const ID_JAG: &str = "urn:ietf:params:oauth:token-type:id-jag";
 const ID_TOKEN: &str = "urn:ietf:params:oauth:token-type:id_token";
 
-struct TestHost {
-    seen: HashSet<String>,
-    counter: u8,
-}
-
-impl Host for TestHost {
-    fn now(&mut self) -> i64 {
-        NOW
-    }
-    fn monotonic_millis(&mut self) -> u64 {
-        0
-    }
-    fn fetch_jwks(&mut self, _: &str) -> Result<JwksResponse, FetchError> {
-        Err(FetchError::Failed("offline".into()))
-    }
-    fn replay_insert(&mut self, key: &str, _: i64) -> Result<bool, String> {
-        Ok(self.seen.insert(key.to_owned()))
-    }
-    fn random_bytes(&mut self, len: u32) -> Vec<u8> {
-        self.counter = self.counter.wrapping_add(1);
-        vec![self.counter; len as usize]
-    }
-    fn verify_signature(&mut self, _: Alg, _: PublicKeyRef<'_>, _: &[u8], _: &[u8]) -> Accelerated {
-        Accelerated::NotOffered
-    }
-}
-
-fn host() -> TestHost {
-    TestHost {
-        seen: HashSet::new(),
-        counter: 0,
-    }
+fn host() -> RememberingHost {
+    RememberingHost::default()
 }
 
 fn idp_key() -> IssuingKey {
@@ -154,15 +122,7 @@ fn id_token(sub: &str, client: &str, changes: Value) -> String {
         "iat": NOW - 30, "exp": NOW + 3600, "auth_time": NOW - 30, "amr": ["pwd"],
         "email": format!("{sub}@example.com"),
     });
-    if let (Value::Object(c), Value::Object(ch)) = (&mut claims, changes) {
-        for (k, v) in ch {
-            if v.is_null() {
-                c.remove(&k);
-            } else {
-                c.insert(k, v);
-            }
-        }
-    }
+    merge(&mut claims, changes);
     sign_es256(
         r#"{"typ":"JWT","alg":"ES256","kid":"idp-1"}"#,
         &claims.to_string(),
@@ -170,19 +130,7 @@ fn id_token(sub: &str, client: &str, changes: Value) -> String {
     )
 }
 
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 fn request(client: (&str, &str), params: &[(&str, &str)]) -> HttpRequest {
-    let basic = STANDARD.encode(format!("{}:{}", enc(client.0), enc(client.1)));
     HttpRequest {
         method: "POST".into(),
         path: "/token".into(),
@@ -191,14 +139,9 @@ fn request(client: (&str, &str), params: &[(&str, &str)]) -> HttpRequest {
                 "Content-Type".into(),
                 "application/x-www-form-urlencoded".into(),
             ),
-            ("Authorization".into(), format!("Basic {basic}")),
+            ("Authorization".into(), basic_header(client.0, client.1)),
         ],
-        body: params
-            .iter()
-            .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
-            .collect::<Vec<_>>()
-            .join("&")
-            .into_bytes(),
+        body: form(params).into_bytes(),
     }
 }
 

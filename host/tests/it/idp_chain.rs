@@ -35,15 +35,7 @@ fn idp_toml(dir: &std::path::Path) -> std::path::PathBuf {
     )
     .unwrap();
     let toml = format!(
-        r#"[identity_provider]
-issuer = "{IDP_ISSUER}"
-signing_keys = ["idp.jwk"]
-
-[[idp_clients]]
-client_id = "cursor"
-auth_method = "client_secret_basic"
-client_secret_sha256 = "{secret}"
-
+        r#"{head}{client}
 [[users]]
 sub = "alice"
 groups = ["engineering"]
@@ -60,7 +52,8 @@ scopes = ["chat.read", "chat.history"]
 client_id_at_audience = "{CLIENT}"
 id_jag_lifetime = 120
 "#,
-        secret = secret_sha256("cursor-secret"),
+        head = idp_head_toml(IDP_ISSUER, ""),
+        client = idp_basic_client_toml("cursor", &secret_sha256("cursor-secret")),
     );
     let path = dir.join("idp.toml");
     std::fs::write(&path, toml).unwrap();

@@ -591,18 +591,9 @@ fn bad_replay_store_settings_are_refused_at_start() {
 fn idp_replicas_on_one_redis_refuse_a_client_assertion_used_at_the_other() {
     let redis = Redis::start(false);
     let toml = format!(
-        r#"[identity_provider]
-issuer = "{IDP_ISSUER}"
-signing_keys = ["idp.jwk"]
-
-[[idp_clients]]
-client_id = "{JWT_CLIENT}"
-auth_method = "private_key_jwt"
-jwks_file = "client.jwks"
-
-[[users]]
-sub = "alice"
-"#
+        "{}{}\n[[users]]\nsub = \"alice\"\n",
+        idp_head_toml(IDP_ISSUER, ""),
+        idp_jwt_client_toml(JWT_CLIENT)
     );
     let start = || {
         AsServer::try_start_role("idp", &toml, &["--replay-store", &redis.url()])

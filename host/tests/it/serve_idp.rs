@@ -33,16 +33,7 @@ id_jag_lifetime = 120
         String::new()
     };
     format!(
-        r#"[identity_provider]
-issuer = "{IDP_ISSUER}"
-signing_keys = ["idp.jwk"]
-development_sign_in = true
-
-[[idp_clients]]
-client_id = "cursor"
-auth_method = "client_secret_basic"
-client_secret_sha256 = "{secret}"
-
+        r#"{head}{client}
 [[users]]
 sub = "alice"
 email = "alice@example.com"
@@ -53,7 +44,8 @@ sub = "bob"
 disabled = true
 {password}
 {connection}"#,
-        secret = secret_sha256(CURSOR_SECRET),
+        head = idp_head_toml(IDP_ISSUER, "development_sign_in = true\n"),
+        client = idp_basic_client_toml("cursor", &secret_sha256(CURSOR_SECRET)),
         password = format!("password_sha256 = \"{}\"", secret_sha256(PASSWORD)),
     )
 }

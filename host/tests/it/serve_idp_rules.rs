@@ -129,25 +129,7 @@ client_id_at_audience = "jwt-client-at-as"
 /// (engineering).
 fn head_toml() -> String {
     format!(
-        r#"[identity_provider]
-issuer = "{IDP_ISSUER}"
-signing_keys = ["idp.jwk"]
-
-[[idp_clients]]
-client_id = "{CURSOR}"
-auth_method = "client_secret_basic"
-client_secret_sha256 = "{cursor}"
-
-[[idp_clients]]
-client_id = "{WINDSURF}"
-auth_method = "client_secret_basic"
-client_secret_sha256 = "{windsurf}"
-
-[[idp_clients]]
-client_id = "{JWT}"
-auth_method = "private_key_jwt"
-jwks_file = "client.jwks"
-
+        r#"{head}{cursor}{windsurf}{jwt}
 [[users]]
 sub = "alice"
 email = "alice@example.com"
@@ -164,8 +146,10 @@ disabled = true
 sub = "dave"
 groups = ["engineering"]
 "#,
-        cursor = secret_sha256(CURSOR_SECRET),
-        windsurf = secret_sha256(WINDSURF_SECRET),
+        head = idp_head_toml(IDP_ISSUER, ""),
+        cursor = idp_basic_client_toml(CURSOR, &secret_sha256(CURSOR_SECRET)),
+        windsurf = idp_basic_client_toml(WINDSURF, &secret_sha256(WINDSURF_SECRET)),
+        jwt = idp_jwt_client_toml(JWT),
     )
 }
 

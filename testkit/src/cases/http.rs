@@ -36,10 +36,11 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use crate::fixtures::{
-    configs as shared_configs, ec_jwk, identity_provider_toml, keys, merge, secret_sha256,
-    token_endpoint_toml, AS_ISSUER, CLIENT, CLIENT_SECRET, DISABLED_CLIENT, DISABLED_SECRET,
-    IDP_CLIENT, IDP_CLIENT_SECRET, IDP_ISSUER, JWT_CLIENT, NOW, OTHER_IDP, OTHER_RESOURCE,
-    POST_CLIENT, POST_SECRET, RESOURCE, TOKEN_URL,
+    configs as shared_configs, ec_jwk, identity_provider_toml, idp_basic_client_toml,
+    idp_head_toml, idp_jwt_client_toml, keys, merge, secret_sha256, token_endpoint_toml, AS_ISSUER,
+    CLIENT, CLIENT_SECRET, DISABLED_CLIENT, DISABLED_SECRET, IDP_CLIENT, IDP_CLIENT_SECRET,
+    IDP_ISSUER, IDP_USERS_TOML, JWT_CLIENT, NOW, OTHER_IDP, OTHER_RESOURCE, POST_CLIENT,
+    POST_SECRET, RESOURCE, TOKEN_URL,
 };
 use crate::form::{basic_header, form};
 use crate::mint::{
@@ -147,37 +148,7 @@ fn unconnected_toml() -> String {
 /// for an authentication at most 600 s old.
 fn http_idp_toml() -> String {
     format!(
-        r#"[identity_provider]
-issuer = "{IDP_ISSUER}"
-signing_keys = ["idp.jwk"]
-
-[[idp_clients]]
-client_id = "{IDP_CLIENT}"
-auth_method = "client_secret_basic"
-client_secret_sha256 = "{cursor}"
-
-[[idp_clients]]
-client_id = "{WINDSURF}"
-auth_method = "client_secret_basic"
-client_secret_sha256 = "{windsurf}"
-
-[[idp_clients]]
-client_id = "{JWT_CLIENT}"
-auth_method = "private_key_jwt"
-jwks_file = "client.jwks"
-
-[[users]]
-sub = "alice"
-groups = ["engineering"]
-email = "alice@example.com"
-
-[[users]]
-sub = "bob"
-disabled = true
-
-[[users]]
-sub = "carol"
-
+        r#"{head}{cursor}{windsurf}{jwt}{IDP_USERS_TOML}
 [[connections]]
 client_id = "{IDP_CLIENT}"
 audience = "{AS_ISSUER}"
@@ -223,8 +194,10 @@ scopes = ["chat.read"]
 client_id_at_audience = "cursor-at-recent"
 max_auth_age = 600
 "#,
-        cursor = secret_sha256(IDP_CLIENT_SECRET),
-        windsurf = secret_sha256(WINDSURF_SECRET),
+        head = idp_head_toml(IDP_ISSUER, ""),
+        cursor = idp_basic_client_toml(IDP_CLIENT, &secret_sha256(IDP_CLIENT_SECRET)),
+        windsurf = idp_basic_client_toml(WINDSURF, &secret_sha256(WINDSURF_SECRET)),
+        jwt = idp_jwt_client_toml(JWT_CLIENT),
     )
 }
 

@@ -21,6 +21,7 @@ use common::as_server::*;
 use common::*;
 use p256::ecdsa::SigningKey;
 use serde_json::{json, Value};
+use xaa_testkit::mint::refused_id_tokens;
 
 // ---------------------------------------------------------------------------------------
 // The IdP under test
@@ -588,111 +589,17 @@ fn s3a_r03_id_tokens_are_accepted_as_subject_tokens_other_tokens_are_not() {
 #[test]
 fn s3a_r04_id_token_must_be_issued_by_this_idp_to_the_authenticated_client() {
     let idp = start(&idp_toml());
-    let base = json!({
-        "iss": IDP_ISSUER, "sub": "alice", "aud": CURSOR, "jti": "idt-r04",
-        "iat": NOW - 30, "exp": NOW + 3600,
-    });
-    let with = |changes: Value| {
-        let mut claims = base.clone();
-        merge(&mut claims, changes);
-        claims
-    };
-    let k = keys();
-    let cases: Vec<(&str, String, &str)> = vec![
-        (
-            "signed by another key under the IdP's kid",
-            mint(&id_token_header(), &base, Signer::Es256(&k.attacker)),
-            "signature_invalid",
-        ),
-        (
-            "signed by a key that is not one of the IdP's signing keys",
-            mint(
-                &json!({"typ": "JWT", "alg": "ES256", "kid": "idp-ec-2"}),
-                &base,
-                Signer::Es256(&k.idp_ec2),
-            ),
-            "key_not_found",
-        ),
-        (
-            "RS256",
-            mint(
-                &json!({"typ": "JWT", "alg": "RS256", "kid": "idp-ec"}),
-                &base,
-                Signer::Rs256(&k.idp_rsa),
-            ),
-            "alg_not_allowed",
-        ),
-        (
-            "another issuer",
-            mint(
-                &id_token_header(),
-                &with(json!({"iss": OTHER_IDP})),
-                Signer::Es256(&k.idp_ec),
-            ),
-            "issuer_mismatch",
-        ),
-        (
-            "issued to another client",
-            mint(
-                &id_token_header(),
-                &with(json!({"aud": WINDSURF})),
-                Signer::Es256(&k.idp_ec),
-            ),
-            "audience_mismatch",
-        ),
-        (
-            "two audiences",
-            mint(
-                &id_token_header(),
-                &with(json!({"aud": [CURSOR, WINDSURF]})),
-                Signer::Es256(&k.idp_ec),
-            ),
-            "audience_mismatch",
-        ),
-        (
-            "expired",
-            mint(
-                &id_token_header(),
-                &with(json!({"iat": NOW - 7200, "exp": NOW - 3600})),
-                Signer::Es256(&k.idp_ec),
-            ),
-            "expired",
-        ),
-        (
-            "issued in the future",
-            mint(
-                &id_token_header(),
-                &with(json!({"iat": NOW + 3600, "exp": NOW + 7200})),
-                Signer::Es256(&k.idp_ec),
-            ),
-            "issued_in_future",
-        ),
-        (
-            "not yet valid",
-            mint(
-                &id_token_header(),
-                &with(json!({"nbf": NOW + 3600})),
-                Signer::Es256(&k.idp_ec),
-            ),
-            "not_yet_valid",
-        ),
-        (
-            "no sub",
-            mint(
-                &id_token_header(),
-                &with(json!({"sub": null})),
-                Signer::Es256(&k.idp_ec),
-            ),
-            "claim_invalid",
-        ),
-    ];
-    for (what, token, reason) in cases {
-        let event = subject_refused(&idp, &exchange(&idp, &token, AS_ISSUER, &[]), reason, what);
+    // The suite's table of flawed ID tokens (`xaa_testkit::mint::refused_id_tokens`), each
+    // refused at this IdP with its own audit reason.
+    let (good, flaws) = refused_id_tokens("idt-r04");
+    for flaw in flaws {
+        let what = flaw.what;
+        let reply = exchange(&idp, &flaw.token.token, AS_ISSUER, &[]);
+        let event = subject_refused(&idp, &reply, flaw.reason, what);
         assert_eq!(event["client_id"], CURSOR, "{what}: {event}");
     }
     // Positive twin: the baseline claims, signed by the IdP's key.
-    let token = mint(&id_token_header(), &base, Signer::Es256(&k.idp_ec));
-    let (_, _, _, event) = granted(&idp, &exchange(&idp, &token, AS_ISSUER, &[]), "valid");
+    let (_, _, _, event) = granted(&idp, &exchange(&idp, &good.token, AS_ISSUER, &[]), "valid");
     assert_eq!(event["subject"], "alice");
 }
 

@@ -45,7 +45,7 @@ use crate::fixtures::{
 use crate::form::{basic_header, form};
 use crate::mint::{
     access_token, at_claims, at_header, id_jag, id_jag_claims, id_jag_header, id_token, mint,
-    Minted, Signer,
+    refused_id_tokens, Minted, RefusedIdToken, Signer,
 };
 use crate::steps::FormPost;
 use xaa_vectors::{Case, ConfigFiles, Expect, HttpRequest, Input, Step};
@@ -2358,92 +2358,18 @@ fn idp_rules_01_to_05() -> Vec<Case> {
     }
 
     // Rule 4: the ID token issued by this IdP to this client.
-    let base = json!({
-        "iss": IDP_ISSUER, "sub": "alice", "aud": IDP_CLIENT, "jti": "idt-3a-04",
-        "iat": NOW - 30, "exp": NOW + 3600,
-    });
-    let with = |changes: Value| {
-        let mut claims = base.clone();
-        merge(&mut claims, changes);
-        claims
-    };
-    let id_header = json!({"typ": "JWT", "alg": "ES256", "kid": "idp-ec"});
-    let good = mint(&id_header, &base, Signer::Es256(&k.idp_ec));
-    let signed = |changes: Value| mint(&id_header, &with(changes), Signer::Es256(&k.idp_ec));
-    for (suffix, bad, code, what) in [
-        (
-            "signature-forged",
-            mint(&id_header, &base, Signer::Es256(&k.attacker)),
-            "signature_invalid",
-            "signed by another key under the IdP's kid",
-        ),
-        (
-            "key-not-a-signing-key",
-            mint(
-                &json!({"typ": "JWT", "alg": "ES256", "kid": "idp-ec-2"}),
-                &base,
-                Signer::Es256(&k.idp_ec2),
-            ),
-            "key_not_found",
-            "signed by a key that is not one of the IdP's signing keys",
-        ),
-        (
-            "alg-rs256",
-            mint(
-                &json!({"typ": "JWT", "alg": "RS256", "kid": "idp-ec"}),
-                &base,
-                Signer::Rs256(&k.idp_rsa),
-            ),
-            "alg_not_allowed",
-            "RS256 (the IdP signs ES256)",
-        ),
-        (
-            "other-issuer",
-            signed(json!({"iss": OTHER_IDP})),
-            "issuer_mismatch",
-            "iss another IdP",
-        ),
-        (
-            "other-client",
-            signed(json!({"aud": WINDSURF})),
-            "audience_mismatch",
-            "aud another client",
-        ),
-        (
-            "two-audiences",
-            signed(json!({"aud": [IDP_CLIENT, WINDSURF]})),
-            "audience_mismatch",
-            "aud this client and another",
-        ),
-        (
-            "expired",
-            signed(json!({"iat": NOW - 7200, "exp": NOW - 3600})),
-            "expired",
-            "expired",
-        ),
-        (
-            "issued-in-future",
-            signed(json!({"iat": NOW + 3600, "exp": NOW + 7200})),
-            "issued_in_future",
-            "issued in the future",
-        ),
-        (
-            "not-yet-valid",
-            signed(json!({"nbf": NOW + 3600})),
-            "not_yet_valid",
-            "nbf in the future",
-        ),
-        (
-            "sub-missing",
-            signed(json!({"sub": null})),
-            "claim_invalid",
-            "no sub",
-        ),
-    ] {
-        let id = format!("3a-04-http-{suffix}");
+    let (good, flaws) = refused_id_tokens("idt-3a-04");
+    for RefusedIdToken {
+        slug,
+        token,
+        reason,
+        what,
+    } in flaws
+    {
+        let id = format!("3a-04-http-{slug}");
         cases.push(
             idp_case(&id, 4, IDP, &format!("an ID token {what}: invalid_request"))
-                .step(exchange(&bad, AS_ISSUER, &[], subject_refused(code)))
+                .step(exchange(&token, AS_ISSUER, &[], subject_refused(reason)))
                 .step(exchange(&good, AS_ISSUER, &[], ok())),
         );
     }

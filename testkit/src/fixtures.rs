@@ -323,6 +323,28 @@ pub fn idp_jwt_client_toml(client_id: &str) -> String {
     )
 }
 
+/// One `[[connections]]` table, after a blank line: IdP client `client_id` may get ID-JAGs
+/// for `audience` and its `resources` with `scopes`, known there as `client_id_at_audience`;
+/// `extra` (whole lines, e.g. `"max_auth_age = 600\n"`, or "") ends the table.
+pub fn idp_connection_toml(
+    client_id: &str,
+    audience: &str,
+    resources: &[&str],
+    scopes: &[&str],
+    client_id_at_audience: &str,
+    extra: &str,
+) -> String {
+    let list = |items: &[&str]| {
+        let quoted: Vec<String> = items.iter().map(|item| format!("\"{item}\"")).collect();
+        format!("[{}]", quoted.join(", "))
+    };
+    format!(
+        "\n[[connections]]\nclient_id = \"{client_id}\"\naudience = \"{audience}\"\nresources = {}\nscopes = {}\nclient_id_at_audience = \"{client_id_at_audience}\"\n{extra}",
+        list(resources),
+        list(scopes),
+    )
+}
+
 /// The directory of the suite's IdPs, after a blank line: alice (engineering, with an email),
 /// bob (disabled), carol.
 pub const IDP_USERS_TOML: &str = r#"
@@ -352,16 +374,15 @@ resources = ["{RESOURCE}"]
 scopes = ["chat.read", "chat.history"]
 client_id_at_audience = "{CLIENT}"
 id_jag_lifetime = 120
-
-[[connections]]
-client_id = "{IDP_CLIENT}"
-audience = "https://as-b.example.com"
-resources = ["https://b.example.com/mcp"]
-scopes = ["notes.read"]
-client_id_at_audience = "cursor-at-b"
-groups = ["engineering"]
-required_acr = ["phrh"]
-"#,
+{to_b}"#,
+        to_b = idp_connection_toml(
+            IDP_CLIENT,
+            "https://as-b.example.com",
+            &["https://b.example.com/mcp"],
+            &["notes.read"],
+            "cursor-at-b",
+            "groups = [\"engineering\"]\nrequired_acr = [\"phrh\"]\n",
+        ),
         head = idp_head_toml(IDP_ISSUER, ""),
         client = idp_basic_client_toml(IDP_CLIENT, &secret_sha256(IDP_CLIENT_SECRET)),
     )

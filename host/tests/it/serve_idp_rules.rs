@@ -72,58 +72,64 @@ client_id_at_audience = "f53f191f9311af35"
 id_jag_lifetime = 120
 "#;
 
-const WINDSURF_CONNECTION: &str = r#"
-[[connections]]
-client_id = "windsurf"
-audience = "https://as.example.com"
-resources = ["https://mcp.example.com/mcp"]
-scopes = ["chat.read"]
-client_id_at_audience = "windsurf-at-as"
-"#;
+fn windsurf_connection() -> String {
+    idp_connection_toml(
+        WINDSURF,
+        AS_ISSUER,
+        &[RESOURCE],
+        &["chat.read"],
+        "windsurf-at-as",
+        "",
+    )
+}
 
 /// The rest: cursor to B, to a server with two resources, to a server limited to some
 /// users, to a server asking for strong, recent authentication; jwt-client to the baseline
 /// AS.
-const OTHER_CONNECTIONS: &str = r#"
-[[connections]]
-client_id = "cursor"
-audience = "https://as-b.example.com"
-resources = ["https://other.example.com/mcp"]
-scopes = ["files.read"]
-client_id_at_audience = "cursor-at-b"
-
-[[connections]]
-client_id = "cursor"
-audience = "https://as-multi.example.com"
-resources = ["https://multi.example.com/one", "https://multi.example.com/two"]
-scopes = ["chat.read"]
-client_id_at_audience = "cursor-at-multi"
-
-[[connections]]
-client_id = "cursor"
-audience = "https://as-restricted.example.com"
-resources = ["https://restricted.example.com/mcp"]
-scopes = ["chat.read"]
-client_id_at_audience = "cursor-at-restricted"
-users = ["alice"]
-groups = ["engineering"]
-
-[[connections]]
-client_id = "cursor"
-audience = "https://as-step-up.example.com"
-resources = ["https://step-up.example.com/mcp"]
-scopes = ["chat.read"]
-client_id_at_audience = "cursor-at-step-up"
-required_acr = ["phrh"]
-max_auth_age = 600
-
-[[connections]]
-client_id = "jwt-client"
-audience = "https://as.example.com"
-resources = ["https://mcp.example.com/mcp"]
-scopes = ["chat.read"]
-client_id_at_audience = "jwt-client-at-as"
-"#;
+fn other_connections() -> String {
+    let cursor_to = |audience, resources: &[&str], at_audience, extra| {
+        idp_connection_toml(
+            CURSOR,
+            audience,
+            resources,
+            &["chat.read"],
+            at_audience,
+            extra,
+        )
+    };
+    [
+        idp_connection_toml(
+            CURSOR,
+            AS_B,
+            &[OTHER_RESOURCE],
+            &["files.read"],
+            "cursor-at-b",
+            "",
+        ),
+        cursor_to(AS_MULTI, &[MULTI_1, MULTI_2], "cursor-at-multi", ""),
+        cursor_to(
+            AS_RESTRICTED,
+            &[RESTRICTED_RESOURCE],
+            "cursor-at-restricted",
+            "users = [\"alice\"]\ngroups = [\"engineering\"]\n",
+        ),
+        cursor_to(
+            AS_STEP_UP,
+            &[STEP_UP_RESOURCE],
+            "cursor-at-step-up",
+            "required_acr = [\"phrh\"]\nmax_auth_age = 600\n",
+        ),
+        idp_connection_toml(
+            JWT,
+            AS_ISSUER,
+            &[RESOURCE],
+            &["chat.read"],
+            "jwt-client-at-as",
+            "",
+        ),
+    ]
+    .concat()
+}
 
 /// `[identity_provider]` (signing with `idp.jwk`, kid "idp-ec"), the clients and the
 /// directory: alice (email, engineering), bob (no email, no group), carol (disabled), dave
@@ -157,8 +163,10 @@ groups = ["engineering"]
 /// The full configuration of these tests.
 fn idp_toml() -> String {
     format!(
-        "{}{CURSOR_CONNECTION}{WINDSURF_CONNECTION}{OTHER_CONNECTIONS}",
-        head_toml()
+        "{}{CURSOR_CONNECTION}{}{}",
+        head_toml(),
+        windsurf_connection(),
+        other_connections()
     )
 }
 
@@ -852,7 +860,7 @@ fn s3a_r08_revocation_of_a_connection_takes_effect_at_the_next_exchange_after_re
     );
 
     // The administrator removes windsurf's connection.
-    let without = idp_toml().replace(WINDSURF_CONNECTION, "");
+    let without = idp_toml().replace(&windsurf_connection(), "");
     assert_ne!(without, idp_toml());
     idp.reconfigure(&without);
     refused(

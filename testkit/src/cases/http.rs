@@ -37,10 +37,10 @@ use sha2::{Digest, Sha256};
 
 use crate::fixtures::{
     configs as shared_configs, ec_jwk, identity_provider_toml, idp_basic_client_toml,
-    idp_head_toml, idp_jwt_client_toml, keys, merge, secret_sha256, token_endpoint_toml, AS_ISSUER,
-    CLIENT, CLIENT_SECRET, DISABLED_CLIENT, DISABLED_SECRET, IDP_CLIENT, IDP_CLIENT_SECRET,
-    IDP_ISSUER, IDP_USERS_TOML, JWT_CLIENT, NOW, OTHER_IDP, OTHER_RESOURCE, POST_CLIENT,
-    POST_SECRET, RESOURCE, TOKEN_URL,
+    idp_connection_toml, idp_head_toml, idp_jwt_client_toml, keys, merge, secret_sha256,
+    token_endpoint_toml, AS_ISSUER, CLIENT, CLIENT_SECRET, DISABLED_CLIENT, DISABLED_SECRET,
+    IDP_CLIENT, IDP_CLIENT_SECRET, IDP_ISSUER, IDP_USERS_TOML, JWT_CLIENT, NOW, OTHER_IDP,
+    OTHER_RESOURCE, POST_CLIENT, POST_SECRET, RESOURCE, TOKEN_URL,
 };
 use crate::form::{basic_header, form};
 use crate::mint::{
@@ -157,47 +157,54 @@ resources = ["{RESOURCE}"]
 scopes = ["chat.read", "chat.history"]
 client_id_at_audience = "{CLIENT}"
 id_jag_lifetime = 120
-
-[[connections]]
-client_id = "{WINDSURF}"
-audience = "{AS_ISSUER}"
-resources = ["{RESOURCE}"]
-scopes = ["chat.read"]
-client_id_at_audience = "windsurf-at-as"
-
-[[connections]]
-client_id = "{JWT_CLIENT}"
-audience = "{AS_ISSUER}"
-resources = ["{RESOURCE}"]
-scopes = ["chat.read"]
-client_id_at_audience = "jwt-client-at-as"
-
-[[connections]]
-client_id = "{IDP_CLIENT}"
-audience = "{AS_B}"
-resources = ["{B_RESOURCE}"]
-scopes = ["notes.read"]
-client_id_at_audience = "cursor-at-b"
-
-[[connections]]
-client_id = "{IDP_CLIENT}"
-audience = "{AS_MULTI}"
-resources = ["{MULTI_1}", "{MULTI_2}"]
-scopes = ["chat.read"]
-client_id_at_audience = "cursor-at-multi"
-
-[[connections]]
-client_id = "{IDP_CLIENT}"
-audience = "{AS_RECENT}"
-resources = ["{RECENT_RESOURCE}"]
-scopes = ["chat.read"]
-client_id_at_audience = "cursor-at-recent"
-max_auth_age = 600
-"#,
+{others}"#,
         head = idp_head_toml(IDP_ISSUER, ""),
         cursor = idp_basic_client_toml(IDP_CLIENT, &secret_sha256(IDP_CLIENT_SECRET)),
         windsurf = idp_basic_client_toml(WINDSURF, &secret_sha256(WINDSURF_SECRET)),
         jwt = idp_jwt_client_toml(JWT_CLIENT),
+        others = [
+            idp_connection_toml(
+                WINDSURF,
+                AS_ISSUER,
+                &[RESOURCE],
+                &["chat.read"],
+                "windsurf-at-as",
+                ""
+            ),
+            idp_connection_toml(
+                JWT_CLIENT,
+                AS_ISSUER,
+                &[RESOURCE],
+                &["chat.read"],
+                "jwt-client-at-as",
+                ""
+            ),
+            idp_connection_toml(
+                IDP_CLIENT,
+                AS_B,
+                &[B_RESOURCE],
+                &["notes.read"],
+                "cursor-at-b",
+                ""
+            ),
+            idp_connection_toml(
+                IDP_CLIENT,
+                AS_MULTI,
+                &[MULTI_1, MULTI_2],
+                &["chat.read"],
+                "cursor-at-multi",
+                ""
+            ),
+            idp_connection_toml(
+                IDP_CLIENT,
+                AS_RECENT,
+                &[RECENT_RESOURCE],
+                &["chat.read"],
+                "cursor-at-recent",
+                "max_auth_age = 600\n"
+            ),
+        ]
+        .concat(),
     )
 }
 

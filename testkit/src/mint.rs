@@ -273,3 +273,39 @@ pub fn refused_id_tokens(jti: &str) -> (Minted, Vec<RefusedIdToken>) {
     ];
     (mint(&header, &base, Signer::Es256(&k.idp_ec)), flaws)
 }
+
+/// The P-256 field prime p, big-endian hex (coordinates at or above it are out of range).
+pub const P_HEX: &str = "ffffffff00000001000000000000000000000000ffffffffffffffffffffffff";
+
+/// Big-endian `a + k` for a small k, same width (wrapping): the value just past a bound,
+/// for out-of-range coordinates and scalars.
+pub fn add_small(a: &[u8], k: u8) -> Vec<u8> {
+    let mut out = a.to_vec();
+    let mut carry = u16::from(k);
+    for byte in out.iter_mut().rev() {
+        let sum = u16::from(*byte) + carry;
+        *byte = (sum & 0xff) as u8;
+        carry = sum >> 8;
+    }
+    out
+}
+
+/// HMAC-SHA256 (RFC 2104), enough for forging HS256 tokens (algorithm confusion).
+pub fn hmac_sha256(key: &[u8], message: &[u8]) -> Vec<u8> {
+    let mut block = [0u8; 64];
+    if key.len() > 64 {
+        block[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        block[..key.len()].copy_from_slice(key);
+    }
+    let pad = |byte: u8| block.iter().map(|b| b ^ byte).collect::<Vec<u8>>();
+    let inner = Sha256::new()
+        .chain_update(pad(0x36))
+        .chain_update(message)
+        .finalize();
+    Sha256::new()
+        .chain_update(pad(0x5c))
+        .chain_update(inner)
+        .finalize()
+        .to_vec()
+}

@@ -33,7 +33,6 @@ use std::collections::BTreeMap;
 use crate::base64url::encode as b64;
 use p256::ecdsa::SigningKey;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
 use crate::fixtures::{
     configs as shared_configs, ec_jwk, identity_provider_toml, idp_basic_client_toml,
@@ -44,8 +43,8 @@ use crate::fixtures::{
 };
 use crate::form::{basic_header, form};
 use crate::mint::{
-    access_token, at_claims, at_header, id_jag, id_jag_claims, id_jag_header, id_token, mint,
-    refused_id_tokens, Minted, RefusedIdToken, Signer,
+    access_token, at_claims, at_header, hmac_sha256, id_jag, id_jag_claims, id_jag_header,
+    id_token, mint, refused_id_tokens, Minted, RefusedIdToken, Signer,
 };
 use crate::steps::FormPost;
 use xaa_vectors::{Case, ConfigFiles, Expect, HttpRequest, Input, Step};
@@ -398,26 +397,6 @@ fn other_idp_jag(jti: &str) -> Minted {
         json!({"iss": OTHER_IDP}),
         &keys().other_ec,
     )
-}
-
-/// HMAC-SHA256 (RFC 2104), for the HS256 algorithm-confusion forgery.
-fn hmac_sha256(key: &[u8], message: &[u8]) -> Vec<u8> {
-    let mut block = [0u8; 64];
-    if key.len() > 64 {
-        block[..32].copy_from_slice(&Sha256::digest(key));
-    } else {
-        block[..key.len()].copy_from_slice(key);
-    }
-    let pad = |byte: u8| block.iter().map(|b| b ^ byte).collect::<Vec<u8>>();
-    let inner = Sha256::new()
-        .chain_update(pad(0x36))
-        .chain_update(message)
-        .finalize();
-    Sha256::new()
-        .chain_update(pad(0x5c))
-        .chain_update(inner)
-        .finalize()
-        .to_vec()
 }
 
 /// HS256 over the baseline ID-JAG, keyed with the IdP's public key bytes.

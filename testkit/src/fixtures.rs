@@ -334,15 +334,31 @@ pub fn idp_connection_toml(
     client_id_at_audience: &str,
     extra: &str,
 ) -> String {
-    let list = |items: &[&str]| {
-        let quoted: Vec<String> = items.iter().map(|item| format!("\"{item}\"")).collect();
-        format!("[{}]", quoted.join(", "))
-    };
     format!(
         "\n[[connections]]\nclient_id = \"{client_id}\"\naudience = \"{audience}\"\nresources = {}\nscopes = {}\nclient_id_at_audience = \"{client_id_at_audience}\"\n{extra}",
-        list(resources),
-        list(scopes),
+        toml_list(resources),
+        toml_list(scopes),
     )
+}
+
+/// The baseline connection, after a blank line: [`IDP_CLIENT`] to [`AS_ISSUER`] (also known
+/// by `audience_aliases`, none if empty) for [`RESOURCE`] with chat.read and chat.history,
+/// as [`CLIENT`] there, ID-JAGs living 120 s.
+pub fn baseline_connection_toml(audience_aliases: &[&str]) -> String {
+    let aliases = if audience_aliases.is_empty() {
+        String::new()
+    } else {
+        format!("audience_aliases = {}\n", toml_list(audience_aliases))
+    };
+    format!(
+        "\n[[connections]]\nclient_id = \"{IDP_CLIENT}\"\naudience = \"{AS_ISSUER}\"\n{aliases}resources = [\"{RESOURCE}\"]\nscopes = [\"chat.read\", \"chat.history\"]\nclient_id_at_audience = \"{CLIENT}\"\nid_jag_lifetime = 120\n"
+    )
+}
+
+/// A TOML array of strings, on one line.
+fn toml_list(items: &[&str]) -> String {
+    let quoted: Vec<String> = items.iter().map(|item| format!("\"{item}\"")).collect();
+    format!("[{}]", quoted.join(", "))
 }
 
 /// The directory of the suite's IdPs, after a blank line: alice (engineering, with an email),
@@ -365,16 +381,8 @@ sub = "carol"
 /// users alice (engineering), bob (disabled), carol.
 pub fn identity_provider_toml() -> String {
     format!(
-        r#"{head}{client}{IDP_USERS_TOML}
-[[connections]]
-client_id = "{IDP_CLIENT}"
-audience = "{AS_ISSUER}"
-audience_aliases = ["urn:example:as"]
-resources = ["{RESOURCE}"]
-scopes = ["chat.read", "chat.history"]
-client_id_at_audience = "{CLIENT}"
-id_jag_lifetime = 120
-{to_b}"#,
+        "{head}{client}{IDP_USERS_TOML}{baseline}{to_b}",
+        baseline = baseline_connection_toml(&["urn:example:as"]),
         to_b = idp_connection_toml(
             IDP_CLIENT,
             "https://as-b.example.com",

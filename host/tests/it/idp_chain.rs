@@ -43,15 +43,8 @@ groups = ["engineering"]
 [[users]]
 sub = "bob"
 disabled = true
-
-[[connections]]
-client_id = "cursor"
-audience = "{AS_ISSUER}"
-resources = ["{RESOURCE}"]
-scopes = ["chat.read", "chat.history"]
-client_id_at_audience = "{CLIENT}"
-id_jag_lifetime = 120
-"#,
+{connection}"#,
+        connection = baseline_connection_toml(&[]),
         head = idp_head_toml(IDP_ISSUER, ""),
         client = idp_basic_client_toml("cursor", &secret_sha256("cursor-secret")),
     );

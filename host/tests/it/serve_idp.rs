@@ -18,17 +18,7 @@ const CURSOR_SECRET: &str = "cursor-secret-5d1f";
 /// client "cursor" connected to the baseline AS for RESOURCE, as CLIENT there.
 fn idp_toml(connected: bool) -> String {
     let connection = if connected {
-        format!(
-            r#"
-[[connections]]
-client_id = "cursor"
-audience = "{AS_ISSUER}"
-resources = ["{RESOURCE}"]
-scopes = ["chat.read", "chat.history"]
-client_id_at_audience = "{CLIENT}"
-id_jag_lifetime = 120
-"#
-        )
+        baseline_connection_toml(&[])
     } else {
         String::new()
     };

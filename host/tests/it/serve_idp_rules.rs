@@ -61,16 +61,9 @@ const AS_ALIAS: &str = "urn:example:mcp-as";
 /// cursor's ID-JAG lifetime at [`AS_ISSUER`].
 const LIFETIME: i64 = 120;
 
-const CURSOR_CONNECTION: &str = r#"
-[[connections]]
-client_id = "cursor"
-audience = "https://as.example.com"
-audience_aliases = ["urn:example:mcp-as"]
-resources = ["https://mcp.example.com/mcp"]
-scopes = ["chat.read", "chat.history"]
-client_id_at_audience = "f53f191f9311af35"
-id_jag_lifetime = 120
-"#;
+fn cursor_connection() -> String {
+    baseline_connection_toml(&[AS_ALIAS])
+}
 
 fn windsurf_connection() -> String {
     idp_connection_toml(
@@ -163,8 +156,9 @@ groups = ["engineering"]
 /// The full configuration of these tests.
 fn idp_toml() -> String {
     format!(
-        "{}{CURSOR_CONNECTION}{}{}",
+        "{}{}{}{}",
         head_toml(),
+        cursor_connection(),
         windsurf_connection(),
         other_connections()
     )
@@ -690,7 +684,7 @@ fn s3a_r06_deny_by_default_without_a_connection() {
     assert_eq!(event["audience"], AS_ISSUER);
 
     // The administrator adds the connection: the same request now succeeds.
-    idp.reconfigure(&format!("{}{CURSOR_CONNECTION}", head_toml()));
+    idp.reconfigure(&format!("{}{}", head_toml(), cursor_connection()));
     granted(&idp, &exchange(&idp, &alice(), AS_ISSUER, &[]), "connected");
 }
 
@@ -1323,7 +1317,7 @@ client_id_at_audience = "as-b-at-as"
     let toml = format!(
         "{}{}",
         head_toml(),
-        CURSOR_CONNECTION.replace(
+        cursor_connection().replace(
             "audience = \"https://as.example.com\"",
             &format!("audience = \"{IDP_ISSUER}\"")
         )

@@ -35,11 +35,11 @@ use p256::ecdsa::SigningKey;
 use serde_json::{json, Value};
 
 use crate::fixtures::{
-    configs as shared_configs, ec_jwk, identity_provider_toml, idp_basic_client_toml,
-    idp_connection_toml, idp_head_toml, idp_jwt_client_toml, keys, merge, secret_sha256,
-    token_endpoint_toml, AS_ISSUER, CLIENT, CLIENT_SECRET, DISABLED_CLIENT, DISABLED_SECRET,
-    IDP_CLIENT, IDP_CLIENT_SECRET, IDP_ISSUER, IDP_USERS_TOML, JWT_CLIENT, NOW, OTHER_IDP,
-    OTHER_RESOURCE, POST_CLIENT, POST_SECRET, RESOURCE, TOKEN_URL,
+    baseline_connection_toml, configs as shared_configs, ec_jwk, identity_provider_toml,
+    idp_basic_client_toml, idp_connection_toml, idp_head_toml, idp_jwt_client_toml, keys, merge,
+    secret_sha256, token_endpoint_toml, AS_ISSUER, CLIENT, CLIENT_SECRET, DISABLED_CLIENT,
+    DISABLED_SECRET, IDP_CLIENT, IDP_CLIENT_SECRET, IDP_ISSUER, IDP_USERS_TOML, JWT_CLIENT, NOW,
+    OTHER_IDP, OTHER_RESOURCE, POST_CLIENT, POST_SECRET, RESOURCE, TOKEN_URL,
 };
 use crate::form::{basic_header, form};
 use crate::mint::{
@@ -147,16 +147,8 @@ fn unconnected_toml() -> String {
 /// for an authentication at most 600 s old.
 fn http_idp_toml() -> String {
     format!(
-        r#"{head}{cursor}{windsurf}{jwt}{IDP_USERS_TOML}
-[[connections]]
-client_id = "{IDP_CLIENT}"
-audience = "{AS_ISSUER}"
-audience_aliases = ["{AS_ALIAS}"]
-resources = ["{RESOURCE}"]
-scopes = ["chat.read", "chat.history"]
-client_id_at_audience = "{CLIENT}"
-id_jag_lifetime = 120
-{others}"#,
+        r#"{head}{cursor}{windsurf}{jwt}{IDP_USERS_TOML}{baseline}{others}"#,
+        baseline = baseline_connection_toml(&[AS_ALIAS]),
         head = idp_head_toml(IDP_ISSUER, ""),
         cursor = idp_basic_client_toml(IDP_CLIENT, &secret_sha256(IDP_CLIENT_SECRET)),
         windsurf = idp_basic_client_toml(WINDSURF, &secret_sha256(WINDSURF_SECRET)),

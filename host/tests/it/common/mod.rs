@@ -33,8 +33,8 @@ pub use xaa_testkit::fixtures::{
 // Fixed keys, JWK builders and deterministic minting are the conformance suite's (one
 // source for the tests and the published vectors); the test-side wrappers return bare tokens.
 pub use xaa_testkit::fixtures::{
-    as_jwks, ec_jwk, idp_basic_client_toml, idp_connection_toml, idp_head_toml, idp_jwks,
-    idp_jwt_client_toml, keys, merge, rsa_jwk, Keys,
+    as_jwks, baseline_connection_toml, ec_jwk, idp_basic_client_toml, idp_connection_toml,
+    idp_head_toml, idp_jwks, idp_jwt_client_toml, keys, merge, rsa_jwk, Keys,
 };
 pub use xaa_testkit::mint::{
     add_small, at_claims, at_header, hmac_sha256, id_jag_claims, id_jag_header, sign, Signer, P_HEX,

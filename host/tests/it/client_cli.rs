@@ -5,6 +5,8 @@
 //! token; removing a connection at the IdP (SIGHUP) ends access at the next exchange; and
 //! the session file is private and never holds the password.
 
+use crate::common::free_port;
+
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -20,15 +22,6 @@ const PASSWORD: &str = "alice's development password";
 const SECRET_A: &str = "as-a-secret-2c9e";
 const SECRET_B: &str = "as-b-secret-8d3f";
 const SCOPES: &str = r#"["notes.read", "notes.write"]"#;
-
-/// A port free a moment ago (the servers need their URLs in their configuration).
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 struct Server(Child);
 

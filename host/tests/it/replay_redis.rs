@@ -137,15 +137,6 @@ impl Drop for Redis {
     }
 }
 
-/// A port free a moment ago.
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// The key the store writes for an ID-JAG of the baseline IdP: the component's replay key
 /// (`id-jag:` + SHA-256(iss, 0, jti)) under the store's prefix.
 fn redis_key(jti: &str) -> String {

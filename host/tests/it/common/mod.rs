@@ -332,3 +332,13 @@ pub fn sub(a: &[u8], b: &[u8]) -> Vec<u8> {
     assert_eq!(borrow, 0);
     out
 }
+
+/// A port on 127.0.0.1 free a moment ago (servers that need their URL in their
+/// configuration, fake servers).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}

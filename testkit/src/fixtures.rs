@@ -193,6 +193,38 @@ fn files() -> BTreeMap<String, String> {
     .collect()
 }
 
+/// The resource AS's assertion limits and the two IdPs it trusts (inline JWK Set files):
+/// the end of its `[authorization_server]` table and its `[[trusted_issuers]]`.
+fn trusted_idps_toml() -> String {
+    format!(
+        r#"max_assertion_lifetime = 300
+leeway = 60
+
+[[trusted_issuers]]
+issuer = "{IDP_ISSUER}"
+jwks_file = "idp.jwks"
+algorithms = ["ES256", "RS256", "PS256"]
+
+[[trusted_issuers]]
+issuer = "{OTHER_IDP}"
+jwks_file = "other-idp.jwks"
+algorithms = ["ES256"]
+"#
+    )
+}
+
+/// The resource server trusting the AS (`as.jwks`, ES256); callers append further keys.
+fn resource_server_toml() -> String {
+    format!(
+        r#"[resource_server]
+resource = "{RESOURCE}"
+issuer = "{AS_ISSUER}"
+jwks_file = "as.jwks"
+algorithms = ["ES256"]
+"#
+    )
+}
+
 /// The validator roles: the resource AS trusting two IdPs (inline JWK Set files) and the
 /// resource server trusting the AS.
 pub fn validator_toml() -> String {
@@ -202,43 +234,19 @@ pub fn validator_toml() -> String {
 [authorization_server]
 issuer = "{AS_ISSUER}"
 resources = ["{RESOURCE}"]
-max_assertion_lifetime = 300
-leeway = 60
-
-[[trusted_issuers]]
-issuer = "{IDP_ISSUER}"
-jwks_file = "idp.jwks"
-algorithms = ["ES256", "RS256", "PS256"]
-
-[[trusted_issuers]]
-issuer = "{OTHER_IDP}"
-jwks_file = "other-idp.jwks"
-algorithms = ["ES256"]
-
-[resource_server]
-resource = "{RESOURCE}"
-issuer = "{AS_ISSUER}"
-jwks_file = "as.jwks"
-algorithms = ["ES256"]
-leeway = 60
+{trusted}
+{resource_server}leeway = 60
 resource_metadata_url = "https://mcp.example.com/.well-known/oauth-protected-resource/mcp"
-"#
+"#,
+        trusted = trusted_idps_toml(),
+        resource_server = resource_server_toml(),
     )
 }
 
 /// The resource authorization server's token endpoint (two resources, four clients), with
 /// the resource server role beside it.
 pub fn token_endpoint_toml() -> String {
-    token_endpoint_toml_with("")
-        + &format!(
-            r#"
-[resource_server]
-resource = "{RESOURCE}"
-issuer = "{AS_ISSUER}"
-jwks_file = "as.jwks"
-algorithms = ["ES256"]
-"#
-        )
+    token_endpoint_toml_with("") + "\n" + &resource_server_toml()
 }
 
 /// The token endpoint alone (as `xaa serve as` runs it in the HTTP tests); `endpoint_extra`
@@ -248,19 +256,7 @@ pub fn token_endpoint_toml_with(endpoint_extra: &str) -> String {
         r#"[authorization_server]
 issuer = "{AS_ISSUER}"
 resources = ["{RESOURCE}", "{OTHER_RESOURCE}"]
-max_assertion_lifetime = 300
-leeway = 60
-
-[[trusted_issuers]]
-issuer = "{IDP_ISSUER}"
-jwks_file = "idp.jwks"
-algorithms = ["ES256", "RS256", "PS256"]
-
-[[trusted_issuers]]
-issuer = "{OTHER_IDP}"
-jwks_file = "other-idp.jwks"
-algorithms = ["ES256"]
-
+{trusted}
 [token_endpoint]
 url = "{TOKEN_URL}"
 signing_keys = ["as.jwk"]
@@ -294,6 +290,7 @@ client_secret_sha256 = "{disabled}"
 resources = ["{RESOURCE}"]
 grant_types = []
 "#,
+        trusted = trusted_idps_toml(),
         basic = secret_sha256(CLIENT_SECRET),
         post = secret_sha256(POST_SECRET),
         disabled = secret_sha256(DISABLED_SECRET),

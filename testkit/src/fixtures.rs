@@ -193,6 +193,38 @@ fn files() -> BTreeMap<String, String> {
     .collect()
 }
 
+/// The resource AS's assertion limits and the two IdPs it trusts (inline JWK Set files):
+/// the end of its `[authorization_server]` table and its `[[trusted_issuers]]`.
+fn trusted_idps_toml() -> String {
+    format!(
+        r#"max_assertion_lifetime = 300
+leeway = 60
+
+[[trusted_issuers]]
+issuer = "{IDP_ISSUER}"
+jwks_file = "idp.jwks"
+algorithms = ["ES256", "RS256", "PS256"]
+
+[[trusted_issuers]]
+issuer = "{OTHER_IDP}"
+jwks_file = "other-idp.jwks"
+algorithms = ["ES256"]
+"#
+    )
+}
+
+/// The resource server trusting the AS (`as.jwks`, ES256); callers append further keys.
+fn resource_server_toml() -> String {
+    format!(
+        r#"[resource_server]
+resource = "{RESOURCE}"
+issuer = "{AS_ISSUER}"
+jwks_file = "as.jwks"
+algorithms = ["ES256"]
+"#
+    )
+}
+
 /// The validator roles: the resource AS trusting two IdPs (inline JWK Set files) and the
 /// resource server trusting the AS.
 pub fn validator_toml() -> String {
@@ -202,43 +234,19 @@ pub fn validator_toml() -> String {
 [authorization_server]
 issuer = "{AS_ISSUER}"
 resources = ["{RESOURCE}"]
-max_assertion_lifetime = 300
-leeway = 60
-
-[[trusted_issuers]]
-issuer = "{IDP_ISSUER}"
-jwks_file = "idp.jwks"
-algorithms = ["ES256", "RS256", "PS256"]
-
-[[trusted_issuers]]
-issuer = "{OTHER_IDP}"
-jwks_file = "other-idp.jwks"
-algorithms = ["ES256"]
-
-[resource_server]
-resource = "{RESOURCE}"
-issuer = "{AS_ISSUER}"
-jwks_file = "as.jwks"
-algorithms = ["ES256"]
-leeway = 60
+{trusted}
+{resource_server}leeway = 60
 resource_metadata_url = "https://mcp.example.com/.well-known/oauth-protected-resource/mcp"
-"#
+"#,
+        trusted = trusted_idps_toml(),
+        resource_server = resource_server_toml(),
     )
 }
 
 /// The resource authorization server's token endpoint (two resources, four clients), with
 /// the resource server role beside it.
 pub fn token_endpoint_toml() -> String {
-    token_endpoint_toml_with("")
-        + &format!(
-            r#"
-[resource_server]
-resource = "{RESOURCE}"
-issuer = "{AS_ISSUER}"
-jwks_file = "as.jwks"
-algorithms = ["ES256"]
-"#
-        )
+    token_endpoint_toml_with("") + "\n" + &resource_server_toml()
 }
 
 /// The token endpoint alone (as `xaa serve as` runs it in the HTTP tests); `endpoint_extra`
@@ -248,19 +256,7 @@ pub fn token_endpoint_toml_with(endpoint_extra: &str) -> String {
         r#"[authorization_server]
 issuer = "{AS_ISSUER}"
 resources = ["{RESOURCE}", "{OTHER_RESOURCE}"]
-max_assertion_lifetime = 300
-leeway = 60
-
-[[trusted_issuers]]
-issuer = "{IDP_ISSUER}"
-jwks_file = "idp.jwks"
-algorithms = ["ES256", "RS256", "PS256"]
-
-[[trusted_issuers]]
-issuer = "{OTHER_IDP}"
-jwks_file = "other-idp.jwks"
-algorithms = ["ES256"]
-
+{trusted}
 [token_endpoint]
 url = "{TOKEN_URL}"
 signing_keys = ["as.jwk"]
@@ -294,25 +290,77 @@ client_secret_sha256 = "{disabled}"
 resources = ["{RESOURCE}"]
 grant_types = []
 "#,
+        trusted = trusted_idps_toml(),
         basic = secret_sha256(CLIENT_SECRET),
         post = secret_sha256(POST_SECRET),
         disabled = secret_sha256(DISABLED_SECRET),
     )
 }
 
-/// The IdP: client [`IDP_CLIENT`] connected to the AS for [`RESOURCE`] (as [`CLIENT`]);
-/// users alice (engineering), bob (disabled), carol.
-pub fn identity_provider_toml() -> String {
+/// The first lines of every IdP configuration the tests write: `[identity_provider]` at
+/// `issuer`, signing with the file `idp.jwk`; `extra` (whole lines, e.g.
+/// `"development_sign_in = true\n"`, or "") goes right after them in that table.
+pub fn idp_head_toml(issuer: &str, extra: &str) -> String {
+    format!("[identity_provider]\nissuer = \"{issuer}\"\nsigning_keys = [\"idp.jwk\"]\n{extra}")
+}
+
+/// One `[[idp_clients]]` table, after a blank line: `client_id` authenticating with HTTP
+/// Basic and the secret whose SHA-256 hex is `secret_sha256`.
+pub fn idp_basic_client_toml(client_id: &str, secret_sha256: &str) -> String {
     format!(
-        r#"[identity_provider]
-issuer = "{IDP_ISSUER}"
-signing_keys = ["idp.jwk"]
+        "\n[[idp_clients]]\nclient_id = \"{client_id}\"\nauth_method = \"client_secret_basic\"\nclient_secret_sha256 = \"{secret_sha256}\"\n"
+    )
+}
 
-[[idp_clients]]
-client_id = "{IDP_CLIENT}"
-auth_method = "client_secret_basic"
-client_secret_sha256 = "{secret}"
+/// One `[[idp_clients]]` table, after a blank line: `client_id` authenticating with
+/// `private_key_jwt`, its keys in the file `client.jwks`.
+pub fn idp_jwt_client_toml(client_id: &str) -> String {
+    format!(
+        "\n[[idp_clients]]\nclient_id = \"{client_id}\"\nauth_method = \"private_key_jwt\"\njwks_file = \"client.jwks\"\n"
+    )
+}
 
+/// One `[[connections]]` table, after a blank line: IdP client `client_id` may get ID-JAGs
+/// for `audience` and its `resources` with `scopes`, known there as `client_id_at_audience`;
+/// `extra` (whole lines, e.g. `"max_auth_age = 600\n"`, or "") ends the table.
+pub fn idp_connection_toml(
+    client_id: &str,
+    audience: &str,
+    resources: &[&str],
+    scopes: &[&str],
+    client_id_at_audience: &str,
+    extra: &str,
+) -> String {
+    format!(
+        "\n[[connections]]\nclient_id = \"{client_id}\"\naudience = \"{audience}\"\nresources = {}\nscopes = {}\nclient_id_at_audience = \"{client_id_at_audience}\"\n{extra}",
+        toml_list(resources),
+        toml_list(scopes),
+    )
+}
+
+/// The baseline connection, after a blank line: [`IDP_CLIENT`] to [`AS_ISSUER`] (also known
+/// by `audience_aliases`, none if empty) for [`RESOURCE`] with chat.read and chat.history,
+/// as [`CLIENT`] there, ID-JAGs living 120 s.
+pub fn baseline_connection_toml(audience_aliases: &[&str]) -> String {
+    let aliases = if audience_aliases.is_empty() {
+        String::new()
+    } else {
+        format!("audience_aliases = {}\n", toml_list(audience_aliases))
+    };
+    format!(
+        "\n[[connections]]\nclient_id = \"{IDP_CLIENT}\"\naudience = \"{AS_ISSUER}\"\n{aliases}resources = [\"{RESOURCE}\"]\nscopes = [\"chat.read\", \"chat.history\"]\nclient_id_at_audience = \"{CLIENT}\"\nid_jag_lifetime = 120\n"
+    )
+}
+
+/// A TOML array of strings, on one line.
+fn toml_list(items: &[&str]) -> String {
+    let quoted: Vec<String> = items.iter().map(|item| format!("\"{item}\"")).collect();
+    format!("[{}]", quoted.join(", "))
+}
+
+/// The directory of the suite's IdPs, after a blank line: alice (engineering, with an email),
+/// bob (disabled), carol.
+pub const IDP_USERS_TOML: &str = r#"
 [[users]]
 sub = "alice"
 groups = ["engineering"]
@@ -324,26 +372,24 @@ disabled = true
 
 [[users]]
 sub = "carol"
+"#;
 
-[[connections]]
-client_id = "{IDP_CLIENT}"
-audience = "{AS_ISSUER}"
-audience_aliases = ["urn:example:as"]
-resources = ["{RESOURCE}"]
-scopes = ["chat.read", "chat.history"]
-client_id_at_audience = "{CLIENT}"
-id_jag_lifetime = 120
-
-[[connections]]
-client_id = "{IDP_CLIENT}"
-audience = "https://as-b.example.com"
-resources = ["https://b.example.com/mcp"]
-scopes = ["notes.read"]
-client_id_at_audience = "cursor-at-b"
-groups = ["engineering"]
-required_acr = ["phrh"]
-"#,
-        secret = secret_sha256(IDP_CLIENT_SECRET),
+/// The IdP: client [`IDP_CLIENT`] connected to the AS for [`RESOURCE`] (as [`CLIENT`]);
+/// users alice (engineering), bob (disabled), carol.
+pub fn identity_provider_toml() -> String {
+    format!(
+        "{head}{client}{IDP_USERS_TOML}{baseline}{to_b}",
+        baseline = baseline_connection_toml(&["urn:example:as"]),
+        to_b = idp_connection_toml(
+            IDP_CLIENT,
+            "https://as-b.example.com",
+            &["https://b.example.com/mcp"],
+            &["notes.read"],
+            "cursor-at-b",
+            "groups = [\"engineering\"]\nrequired_acr = [\"phrh\"]\n",
+        ),
+        head = idp_head_toml(IDP_ISSUER, ""),
+        client = idp_basic_client_toml(IDP_CLIENT, &secret_sha256(IDP_CLIENT_SECRET)),
     )
 }
 

@@ -164,3 +164,148 @@ pub fn id_token(sub: &str, changes: Value) -> Minted {
         Signer::Es256(&keys().idp_ec),
     )
 }
+
+/// An ID token the IdP refuses as a subject token, and why.
+pub struct RefusedIdToken {
+    /// The case-id suffix naming the flaw.
+    pub slug: &'static str,
+    /// The flawed ID token.
+    pub token: Minted,
+    /// The rejection reason the audit event records.
+    pub reason: &'static str,
+    /// The flaw in words.
+    pub what: &'static str,
+}
+
+/// The IdP's rule 4 (the ID token issued by this IdP to this client), as data shared by the
+/// suite and the host tests: a good ID token (alice, for [`crate::fixtures::IDP_CLIENT`],
+/// id `jti`) and each way of breaking it, one flaw at a time.
+pub fn refused_id_tokens(jti: &str) -> (Minted, Vec<RefusedIdToken>) {
+    let k = keys();
+    let client = crate::fixtures::IDP_CLIENT;
+    // The suite's second IdP client (`WINDSURF` in the HTTP cases).
+    let other_client = "windsurf";
+    let base = json!({
+        "iss": IDP_ISSUER, "sub": "alice", "aud": client, "jti": jti,
+        "iat": NOW - 30, "exp": NOW + 3600,
+    });
+    let header = json!({"typ": "JWT", "alg": "ES256", "kid": "idp-ec"});
+    let signed = |changes: Value| {
+        let mut claims = base.clone();
+        merge(&mut claims, changes);
+        mint(&header, &claims, Signer::Es256(&k.idp_ec))
+    };
+    let refused = |slug, token, reason, what| RefusedIdToken {
+        slug,
+        token,
+        reason,
+        what,
+    };
+    let flaws = vec![
+        refused(
+            "signature-forged",
+            mint(&header, &base, Signer::Es256(&k.attacker)),
+            "signature_invalid",
+            "signed by another key under the IdP's kid",
+        ),
+        refused(
+            "key-not-a-signing-key",
+            mint(
+                &json!({"typ": "JWT", "alg": "ES256", "kid": "idp-ec-2"}),
+                &base,
+                Signer::Es256(&k.idp_ec2),
+            ),
+            "key_not_found",
+            "signed by a key that is not one of the IdP's signing keys",
+        ),
+        refused(
+            "alg-rs256",
+            mint(
+                &json!({"typ": "JWT", "alg": "RS256", "kid": "idp-ec"}),
+                &base,
+                Signer::Rs256(&k.idp_rsa),
+            ),
+            "alg_not_allowed",
+            "RS256 (the IdP signs ES256)",
+        ),
+        refused(
+            "other-issuer",
+            signed(json!({"iss": crate::fixtures::OTHER_IDP})),
+            "issuer_mismatch",
+            "iss another IdP",
+        ),
+        refused(
+            "other-client",
+            signed(json!({"aud": other_client})),
+            "audience_mismatch",
+            "aud another client",
+        ),
+        refused(
+            "two-audiences",
+            signed(json!({"aud": [client, other_client]})),
+            "audience_mismatch",
+            "aud this client and another",
+        ),
+        refused(
+            "expired",
+            signed(json!({"iat": NOW - 7200, "exp": NOW - 3600})),
+            "expired",
+            "expired",
+        ),
+        refused(
+            "issued-in-future",
+            signed(json!({"iat": NOW + 3600, "exp": NOW + 7200})),
+            "issued_in_future",
+            "issued in the future",
+        ),
+        refused(
+            "not-yet-valid",
+            signed(json!({"nbf": NOW + 3600})),
+            "not_yet_valid",
+            "nbf in the future",
+        ),
+        refused(
+            "sub-missing",
+            signed(json!({"sub": null})),
+            "claim_invalid",
+            "no sub",
+        ),
+    ];
+    (mint(&header, &base, Signer::Es256(&k.idp_ec)), flaws)
+}
+
+/// The P-256 field prime p, big-endian hex (coordinates at or above it are out of range).
+pub const P_HEX: &str = "ffffffff00000001000000000000000000000000ffffffffffffffffffffffff";
+
+/// Big-endian `a + k` for a small k, same width (wrapping): the value just past a bound,
+/// for out-of-range coordinates and scalars.
+pub fn add_small(a: &[u8], k: u8) -> Vec<u8> {
+    let mut out = a.to_vec();
+    let mut carry = u16::from(k);
+    for byte in out.iter_mut().rev() {
+        let sum = u16::from(*byte) + carry;
+        *byte = (sum & 0xff) as u8;
+        carry = sum >> 8;
+    }
+    out
+}
+
+/// HMAC-SHA256 (RFC 2104), enough for forging HS256 tokens (algorithm confusion).
+pub fn hmac_sha256(key: &[u8], message: &[u8]) -> Vec<u8> {
+    let mut block = [0u8; 64];
+    if key.len() > 64 {
+        block[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        block[..key.len()].copy_from_slice(key);
+    }
+    let pad = |byte: u8| block.iter().map(|b| b ^ byte).collect::<Vec<u8>>();
+    let inner = Sha256::new()
+        .chain_update(pad(0x36))
+        .chain_update(message)
+        .finalize();
+    Sha256::new()
+        .chain_update(pad(0x5c))
+        .chain_update(inner)
+        .finalize()
+        .to_vec()
+}

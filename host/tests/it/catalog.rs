@@ -37,21 +37,6 @@ use xaa_host::wit::{self, Verdict};
 // Helpers
 // ---------------------------------------------------------------------------------------
 
-/// P-256 field prime p.
-const P_HEX: &str = "ffffffff00000001000000000000000000000000ffffffffffffffffffffffff";
-
-/// Big-endian `a + k` for a small k, same width.
-fn add_small(a: &[u8], k: u8) -> Vec<u8> {
-    let mut out = a.to_vec();
-    let mut carry = u16::from(k);
-    for byte in out.iter_mut().rev() {
-        let sum = u16::from(*byte) + carry;
-        *byte = (sum & 0xff) as u8;
-        carry = sum >> 8;
-    }
-    out
-}
-
 /// Decodes an unpadded base64url segment (test side; lenient is fine here).
 fn unb64(text: &str) -> Vec<u8> {
     xaa_guest::base64url::decode(text).unwrap()

@@ -5,6 +5,8 @@
 //! token; removing a connection at the IdP (SIGHUP) ends access at the next exchange; and
 //! the session file is private and never holds the password.
 
+use crate::common::free_port;
+
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -12,7 +14,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
 use serde_json::Value;
-use sha2::{Digest, Sha256};
+use xaa_testkit::fixtures::{idp_basic_client_toml, idp_head_toml, secret_sha256 as sha256};
 
 const XAA: &str = env!("CARGO_BIN_EXE_xaa");
 const CLIENT_SECRET: &str = "idp-client-secret-6f1d0a";
@@ -20,22 +22,6 @@ const PASSWORD: &str = "alice's development password";
 const SECRET_A: &str = "as-a-secret-2c9e";
 const SECRET_B: &str = "as-b-secret-8d3f";
 const SCOPES: &str = r#"["notes.read", "notes.write"]"#;
-
-fn sha256(text: &str) -> String {
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// A port free a moment ago (the servers need their URLs in their configuration).
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 struct Server(Child);
 
@@ -86,22 +72,14 @@ fn idp_toml(idp: &str, as_a: &str, as_b: &str, ra: &str, rb: &str, with_b: bool)
         )
     };
     let mut text = format!(
-        r#"[identity_provider]
-issuer = "{idp}"
-signing_keys = ["idp.jwk"]
-development_sign_in = true
-
-[[idp_clients]]
-client_id = "mcp-client"
-auth_method = "client_secret_basic"
-client_secret_sha256 = "{client}"
-
+        r#"{head}{client}
 [[users]]
 sub = "alice"
 email = "alice@example.com"
 password_sha256 = "{password}"
 "#,
-        client = sha256(CLIENT_SECRET),
+        head = idp_head_toml(idp, "development_sign_in = true\n"),
+        client = idp_basic_client_toml("mcp-client", &sha256(CLIENT_SECRET)),
         password = sha256(PASSWORD),
     );
     text.push_str(&connection(as_a, ra, "client-at-a"));

@@ -35,15 +35,7 @@ fn idp_toml(dir: &std::path::Path) -> std::path::PathBuf {
     )
     .unwrap();
     let toml = format!(
-        r#"[identity_provider]
-issuer = "{IDP_ISSUER}"
-signing_keys = ["idp.jwk"]
-
-[[idp_clients]]
-client_id = "cursor"
-auth_method = "client_secret_basic"
-client_secret_sha256 = "{secret}"
-
+        r#"{head}{client}
 [[users]]
 sub = "alice"
 groups = ["engineering"]
@@ -51,16 +43,10 @@ groups = ["engineering"]
 [[users]]
 sub = "bob"
 disabled = true
-
-[[connections]]
-client_id = "cursor"
-audience = "{AS_ISSUER}"
-resources = ["{RESOURCE}"]
-scopes = ["chat.read", "chat.history"]
-client_id_at_audience = "{CLIENT}"
-id_jag_lifetime = 120
-"#,
-        secret = secret_sha256("cursor-secret"),
+{connection}"#,
+        connection = baseline_connection_toml(&[]),
+        head = idp_head_toml(IDP_ISSUER, ""),
+        client = idp_basic_client_toml("cursor", &secret_sha256("cursor-secret")),
     );
     let path = dir.join("idp.toml");
     std::fs::write(&path, toml).unwrap();

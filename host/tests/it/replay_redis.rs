@@ -137,15 +137,6 @@ impl Drop for Redis {
     }
 }
 
-/// A port free a moment ago.
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// The key the store writes for an ID-JAG of the baseline IdP: the component's replay key
 /// (`id-jag:` + SHA-256(iss, 0, jti)) under the store's prefix.
 fn redis_key(jti: &str) -> String {
@@ -591,18 +582,9 @@ fn bad_replay_store_settings_are_refused_at_start() {
 fn idp_replicas_on_one_redis_refuse_a_client_assertion_used_at_the_other() {
     let redis = Redis::start(false);
     let toml = format!(
-        r#"[identity_provider]
-issuer = "{IDP_ISSUER}"
-signing_keys = ["idp.jwk"]
-
-[[idp_clients]]
-client_id = "{JWT_CLIENT}"
-auth_method = "private_key_jwt"
-jwks_file = "client.jwks"
-
-[[users]]
-sub = "alice"
-"#
+        "{}{}\n[[users]]\nsub = \"alice\"\n",
+        idp_head_toml(IDP_ISSUER, ""),
+        idp_jwt_client_toml(JWT_CLIENT)
     );
     let start = || {
         AsServer::try_start_role("idp", &toml, &["--replay-store", &redis.url()])

@@ -18,31 +18,12 @@ const CURSOR_SECRET: &str = "cursor-secret-5d1f";
 /// client "cursor" connected to the baseline AS for RESOURCE, as CLIENT there.
 fn idp_toml(connected: bool) -> String {
     let connection = if connected {
-        format!(
-            r#"
-[[connections]]
-client_id = "cursor"
-audience = "{AS_ISSUER}"
-resources = ["{RESOURCE}"]
-scopes = ["chat.read", "chat.history"]
-client_id_at_audience = "{CLIENT}"
-id_jag_lifetime = 120
-"#
-        )
+        baseline_connection_toml(&[])
     } else {
         String::new()
     };
     format!(
-        r#"[identity_provider]
-issuer = "{IDP_ISSUER}"
-signing_keys = ["idp.jwk"]
-development_sign_in = true
-
-[[idp_clients]]
-client_id = "cursor"
-auth_method = "client_secret_basic"
-client_secret_sha256 = "{secret}"
-
+        r#"{head}{client}
 [[users]]
 sub = "alice"
 email = "alice@example.com"
@@ -53,7 +34,8 @@ sub = "bob"
 disabled = true
 {password}
 {connection}"#,
-        secret = secret_sha256(CURSOR_SECRET),
+        head = idp_head_toml(IDP_ISSUER, "development_sign_in = true\n"),
+        client = idp_basic_client_toml("cursor", &secret_sha256(CURSOR_SECRET)),
         password = format!("password_sha256 = \"{}\"", secret_sha256(PASSWORD)),
     )
 }

@@ -21,6 +21,7 @@ use common::as_server::*;
 use common::*;
 use p256::ecdsa::SigningKey;
 use serde_json::{json, Value};
+use xaa_testkit::mint::refused_id_tokens;
 
 // ---------------------------------------------------------------------------------------
 // The IdP under test
@@ -60,94 +61,75 @@ const AS_ALIAS: &str = "urn:example:mcp-as";
 /// cursor's ID-JAG lifetime at [`AS_ISSUER`].
 const LIFETIME: i64 = 120;
 
-const CURSOR_CONNECTION: &str = r#"
-[[connections]]
-client_id = "cursor"
-audience = "https://as.example.com"
-audience_aliases = ["urn:example:mcp-as"]
-resources = ["https://mcp.example.com/mcp"]
-scopes = ["chat.read", "chat.history"]
-client_id_at_audience = "f53f191f9311af35"
-id_jag_lifetime = 120
-"#;
+fn cursor_connection() -> String {
+    baseline_connection_toml(&[AS_ALIAS])
+}
 
-const WINDSURF_CONNECTION: &str = r#"
-[[connections]]
-client_id = "windsurf"
-audience = "https://as.example.com"
-resources = ["https://mcp.example.com/mcp"]
-scopes = ["chat.read"]
-client_id_at_audience = "windsurf-at-as"
-"#;
+fn windsurf_connection() -> String {
+    idp_connection_toml(
+        WINDSURF,
+        AS_ISSUER,
+        &[RESOURCE],
+        &["chat.read"],
+        "windsurf-at-as",
+        "",
+    )
+}
 
 /// The rest: cursor to B, to a server with two resources, to a server limited to some
 /// users, to a server asking for strong, recent authentication; jwt-client to the baseline
 /// AS.
-const OTHER_CONNECTIONS: &str = r#"
-[[connections]]
-client_id = "cursor"
-audience = "https://as-b.example.com"
-resources = ["https://other.example.com/mcp"]
-scopes = ["files.read"]
-client_id_at_audience = "cursor-at-b"
-
-[[connections]]
-client_id = "cursor"
-audience = "https://as-multi.example.com"
-resources = ["https://multi.example.com/one", "https://multi.example.com/two"]
-scopes = ["chat.read"]
-client_id_at_audience = "cursor-at-multi"
-
-[[connections]]
-client_id = "cursor"
-audience = "https://as-restricted.example.com"
-resources = ["https://restricted.example.com/mcp"]
-scopes = ["chat.read"]
-client_id_at_audience = "cursor-at-restricted"
-users = ["alice"]
-groups = ["engineering"]
-
-[[connections]]
-client_id = "cursor"
-audience = "https://as-step-up.example.com"
-resources = ["https://step-up.example.com/mcp"]
-scopes = ["chat.read"]
-client_id_at_audience = "cursor-at-step-up"
-required_acr = ["phrh"]
-max_auth_age = 600
-
-[[connections]]
-client_id = "jwt-client"
-audience = "https://as.example.com"
-resources = ["https://mcp.example.com/mcp"]
-scopes = ["chat.read"]
-client_id_at_audience = "jwt-client-at-as"
-"#;
+fn other_connections() -> String {
+    let cursor_to = |audience, resources: &[&str], at_audience, extra| {
+        idp_connection_toml(
+            CURSOR,
+            audience,
+            resources,
+            &["chat.read"],
+            at_audience,
+            extra,
+        )
+    };
+    [
+        idp_connection_toml(
+            CURSOR,
+            AS_B,
+            &[OTHER_RESOURCE],
+            &["files.read"],
+            "cursor-at-b",
+            "",
+        ),
+        cursor_to(AS_MULTI, &[MULTI_1, MULTI_2], "cursor-at-multi", ""),
+        cursor_to(
+            AS_RESTRICTED,
+            &[RESTRICTED_RESOURCE],
+            "cursor-at-restricted",
+            "users = [\"alice\"]\ngroups = [\"engineering\"]\n",
+        ),
+        cursor_to(
+            AS_STEP_UP,
+            &[STEP_UP_RESOURCE],
+            "cursor-at-step-up",
+            "required_acr = [\"phrh\"]\nmax_auth_age = 600\n",
+        ),
+        idp_connection_toml(
+            JWT,
+            AS_ISSUER,
+            &[RESOURCE],
+            &["chat.read"],
+            "jwt-client-at-as",
+            "",
+        ),
+    ]
+    .concat()
+}
 
 /// `[identity_provider]` (signing with `idp.jwk`, kid "idp-ec"), the clients and the
 /// directory: alice (email, engineering), bob (no email, no group), carol (disabled), dave
 /// (engineering).
 fn head_toml() -> String {
     format!(
-        r#"[identity_provider]
-issuer = "{IDP_ISSUER}"
-signing_keys = ["idp.jwk"]
-
-[[idp_clients]]
-client_id = "{CURSOR}"
-auth_method = "client_secret_basic"
-client_secret_sha256 = "{cursor}"
-
-[[idp_clients]]
-client_id = "{WINDSURF}"
-auth_method = "client_secret_basic"
-client_secret_sha256 = "{windsurf}"
-
-[[idp_clients]]
-client_id = "{JWT}"
-auth_method = "private_key_jwt"
-jwks_file = "client.jwks"
-
+        r#"{head}{cursor}{windsurf}{jwt}
 [[users]]
 sub = "alice"
 email = "alice@example.com"
@@ -164,16 +146,21 @@ disabled = true
 sub = "dave"
 groups = ["engineering"]
 "#,
-        cursor = secret_sha256(CURSOR_SECRET),
-        windsurf = secret_sha256(WINDSURF_SECRET),
+        head = idp_head_toml(IDP_ISSUER, ""),
+        cursor = idp_basic_client_toml(CURSOR, &secret_sha256(CURSOR_SECRET)),
+        windsurf = idp_basic_client_toml(WINDSURF, &secret_sha256(WINDSURF_SECRET)),
+        jwt = idp_jwt_client_toml(JWT),
     )
 }
 
 /// The full configuration of these tests.
 fn idp_toml() -> String {
     format!(
-        "{}{CURSOR_CONNECTION}{WINDSURF_CONNECTION}{OTHER_CONNECTIONS}",
-        head_toml()
+        "{}{}{}{}",
+        head_toml(),
+        cursor_connection(),
+        windsurf_connection(),
+        other_connections()
     )
 }
 
@@ -604,111 +591,17 @@ fn s3a_r03_id_tokens_are_accepted_as_subject_tokens_other_tokens_are_not() {
 #[test]
 fn s3a_r04_id_token_must_be_issued_by_this_idp_to_the_authenticated_client() {
     let idp = start(&idp_toml());
-    let base = json!({
-        "iss": IDP_ISSUER, "sub": "alice", "aud": CURSOR, "jti": "idt-r04",
-        "iat": NOW - 30, "exp": NOW + 3600,
-    });
-    let with = |changes: Value| {
-        let mut claims = base.clone();
-        merge(&mut claims, changes);
-        claims
-    };
-    let k = keys();
-    let cases: Vec<(&str, String, &str)> = vec![
-        (
-            "signed by another key under the IdP's kid",
-            mint(&id_token_header(), &base, Signer::Es256(&k.attacker)),
-            "signature_invalid",
-        ),
-        (
-            "signed by a key that is not one of the IdP's signing keys",
-            mint(
-                &json!({"typ": "JWT", "alg": "ES256", "kid": "idp-ec-2"}),
-                &base,
-                Signer::Es256(&k.idp_ec2),
-            ),
-            "key_not_found",
-        ),
-        (
-            "RS256",
-            mint(
-                &json!({"typ": "JWT", "alg": "RS256", "kid": "idp-ec"}),
-                &base,
-                Signer::Rs256(&k.idp_rsa),
-            ),
-            "alg_not_allowed",
-        ),
-        (
-            "another issuer",
-            mint(
-                &id_token_header(),
-                &with(json!({"iss": OTHER_IDP})),
-                Signer::Es256(&k.idp_ec),
-            ),
-            "issuer_mismatch",
-        ),
-        (
-            "issued to another client",
-            mint(
-                &id_token_header(),
-                &with(json!({"aud": WINDSURF})),
-                Signer::Es256(&k.idp_ec),
-            ),
-            "audience_mismatch",
-        ),
-        (
-            "two audiences",
-            mint(
-                &id_token_header(),
-                &with(json!({"aud": [CURSOR, WINDSURF]})),
-                Signer::Es256(&k.idp_ec),
-            ),
-            "audience_mismatch",
-        ),
-        (
-            "expired",
-            mint(
-                &id_token_header(),
-                &with(json!({"iat": NOW - 7200, "exp": NOW - 3600})),
-                Signer::Es256(&k.idp_ec),
-            ),
-            "expired",
-        ),
-        (
-            "issued in the future",
-            mint(
-                &id_token_header(),
-                &with(json!({"iat": NOW + 3600, "exp": NOW + 7200})),
-                Signer::Es256(&k.idp_ec),
-            ),
-            "issued_in_future",
-        ),
-        (
-            "not yet valid",
-            mint(
-                &id_token_header(),
-                &with(json!({"nbf": NOW + 3600})),
-                Signer::Es256(&k.idp_ec),
-            ),
-            "not_yet_valid",
-        ),
-        (
-            "no sub",
-            mint(
-                &id_token_header(),
-                &with(json!({"sub": null})),
-                Signer::Es256(&k.idp_ec),
-            ),
-            "claim_invalid",
-        ),
-    ];
-    for (what, token, reason) in cases {
-        let event = subject_refused(&idp, &exchange(&idp, &token, AS_ISSUER, &[]), reason, what);
+    // The suite's table of flawed ID tokens (`xaa_testkit::mint::refused_id_tokens`), each
+    // refused at this IdP with its own audit reason.
+    let (good, flaws) = refused_id_tokens("idt-r04");
+    for flaw in flaws {
+        let what = flaw.what;
+        let reply = exchange(&idp, &flaw.token.token, AS_ISSUER, &[]);
+        let event = subject_refused(&idp, &reply, flaw.reason, what);
         assert_eq!(event["client_id"], CURSOR, "{what}: {event}");
     }
     // Positive twin: the baseline claims, signed by the IdP's key.
-    let token = mint(&id_token_header(), &base, Signer::Es256(&k.idp_ec));
-    let (_, _, _, event) = granted(&idp, &exchange(&idp, &token, AS_ISSUER, &[]), "valid");
+    let (_, _, _, event) = granted(&idp, &exchange(&idp, &good.token, AS_ISSUER, &[]), "valid");
     assert_eq!(event["subject"], "alice");
 }
 
@@ -791,7 +684,7 @@ fn s3a_r06_deny_by_default_without_a_connection() {
     assert_eq!(event["audience"], AS_ISSUER);
 
     // The administrator adds the connection: the same request now succeeds.
-    idp.reconfigure(&format!("{}{CURSOR_CONNECTION}", head_toml()));
+    idp.reconfigure(&format!("{}{}", head_toml(), cursor_connection()));
     granted(&idp, &exchange(&idp, &alice(), AS_ISSUER, &[]), "connected");
 }
 
@@ -961,7 +854,7 @@ fn s3a_r08_revocation_of_a_connection_takes_effect_at_the_next_exchange_after_re
     );
 
     // The administrator removes windsurf's connection.
-    let without = idp_toml().replace(WINDSURF_CONNECTION, "");
+    let without = idp_toml().replace(&windsurf_connection(), "");
     assert_ne!(without, idp_toml());
     idp.reconfigure(&without);
     refused(
@@ -1424,7 +1317,7 @@ client_id_at_audience = "as-b-at-as"
     let toml = format!(
         "{}{}",
         head_toml(),
-        CURSOR_CONNECTION.replace(
+        cursor_connection().replace(
             "audience = \"https://as.example.com\"",
             &format!("audience = \"{IDP_ISSUER}\"")
         )

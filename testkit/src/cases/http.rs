@@ -33,18 +33,18 @@ use std::collections::BTreeMap;
 use crate::base64url::encode as b64;
 use p256::ecdsa::SigningKey;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
 use crate::fixtures::{
-    configs as shared_configs, ec_jwk, identity_provider_toml, keys, merge, secret_sha256,
-    token_endpoint_toml, AS_ISSUER, CLIENT, CLIENT_SECRET, DISABLED_CLIENT, DISABLED_SECRET,
-    IDP_CLIENT, IDP_CLIENT_SECRET, IDP_ISSUER, JWT_CLIENT, NOW, OTHER_IDP, OTHER_RESOURCE,
-    POST_CLIENT, POST_SECRET, RESOURCE, TOKEN_URL,
+    baseline_connection_toml, configs as shared_configs, ec_jwk, identity_provider_toml,
+    idp_basic_client_toml, idp_connection_toml, idp_head_toml, idp_jwt_client_toml, keys, merge,
+    secret_sha256, token_endpoint_toml, AS_ISSUER, CLIENT, CLIENT_SECRET, DISABLED_CLIENT,
+    DISABLED_SECRET, IDP_CLIENT, IDP_CLIENT_SECRET, IDP_ISSUER, IDP_USERS_TOML, JWT_CLIENT, NOW,
+    OTHER_IDP, OTHER_RESOURCE, POST_CLIENT, POST_SECRET, RESOURCE, TOKEN_URL,
 };
 use crate::form::{basic_header, form};
 use crate::mint::{
-    access_token, at_claims, at_header, id_jag, id_jag_claims, id_jag_header, id_token, mint,
-    Minted, Signer,
+    access_token, at_claims, at_header, hmac_sha256, id_jag, id_jag_claims, id_jag_header,
+    id_token, mint, refused_id_tokens, Minted, RefusedIdToken, Signer,
 };
 use crate::steps::FormPost;
 use xaa_vectors::{Case, ConfigFiles, Expect, HttpRequest, Input, Step};
@@ -147,84 +147,55 @@ fn unconnected_toml() -> String {
 /// for an authentication at most 600 s old.
 fn http_idp_toml() -> String {
     format!(
-        r#"[identity_provider]
-issuer = "{IDP_ISSUER}"
-signing_keys = ["idp.jwk"]
-
-[[idp_clients]]
-client_id = "{IDP_CLIENT}"
-auth_method = "client_secret_basic"
-client_secret_sha256 = "{cursor}"
-
-[[idp_clients]]
-client_id = "{WINDSURF}"
-auth_method = "client_secret_basic"
-client_secret_sha256 = "{windsurf}"
-
-[[idp_clients]]
-client_id = "{JWT_CLIENT}"
-auth_method = "private_key_jwt"
-jwks_file = "client.jwks"
-
-[[users]]
-sub = "alice"
-groups = ["engineering"]
-email = "alice@example.com"
-
-[[users]]
-sub = "bob"
-disabled = true
-
-[[users]]
-sub = "carol"
-
-[[connections]]
-client_id = "{IDP_CLIENT}"
-audience = "{AS_ISSUER}"
-audience_aliases = ["{AS_ALIAS}"]
-resources = ["{RESOURCE}"]
-scopes = ["chat.read", "chat.history"]
-client_id_at_audience = "{CLIENT}"
-id_jag_lifetime = 120
-
-[[connections]]
-client_id = "{WINDSURF}"
-audience = "{AS_ISSUER}"
-resources = ["{RESOURCE}"]
-scopes = ["chat.read"]
-client_id_at_audience = "windsurf-at-as"
-
-[[connections]]
-client_id = "{JWT_CLIENT}"
-audience = "{AS_ISSUER}"
-resources = ["{RESOURCE}"]
-scopes = ["chat.read"]
-client_id_at_audience = "jwt-client-at-as"
-
-[[connections]]
-client_id = "{IDP_CLIENT}"
-audience = "{AS_B}"
-resources = ["{B_RESOURCE}"]
-scopes = ["notes.read"]
-client_id_at_audience = "cursor-at-b"
-
-[[connections]]
-client_id = "{IDP_CLIENT}"
-audience = "{AS_MULTI}"
-resources = ["{MULTI_1}", "{MULTI_2}"]
-scopes = ["chat.read"]
-client_id_at_audience = "cursor-at-multi"
-
-[[connections]]
-client_id = "{IDP_CLIENT}"
-audience = "{AS_RECENT}"
-resources = ["{RECENT_RESOURCE}"]
-scopes = ["chat.read"]
-client_id_at_audience = "cursor-at-recent"
-max_auth_age = 600
-"#,
-        cursor = secret_sha256(IDP_CLIENT_SECRET),
-        windsurf = secret_sha256(WINDSURF_SECRET),
+        r#"{head}{cursor}{windsurf}{jwt}{IDP_USERS_TOML}{baseline}{others}"#,
+        baseline = baseline_connection_toml(&[AS_ALIAS]),
+        head = idp_head_toml(IDP_ISSUER, ""),
+        cursor = idp_basic_client_toml(IDP_CLIENT, &secret_sha256(IDP_CLIENT_SECRET)),
+        windsurf = idp_basic_client_toml(WINDSURF, &secret_sha256(WINDSURF_SECRET)),
+        jwt = idp_jwt_client_toml(JWT_CLIENT),
+        others = [
+            idp_connection_toml(
+                WINDSURF,
+                AS_ISSUER,
+                &[RESOURCE],
+                &["chat.read"],
+                "windsurf-at-as",
+                ""
+            ),
+            idp_connection_toml(
+                JWT_CLIENT,
+                AS_ISSUER,
+                &[RESOURCE],
+                &["chat.read"],
+                "jwt-client-at-as",
+                ""
+            ),
+            idp_connection_toml(
+                IDP_CLIENT,
+                AS_B,
+                &[B_RESOURCE],
+                &["notes.read"],
+                "cursor-at-b",
+                ""
+            ),
+            idp_connection_toml(
+                IDP_CLIENT,
+                AS_MULTI,
+                &[MULTI_1, MULTI_2],
+                &["chat.read"],
+                "cursor-at-multi",
+                ""
+            ),
+            idp_connection_toml(
+                IDP_CLIENT,
+                AS_RECENT,
+                &[RECENT_RESOURCE],
+                &["chat.read"],
+                "cursor-at-recent",
+                "max_auth_age = 600\n"
+            ),
+        ]
+        .concat(),
     )
 }
 
@@ -418,26 +389,6 @@ fn other_idp_jag(jti: &str) -> Minted {
         json!({"iss": OTHER_IDP}),
         &keys().other_ec,
     )
-}
-
-/// HMAC-SHA256 (RFC 2104), for the HS256 algorithm-confusion forgery.
-fn hmac_sha256(key: &[u8], message: &[u8]) -> Vec<u8> {
-    let mut block = [0u8; 64];
-    if key.len() > 64 {
-        block[..32].copy_from_slice(&Sha256::digest(key));
-    } else {
-        block[..key.len()].copy_from_slice(key);
-    }
-    let pad = |byte: u8| block.iter().map(|b| b ^ byte).collect::<Vec<u8>>();
-    let inner = Sha256::new()
-        .chain_update(pad(0x36))
-        .chain_update(message)
-        .finalize();
-    Sha256::new()
-        .chain_update(pad(0x5c))
-        .chain_update(inner)
-        .finalize()
-        .to_vec()
 }
 
 /// HS256 over the baseline ID-JAG, keyed with the IdP's public key bytes.
@@ -2385,92 +2336,18 @@ fn idp_rules_01_to_05() -> Vec<Case> {
     }
 
     // Rule 4: the ID token issued by this IdP to this client.
-    let base = json!({
-        "iss": IDP_ISSUER, "sub": "alice", "aud": IDP_CLIENT, "jti": "idt-3a-04",
-        "iat": NOW - 30, "exp": NOW + 3600,
-    });
-    let with = |changes: Value| {
-        let mut claims = base.clone();
-        merge(&mut claims, changes);
-        claims
-    };
-    let id_header = json!({"typ": "JWT", "alg": "ES256", "kid": "idp-ec"});
-    let good = mint(&id_header, &base, Signer::Es256(&k.idp_ec));
-    let signed = |changes: Value| mint(&id_header, &with(changes), Signer::Es256(&k.idp_ec));
-    for (suffix, bad, code, what) in [
-        (
-            "signature-forged",
-            mint(&id_header, &base, Signer::Es256(&k.attacker)),
-            "signature_invalid",
-            "signed by another key under the IdP's kid",
-        ),
-        (
-            "key-not-a-signing-key",
-            mint(
-                &json!({"typ": "JWT", "alg": "ES256", "kid": "idp-ec-2"}),
-                &base,
-                Signer::Es256(&k.idp_ec2),
-            ),
-            "key_not_found",
-            "signed by a key that is not one of the IdP's signing keys",
-        ),
-        (
-            "alg-rs256",
-            mint(
-                &json!({"typ": "JWT", "alg": "RS256", "kid": "idp-ec"}),
-                &base,
-                Signer::Rs256(&k.idp_rsa),
-            ),
-            "alg_not_allowed",
-            "RS256 (the IdP signs ES256)",
-        ),
-        (
-            "other-issuer",
-            signed(json!({"iss": OTHER_IDP})),
-            "issuer_mismatch",
-            "iss another IdP",
-        ),
-        (
-            "other-client",
-            signed(json!({"aud": WINDSURF})),
-            "audience_mismatch",
-            "aud another client",
-        ),
-        (
-            "two-audiences",
-            signed(json!({"aud": [IDP_CLIENT, WINDSURF]})),
-            "audience_mismatch",
-            "aud this client and another",
-        ),
-        (
-            "expired",
-            signed(json!({"iat": NOW - 7200, "exp": NOW - 3600})),
-            "expired",
-            "expired",
-        ),
-        (
-            "issued-in-future",
-            signed(json!({"iat": NOW + 3600, "exp": NOW + 7200})),
-            "issued_in_future",
-            "issued in the future",
-        ),
-        (
-            "not-yet-valid",
-            signed(json!({"nbf": NOW + 3600})),
-            "not_yet_valid",
-            "nbf in the future",
-        ),
-        (
-            "sub-missing",
-            signed(json!({"sub": null})),
-            "claim_invalid",
-            "no sub",
-        ),
-    ] {
-        let id = format!("3a-04-http-{suffix}");
+    let (good, flaws) = refused_id_tokens("idt-3a-04");
+    for RefusedIdToken {
+        slug,
+        token,
+        reason,
+        what,
+    } in flaws
+    {
+        let id = format!("3a-04-http-{slug}");
         cases.push(
             idp_case(&id, 4, IDP, &format!("an ID token {what}: invalid_request"))
-                .step(exchange(&bad, AS_ISSUER, &[], subject_refused(code)))
+                .step(exchange(&token, AS_ISSUER, &[], subject_refused(reason)))
                 .step(exchange(&good, AS_ISSUER, &[], ok())),
         );
     }

@@ -34,8 +34,8 @@ use crate::fixtures::{
     CLIENT, NOW, OTHER_IDP, OTHER_RESOURCE,
 };
 use crate::mint::{
-    access_token, at_claims, at_header, id_jag, id_jag_claims, id_jag_header, mint, mint_raw, sign,
-    Minted, Signer,
+    access_token, add_small, at_claims, at_header, hmac_sha256, id_jag, id_jag_claims,
+    id_jag_header, mint, mint_raw, sign, Minted, Signer, P_HEX,
 };
 use crate::steps::MintedStep;
 use xaa_vectors::{Case, ConfigFiles, Step};
@@ -44,8 +44,6 @@ use xaa_vectors::{Case, ConfigFiles, Step};
 const ALLOWED: [&str; 3] = ["ES256", "RS256", "PS256"];
 /// P-256 group order n.
 const N_HEX: &str = "ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551";
-/// P-256 field prime p.
-const P_HEX: &str = "ffffffff00000001000000000000000000000000ffffffffffffffffffffffff";
 /// (n - 1) / 2: an ES256 `s` above this is "high".
 const HALF_N_HEX: &str = "7fffffff800000007fffffffffffffffde737d56d38bcf4279dce5617e3192a8";
 /// DER DigestInfo prefix for SHA-256.
@@ -345,18 +343,6 @@ fn add(a: &[u8], b: &[u8]) -> Option<Vec<u8>> {
     (carry == 0).then_some(out)
 }
 
-/// Big-endian `a + k` for a small k, same width (wrapping).
-fn add_small(a: &[u8], k: u8) -> Vec<u8> {
-    let mut out = a.to_vec();
-    let mut carry = u16::from(k);
-    for byte in out.iter_mut().rev() {
-        let sum = u16::from(*byte) + carry;
-        *byte = (sum & 0xff) as u8;
-        carry = sum >> 8;
-    }
-    out
-}
-
 /// Minimal DER INTEGER for a big-endian unsigned value.
 fn der_int(v: &[u8]) -> Vec<u8> {
     let mut v: Vec<u8> = v.iter().copied().skip_while(|b| *b == 0).collect();
@@ -375,27 +361,6 @@ fn std_b64(bytes: &[u8]) -> String {
         s.push('=');
     }
     s
-}
-
-/// HMAC-SHA256 (RFC 2104), enough for forging HS256 tokens.
-fn hmac_sha256(key: &[u8], message: &[u8]) -> Vec<u8> {
-    let mut block = [0u8; 64];
-    if key.len() > 64 {
-        block[..32].copy_from_slice(&Sha256::digest(key));
-    } else {
-        block[..key.len()].copy_from_slice(key);
-    }
-    let ipad: Vec<u8> = block.iter().map(|b| b ^ 0x36).collect();
-    let opad: Vec<u8> = block.iter().map(|b| b ^ 0x5c).collect();
-    let inner = Sha256::new()
-        .chain_update(&ipad)
-        .chain_update(message)
-        .finalize();
-    Sha256::new()
-        .chain_update(&opad)
-        .chain_update(inner)
-        .finalize()
-        .to_vec()
 }
 
 /// Raw RSA private operation on an encoded message, left-padded to the modulus length.

@@ -32,8 +32,13 @@ pub use xaa_testkit::fixtures::{
 
 // Fixed keys, JWK builders and deterministic minting are the conformance suite's (one
 // source for the tests and the published vectors); the test-side wrappers return bare tokens.
-pub use xaa_testkit::fixtures::{as_jwks, ec_jwk, idp_jwks, keys, merge, rsa_jwk, Keys};
-pub use xaa_testkit::mint::{at_claims, at_header, id_jag_claims, id_jag_header, sign, Signer};
+pub use xaa_testkit::fixtures::{
+    as_jwks, baseline_connection_toml, ec_jwk, idp_basic_client_toml, idp_connection_toml,
+    idp_head_toml, idp_jwks, idp_jwt_client_toml, keys, merge, rsa_jwk, Keys,
+};
+pub use xaa_testkit::mint::{
+    add_small, at_claims, at_header, hmac_sha256, id_jag_claims, id_jag_header, sign, Signer, P_HEX,
+};
 
 /// Mints a compact JWS over the exact `header` and `payload` text.
 pub fn mint_raw(header: &str, payload: &str, signer: Signer<'_>) -> String {
@@ -286,27 +291,6 @@ pub fn at_header_with(changes: Value) -> String {
     mint(&header, &at_claims(), Signer::Es256(&keys().as_ec))
 }
 
-/// HMAC-SHA256 (RFC 2104), enough for forging HS256 tokens.
-pub fn hmac_sha256(key: &[u8], message: &[u8]) -> Vec<u8> {
-    let mut block = [0u8; 64];
-    if key.len() > 64 {
-        block[..32].copy_from_slice(&Sha256::digest(key));
-    } else {
-        block[..key.len()].copy_from_slice(key);
-    }
-    let ipad: Vec<u8> = block.iter().map(|b| b ^ 0x36).collect();
-    let opad: Vec<u8> = block.iter().map(|b| b ^ 0x5c).collect();
-    let inner = Sha256::new()
-        .chain_update(&ipad)
-        .chain_update(message)
-        .finalize();
-    Sha256::new()
-        .chain_update(&opad)
-        .chain_update(inner)
-        .finalize()
-        .to_vec()
-}
-
 /// The baseline ID-JAG with header changes merged in (null removes), signed by idp-ec.
 pub fn jag_header(jti: &str, changes: Value) -> String {
     let mut header = id_jag_header();
@@ -347,4 +331,14 @@ pub fn sub(a: &[u8], b: &[u8]) -> Vec<u8> {
     }
     assert_eq!(borrow, 0);
     out
+}
+
+/// A port on 127.0.0.1 free a moment ago (servers that need their URL in their
+/// configuration, fake servers).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }

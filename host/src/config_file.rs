@@ -11,42 +11,32 @@ use serde::Deserialize;
 
 use crate::bindings::xaa::token::types as wit;
 
+// The file's sections and keys, their units, ranges and defaults are documented once, in the
+// README's "Configuration" section; the structs below only mirror its syntax.
+
 /// The whole file.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ConfigFile {
-    /// `[authorization_server]`
-    pub authorization_server: Option<AuthorizationServer>,
-    /// `[[trusted_issuers]]`
+struct ConfigFile {
+    authorization_server: Option<AuthorizationServer>,
     #[serde(default)]
-    pub trusted_issuers: Vec<TrustedIssuer>,
-    /// `[token_endpoint]`
-    pub token_endpoint: Option<TokenEndpoint>,
-    /// `[[clients]]`
+    trusted_issuers: Vec<TrustedIssuer>,
+    token_endpoint: Option<TokenEndpoint>,
     #[serde(default)]
-    pub clients: Vec<ClientEntry>,
-    /// `[resource_server]`
-    pub resource_server: Option<ResourceServer>,
-    /// `[identity_provider]`
-    pub identity_provider: Option<IdentityProvider>,
-    /// `[[idp_clients]]`
+    clients: Vec<ClientEntry>,
+    resource_server: Option<ResourceServer>,
+    identity_provider: Option<IdentityProvider>,
     #[serde(default)]
-    pub idp_clients: Vec<IdpClient>,
-    /// `[[users]]`
+    idp_clients: Vec<IdpClient>,
     #[serde(default)]
-    pub users: Vec<DirectoryUser>,
-    /// `[[connections]]`
+    users: Vec<DirectoryUser>,
     #[serde(default)]
-    pub connections: Vec<Connection>,
-    /// `[jwks_cache]`
+    connections: Vec<Connection>,
     #[serde(default)]
-    pub jwks_cache: JwksCache,
-    /// `token_cache_size`
-    pub token_cache_size: Option<u32>,
-    /// `[gateway]` (`xaa gateway`; the other commands ignore it)
-    pub gateway: Option<Gateway>,
-    /// `[replay_store]` (`xaa serve as` / `serve idp`; the other commands ignore it)
-    pub replay_store: Option<ReplayStoreSection>,
+    jwks_cache: JwksCache,
+    token_cache_size: Option<u32>,
+    gateway: Option<Gateway>,
+    replay_store: Option<ReplayStoreSection>,
 }
 
 /// `[replay_store]`: where `xaa serve as` and `xaa serve idp` record used `jti`s (default: in
@@ -96,233 +86,163 @@ pub struct RequiredScope {
 /// `[authorization_server]`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct AuthorizationServer {
-    /// This AS's issuer identifier.
-    pub issuer: String,
-    /// Served resources.
+struct AuthorizationServer {
+    issuer: String,
     #[serde(default)]
-    pub resources: Vec<String>,
-    /// Seconds.
-    pub max_assertion_lifetime: Option<u32>,
-    /// Seconds.
-    pub leeway: Option<u32>,
-    /// Opt-in RFC 9728 root-slash equivalence.
+    resources: Vec<String>,
+    max_assertion_lifetime: Option<u32>,
+    leeway: Option<u32>,
     #[serde(default)]
-    pub resource_root_slash_equivalence: bool,
+    resource_root_slash_equivalence: bool,
 }
 
 /// `[[trusted_issuers]]`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct TrustedIssuer {
-    /// Issuer identifier.
-    pub issuer: String,
-    /// Path of a JWK Set file.
-    pub jwks_file: Option<PathBuf>,
-    /// JWK Set URI.
-    pub jwks_uri: Option<String>,
-    /// Allowed algorithms.
+struct TrustedIssuer {
+    issuer: String,
+    jwks_file: Option<PathBuf>,
+    jwks_uri: Option<String>,
     #[serde(default)]
-    pub algorithms: Vec<String>,
-    /// The namespace of its users' subjects in issued access tokens.
-    pub subject_namespace: Option<String>,
-    /// A multi-tenant issuer (its ID-JAGs name a `tenant`).
+    algorithms: Vec<String>,
+    // The namespace of its users' subjects in issued access tokens.
+    subject_namespace: Option<String>,
     #[serde(default)]
-    pub tenant_required: bool,
+    tenant_required: bool,
 }
 
 /// `[token_endpoint]`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct TokenEndpoint {
-    /// Public token endpoint URL.
-    pub url: Option<String>,
-    /// Public JWK Set URL.
-    pub jwks_uri: Option<String>,
-    /// Paths of private JWK files (`xaa keys generate`).
+struct TokenEndpoint {
+    url: Option<String>,
+    jwks_uri: Option<String>,
     #[serde(default)]
-    pub signing_keys: Vec<PathBuf>,
-    /// The `kid` that signs.
-    pub signing_kid: Option<String>,
-    /// Seconds.
-    pub access_token_lifetime: Option<u32>,
-    /// Let access tokens outlive their ID-JAG.
+    signing_keys: Vec<PathBuf>,
+    signing_kid: Option<String>,
+    access_token_lifetime: Option<u32>,
     #[serde(default)]
-    pub may_outlive_assertion: bool,
-    /// Client-assertion algorithms.
-    pub client_assertion_algorithms: Option<Vec<String>>,
-    /// Accept public clients.
+    may_outlive_assertion: bool,
+    client_assertion_algorithms: Option<Vec<String>>,
     #[serde(default)]
-    pub allow_public_clients: bool,
+    allow_public_clients: bool,
 }
 
 /// `auth_method` of a `[[clients]]` entry (RFC 7591 names).
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum AuthMethod {
-    /// HTTP Basic.
+enum AuthMethod {
     ClientSecretBasic,
-    /// `client_secret` in the body.
     ClientSecretPost,
-    /// RFC 7523 client assertion.
     PrivateKeyJwt,
-    /// Public client.
     None,
 }
 
 /// `[[clients]]`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ClientEntry {
-    /// Client id.
-    pub client_id: String,
-    /// How it authenticates.
-    pub auth_method: AuthMethod,
-    /// SHA-256 of its secret, hex (`xaa keys hash-secret`).
-    pub client_secret_sha256: Option<String>,
-    /// Path of its public JWK Set file (`private_key_jwt`).
-    pub jwks_file: Option<PathBuf>,
-    /// Resources it may obtain tokens for.
+struct ClientEntry {
+    client_id: String,
+    auth_method: AuthMethod,
+    client_secret_sha256: Option<String>,
+    jwks_file: Option<PathBuf>,
     #[serde(default)]
-    pub resources: Vec<String>,
-    /// Scopes it may be granted.
+    resources: Vec<String>,
     #[serde(default)]
-    pub scopes: Vec<String>,
-    /// Grant types it is enabled for.
-    pub grant_types: Option<Vec<String>>,
-    /// The trusted issuers whose ID-JAGs it may present (default: any).
+    scopes: Vec<String>,
+    grant_types: Option<Vec<String>>,
     #[serde(default)]
-    pub issuers: Vec<String>,
+    issuers: Vec<String>,
 }
 
 /// `[identity_provider]`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct IdentityProvider {
-    /// Issuer identifier.
-    pub issuer: String,
-    /// Public token endpoint URL.
-    pub token_endpoint_url: Option<String>,
-    /// Public JWK Set URL.
-    pub jwks_uri: Option<String>,
-    /// Paths of private JWK files.
+struct IdentityProvider {
+    issuer: String,
+    token_endpoint_url: Option<String>,
+    jwks_uri: Option<String>,
     #[serde(default)]
-    pub signing_keys: Vec<PathBuf>,
-    /// The `kid` that signs.
-    pub signing_kid: Option<String>,
-    /// Seconds.
-    pub leeway: Option<u32>,
-    /// Opt-in RFC 9728 root-slash equivalence.
+    signing_keys: Vec<PathBuf>,
+    signing_kid: Option<String>,
+    leeway: Option<u32>,
     #[serde(default)]
-    pub resource_root_slash_equivalence: bool,
-    /// DEVELOPMENT ONLY: serve `POST /dev/sign-in`.
+    resource_root_slash_equivalence: bool,
+    // DEVELOPMENT ONLY: serve `POST /dev/sign-in`.
     #[serde(default)]
-    pub development_sign_in: bool,
-    /// Seconds.
-    pub id_token_lifetime: Option<u32>,
-    /// Seconds.
-    pub refresh_token_lifetime: Option<u32>,
+    development_sign_in: bool,
+    id_token_lifetime: Option<u32>,
+    refresh_token_lifetime: Option<u32>,
 }
 
 /// `[[idp_clients]]`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct IdpClient {
-    /// Client id at the IdP.
-    pub client_id: String,
-    /// How it authenticates (no `none`: the IdP takes confidential clients only).
-    pub auth_method: AuthMethod,
-    /// SHA-256 of its secret, hex.
-    pub client_secret_sha256: Option<String>,
-    /// Path of its public JWK Set file (`private_key_jwt`).
-    pub jwks_file: Option<PathBuf>,
+struct IdpClient {
+    client_id: String,
+    auth_method: AuthMethod,
+    client_secret_sha256: Option<String>,
+    jwks_file: Option<PathBuf>,
 }
 
 /// `[[users]]`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct DirectoryUser {
-    /// Subject identifier.
-    pub sub: String,
-    /// Groups.
+struct DirectoryUser {
+    sub: String,
     #[serde(default)]
-    pub groups: Vec<String>,
-    /// Disabled users get no ID-JAG.
+    groups: Vec<String>,
     #[serde(default)]
-    pub disabled: bool,
-    /// `email` claim.
-    pub email: Option<String>,
-    /// DEVELOPMENT SIGN-IN ONLY: SHA-256 hex of the password.
-    pub password_sha256: Option<String>,
+    disabled: bool,
+    email: Option<String>,
+    // DEVELOPMENT SIGN-IN ONLY: SHA-256 hex of the password.
+    password_sha256: Option<String>,
 }
 
 /// `[[connections]]`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Connection {
-    /// The client's id at the IdP.
-    pub client_id: String,
-    /// The resource AS issuer.
-    pub audience: String,
-    /// Aliases of the audience.
+struct Connection {
+    client_id: String,
+    audience: String,
     #[serde(default)]
-    pub audience_aliases: Vec<String>,
-    /// Resources at the resource AS.
+    audience_aliases: Vec<String>,
     #[serde(default)]
-    pub resources: Vec<String>,
-    /// Scopes.
+    resources: Vec<String>,
     #[serde(default)]
-    pub scopes: Vec<String>,
-    /// The client's id at the resource AS.
-    pub client_id_at_audience: String,
-    /// Seconds.
-    pub id_jag_lifetime: Option<u32>,
-    /// Accepted `acr` values.
-    pub required_acr: Option<Vec<String>>,
-    /// Seconds.
-    pub max_auth_age: Option<u32>,
-    /// Users allowed.
-    pub users: Option<Vec<String>>,
-    /// Groups allowed.
-    pub groups: Option<Vec<String>>,
+    scopes: Vec<String>,
+    client_id_at_audience: String,
+    id_jag_lifetime: Option<u32>,
+    required_acr: Option<Vec<String>>,
+    max_auth_age: Option<u32>,
+    users: Option<Vec<String>>,
+    groups: Option<Vec<String>>,
 }
 
 /// `[resource_server]`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ResourceServer {
-    /// This resource's identifier.
-    pub resource: String,
-    /// The AS issuer identifier.
-    pub issuer: String,
-    /// Path of a JWK Set file.
-    pub jwks_file: Option<PathBuf>,
-    /// JWK Set URI.
-    pub jwks_uri: Option<String>,
-    /// Allowed algorithms.
+struct ResourceServer {
+    resource: String,
+    issuer: String,
+    jwks_file: Option<PathBuf>,
+    jwks_uri: Option<String>,
     #[serde(default)]
-    pub algorithms: Vec<String>,
-    /// Seconds.
-    pub leeway: Option<u32>,
-    /// RFC 9728 metadata URL for challenges.
-    pub resource_metadata_url: Option<String>,
-    /// Opt-in RFC 9728 root-slash equivalence.
+    algorithms: Vec<String>,
+    leeway: Option<u32>,
+    resource_metadata_url: Option<String>,
     #[serde(default)]
-    pub resource_root_slash_equivalence: bool,
+    resource_root_slash_equivalence: bool,
 }
 
 /// `[jwks_cache]`
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct JwksCache {
-    /// Seconds.
-    pub min_ttl: Option<u32>,
-    /// Seconds.
-    pub max_ttl: Option<u32>,
-    /// Seconds.
-    pub refresh_cooldown: Option<u32>,
-    /// Seconds.
-    pub max_stale: Option<u32>,
+struct JwksCache {
+    min_ttl: Option<u32>,
+    max_ttl: Option<u32>,
+    refresh_cooldown: Option<u32>,
+    max_stale: Option<u32>,
 }
 
 /// Reads and converts a configuration file.
@@ -373,6 +293,19 @@ fn key_source(
         (Some(_), Some(_)) => Err(format!("{path}: give jwks_file or jwks_uri, not both")),
         (None, None) => Err(format!("{path}: give jwks_file or jwks_uri")),
     }
+}
+
+/// Converts each entry of a `[[section]]` array, naming the entry (`section[i]`) in errors.
+fn each<T, U>(
+    items: &[T],
+    section: &str,
+    convert: impl Fn(&T, &str) -> Result<U, String>,
+) -> Result<Vec<U>, String> {
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| convert(item, &format!("{section}[{i}]")))
+        .collect()
 }
 
 fn read(base: &Path, path: &str, file: &Path) -> Result<String, String> {
@@ -451,29 +384,23 @@ impl ConfigFile {
             }
             return Ok(None);
         };
-        let signing_keys = i
-            .signing_keys
-            .iter()
-            .enumerate()
-            .map(|(n, file)| read(base, &format!("identity_provider.signing_keys[{n}]"), file))
-            .collect::<Result<Vec<_>, String>>()?;
-        let clients = self
-            .idp_clients
-            .iter()
-            .enumerate()
-            .map(|(n, c)| {
-                Ok(wit::IdpClient {
-                    client_id: c.client_id.clone(),
-                    credential: credential(
-                        base,
-                        &format!("idp_clients[{n}]"),
-                        &c.auth_method,
-                        &c.client_secret_sha256,
-                        &c.jwks_file,
-                    )?,
-                })
+        let signing_keys = each(
+            &i.signing_keys,
+            "identity_provider.signing_keys",
+            |file, path| read(base, path, file),
+        )?;
+        let clients = each(&self.idp_clients, "idp_clients", |c, path| {
+            Ok(wit::IdpClient {
+                client_id: c.client_id.clone(),
+                credential: credential(
+                    base,
+                    path,
+                    &c.auth_method,
+                    &c.client_secret_sha256,
+                    &c.jwks_file,
+                )?,
             })
-            .collect::<Result<Vec<_>, String>>()?;
+        })?;
         Ok(Some(wit::IdentityProviderConfig {
             issuer: i.issuer.clone(),
             token_endpoint_url: i.token_endpoint_url.clone(),
@@ -524,27 +451,21 @@ impl ConfigFile {
             }
             return Ok(None);
         };
-        let signing_keys = t
-            .signing_keys
-            .iter()
-            .enumerate()
-            .map(|(i, file)| read(base, &format!("token_endpoint.signing_keys[{i}]"), file))
-            .collect::<Result<Vec<_>, String>>()?;
-        let clients = self
-            .clients
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                Ok(wit::ClientRegistration {
-                    client_id: c.client_id.clone(),
-                    credential: c.credential(base, &format!("clients[{i}]"))?,
-                    resources: c.resources.clone(),
-                    scopes: c.scopes.clone(),
-                    grant_types: c.grant_types.clone(),
-                    issuers: c.issuers.clone(),
-                })
+        let signing_keys = each(
+            &t.signing_keys,
+            "token_endpoint.signing_keys",
+            |file, path| read(base, path, file),
+        )?;
+        let clients = each(&self.clients, "clients", |c, path| {
+            Ok(wit::ClientRegistration {
+                client_id: c.client_id.clone(),
+                credential: c.credential(base, path)?,
+                resources: c.resources.clone(),
+                scopes: c.scopes.clone(),
+                grant_types: c.grant_types.clone(),
+                issuers: c.issuers.clone(),
             })
-            .collect::<Result<Vec<_>, String>>()?;
+        })?;
         Ok(Some(wit::TokenEndpointConfig {
             url: t.url.clone(),
             jwks_uri: t.jwks_uri.clone(),
@@ -567,25 +488,15 @@ impl ConfigFile {
         }
         let token_endpoint = self.token_endpoint(base)?;
         let identity_provider = self.identity_provider(base)?;
-        let trusted_issuers = self
-            .trusted_issuers
-            .iter()
-            .enumerate()
-            .map(|(i, t)| {
-                Ok(wit::TrustedIssuer {
-                    issuer: t.issuer.clone(),
-                    keys: key_source(
-                        base,
-                        &format!("trusted_issuers[{i}]"),
-                        &t.jwks_file,
-                        &t.jwks_uri,
-                    )?,
-                    algorithms: t.algorithms.clone(),
-                    subject_namespace: t.subject_namespace.clone(),
-                    tenant_required: t.tenant_required,
-                })
+        let trusted_issuers = each(&self.trusted_issuers, "trusted_issuers", |t, path| {
+            Ok(wit::TrustedIssuer {
+                issuer: t.issuer.clone(),
+                keys: key_source(base, path, &t.jwks_file, &t.jwks_uri)?,
+                algorithms: t.algorithms.clone(),
+                subject_namespace: t.subject_namespace.clone(),
+                tenant_required: t.tenant_required,
             })
-            .collect::<Result<Vec<_>, String>>()?;
+        })?;
         let authorization_server =
             self.authorization_server
                 .map(|a| wit::AuthorizationServerConfig {

@@ -8,40 +8,10 @@
 //
 // Input: the environment variable XAA_SDK (JSON, written by tests/sdk/sdk_clients.py).
 // Output: one JSON line per check on standard output; exit 1 when any check failed.
-import {
-  auth,
-  CrossAppAccessProvider,
-  discoverAndRequestJwtAuthGrant,
-} from '@modelcontextprotocol/client';
+import { auth, discoverAndRequestJwtAuthGrant } from '@modelcontextprotocol/client';
+import { checks, crossAppAccessProvider, env, signIn } from './harness.mjs';
 
-const env = JSON.parse(process.env.XAA_SDK ?? '{}');
-let failed = 0;
-const report = (name, ok, detail) => {
-  if (!ok) failed += 1;
-  console.log(JSON.stringify({ host: 'typescript', check: name, ok, detail }));
-};
-
-async function signIn() {
-  const form = new URLSearchParams({
-    username: env.user,
-    password: env.password,
-    client_id: env.idp_client_id,
-    client_secret: env.idp_client_secret,
-  });
-  const r = await fetch(env.sign_in_url, { method: 'POST', body: form });
-  const body = await r.json();
-  if (r.status !== 200) throw new Error(`sign-in: HTTP ${r.status} ${JSON.stringify(body)}`);
-  return body.id_token;
-}
-
-async function check(name, fn) {
-  try {
-    const detail = await fn();
-    report(name, true, detail);
-  } catch (e) {
-    report(name, false, `${e?.constructor?.name}: ${e?.message}`);
-  }
-}
+const { check, failed } = checks('typescript');
 
 const idToken = await signIn();
 
@@ -62,25 +32,7 @@ await check('first leg: discoverAndRequestJwtAuthGrant at xaa serve idp', async 
 
 await check('CrossAppAccessProvider: RFC 9728 discovery, jwt-bearer at xaa serve as, the resource accepts the token', async () => {
   const legs = [];
-  const provider = new CrossAppAccessProvider({
-    assertion: async (ctx) => {
-      legs.push({ authorizationServerUrl: ctx.authorizationServerUrl, resourceUrl: ctx.resourceUrl });
-      const grant = await discoverAndRequestJwtAuthGrant({
-        idpUrl: env.idp_issuer,
-        audience: ctx.authorizationServerUrl,
-        resource: ctx.resourceUrl,
-        idToken,
-        clientId: env.idp_client_id,
-        clientSecret: env.idp_client_secret,
-        scope: ctx.scope,
-        fetchFn: ctx.fetchFn,
-      });
-      return grant.jwtAuthGrant;
-    },
-    clientId: env.as_client_id,
-    clientSecret: env.as_client_secret,
-    expectedIssuer: env.as_issuer,
-  });
+  const provider = crossAppAccessProvider(idToken, legs);
   const result = await auth(provider, { serverUrl: env.resource });
   if (result !== 'AUTHORIZED') throw new Error(`auth() returned ${result}`);
   const tokens = provider.tokens();
@@ -100,4 +52,4 @@ await check('CrossAppAccessProvider: RFC 9728 discovery, jwt-bearer at xaa serve
   return { token_type: tokens.token_type, expires_in: tokens.expires_in, subject: echo.subject };
 });
 
-process.exitCode = failed ? 1 : 0;
+process.exitCode = failed() ? 1 : 0;

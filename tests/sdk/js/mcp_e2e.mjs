@@ -14,68 +14,15 @@
 //
 // Input: the environment variable XAA_SDK (JSON, written by tests/sdk/sdk_clients.py).
 // Output: one JSON line per check on standard output; exit 1 when any check failed.
-import {
-  Client,
-  CrossAppAccessProvider,
-  discoverAndRequestJwtAuthGrant,
-  InsufficientScopeError,
-  StreamableHTTPClientTransport,
-} from '@modelcontextprotocol/client';
+import { Client, InsufficientScopeError, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { checks, crossAppAccessProvider, describe, env, signIn } from './harness.mjs';
 
-const env = JSON.parse(process.env.XAA_SDK ?? '{}');
-let failed = 0;
-const report = (name, ok, detail) => {
-  if (!ok) failed += 1;
-  console.log(JSON.stringify({ host: 'typescript e2e', check: name, ok, detail }));
-};
-const describe = (e) => `${e?.constructor?.name}: ${e?.message}${e?.cause ? ` (cause: ${e.cause?.message ?? e.cause})` : ''}`;
-
-async function signIn() {
-  const form = new URLSearchParams({
-    username: env.user,
-    password: env.password,
-    client_id: env.idp_client_id,
-    client_secret: env.idp_client_secret,
-  });
-  const r = await fetch(env.sign_in_url, { method: 'POST', body: form });
-  const body = await r.json();
-  if (r.status !== 200) throw new Error(`sign-in: HTTP ${r.status} ${JSON.stringify(body)}`);
-  return body.id_token;
-}
-
-async function check(name, fn) {
-  try {
-    const detail = await fn();
-    report(name, true, detail);
-    return true;
-  } catch (e) {
-    report(name, false, describe(e));
-    return false;
-  }
-}
+const { report, check, failed } = checks('typescript e2e');
 
 const idToken = await signIn();
 // Every call of the assertion callback: what the SDK asked the IdP for.
 const legs = [];
-const provider = new CrossAppAccessProvider({
-  assertion: async (ctx) => {
-    legs.push({ authorizationServerUrl: ctx.authorizationServerUrl, resourceUrl: ctx.resourceUrl, scope: ctx.scope });
-    const grant = await discoverAndRequestJwtAuthGrant({
-      idpUrl: env.idp_issuer,
-      audience: ctx.authorizationServerUrl,
-      resource: ctx.resourceUrl,
-      idToken,
-      clientId: env.idp_client_id,
-      clientSecret: env.idp_client_secret,
-      scope: ctx.scope,
-      fetchFn: ctx.fetchFn,
-    });
-    return grant.jwtAuthGrant;
-  },
-  clientId: env.as_client_id,
-  clientSecret: env.as_client_secret,
-  expectedIssuer: env.as_issuer,
-});
+const provider = crossAppAccessProvider(idToken, legs);
 
 const text = (result) => result?.content?.[0]?.text;
 const connect = async (options = {}) => {
@@ -168,4 +115,4 @@ if (connected) {
   await close(after);
 }
 
-process.exitCode = failed ? 1 : 0;
+process.exitCode = failed() ? 1 : 0;

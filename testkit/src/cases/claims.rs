@@ -1,10 +1,8 @@
 //! Claims and protocol rules as validator vectors (kinds `id-jag` and `access-token`):
 //!
-//! - security.md §1 rows C (claims) and J (ID-JAG bindings), ported from
-//!   `host/tests/catalog_claims.rs` with the same inputs and expected codes;
+//! - security.md §1 rows C (claims) and J (ID-JAG bindings);
 //! - specs.md §3b (the resource authorization server validating an ID-JAG, the
-//!   validator-level rules 3–14) and §3c (RFC 9068 at the resource server), ported from
-//!   `host/tests/rules.rs`.
+//!   validator-level rules 3–14) and §3c (RFC 9068 at the resource server).
 //!
 //! Every case expects the specific rejection code, and carries a positive control — a step
 //! (or a sibling case) that differs only in the attacked detail and expects `valid` — so it

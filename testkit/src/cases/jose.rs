@@ -1,7 +1,5 @@
 //! The hostile-input catalog, JOSE layer (`research/security.md` §1, rows S, A, K, H, T and
-//! G), ported from `host/tests/catalog_jose.rs` (and the T rows of `catalog_claims.rs`):
-//! the same inputs, minted with the same seeds, and the same expected verdict codes. One
-//! case per row (`S01`), more where a row has variants (`K13-b`); where the test has a
+//! G). One case per row (`S01`), more where a row has variants (`K13-b`); where the test has a
 //! positive control (a valid token differing only in the attacked detail) it is a step or a
 //! case expecting `valid` (`signature-valid` for the JWS layer).
 //!
@@ -2226,7 +2224,7 @@ fn header() -> Vec<Case> {
     out
 }
 
-/// T: explicit typing (ported from `catalog_claims.rs`; jti values are this file's own).
+/// T: explicit typing.
 fn typ() -> Vec<Case> {
     let mut out = Vec::new();
     let v = "validator";

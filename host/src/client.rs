@@ -25,9 +25,12 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
+use wasmtime::Store;
+
 use crate::bindings::exports::xaa::token::client::{
-    IssuedToken, SubjectTokenType, TokenRequestKind, TokenResponse,
+    Guest as ClientGuest, IssuedToken, SubjectTokenType, TokenRequestKind, TokenResponse,
 };
+use crate::imports::HostState;
 use crate::Validator;
 
 /// A cached token is used only while it has at least this many seconds left (or half its
@@ -210,6 +213,28 @@ impl Client {
         self.send(self.http.get(url), purpose, "GET", url, None, events)
     }
 
+    /// GETs a metadata document and has the component read it (`read` is one of the client
+    /// interface's `read-*-metadata` functions); errors name the URL.
+    fn metadata<T>(
+        &mut self,
+        url: &str,
+        purpose: &str,
+        events: &mut dyn FnMut(Event),
+        read: impl FnOnce(
+            &mut Store<HostState>,
+            &ClientGuest,
+            &str,
+        ) -> wasmtime::Result<Result<T, String>>,
+    ) -> Result<T, String> {
+        let reply = self.get(url, purpose, events)?;
+        if reply.status != 200 {
+            return Err(format!("{purpose} at {url}: HTTP {}", reply.status));
+        }
+        self.component
+            .client(|s, c| read(s, c, &reply.body))?
+            .map_err(|why| format!("{purpose} at {url}: {why}"))
+    }
+
     fn post_form(
         &mut self,
         url: &str,
@@ -251,14 +276,9 @@ impl Client {
         let url = self
             .component
             .client(|s, c| c.call_authorization_server_metadata_url(s, idp))?;
-        let reply = self.get(&url, "IdP metadata (RFC 8414)", events)?;
-        if reply.status != 200 {
-            return Err(format!("IdP metadata at {url}: HTTP {}", reply.status));
-        }
-        let endpoints = self
-            .component
-            .client(|s, c| c.call_read_identity_provider_metadata(s, idp, &reply.body))?
-            .map_err(|why| format!("IdP metadata at {url}: {why}"))?;
+        let endpoints = self.metadata(&url, "IdP metadata (RFC 8414)", events, |s, c, body| {
+            c.call_read_identity_provider_metadata(s, idp, body)
+        })?;
         let sign_in = endpoints.development_sign_in_endpoint.ok_or_else(|| {
             format!("{idp} offers no development sign-in (xaa login signs in only at `xaa serve idp` with development_sign_in = true)")
         })?;
@@ -351,18 +371,12 @@ impl Client {
                 .component
                 .client(|s, c| c.call_protected_resource_metadata_url(s, resource))?,
         };
-        let reply = self.get(
+        let servers = self.metadata(
             &metadata_url,
             "protected resource metadata (RFC 9728)",
             events,
+            |s, c, body| c.call_read_protected_resource_metadata(s, resource, body),
         )?;
-        if reply.status != 200 {
-            return Err(format!("{metadata_url}: HTTP {}", reply.status));
-        }
-        let servers = self
-            .component
-            .client(|s, c| c.call_read_protected_resource_metadata(s, resource, &reply.body))?
-            .map_err(|why| format!("{metadata_url}: {why}"))?;
         let (issuer, credential) = servers
             .iter()
             .find_map(|issuer| {
@@ -380,14 +394,12 @@ impl Client {
         let url = self
             .component
             .client(|s, c| c.call_authorization_server_metadata_url(s, &issuer))?;
-        let reply = self.get(&url, "authorization server metadata (RFC 8414)", events)?;
-        if reply.status != 200 {
-            return Err(format!("{url}: HTTP {}", reply.status));
-        }
-        let endpoints = self
-            .component
-            .client(|s, c| c.call_read_authorization_server_metadata(s, &issuer, &reply.body))?
-            .map_err(|why| format!("{url}: {why}"))?;
+        let endpoints = self.metadata(
+            &url,
+            "authorization server metadata (RFC 8414)",
+            events,
+            |s, c, body| c.call_read_authorization_server_metadata(s, &issuer, body),
+        )?;
 
         // Token exchange at the IdP: an ID-JAG for this authorization server and resource.
         let (subject, kind) = if session.id_token_expires_at - now >= EXPIRY_MARGIN {

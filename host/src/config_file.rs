@@ -308,6 +308,13 @@ fn each<T, U>(
         .collect()
 }
 
+/// The private JWK files a role signs with, read.
+fn signing_keys(base: &Path, section: &str, files: &[PathBuf]) -> Result<Vec<String>, String> {
+    each(files, &format!("{section}.signing_keys"), |file, path| {
+        read(base, path, file)
+    })
+}
+
 fn read(base: &Path, path: &str, file: &Path) -> Result<String, String> {
     let full = base.join(file);
     std::fs::read_to_string(&full)
@@ -384,11 +391,6 @@ impl ConfigFile {
             }
             return Ok(None);
         };
-        let signing_keys = each(
-            &i.signing_keys,
-            "identity_provider.signing_keys",
-            |file, path| read(base, path, file),
-        )?;
         let clients = each(&self.idp_clients, "idp_clients", |c, path| {
             Ok(wit::IdpClient {
                 client_id: c.client_id.clone(),
@@ -405,7 +407,7 @@ impl ConfigFile {
             issuer: i.issuer.clone(),
             token_endpoint_url: i.token_endpoint_url.clone(),
             jwks_uri: i.jwks_uri.clone(),
-            signing_keys,
+            signing_keys: signing_keys(base, "identity_provider", &i.signing_keys)?,
             signing_kid: i.signing_kid.clone(),
             leeway: i.leeway,
             resource_root_slash_equivalence: i.resource_root_slash_equivalence,
@@ -451,11 +453,6 @@ impl ConfigFile {
             }
             return Ok(None);
         };
-        let signing_keys = each(
-            &t.signing_keys,
-            "token_endpoint.signing_keys",
-            |file, path| read(base, path, file),
-        )?;
         let clients = each(&self.clients, "clients", |c, path| {
             Ok(wit::ClientRegistration {
                 client_id: c.client_id.clone(),
@@ -469,7 +466,7 @@ impl ConfigFile {
         Ok(Some(wit::TokenEndpointConfig {
             url: t.url.clone(),
             jwks_uri: t.jwks_uri.clone(),
-            signing_keys,
+            signing_keys: signing_keys(base, "token_endpoint", &t.signing_keys)?,
             signing_kid: t.signing_kid.clone(),
             access_token_lifetime: t.access_token_lifetime,
             may_outlive_assertion: t.may_outlive_assertion,

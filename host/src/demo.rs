@@ -390,31 +390,32 @@ fn run_in(dir: &Path, args: &DemoArgs) -> Result<ExitCode, String> {
         &idp_toml(&urls, &client_hash, &password_hash, true),
     )?;
     let lifetime = args.access_token_lifetime;
-    let as_a = write_file(
-        dir,
-        "as-a.toml",
-        &as_toml(
-            &urls,
-            &urls.as_a,
-            &toml_list(&urls.served_by_a()),
-            "as-a.jwk",
-            "mcp-client-at-a",
-            &keys.secret_sha256(&secret_a)?,
-            lifetime,
-        ),
+    let mut write_as =
+        |name: &str, client: &str, issuer: &str, resources: &[&str], secret: &str| {
+            let config = as_toml(
+                &urls,
+                issuer,
+                &toml_list(resources),
+                &format!("{name}.jwk"),
+                client,
+                &keys.secret_sha256(secret)?,
+                lifetime,
+            );
+            write_file(dir, &format!("{name}.toml"), &config)
+        };
+    let as_a = write_as(
+        "as-a",
+        "mcp-client-at-a",
+        &urls.as_a,
+        &urls.served_by_a(),
+        &secret_a,
     )?;
-    let as_b = write_file(
-        dir,
-        "as-b.toml",
-        &as_toml(
-            &urls,
-            &urls.as_b,
-            &toml_list(&[urls.resource_b.as_str()]),
-            "as-b.jwk",
-            "mcp-client-at-b",
-            &keys.secret_sha256(&secret_b)?,
-            lifetime,
-        ),
+    let as_b = write_as(
+        "as-b",
+        "mcp-client-at-b",
+        &urls.as_b,
+        &[urls.resource_b.as_str()],
+        &secret_b,
     )?;
     let rs_a = write_file(
         dir,

@@ -185,9 +185,15 @@ function configFromToml(path) {
 
 // The host-neutral JSON form of a config (what `xaa conformance configs` writes): snake_case WIT
 // field names, null for none (-> undefined here, as above), key sources as {"inline": text} or
-// {"uri": uri}.
+// {"uri": uri}. `record` takes an object's members as they are, names in camelCase, except those
+// `convert` maps (variants, nested records).
+const camel = (name) => name.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase());
+const record = (obj, convert = {}) => Object.fromEntries(Object.entries(obj).map(
+  ([k, x]) => [camel(k), k in convert ? convert[k](x) : (x ?? undefined)]));
+const optional = (f) => (x) => (x === null ? undefined : f(x));
+const each = (f) => (xs) => xs.map((x) => f(x));
+const plainRecord = (x) => record(x);
 function configFromJson(c) {
-  const opt = (x) => x ?? undefined;
   const keys = (k) => {
     const [[tag, val], ...rest] = Object.entries(k);
     if (rest.length !== 0 || (tag !== 'inline' && tag !== 'uri')) {
@@ -206,90 +212,18 @@ function configFromJson(c) {
     }
     return { tag: tag.replaceAll('_', '-'), val };
   };
-  const tokenEndpoint = (te) => te === null ? undefined : {
-    url: opt(te.url),
-    jwksUri: opt(te.jwks_uri),
-    signingKeys: te.signing_keys,
-    signingKid: opt(te.signing_kid),
-    accessTokenLifetime: opt(te.access_token_lifetime),
-    mayOutliveAssertion: te.may_outlive_assertion,
-    clientAssertionAlgorithms: opt(te.client_assertion_algorithms),
-    allowPublicClients: te.allow_public_clients,
-    clients: te.clients.map((cl) => ({
-      clientId: cl.client_id,
-      credential: credential(cl.credential),
-      resources: cl.resources,
-      scopes: cl.scopes,
-      grantTypes: opt(cl.grant_types),
-      issuers: cl.issuers ?? [],
+  const client = (cl) => record(cl, { credential });
+  return record(c, {
+    authorization_server: optional((a) => record(a, {
+      trusted_issuers: each((ti) => record(ti, { keys })),
+      token_endpoint: optional((te) => record(te, { clients: each(client) })),
     })),
-  };
-  const identityProvider = (i) => i === null ? undefined : {
-    issuer: i.issuer,
-    tokenEndpointUrl: opt(i.token_endpoint_url),
-    jwksUri: opt(i.jwks_uri),
-    signingKeys: i.signing_keys,
-    signingKid: opt(i.signing_kid),
-    leeway: opt(i.leeway),
-    resourceRootSlashEquivalence: i.resource_root_slash_equivalence,
-    clients: i.clients.map((cl) => ({ clientId: cl.client_id, credential: credential(cl.credential) })),
-    users: i.users.map((u) => ({
-      sub: u.sub,
-      groups: u.groups,
-      disabled: u.disabled,
-      email: opt(u.email),
-      passwordSha256: opt(u.password_sha256),
+    resource_server: optional((r) => record(r, { keys, required_scopes: each(plainRecord) })),
+    identity_provider: optional((i) => record(i, {
+      clients: each(client), users: each(plainRecord), connections: each(plainRecord),
     })),
-    connections: i.connections.map((cn) => ({
-      clientId: cn.client_id,
-      audience: cn.audience,
-      audienceAliases: cn.audience_aliases,
-      resources: cn.resources,
-      scopes: cn.scopes,
-      clientIdAtAudience: cn.client_id_at_audience,
-      idJagLifetime: opt(cn.id_jag_lifetime),
-      requiredAcr: opt(cn.required_acr),
-      maxAuthAge: opt(cn.max_auth_age),
-      users: opt(cn.users),
-      groups: opt(cn.groups),
-    })),
-    developmentSignIn: i.development_sign_in,
-    idTokenLifetime: opt(i.id_token_lifetime),
-    refreshTokenLifetime: opt(i.refresh_token_lifetime),
-  };
-  const a = c.authorization_server;
-  const r = c.resource_server;
-  const j = c.jwks_cache;
-  return {
-    authorizationServer: a === null ? undefined : {
-      issuer: a.issuer,
-      resources: a.resources,
-      maxAssertionLifetime: opt(a.max_assertion_lifetime),
-      leeway: opt(a.leeway),
-      resourceRootSlashEquivalence: a.resource_root_slash_equivalence,
-      trustedIssuers: a.trusted_issuers.map((ti) => ({
-        issuer: ti.issuer, keys: keys(ti.keys), algorithms: ti.algorithms,
-        subjectNamespace: opt(ti.subject_namespace), tenantRequired: ti.tenant_required ?? false,
-      })),
-      tokenEndpoint: tokenEndpoint(a.token_endpoint),
-    },
-    resourceServer: r === null ? undefined : {
-      resource: r.resource,
-      issuer: r.issuer,
-      keys: keys(r.keys),
-      algorithms: r.algorithms,
-      leeway: opt(r.leeway),
-      resourceMetadataUrl: opt(r.resource_metadata_url),
-      resourceRootSlashEquivalence: r.resource_root_slash_equivalence,
-      requiredScopes: r.required_scopes.map((q) => ({ method: q.method, tool: opt(q.tool), scopes: q.scopes })),
-    },
-    identityProvider: identityProvider(c.identity_provider),
-    jwksCache: {
-      minTtl: opt(j.min_ttl), maxTtl: opt(j.max_ttl), refreshCooldown: opt(j.refresh_cooldown),
-      maxStale: opt(j.max_stale),
-    },
-    tokenCacheSize: opt(c.token_cache_size),
-  };
+    jwks_cache: plainRecord,
+  });
 }
 
 // --- 4. host imports -----------------------------------------------------------------------
@@ -507,7 +441,8 @@ if (suite !== undefined) {
     try {
       why = runCase(c);
     } catch (e) {
-      why = `trap: ${e}`;
+      if (!(e instanceof WebAssembly.RuntimeError)) throw e; // a bug of this runner, not a case
+      why = `trap: ${e}`; // a trap leaves the instance unusable: start afresh
       await start();
     }
     if (why !== undefined) {

@@ -34,7 +34,7 @@ import sys
 import time
 import tomllib
 
-from wasmtime import Engine, Store
+from wasmtime import Engine, Store, Trap, WasmtimeError
 from wasmtime.component import Component, Linker, Record, Variant
 
 NOW = 1800000000
@@ -174,102 +174,36 @@ def credential(c):
     return Variant(tag.replace("_", "-"), value)
 
 
-def token_endpoint_from_json(te):
-    """A token_endpoint (null for none) as the WIT `token-endpoint-config`."""
-    if te is None:
-        return None
-    return rec(
-        url=te["url"],
-        jwks_uri=te["jwks_uri"],
-        signing_keys=list(te["signing_keys"]),
-        signing_kid=te["signing_kid"],
-        access_token_lifetime=te["access_token_lifetime"],
-        may_outlive_assertion=bool(te["may_outlive_assertion"]),
-        client_assertion_algorithms=te["client_assertion_algorithms"],
-        allow_public_clients=bool(te["allow_public_clients"]),
-        clients=[
-            rec(client_id=cl["client_id"], credential=credential(cl["credential"]),
-                resources=list(cl["resources"]), scopes=list(cl["scopes"]),
-                grant_types=cl["grant_types"], issuers=list(cl.get("issuers", [])))
-            for cl in te["clients"]
-        ],
-    )
+def record(obj, **convert):
+    """A JSON object with snake_case WIT field names as a WIT record, its members taken as
+    they are (null -> None) except those `convert` maps (variants, nested records)."""
+    return rec(**{k: convert[k](v) if k in convert else v for k, v in obj.items()})
 
 
-def identity_provider_from_json(i):
-    """An identity_provider (null for none) as the WIT `identity-provider-config`."""
-    if i is None:
-        return None
-    return rec(
-        issuer=i["issuer"],
-        token_endpoint_url=i["token_endpoint_url"],
-        jwks_uri=i["jwks_uri"],
-        signing_keys=list(i["signing_keys"]),
-        signing_kid=i["signing_kid"],
-        leeway=i["leeway"],
-        resource_root_slash_equivalence=bool(i["resource_root_slash_equivalence"]),
-        clients=[rec(client_id=cl["client_id"], credential=credential(cl["credential"]))
-                 for cl in i["clients"]],
-        users=[rec(sub=u["sub"], groups=list(u["groups"]), disabled=bool(u["disabled"]),
-                   email=u["email"], password_sha256=u["password_sha256"])
-               for u in i["users"]],
-        connections=[
-            rec(client_id=cn["client_id"], audience=cn["audience"],
-                audience_aliases=list(cn["audience_aliases"]), resources=list(cn["resources"]),
-                scopes=list(cn["scopes"]), client_id_at_audience=cn["client_id_at_audience"],
-                id_jag_lifetime=cn["id_jag_lifetime"], required_acr=cn["required_acr"],
-                max_auth_age=cn["max_auth_age"], users=cn["users"], groups=cn["groups"])
-            for cn in i["connections"]
-        ],
-        development_sign_in=bool(i["development_sign_in"]),
-        id_token_lifetime=i["id_token_lifetime"],
-        refresh_token_lifetime=i["refresh_token_lifetime"],
-    )
+def optional(f):
+    return lambda v: None if v is None else f(v)
+
+
+def each(f):
+    return lambda vs: [f(v) for v in vs]
 
 
 def config_from_json(c):
     """Map the host-neutral JSON form of a config (what `xaa conformance configs` writes:
-    snake_case WIT field names, null for none) to the WIT `config` record."""
-    a = c["authorization_server"]
-    r = c["resource_server"]
-    j = c["jwks_cache"]
-    as_cfg = None
-    if a is not None:
-        as_cfg = rec(
-            issuer=a["issuer"],
-            resources=list(a["resources"]),
-            max_assertion_lifetime=a["max_assertion_lifetime"],
-            leeway=a["leeway"],
-            resource_root_slash_equivalence=bool(a["resource_root_slash_equivalence"]),
-            trusted_issuers=[
-                rec(issuer=ti["issuer"], keys=key_source(ti["keys"]),
-                    algorithms=list(ti["algorithms"]),
-                    subject_namespace=ti.get("subject_namespace"),
-                    tenant_required=bool(ti.get("tenant_required", False)))
-                for ti in a["trusted_issuers"]
-            ],
-            token_endpoint=token_endpoint_from_json(a["token_endpoint"]),
-        )
-    rs_cfg = None
-    if r is not None:
-        rs_cfg = rec(
-            resource=r["resource"],
-            issuer=r["issuer"],
-            keys=key_source(r["keys"]),
-            algorithms=list(r["algorithms"]),
-            leeway=r["leeway"],
-            resource_metadata_url=r["resource_metadata_url"],
-            resource_root_slash_equivalence=bool(r["resource_root_slash_equivalence"]),
-            required_scopes=[rec(method=q["method"], tool=q["tool"], scopes=list(q["scopes"]))
-                             for q in r["required_scopes"]],
-        )
-    return rec(
-        authorization_server=as_cfg,
-        resource_server=rs_cfg,
-        identity_provider=identity_provider_from_json(c["identity_provider"]),
-        jwks_cache=rec(min_ttl=j["min_ttl"], max_ttl=j["max_ttl"],
-                       refresh_cooldown=j["refresh_cooldown"], max_stale=j["max_stale"]),
-        token_cache_size=c["token_cache_size"],
+    snake_case WIT field names, null for none) to the WIT `config` record. Every field must
+    be there: the record refuses a missing one."""
+    client = lambda cl: record(cl, credential=credential)  # noqa: E731
+    token_endpoint = optional(lambda te: record(te, clients=each(client)))
+    trusted_issuer = lambda ti: record(ti, keys=key_source)  # noqa: E731
+    return record(
+        c,
+        authorization_server=optional(lambda a: record(
+            a, trusted_issuers=each(trusted_issuer), token_endpoint=token_endpoint)),
+        resource_server=optional(lambda r: record(
+            r, keys=key_source, required_scopes=each(record))),
+        identity_provider=optional(lambda i: record(
+            i, clients=each(client), users=each(record), connections=each(record))),
+        jwks_cache=record,
     )
 
 
@@ -322,10 +256,15 @@ def read_tokens(path):
         return [line.strip() for line in f if line.strip()]
 
 
+COMPILED = {}  # .wasm path -> (engine, component)
+
+
 def instantiate(wasm, clock):
-    """One component instance: (store, {export name: func})."""
-    engine = Engine()
-    component = Component.from_file(engine, wasm)
+    """One component instance: (store, {export name: func}); compiles `wasm` once."""
+    if wasm not in COMPILED:
+        engine = Engine()
+        COMPILED[wasm] = (engine, Component.from_file(engine, wasm))
+    engine, component = COMPILED[wasm]
     linker = build_linker(engine, clock)
     store = Store(engine)
     inst = linker.instantiate(store, component)
@@ -576,9 +515,11 @@ def run_suite(args):
     for case in cases:
         try:
             why = run_case(store, f, clock, suite, configs["configs"], case)
-        except Exception as e:  # a trap poisons the instance: report it and start afresh
+        except (Trap, WasmtimeError) as e:  # a trap poisons the instance: start afresh
             why = f"trap: {e}"
             store, f = instantiate(args.wasm, clock)
+        except (AttributeError, KeyError, TypeError, ValueError) as e:  # a malformed case
+            why = f"cannot run: {e!r}"
         if why is not None:
             mismatches += 1
             print(f"python: MISMATCH {case['id']}: {why}", file=sys.stderr)

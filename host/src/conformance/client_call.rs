@@ -75,6 +75,11 @@ fn token_response_json(response: TokenResponse) -> Value {
     }
 }
 
+/// A result that is JSON as it is (a string, or an option of one).
+fn plain<T: serde::Serialize>(result: Result<T, String>) -> Result<Value, String> {
+    result.map(|value| json!(value))
+}
+
 /// The arguments of one call, checked against [`FUNCTIONS`].
 struct Args<'a>(&'a Map<String, Value>);
 
@@ -115,21 +120,15 @@ pub fn call(
     let result = match function {
         "resource-metadata-from-challenge" => {
             let challenge = a.text("www_authenticate")?;
-            instance
-                .client(|s, c| c.call_resource_metadata_from_challenge(s, &challenge))
-                .map(|r| json!(r))
+            plain(instance.client(|s, c| c.call_resource_metadata_from_challenge(s, &challenge)))
         }
         "protected-resource-metadata-url" => {
             let resource = a.text("resource")?;
-            instance
-                .client(|s, c| c.call_protected_resource_metadata_url(s, &resource))
-                .map(|r| json!(r))
+            plain(instance.client(|s, c| c.call_protected_resource_metadata_url(s, &resource)))
         }
         "authorization-server-metadata-url" => {
             let issuer = a.text("issuer")?;
-            instance
-                .client(|s, c| c.call_authorization_server_metadata_url(s, &issuer))
-                .map(|r| json!(r))
+            plain(instance.client(|s, c| c.call_authorization_server_metadata_url(s, &issuer)))
         }
         "read-protected-resource-metadata" => {
             let (resource, document) = (a.text("resource")?, a.text("document")?);
@@ -204,15 +203,11 @@ pub fn call(
         }
         "sign-in-body" => {
             let (username, password) = (a.text("username")?, a.text("password")?);
-            instance
-                .client(|s, c| c.call_sign_in_body(s, &username, &password))
-                .map(|r| json!(r))
+            plain(instance.client(|s, c| c.call_sign_in_body(s, &username, &password)))
         }
         "basic-authorization" => {
             let (client_id, secret) = (a.text("client_id")?, a.text("client_secret")?);
-            instance
-                .client(|s, c| c.call_basic_authorization(s, &client_id, &secret))
-                .map(|r| json!(r))
+            plain(instance.client(|s, c| c.call_basic_authorization(s, &client_id, &secret)))
         }
         other => return Err(format!("client function {other:?} has no call")),
     };

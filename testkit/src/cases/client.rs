@@ -43,14 +43,16 @@ fn err(message: &str) -> Value {
 
 /// The cases.
 pub(super) fn cases() -> Vec<Case> {
-    let mut cases = challenge();
-    cases.extend(metadata_urls());
-    cases.extend(read_protected_resource_metadata());
-    cases.extend(read_authorization_server_metadata());
-    cases.extend(read_identity_provider_metadata());
-    cases.extend(request_bodies());
-    cases.extend(read_token_response());
-    cases
+    [
+        challenge(),
+        metadata_urls(),
+        read_protected_resource_metadata(),
+        read_authorization_server_metadata(),
+        read_identity_provider_metadata(),
+        request_bodies(),
+        read_token_response(),
+    ]
+    .concat()
 }
 
 #[rustfmt::skip]

@@ -224,11 +224,13 @@ impl Step {
         }
     }
 
-    /// A call of a `client` function (`args`: a JSON object) and its expected result.
-    pub fn client(function: &str, args: Value, output: Value, reason: &str) -> Self {
-        let Value::Object(args) = args else {
-            panic!("{function}: args must be a JSON object, not {args}");
-        };
+    /// A call of a `client` function and its expected result.
+    pub fn client(
+        function: &str,
+        args: serde_json::Map<String, Value>,
+        output: Value,
+        reason: &str,
+    ) -> Self {
         Step {
             input: Input::Client {
                 function: function.to_owned(),

@@ -1,7 +1,6 @@
 //! The `client` interface (what an MCP client uses to find and talk to the servers): each
 //! case calls one function with fixed arguments and states its result as JSON, written by
-//! hand with the rule behind it. Ported from the retired cross-host corpus, whose results
-//! were recorded by running the component; here every result is written out and explained.
+//! hand with the rule behind it.
 
 use serde_json::{json, Value};
 

@@ -6,9 +6,10 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
+use xaa_host::conformance::config_json::config_to_json;
 use xaa_host::conformance::es256::{b64, EcKey};
 use xaa_host::conformance::remote::Target;
-use xaa_host::conformance::run::{junit, table, Outcome, Runner};
+use xaa_host::conformance::run::{junit, load_configs, table, Outcome, Runner};
 use xaa_vectors::Suite;
 
 /// Where the generated suite is committed, relative to the repository root.
@@ -18,6 +19,9 @@ pub(crate) const DEFAULT_VECTORS: &str = "tests/vectors/conformance/suite.json";
 pub(crate) enum ConformanceCommand {
     /// Run the suite against a build of the component.
     Run(RunArgs),
+    /// Write the suite's configurations, each loaded by this host's config loader, as the
+    /// WIT `config` record in host-neutral JSON (for the Python and Node runners).
+    Configs(ConfigsArgs),
     /// Black-box mode: play a trusted IdP against any resource authorization server,
     /// reached only through its token endpoint.
     Remote(RemoteArgs),
@@ -62,6 +66,19 @@ pub(crate) struct RemoteArgs {
 }
 
 #[derive(Args)]
+pub(crate) struct ConfigsArgs {
+    /// The suite (default: the committed one).
+    #[arg(long, default_value = DEFAULT_VECTORS)]
+    suite: PathBuf,
+    /// Where to write the JSON.
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+}
+
+/// The format identifier of what `xaa conformance configs` writes.
+const CONFIGS_FORMAT: &str = "xaa-conformance-configs/1";
+
+#[derive(Args)]
 pub(crate) struct RunArgs {
     /// The suite (default: the committed one).
     #[arg(long, default_value = DEFAULT_VECTORS)]
@@ -88,8 +105,31 @@ fn read_suite(path: &Path) -> Result<Suite, String> {
 pub(crate) fn run(command: ConformanceCommand) -> Result<ExitCode, String> {
     match command {
         ConformanceCommand::Run(args) => run_suite(&args),
+        ConformanceCommand::Configs(args) => write_configs(&args),
         ConformanceCommand::Remote(args) => remote(&args),
     }
+}
+
+/// `{"format", "configs": {name: {"config": record} | {"error": why it does not load}}}`.
+fn write_configs(args: &ConfigsArgs) -> Result<ExitCode, String> {
+    let suite = read_suite(&args.suite)?;
+    let configs: serde_json::Map<String, serde_json::Value> = load_configs(&suite)?
+        .into_iter()
+        .map(|(name, config)| {
+            let entry = match config {
+                Ok(config) => serde_json::json!({ "config": config_to_json(&config) }),
+                Err(why) => serde_json::json!({ "error": why }),
+            };
+            (name, entry)
+        })
+        .collect();
+    let text = serde_json::to_string_pretty(&serde_json::json!({
+        "format": CONFIGS_FORMAT,
+        "configs": configs,
+    }))
+    .map_err(|e| e.to_string())?;
+    std::fs::write(&args.out, text + "\n").map_err(|e| format!("{}: {e}", args.out.display()))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_suite(args: &RunArgs) -> Result<ExitCode, String> {

@@ -11,8 +11,9 @@
 //! line what it checks, and holds one or more steps that run in order on ONE fresh instance
 //! of the named configuration (so a replay is two steps). A step is an input — a token for a
 //! validator, a JWS for the signature layer alone, or an HTTP request for one of the
-//! component's HTTP surfaces — and its expected outcome: a verdict code, or an HTTP status
-//! with the OAuth `error` and the log-only verdict code.
+//! component's HTTP surfaces, or a call of one function of the `client` interface — and its
+//! expected outcome: a verdict code, an HTTP status with the OAuth `error` and the log-only
+//! verdict code, or the client function's result as JSON with the reason it is right.
 
 use std::collections::BTreeMap;
 
@@ -123,6 +124,14 @@ pub enum Input {
         /// The request.
         request: HttpRequest,
     },
+    /// A call of one function of the `client` interface (pure: no configuration needed).
+    Client {
+        /// The WIT function name, e.g. `basic-authorization`.
+        function: String,
+        /// Its arguments by snake_case WIT parameter name: strings, numbers, enum cases by
+        /// their WIT names, `null` for an absent option.
+        args: serde_json::Map<String, Value>,
+    },
 }
 
 /// An HTTP request (body as text; form bodies are text).
@@ -161,6 +170,16 @@ pub enum Expect {
         /// The response's `verdict-code` (log only), when one must be given.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         verdict_code: Option<String>,
+    },
+    /// A `client` function's result as JSON: an option is its value or `null`; a result is
+    /// `{"ok": ...}` or `{"err": message}`; a record an object with snake_case field names; a
+    /// variant `{"<case>": payload}`; an enum its WIT name; a u64 above 2^53 - 1 its decimal
+    /// string; a trap `"<trap>"`.
+    Output {
+        /// The result.
+        output: Value,
+        /// Why this is the right result (the rule it follows), for a person.
+        reason: String,
     },
 }
 
@@ -202,6 +221,26 @@ impl Step {
             },
             minted: None,
             expect: Expect::verdict(expect),
+        }
+    }
+
+    /// A call of a `client` function and its expected result.
+    pub fn client(
+        function: &str,
+        args: serde_json::Map<String, Value>,
+        output: Value,
+        reason: &str,
+    ) -> Self {
+        Step {
+            input: Input::Client {
+                function: function.to_owned(),
+                args,
+            },
+            minted: None,
+            expect: Expect::Output {
+                output,
+                reason: reason.to_owned(),
+            },
         }
     }
 

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use super::client_call;
 use crate::wit::{self, Header, JwsVerdict, Verdict};
 use crate::{config_file, default_imports, Runtime, Validator};
 use xaa_vectors::{Case, ConfigFiles, Expect, HttpRequest, Input, Step, Suite, FORMAT};
@@ -47,10 +48,12 @@ pub struct CaseResult {
 pub struct Runner {
     runtime: Arc<Runtime>,
     native: bool,
-    configs: BTreeMap<String, Result<wit::Config, String>>,
+    configs: Configs,
     exports: Vec<String>,
-    _dir: TempDir,
 }
+
+/// A suite's configurations by name, each loaded by the host's config loader (or why not).
+pub type Configs = BTreeMap<String, Result<wit::Config, String>>;
 
 /// A private temporary directory, removed on drop.
 struct TempDir(PathBuf);
@@ -86,6 +89,23 @@ fn load_config(dir: &Path, name: &str, files: &ConfigFiles) -> Result<wit::Confi
     config_file::load(&path)
 }
 
+/// Loads every configuration of `suite` as `xaa` loads a user's: its TOML and named files
+/// written to a private temporary directory (removed on return), then [`config_file::load`].
+pub fn load_configs(suite: &Suite) -> Result<Configs, String> {
+    if suite.format != FORMAT {
+        return Err(format!(
+            "vector format {:?}; this runner reads {FORMAT}",
+            suite.format
+        ));
+    }
+    let dir = temp_dir()?;
+    Ok(suite
+        .configs
+        .iter()
+        .map(|(name, files)| (name.clone(), load_config(&dir.0, name, files)))
+        .collect())
+}
+
 impl Runner {
     /// Prepares `suite`'s configurations for `runtime`; `native`: the host's native
     /// verifier and signer, else the component's pure-Rust code.
@@ -95,24 +115,11 @@ impl Runner {
         native: bool,
         exports: Vec<String>,
     ) -> Result<Self, String> {
-        if suite.format != FORMAT {
-            return Err(format!(
-                "vector format {:?}; this runner reads {FORMAT}",
-                suite.format
-            ));
-        }
-        let dir = temp_dir()?;
-        let configs = suite
-            .configs
-            .iter()
-            .map(|(name, files)| (name.clone(), load_config(&dir.0, name, files)))
-            .collect();
         Ok(Runner {
             runtime,
             native,
-            configs,
+            configs: load_configs(suite)?,
             exports,
-            _dir: dir,
         })
     }
 
@@ -242,6 +249,10 @@ fn run_step(instance: &mut Validator, step: &Step) -> Value {
         Input::ResourceHttp { request } => {
             http_value(instance.resource_server_http(&to_wit(request)))
         }
+        Input::Client { function, args } => match client_call::call(instance, function, args) {
+            Ok(output) => serde_json::json!({ "output": output }),
+            Err(why) => serde_json::json!({ "malformed": why }),
+        },
     }
 }
 
@@ -289,6 +300,11 @@ fn compare(expect: &Expect, got: &Value) -> Result<(), String> {
             }
             Ok(())
         }
+        Expect::Output { output, .. } => match got.get("output") {
+            Some(actual) if actual == output => Ok(()),
+            Some(actual) => Err(format!("expected output {output}, got {actual}")),
+            None => Err(format!("expected output {output}, got {got}")),
+        },
     }
 }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use xaa_host::conformance::run::{junit, table, Outcome, Runner};
 use xaa_host::{Limits, Runtime};
-use xaa_vectors::{Expect, Suite};
+use xaa_vectors::{Expect, Input, Suite};
 
 fn runtime() -> Arc<Runtime> {
     Arc::new(Runtime::embedded(Limits::default()).unwrap())
@@ -123,4 +123,42 @@ fn a_component_without_the_validator_is_not_applicable_and_other_formats_are_ref
     let mut other = s.clone();
     other.format = "xaa-conformance/0".into();
     assert!(Runner::new(runtime(), &other, true, exports()).is_err());
+}
+
+/// A `client` step: a wrong expected output fails, and so does a call the runner cannot make
+/// (an unknown function, a missing argument), instead of passing or panicking.
+#[test]
+fn client_steps_fail_on_a_wrong_output_and_on_a_malformed_call() {
+    let mut s = committed_suite();
+    s.cases
+        .retain(|c| c.id == "client-basic-authorization-plain");
+    let runner = Runner::new(runtime(), &s, true, exports()).unwrap();
+    assert_eq!(runner.run_case(&s, &s.cases[0]).outcome, Outcome::Pass);
+    let broken = |change: &dyn Fn(&mut Input, &mut Expect)| {
+        let mut case = s.cases[0].clone();
+        let step = &mut case.steps[0];
+        change(&mut step.input, &mut step.expect);
+        match runner.run_case(&s, &case).outcome {
+            Outcome::Fail(why) => why,
+            other => panic!("{other:?}"),
+        }
+    };
+    let why = broken(&|_, expect| {
+        if let Expect::Output { output, .. } = expect {
+            *output = serde_json::json!("Basic other");
+        }
+    });
+    assert!(why.contains("expected output"), "{why}");
+    let why = broken(&|input, _| {
+        if let Input::Client { function, .. } = input {
+            *function = "no-such-function".into();
+        }
+    });
+    assert!(why.contains("no-such-function"), "{why}");
+    let why = broken(&|input, _| {
+        if let Input::Client { args, .. } = input {
+            args.remove("client_secret");
+        }
+    });
+    assert!(why.contains("arguments"), "{why}");
 }

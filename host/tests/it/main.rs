@@ -4,7 +4,7 @@
 //! component (the embedded `.wasm` in Wasmtime) or the real `xaa` binary; run one topic with
 //! a name filter, e.g. `cargo test --release --workspace --test it jwks_faults::`.
 //!
-//! The two corpus generators stay at `host/tests/cross_host_corpus.rs` and
+//! The corpus generator stays outside this directory, at
 //! `host/tests/differential_corpus.rs`: the committed corpora name that path as their
 //! generator, and they must regenerate byte for byte.
 #![allow(
@@ -21,8 +21,6 @@ mod catalog;
 mod client_cli;
 mod component;
 mod conformance;
-#[path = "../cross_host_corpus.rs"]
-mod cross_host_corpus;
 #[path = "../differential_corpus.rs"]
 mod differential_corpus;
 mod gateway;

@@ -1,5 +1,5 @@
-//! The corpora committed under tests/vectors/ (cross-host.json, differential.json): each
-//! generator rewrites its file when `XAA_UPDATE_VECTORS=1`, and otherwise fails unless the
+//! The corpus committed under tests/vectors/ (differential.json): its generator rewrites
+//! the file when `XAA_UPDATE_VECTORS=1`, and otherwise fails unless the
 //! committed file is byte for byte what it generates.
 
 use std::path::PathBuf;

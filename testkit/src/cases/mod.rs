@@ -10,6 +10,7 @@ use xaa_vectors::{Case, Suite, FORMAT};
 
 mod basics;
 mod claims;
+mod client;
 pub mod examples;
 mod http;
 mod jose;
@@ -24,6 +25,7 @@ pub fn suite() -> Result<Suite, String> {
     cases.extend(http::cases());
     cases.extend(wycheproof::cases());
     cases.extend(examples::cases());
+    cases.extend(client::cases());
     let mut seen = BTreeSet::new();
     for case in &cases {
         if !seen.insert(case.id.clone()) {

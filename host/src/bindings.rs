@@ -4,4 +4,8 @@
 wasmtime::component::bindgen!({
     world: "xaa",
     path: "../wit",
+    // `xaa conformance configs` writes the `config` record for the Python and Node runners
+    // (serde's default form: snake_case field names, `null` for `none`, a variant case as
+    // `{"Case": payload}` or `"Case"` without one).
+    additional_derives: [serde::Serialize],
 });

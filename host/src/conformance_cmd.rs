@@ -6,7 +6,6 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
-use xaa_host::conformance::config_json::config_to_json;
 use xaa_host::conformance::es256::{b64, EcKey};
 use xaa_host::conformance::remote::Target;
 use xaa_host::conformance::run::{junit, load_configs, table, Outcome, Runner};
@@ -110,14 +109,16 @@ pub(crate) fn run(command: ConformanceCommand) -> Result<ExitCode, String> {
     }
 }
 
-/// `{"format", "configs": {name: {"config": record} | {"error": why it does not load}}}`.
+/// `{"format", "configs": {name: {"config": record} | {"error": why it does not load}}}`; a
+/// record in serde's form of the generated bindings (snake_case WIT field names, `null` for
+/// `none`, a variant case as `{"CaseName": payload}`, or `"CaseName"` without one).
 fn write_configs(args: &ConfigsArgs) -> Result<ExitCode, String> {
     let suite = read_suite(&args.suite)?;
     let configs: serde_json::Map<String, serde_json::Value> = load_configs(&suite)?
         .into_iter()
         .map(|(name, config)| {
             let entry = match config {
-                Ok(config) => serde_json::json!({ "config": config_to_json(&config) }),
+                Ok(config) => serde_json::json!({ "config": config }),
                 Err(why) => serde_json::json!({ "error": why }),
             };
             (name, entry)

@@ -183,35 +183,27 @@ function configFromToml(path) {
   };
 }
 
-// The host-neutral JSON form of a config (what `xaa conformance configs` writes): snake_case WIT
-// field names, null for none (-> undefined here, as above), key sources as {"inline": text} or
-// {"uri": uri}. `record` takes an object's members as they are, names in camelCase, except those
-// `convert` maps (variants, nested records).
+// The host-neutral JSON form of a config (what `xaa conformance configs` writes, serde's form of
+// the Rust bindings): snake_case WIT field names, null for none (-> undefined here, as above), a
+// variant case as {"CaseName": payload} or "CaseName" without one. `record` takes an object's
+// members as they are, names in camelCase, except those `convert` maps (variants, nested records).
 const camel = (name) => name.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase());
 const record = (obj, convert = {}) => Object.fromEntries(Object.entries(obj).map(
   ([k, x]) => [camel(k), k in convert ? convert[k](x) : (x ?? undefined)]));
 const optional = (f) => (x) => (x === null ? undefined : f(x));
 const each = (f) => (xs) => xs.map((x) => f(x));
 const plainRecord = (x) => record(x);
+// A variant of one of the `cases` (kebab-case WIT names): {"SecretBasic": hex} -> {tag:
+// 'secret-basic', val: hex}, "None" -> {tag: 'none'}.
+const variant = (cases) => (v) => {
+  const [[name, val], ...rest] = typeof v === 'string' ? [[v, undefined]] : Object.entries(v);
+  const tag = name.replace(/[A-Z]/g, (c, at) => (at ? '-' : '') + c.toLowerCase());
+  if (rest.length !== 0 || !cases.includes(tag)) throw new Error(`bad variant ${JSON.stringify(v)}`);
+  return val === undefined ? { tag } : { tag, val };
+};
 function configFromJson(c) {
-  const keys = (k) => {
-    const [[tag, val], ...rest] = Object.entries(k);
-    if (rest.length !== 0 || (tag !== 'inline' && tag !== 'uri')) {
-      throw new Error(`bad key source ${JSON.stringify(k)}`);
-    }
-    return { tag, val };
-  };
-  // Client credentials: {"secret_basic": hex}, {"secret_post": hex}, {"private_key_jwt": jwks}
-  // or {"none": null} -> {tag: 'secret-basic', val} ... {tag: 'none'}.
-  const credential = (cr) => {
-    const [[tag, val], ...rest] = Object.entries(cr);
-    if (rest.length !== 0) throw new Error(`bad credential ${JSON.stringify(cr)}`);
-    if (tag === 'none' && val === null) return { tag: 'none' };
-    if (!['secret_basic', 'secret_post', 'private_key_jwt'].includes(tag) || typeof val !== 'string') {
-      throw new Error(`bad credential ${JSON.stringify(cr)}`);
-    }
-    return { tag: tag.replaceAll('_', '-'), val };
-  };
+  const keys = variant(['inline', 'uri']);
+  const credential = variant(['secret-basic', 'secret-post', 'private-key-jwt', 'none']);
   const client = (cl) => record(cl, { credential });
   return record(c, {
     authorization_server: optional((a) => record(a, {

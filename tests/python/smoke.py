@@ -30,6 +30,7 @@ import argparse
 import base64
 import json
 import os
+import re
 import sys
 import time
 import tomllib
@@ -152,26 +153,20 @@ def config_from_toml(path):
     )
 
 
-def key_source(k):
-    """A key source, {"inline": text} or {"uri": uri}, as the tagged WIT variant."""
-    (tag, value), = k.items()
-    if tag not in ("inline", "uri"):
-        raise ValueError(f"unknown key source {tag!r}")
-    return Variant(tag, value)
+def variant(*cases):
+    """A variant in serde's form, {"SecretBasic": hex} or "None" without a payload, as the tagged
+    WIT variant of one of `cases` (kebab-case WIT names; wasmtime-py wants a Variant)."""
+    def convert(v):
+        (name, value), = [(v, None)] if isinstance(v, str) else v.items()
+        tag = re.sub(r"(?<!^)([A-Z])", r"-\1", name).lower()
+        if tag not in cases:
+            raise ValueError(f"unknown variant case {name!r}")
+        return Variant(tag) if isinstance(v, str) else Variant(tag, value)
+    return convert
 
 
-def credential(c):
-    """A client credential, {"secret_basic": hex}, {"secret_post": hex},
-    {"private_key_jwt": jwks} or {"none": null}, as the tagged WIT variant (all three payloads
-    are strings, so wasmtime-py wants a Variant; `none` is Variant("none"), payload None)."""
-    (tag, value), = c.items()
-    if tag == "none":
-        if value is not None:
-            raise ValueError(f"credential none with a payload: {value!r}")
-        return Variant("none")
-    if tag not in ("secret_basic", "secret_post", "private_key_jwt"):
-        raise ValueError(f"unknown client credential {tag!r}")
-    return Variant(tag.replace("_", "-"), value)
+key_source = variant("inline", "uri")
+credential = variant("secret-basic", "secret-post", "private-key-jwt", "none")
 
 
 def record(obj, **convert):
@@ -189,8 +184,8 @@ def each(f):
 
 
 def config_from_json(c):
-    """Map the host-neutral JSON form of a config (what `xaa conformance configs` writes:
-    snake_case WIT field names, null for none) to the WIT `config` record. Every field must
+    """Map the host-neutral JSON form of a config (what `xaa conformance configs` writes,
+    serde's form of the Rust bindings: snake_case WIT field names, null for none) to the WIT `config` record. Every field must
     be there: the record refuses a missing one."""
     client = lambda cl: record(cl, credential=credential)  # noqa: E731
     token_endpoint = optional(lambda te: record(te, clients=each(client)))

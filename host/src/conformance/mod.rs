@@ -5,14 +5,12 @@
 //!   format of the `xaa-vectors` crate, written by the test kit's generator
 //!   (`xaa-suite generate`, crate `xaa-testkit`), which this binary does not carry.
 //! - [`run`]: runs a suite against any build of the component; [`client_call`] runs its
-//!   `client` steps.
-//! - [`config_json`]: the suite's configurations as host-neutral JSON, for the other hosts
-//!   that run the suite (`xaa conformance configs`).
+//!   `client` steps. `xaa conformance configs` writes the suite's configurations as JSON
+//!   (serde's form of the generated bindings) for the other hosts that run the suite.
 //! - [`remote`]: black-box mode against any resource authorization server over HTTP, signing
 //!   its ID-JAGs with [`es256`].
 
 pub mod client_call;
-pub mod config_json;
 pub mod es256;
 pub mod remote;
 pub mod run;

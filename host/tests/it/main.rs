@@ -23,8 +23,6 @@ mod component;
 mod conformance;
 #[path = "../cross_host_corpus.rs"]
 mod cross_host_corpus;
-#[path = "../differential_corpus.rs"]
-mod differential_corpus;
 mod gateway;
 mod idp_chain;
 mod jwks_faults;

@@ -13,6 +13,7 @@ mod claims;
 pub mod examples;
 mod http;
 mod jose;
+mod mutations;
 mod wycheproof;
 
 /// The whole suite, deterministically.
@@ -24,6 +25,7 @@ pub fn suite() -> Result<Suite, String> {
     cases.extend(http::cases());
     cases.extend(wycheproof::cases());
     cases.extend(examples::cases());
+    cases.extend(mutations::cases());
     let mut seen = BTreeSet::new();
     for case in &cases {
         if !seen.insert(case.id.clone()) {

@@ -1,8 +1,8 @@
-//! Mutation families the differential corpus (`host/tests/differential_corpus.rs`, now
-//! derived from this suite) had and the catalog cases lacked: fractional and unusually
-//! spelled NumericDates, non-canonical base64url, JSON texts that are valid but not minimal
-//! (and near-JSON that is not JSON), `null` required claims, a mixed-case `typ` prefix, and
-//! lifetimes at the edges.
+//! Mutation families the former differential-corpus generator
+//! (`host/tests/differential_corpus.rs`, deleted: the corpus is now derived from this suite)
+//! had and the catalog cases lacked: fractional and unusually spelled NumericDates,
+//! non-canonical base64url, JSON texts that are valid but not minimal (and near-JSON that is
+//! not JSON), `null` required claims, a mixed-case `typ` prefix, and lifetimes at the edges.
 //! The expected verdicts are written by hand; each title says the rule behind it.
 
 use serde_json::{json, Value};

@@ -20,22 +20,19 @@ use xaa_guest::config::{
 };
 use xaa_guest::Validator;
 
-/// The host clock's default reading.
-pub const NOW: i64 = 1_800_000_000;
-/// The resource authorization server (and the access tokens' issuer).
-pub const AS: &str = "https://as.example.com";
-/// Its token endpoint.
-pub const AS_TOKEN_URL: &str = "https://as.example.com/token";
-/// The IdP (ES256, inline keys at the AS; also this instance's IdP role).
-pub const IDP: &str = "https://idp.example.com";
+// The test kit's identifiers, under the names the targets use: the host clock's default
+// reading (`NOW`), the resource authorization server and access-token issuer (`AS`), its
+// token endpoint (`AS_TOKEN_URL`), the IdP (`IDP`: ES256, inline keys at the AS; also this
+// instance's IdP role), the resource of the resource-server role (`R1`) and a second
+// resource the AS serves (`R2`).
+pub use xaa_testkit::fixtures::{
+    AS_ISSUER as AS, IDP_ISSUER as IDP, NOW, OTHER_RESOURCE as R2, RESOURCE as R1,
+    TOKEN_URL as AS_TOKEN_URL,
+};
 /// A second trusted IdP whose RSA keys the AS fetches from [`IDP2_JWKS_URI`].
 pub const IDP2: &str = "https://idp2.example.com";
 /// Where the AS fetches IDP2's keys (the fuzz host answers).
 pub const IDP2_JWKS_URI: &str = "https://idp2.example.com/jwks.json";
-/// The resource of the resource-server role, served by the AS.
-pub const R1: &str = "https://mcp.example.com/mcp";
-/// A second resource served by the AS.
-pub const R2: &str = "https://other.example.com/mcp";
 /// The RFC 9728 metadata URL of R1.
 pub const R1_METADATA: &str = "https://mcp.example.com/.well-known/oauth-protected-resource/mcp";
 /// Grant type URNs.

@@ -675,26 +675,23 @@ fn header_json(kind: TokenKind, spec: &HeaderSpec, key: KeyChoice) -> Vec<u8> {
         TypChoice::Missing => None,
         TypChoice::Json(j) => Some(j.render()),
     };
-    if let Some(v) = typ_value {
-        members.push(("typ".into(), v));
-    }
     let alg_value = match alg {
         AlgChoice::Default | AlgChoice::Rs256 | AlgChoice::Ps256 => Some(quote(key_alg(key))),
         AlgChoice::Word(w) => Some(quote(&w.text())),
         AlgChoice::Missing => None,
         AlgChoice::Json(j) => Some(j.render()),
     };
-    if let Some(v) = alg_value {
-        members.push(("alg".into(), v));
-    }
     let kid_value = match kid {
         KidChoice::Default => Some(quote(key_kid(key))),
         KidChoice::Word(w) => Some(quote(&w.text())),
         KidChoice::Missing => None,
         KidChoice::Json(j) => Some(j.render()),
     };
-    if let Some(v) = kid_value {
-        members.push(("kid".into(), v));
+    let chosen = [("typ", typ_value), ("alg", alg_value), ("kid", kid_value)];
+    for (name, value) in chosen {
+        if let Some(v) = value {
+            members.push((name.into(), v));
+        }
     }
     for (name, value) in extra {
         members.push((name.text(), value.render()));
@@ -716,30 +713,35 @@ fn object(members: &[(String, String)]) -> String {
 fn default_claims(kind: TokenKind, key: KeyChoice, ctx: &Context) -> Vec<(String, String)> {
     let s = |v: &str| quote(v);
     let t = |offset: i64| (NOW + offset).to_string();
+    // The claims an ID-JAG and an access token share, in their order: from `iss` to `exp`.
+    let granted = |iss: &str, aud: &str, lifetime: i64| {
+        vec![
+            ("iss", s(iss)),
+            ("sub", s(&ctx.subject)),
+            ("aud", s(aud)),
+            ("client_id", s(&ctx.client)),
+            ("jti", s(&ctx.jti)),
+            ("iat", t(-5)),
+            ("exp", t(lifetime - 5)),
+        ]
+    };
     let mut c: Vec<(&str, String)> = match kind {
-        TokenKind::IdJag => vec![
-            ("iss", s(if matches!(key, KeyChoice::Idp2Rs256 | KeyChoice::Idp2Ps256) { IDP2 } else { IDP })),
-            ("sub", s(&ctx.subject)),
-            ("aud", s(AS)),
-            ("client_id", s(&ctx.client)),
-            ("jti", s(&ctx.jti)),
-            ("iat", t(-5)),
-            ("exp", t(115)),
-            ("resource", s(R1)),
-            ("scope", s("chat.read chat.history")),
-            ("auth_time", t(-60)),
-            ("amr", "[\"mfa\"]".into()),
-        ],
-        TokenKind::AccessToken => vec![
-            ("iss", s(AS)),
-            ("sub", s(&ctx.subject)),
-            ("aud", s(R1)),
-            ("client_id", s(&ctx.client)),
-            ("jti", s(&ctx.jti)),
-            ("iat", t(-5)),
-            ("exp", t(295)),
-            ("scope", s("chat.read")),
-        ],
+        TokenKind::IdJag => {
+            let idp2 = matches!(key, KeyChoice::Idp2Rs256 | KeyChoice::Idp2Ps256);
+            let mut c = granted(if idp2 { IDP2 } else { IDP }, AS, 120);
+            c.extend([
+                ("resource", s(R1)),
+                ("scope", s("chat.read chat.history")),
+                ("auth_time", t(-60)),
+                ("amr", "[\"mfa\"]".into()),
+            ]);
+            c
+        }
+        TokenKind::AccessToken => {
+            let mut c = granted(AS, R1, 300);
+            c.push(("scope", s("chat.read")));
+            c
+        }
         TokenKind::IdToken | TokenKind::RefreshToken => vec![
             ("iss", s(IDP)),
             ("sub", s(&ctx.subject)),

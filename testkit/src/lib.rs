@@ -9,10 +9,14 @@
 //! - [`base64url`], [`form`]: the encodings tokens and requests are written in.
 //! - [`cases`] (feature `suite`): every conformance case; [`cases::suite`] is what
 //!   `xaa-suite generate` writes to `tests/vectors/conformance/suite.json`.
+//! - [`differential`] (feature `suite`): the differential corpus derived from the suite, which
+//!   `xaa-suite generate` writes to `tests/vectors/differential.json`.
 
 pub mod base64url;
 #[cfg(feature = "suite")]
 pub mod cases;
+#[cfg(feature = "suite")]
+pub mod differential;
 pub mod fixtures;
 pub mod form;
 pub mod mint;
@@ -21,3 +25,7 @@ pub mod steps;
 
 /// Where the generated suite is committed, relative to the repository root.
 pub const SUITE_PATH: &str = "tests/vectors/conformance/suite.json";
+
+/// Where the differential corpus derived from the suite is committed, relative to the
+/// repository root.
+pub const DIFFERENTIAL_PATH: &str = "tests/vectors/differential.json";

@@ -3,8 +3,8 @@
 // Every token of tests/vectors/differential.json is verified with jwtVerify and the STRICTEST
 // options equivalent to the component's configuration (the case's profile): `algorithms` =
 // the allow-list, `typ` required (jose compares it by RFC 7515 §4.1.9, as the component does),
-// `issuer`, `audience`, `requiredClaims`, `currentDate` pinned at the corpus `now`,
-// `clockTolerance` = the leeway, `maxTokenAge` (ID-JAG: the maximum assertion lifetime, which
+// `issuer`, `audience`, `requiredClaims`, `currentDate` pinned at the profile's `now` (a suite
+// case with its own clock) or else the corpus `now`, `clockTolerance` = the leeway, `maxTokenAge` (ID-JAG: the maximum assertion lifetime, which
 // our rules imply — a token we accept is never older than max_lifetime + leeway; access
 // token: a century, only to turn on jose's "iat in the future" check, which the component
 // applies too), and the key from the JWK Set by createLocalJWKSet (kid, kty/crv from alg,
@@ -44,7 +44,7 @@ for (const [name, profile] of Object.entries(corpus.profiles)) {
     issuer: profile.issuer,
     audience: profile.audience,
     requiredClaims: profile.required_claims,
-    currentDate: new Date(corpus.now * 1000),
+    currentDate: new Date((profile.now ?? corpus.now) * 1000),
     clockTolerance: profile.leeway,
     maxTokenAge: profile.max_token_age ?? CENTURY,
   };
@@ -73,7 +73,7 @@ writeFileSync(
       runtime: `Node ${process.versions.node}`,
       options: {
         jwtVerify:
-          'algorithms, typ, issuer, audience, requiredClaims = profile; currentDate = corpus now; clockTolerance = leeway; maxTokenAge = profile max_token_age (ID-JAG) or a century (access token: enables the iat-in-the-future check)',
+          'algorithms, typ, issuer, audience, requiredClaims = profile; currentDate = profile now or corpus now; clockTolerance = leeway; maxTokenAge = profile max_token_age (ID-JAG) or a century (access token: enables the iat-in-the-future check)',
         key: 'createLocalJWKSet(profile jwks)',
       },
       verdicts,

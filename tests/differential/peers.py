@@ -14,7 +14,8 @@ library that are equivalent to the component's configuration (the case's profile
   rules (PyJWT needs one key; joserfc's KeySet refuses a kid-less token whenever the set holds
   more than one key, which RFC 7515 does not require);
 - issuer, audience, required claims (present, and for joserfc also non-blank), the clock pinned
-  at the corpus `now` with the profile's leeway.
+  at the profile's `now` (a suite case with its own clock) or else the corpus `now`, with the
+  profile's leeway.
 
 Application rules that no JWT library has an option for (client_id binding, resource, lifetime,
 replay, cnf, scope syntax, ...) are NOT emulated: where we are stricter because of them, the
@@ -94,15 +95,18 @@ def pyjwt_peer(now: int):
     import jwt
     import jwt.api_jwt
 
+    clock = [now]  # the profile's own clock, set before each decode
+
     class PinnedDatetime(_dt.datetime):
         @classmethod
         def now(cls, tz=None):  # noqa: D102 - PyJWT's only clock read
-            return _dt.datetime.fromtimestamp(now, tz=tz)
+            return _dt.datetime.fromtimestamp(clock[0], tz=tz)
 
     jwt.api_jwt.datetime = PinnedDatetime  # type: ignore[misc]
     keys: dict[int, Any] = {}
 
     def verify(token: str, profile: dict[str, Any]) -> None:
+        clock[0] = profile.get("now", now)
         header = jwt.get_unverified_header(token)
         check_typ(header, profile)
         jwk = select_jwk(profile["jwks"], header)
@@ -133,7 +137,7 @@ def pyjwt_peer(now: int):
         "issuer": "profile issuer",
         "audience": "profile audience (not strict_aud: it refuses a one-element array, which ID-JAG §4.4.1 allows)",
         "leeway": "profile leeway",
-        "clock": "datetime.now pinned at the corpus now",
+        "clock": "datetime.now pinned at the profile now or the corpus now",
         "require": "profile required_claims",
         "verify_*": "all on; enforce_minimum_key_length on",
         "typ/key": "harness: RFC 7515 §4.1.9 typ, panva-style JWK selection",
@@ -178,13 +182,13 @@ def joserfc_peer(now: int):
         options: dict[str, Any] = {c: {"essential": True} for c in profile["required_claims"]}
         options["iss"] = {"essential": True, "value": profile["issuer"]}
         options["aud"] = {"essential": True, "value": profile["audience"]}
-        claims = jrjwt.JWTClaimsRegistry(now=now, leeway=profile["leeway"], **options)
+        claims = jrjwt.JWTClaimsRegistry(now=profile.get("now", now), leeway=profile["leeway"], **options)
         claims.validate(decoded.claims)
 
     return verify, {
         "registry": "JWSRegistry(algorithms=profile allow-list, strict_check_header=False), size caps 8192",
         "key": "harness: panva-style JWK selection, joserfc.jwk.import_key",
-        "claims": "JWTClaimsRegistry(now=corpus now, leeway=profile leeway, iss/aud essential with value, every required claim essential)",
+        "claims": "JWTClaimsRegistry(now=profile or corpus now, leeway=profile leeway, iss/aud essential with value, every required claim essential)",
         "typ": "harness: RFC 7515 §4.1.9",
         "not available": "max token age",
     }

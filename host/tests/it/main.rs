@@ -3,10 +3,6 @@
 //! links one executable instead of one per file. Each module runs its topic through the real
 //! component (the embedded `.wasm` in Wasmtime) or the real `xaa` binary; run one topic with
 //! a name filter, e.g. `cargo test --release --workspace --test it jwks_faults::`.
-//!
-//! The corpus generator stays outside this directory, at
-//! `host/tests/differential_corpus.rs`: the committed corpora name that path as their
-//! generator, and they must regenerate byte for byte.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -21,8 +17,6 @@ mod catalog;
 mod client_cli;
 mod component;
 mod conformance;
-#[path = "../differential_corpus.rs"]
-mod differential_corpus;
 mod gateway;
 mod idp_chain;
 mod jwks_faults;

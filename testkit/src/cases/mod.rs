@@ -14,6 +14,7 @@ mod client;
 pub mod examples;
 mod http;
 mod jose;
+mod mutations;
 mod wycheproof;
 
 /// The whole suite, deterministically.
@@ -25,6 +26,7 @@ pub fn suite() -> Result<Suite, String> {
     cases.extend(http::cases());
     cases.extend(wycheproof::cases());
     cases.extend(examples::cases());
+    cases.extend(mutations::cases());
     cases.extend(client::cases());
     let mut seen = BTreeSet::new();
     for case in &cases {

@@ -6,9 +6,9 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
-use xaa_host::conformance::es256::{b64, EcKey};
 use xaa_host::conformance::remote::Target;
 use xaa_host::conformance::run::{junit, load_configs, table, Outcome, Runner};
+use xaa_host::es256::{b64, EcKey};
 use xaa_vectors::Suite;
 
 /// Where the generated suite is committed, relative to the repository root.

@@ -1,17 +1,16 @@
 //! `xaa dev`: development helpers. `sample` writes fresh ES256 keys, a client secret, a
 //! configuration and sample tokens so `xaa validate` and `xaa serve as` can be tried without
-//! an identity provider. The tokens are
-//! signed here with p256 ([`sign_es256`]); every *validation* runs through the component.
+//! an identity provider. The keys and tokens are made with [`xaa_host::es256`], independent of
+//! the component; every *validation* runs through the component.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Subcommand;
-use p256::ecdsa::signature::Signer as _;
-use p256::ecdsa::{Signature, SigningKey};
 use serde_json::json;
+use xaa_host::es256::EcKey;
 
-use crate::keys::{base64url, public_jwk, random_key, random_secret, KeyTools};
+use crate::keys::{random_secret, KeyTools};
 
 #[derive(Subcommand)]
 pub(crate) enum DevCommand {
@@ -48,14 +47,12 @@ fn write(dir: &Path, name: &str, contents: &str, private: bool) -> Result<(), St
 fn sample(out: &Path, now: Option<i64>) -> Result<ExitCode, String> {
     std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
     let now = now.unwrap_or_else(|| xaa_host::imports::clock::Clock::system().now());
-    let (idp, rs) = (random_key()?, random_key()?);
-    let idp_jwks = json!({"keys": [public_jwk(&idp, "idp-1")]});
-    let as_jwks = json!({"keys": [public_jwk(&rs, "as-1")]});
+    let (idp, rs) = (EcKey::random("idp-1")?, EcKey::random("as-1")?);
+    let idp_jwks = json!({"keys": [idp.public_jwk()]});
+    let as_jwks = json!({"keys": [rs.public_jwk()]});
     write(out, "idp-jwks.json", &idp_jwks.to_string(), false)?;
     write(out, "as-jwks.json", &as_jwks.to_string(), false)?;
-    let mut as_key = public_jwk(&rs, "as-1");
-    as_key["d"] = base64url(&rs.to_bytes()).into();
-    write(out, "as-key.jwk", &format!("{as_key}\n"), true)?;
+    write(out, "as-key.jwk", &format!("{}\n", rs.private_jwk()), true)?;
     let secret = random_secret()?;
     let secret_sha256 = KeyTools::new(crate::runtime(None)?)?.secret_sha256(&secret)?;
     write(out, "client-secret.txt", &format!("{secret}\n"), true)?;
@@ -104,10 +101,9 @@ algorithms = ["ES256"]
             "resource": "https://mcp.example.com/mcp", "scope": "chat.read chat.history",
             "email": "user@example.com",
         });
-        sign_es256(
+        idp.mint_text(
             r#"{"typ":"oauth-id-jag+jwt","alg":"ES256","kid":"idp-1"}"#,
             &claims.to_string(),
-            &idp,
         )
     };
     let jti = |n: u32| format!("sample-{now}-{n}");
@@ -135,10 +131,9 @@ algorithms = ["ES256"]
             "jti": format!("at-{now}-{resource}"), "iat": now, "exp": now + 300,
             "scope": "chat.read",
         });
-        sign_es256(
+        rs.mint_text(
             r#"{"typ":"at+jwt","alg":"ES256","kid":"as-1"}"#,
             &claims.to_string(),
-            &rs,
         )
     };
     let access_tokens = [
@@ -168,19 +163,4 @@ algorithms = ["ES256"]
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// An ES256 compact JWS over the exact `header` and `claims` text. Signed with p256 here, not
-/// through the component: these tokens are the component's test inputs (the cross-host smoke
-/// feeds them to every host), so they come from code independent of the validator that judges
-/// them, and the WIT carries no sign-anything export that only this command would use.
-/// RFC 6979 nonces: no randomness needed.
-fn sign_es256(header: &str, claims: &str, key: &SigningKey) -> String {
-    let signing_input = format!(
-        "{}.{}",
-        base64url(header.as_bytes()),
-        base64url(claims.as_bytes())
-    );
-    let signature: Signature = key.sign(signing_input.as_bytes());
-    format!("{signing_input}.{}", base64url(&signature.to_bytes()))
 }

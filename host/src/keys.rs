@@ -12,11 +12,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 use clap::Subcommand;
-use p256::ecdsa::SigningKey;
 use serde_json::json;
+use xaa_host::es256::{b64, EcKey};
 use xaa_host::{default_imports, Runtime, Validator};
 
 #[derive(Subcommand)]
@@ -73,47 +71,17 @@ impl KeyTools {
     /// A new ES256 signing key as private JWK text (with its thumbprint as `kid`), and its
     /// public JWK.
     pub(crate) fn new_private_jwk(&mut self) -> Result<(String, serde_json::Value), String> {
-        let key = random_key()?;
         // RFC 7638 §3.2: the thumbprint covers `crv`, `kty`, `x` and `y` only, so the key can
         // be read under a placeholder `kid` before it gets its own.
-        let mut private = public_jwk(&key, "thumbprint-pending");
-        private["d"] = base64url(&key.to_bytes()).into();
-        let kid = self.signing_key_thumbprint(&private.to_string())?;
-        private["kid"] = kid.clone().into();
-        let text = format!("{private}\n");
+        let mut key = EcKey::random("thumbprint-pending")?;
+        key.kid = self.signing_key_thumbprint(&key.private_jwk().to_string())?;
+        let text = format!("{}\n", key.private_jwk());
         // Self-check: the file holds exactly what the component will accept as an issuing key.
-        if self.signing_key_thumbprint(&text)? != kid {
+        if self.signing_key_thumbprint(&text)? != key.kid {
             return Err("generated key failed its own check: the thumbprint changed".into());
         }
-        Ok((text, public_jwk(&key, &kid)))
+        Ok((text, key.public_jwk()))
     }
-}
-
-/// Unpadded base64url (RFC 7515 §2), for JWK members.
-pub(crate) fn base64url(bytes: &[u8]) -> String {
-    URL_SAFE_NO_PAD.encode(bytes)
-}
-
-/// A P-256 key from the operating system's CSPRNG.
-pub(crate) fn random_key() -> Result<SigningKey, String> {
-    loop {
-        let mut bytes = [0u8; 32];
-        getrandom::fill(&mut bytes).map_err(|e| format!("OS random source: {e}"))?;
-        // A scalar ≥ n (probability ~2^-32) is refused by from_slice: draw again.
-        if let Ok(key) = SigningKey::from_slice(&bytes) {
-            return Ok(key);
-        }
-    }
-}
-
-/// The public JWK of `key`, with `kid`, for a JWK Set.
-pub(crate) fn public_jwk(key: &SigningKey, kid: &str) -> serde_json::Value {
-    let point = key.verifying_key().to_encoded_point(false);
-    json!({
-        "kty": "EC", "crv": "P-256", "kid": kid, "use": "sig", "alg": "ES256",
-        "x": base64url(point.x().map(|x| &x[..]).unwrap_or_default()),
-        "y": base64url(point.y().map(|y| &y[..]).unwrap_or_default()),
-    })
 }
 
 fn generate(tools: &mut KeyTools, out: &Path) -> Result<ExitCode, String> {
@@ -146,7 +114,7 @@ fn generate(tools: &mut KeyTools, out: &Path) -> Result<ExitCode, String> {
 pub(crate) fn random_secret() -> Result<String, String> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| format!("OS random source: {e}"))?;
-    Ok(base64url(&bytes))
+    Ok(b64(&bytes))
 }
 
 fn client_secret(tools: &mut KeyTools) -> Result<ExitCode, String> {

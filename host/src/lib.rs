@@ -11,6 +11,7 @@ pub mod bindings;
 pub mod client;
 pub mod config_file;
 pub mod conformance;
+pub mod es256;
 pub mod gateway;
 pub mod imports;
 pub mod instance;

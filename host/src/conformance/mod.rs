@@ -8,9 +8,8 @@
 //!   `client` steps. `xaa conformance configs` writes the suite's configurations as JSON
 //!   (serde's form of the generated bindings) for the other hosts that run the suite.
 //! - [`remote`]: black-box mode against any resource authorization server over HTTP, signing
-//!   its ID-JAGs with [`es256`].
+//!   its ID-JAGs with [`crate::es256`].
 
 pub mod client_call;
-pub mod es256;
 pub mod remote;
 pub mod run;

@@ -14,8 +14,8 @@ use std::time::Duration;
 use base64::Engine as _;
 use serde_json::{json, Value};
 
-use super::es256::{b64, unb64, EcKey};
 use super::run::{CaseResult, Outcome};
+use crate::es256::{b64, unb64, EcKey};
 
 /// A form body from name/value pairs, in order (RFC 6749 Appendix B: the HTML form encoding,
 /// space as `+`). Encoded by a library, not asked of the component: these requests are the

@@ -1,7 +1,8 @@
-//! The black-box mode's signing: the IdP's private JWK read with serde_json, and compact JWS
-//! signed with p256 directly (ES256: RFC 6979 deterministic, the fixed 64-byte `r || s` of
-//! RFC 7518 §3.4). The mode plays an IdP against someone else's server, so it carries its
-//! own few lines of JOSE instead of the component's.
+//! The ES256 signing the host does itself, with p256 directly (RFC 6979 deterministic, the
+//! fixed 64-byte `r || s` of RFC 7518 §3.4): fresh keys for `xaa keys generate` and `xaa dev
+//! sample`, the sample tokens, and the black-box conformance mode, which plays an IdP against
+//! someone else's server. These sign test inputs and keys, so they come from code independent
+//! of the component that judges them; every validation runs through the component.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -32,6 +33,21 @@ pub fn unb64(text: &str) -> Option<Vec<u8>> {
 }
 
 impl EcKey {
+    /// A fresh key from the operating system's CSPRNG.
+    pub fn random(kid: &str) -> Result<Self, String> {
+        loop {
+            let mut bytes = [0u8; 32];
+            getrandom::fill(&mut bytes).map_err(|e| format!("OS random source: {e}"))?;
+            // A scalar ≥ n (probability ~2^-32) is refused by from_slice: draw again.
+            if let Ok(key) = SigningKey::from_slice(&bytes) {
+                return Ok(EcKey {
+                    kid: kid.to_owned(),
+                    key,
+                });
+            }
+        }
+    }
+
     /// Reads an EC P-256 private JWK (as `xaa keys generate` writes it): `kty` EC, `crv`
     /// P-256, `d` a canonical 32-byte scalar whose public point equals `x`/`y`, a non-empty
     /// `kid`, `alg` ES256 and `use` sig when present.
@@ -64,11 +80,12 @@ impl EcKey {
             .ok_or("signing key: \"d\" is not a canonical 32-byte base64url scalar")?;
         let key =
             SigningKey::from_slice(&d).map_err(|_| "signing key: \"d\" is not a valid scalar")?;
-        let public = public_jwk(&key, &kid);
+        let read = EcKey { kid, key };
+        let public = read.public_jwk();
         if text_member("x")? != public["x"].as_str() || text_member("y")? != public["y"].as_str() {
             return Err("signing key: \"x\"/\"y\" do not match \"d\"".into());
         }
-        Ok(EcKey { kid, key })
+        Ok(read)
     }
 
     /// A key nobody trusts (kid `attacker`): the scalar is SHA-256 of "attacker", the
@@ -90,27 +107,31 @@ impl EcKey {
 
     /// A compact JWS over the JSON text of `header` and `claims`.
     pub fn mint(&self, header: &Value, claims: &Value) -> String {
-        let input = format!(
-            "{}.{}",
-            b64(header.to_string().as_bytes()),
-            b64(claims.to_string().as_bytes())
-        );
+        self.mint_text(&header.to_string(), &claims.to_string())
+    }
+
+    /// A compact JWS over the exact `header` and `claims` text.
+    pub fn mint_text(&self, header: &str, claims: &str) -> String {
+        let input = format!("{}.{}", b64(header.as_bytes()), b64(claims.as_bytes()));
         format!("{input}.{}", b64(&self.sign(&input)))
     }
 
-    /// The public JWK (`kty`, `crv`, `kid`, `x`, `y`).
+    /// The public JWK, for a JWK Set (`kty`, `crv`, `kid`, `use` sig, `alg` ES256, `x`, `y`).
     pub fn public_jwk(&self) -> Value {
-        public_jwk(&self.key, &self.kid)
+        let point = self.key.verifying_key().to_encoded_point(false);
+        json!({
+            "kty": "EC", "crv": "P-256", "kid": self.kid, "use": "sig", "alg": "ES256",
+            "x": b64(point.x().map(|x| &x[..]).unwrap_or_default()),
+            "y": b64(point.y().map(|y| &y[..]).unwrap_or_default()),
+        })
     }
-}
 
-fn public_jwk(key: &SigningKey, kid: &str) -> Value {
-    let point = key.verifying_key().to_encoded_point(false);
-    json!({
-        "kty": "EC", "crv": "P-256", "kid": kid,
-        "x": b64(point.x().map(|x| &x[..]).unwrap_or_default()),
-        "y": b64(point.y().map(|y| &y[..]).unwrap_or_default()),
-    })
+    /// The private JWK: the public one and `d`.
+    pub fn private_jwk(&self) -> Value {
+        let mut jwk = self.public_jwk();
+        jwk["d"] = b64(&self.key.to_bytes()).into();
+        jwk
+    }
 }
 
 #[cfg(test)]
@@ -120,8 +141,7 @@ mod tests {
     #[test]
     fn reads_its_own_private_jwk_and_refuses_a_mismatch() {
         let stranger = EcKey::stranger().unwrap_or_else(|e| unreachable!("{e}"));
-        let mut jwk = stranger.public_jwk();
-        jwk["d"] = json!(b64(&stranger.key.to_bytes()));
+        let mut jwk = stranger.private_jwk();
         let read = EcKey::from_private_jwk(&jwk.to_string());
         assert_eq!(read.map(|k| k.kid).ok().as_deref(), Some("attacker"));
         jwk["x"] = jwk["y"].clone();

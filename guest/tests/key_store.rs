@@ -9,7 +9,9 @@ use p256::ecdsa::SigningKey;
 use sha2::{Digest, Sha256};
 use xaa_guest::base64url::encode as b64;
 use xaa_guest::config::{CachePolicy, ValidKeySource};
+use xaa_guest::issue::{sign, AccessTokenClaims};
 use xaa_guest::key_store::{KeyOrigin, KeyStore};
+use xaa_guest::signing::IssuingKey;
 use xaa_guest::Alg;
 use xaa_guest::Code;
 use xaa_guest::{Accelerated, FetchError, Host, JwksResponse, PublicKeyRef};
@@ -118,27 +120,23 @@ fn resource_server() -> xaa_guest::Validator {
 
 /// An access token signed by the key [`jwks`] publishes as `kid`, valid for an hour.
 fn access_token(host: &mut Scripted, kid: &str) -> String {
-    let key = SigningKey::from_slice(&Sha256::digest(kid.as_bytes())).unwrap();
+    let key = IssuingKey {
+        kid: kid.into(),
+        key: SigningKey::from_slice(&Sha256::digest(kid.as_bytes())).unwrap(),
+    };
     let now = host.now();
-    xaa_guest::issue::sign_access_token(
-        host,
-        &key,
-        kid,
-        &xaa_guest::issue::AccessTokenClaims {
-            iss: "https://as.example.com".into(),
-            sub: "alice".into(),
-            aud: "https://mcp.example.com/mcp".into(),
-            client_id: "c".into(),
-            iat: now,
-            exp: now + 3600,
-            jti: "j".into(),
-            scope: None,
-            auth_time: None,
-            acr: None,
-            amr: None,
-        },
-    )
-    .unwrap()
+    let claims = AccessTokenClaims {
+        iss: "https://as.example.com".into(),
+        sub: "alice".into(),
+        aud: "https://mcp.example.com/mcp".into(),
+        client_id: "c".into(),
+        iat: now,
+        exp: now + 3600,
+        jti: "j".into(),
+        scope: None,
+        authentication: Default::default(),
+    };
+    sign(host, "at+jwt", &key, &claims).unwrap()
 }
 
 fn verdict_code(validator: &mut xaa_guest::Validator, host: &mut Scripted, token: &str) -> String {

@@ -476,7 +476,7 @@ mod tests {
     mod assertions {
         use super::super::*;
         use crate::jws::sign_es256;
-        use crate::test_host::FixedHost;
+        use crate::test_host::RememberingHost;
         use p256::ecdsa::SigningKey;
 
         const NOW: i64 = 1_800_000_000;
@@ -509,43 +509,7 @@ mod tests {
             format!(r#"{{"iss":"{iss}","sub":"client-1","aud":"{aud}","exp":{exp},"jti":"{jti}"}}"#)
         }
 
-        /// A host whose replay store remembers keys.
-        struct Remembering {
-            inner: FixedHost,
-            seen: std::collections::HashSet<String>,
-        }
-
-        impl Host for Remembering {
-            fn now(&mut self) -> i64 {
-                NOW
-            }
-            fn monotonic_millis(&mut self) -> u64 {
-                0
-            }
-            fn fetch_jwks(
-                &mut self,
-                u: &str,
-            ) -> Result<crate::host::JwksResponse, crate::host::FetchError> {
-                self.inner.fetch_jwks(u)
-            }
-            fn replay_insert(&mut self, key: &str, _: i64) -> Result<bool, String> {
-                Ok(self.seen.insert(key.to_owned()))
-            }
-            fn random_bytes(&mut self, len: u32) -> Vec<u8> {
-                self.inner.random_bytes(len)
-            }
-            fn verify_signature(
-                &mut self,
-                a: Alg,
-                k: crate::host::PublicKeyRef<'_>,
-                m: &[u8],
-                s: &[u8],
-            ) -> crate::host::Accelerated {
-                self.inner.verify_signature(a, k, m, s)
-            }
-        }
-
-        fn check(host: &mut Remembering, token: &str, param: Option<&str>) -> Result<String, Code> {
+        fn check(host: &mut RememberingHost, token: &str, param: Option<&str>) -> Result<String, Code> {
             let keys = keys();
             let policy = AssertionPolicy {
                 audiences: &[AS, ENDPOINT],
@@ -562,16 +526,9 @@ mod tests {
             .map_err(|r| r.code)
         }
 
-        fn host() -> Remembering {
-            Remembering {
-                inner: FixedHost::default(),
-                seen: Default::default(),
-            }
-        }
-
         #[test]
         fn rfc7523_client_assertion_rules() {
-            let mut h = host();
+            let mut h = RememberingHost::default();
             let ok = assertion(&claims("client-1", AS, NOW + 60, "a1"), None);
             assert_eq!(check(&mut h, &ok, Some("client-1")), Ok("client-1".into()));
             assert_eq!(check(&mut h, &ok, None), Err(Code::Replayed));

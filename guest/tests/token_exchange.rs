@@ -16,11 +16,9 @@ use xaa_guest::Alg;
 use xaa_guest::HttpRequest;
 use xaa_guest::{AuthorizationServerConfig, Config, KeySource, TrustedIssuerConfig};
 use xaa_guest::{Validator, Verdict};
-use xaa_testkit::fixtures::merge;
+use xaa_testkit::fixtures::{merge, IDP_ISSUER, NOW};
 use xaa_testkit::form::{basic_header, form};
 
-const NOW: i64 = 1_800_000_000;
-const IDP: &str = "https://idp.example.com";
 const AS_A: &str = "https://as-a.example.com";
 const AS_B: &str = "https://as-b.example.com";
 const R_A: &str = "https://a.example.com/mcp";
@@ -74,9 +72,9 @@ fn connection(client: &str, audience: &str, resource: &str) -> Connection {
 fn idp() -> IdentityProvider {
     let keys = vec![idp_key()];
     IdentityProvider {
-        issuer: IDP.into(),
-        token_url: format!("{IDP}/token"),
-        jwks_uri: format!("{IDP}/jwks.json"),
+        issuer: IDP_ISSUER.into(),
+        token_url: format!("{IDP_ISSUER}/token"),
+        jwks_uri: format!("{IDP_ISSUER}/jwks.json"),
         public_keys: xaa_guest::jwks::parse(&public_jwks(&keys).unwrap()).unwrap(),
         keys,
         current: 0,
@@ -109,7 +107,7 @@ fn idp() -> IdentityProvider {
         leeway: 60,
         root_slash: false,
         development_sign_in: false,
-        dev_sign_in_url: format!("{IDP}/dev/sign-in"),
+        dev_sign_in_url: format!("{IDP_ISSUER}/dev/sign-in"),
         id_token_lifetime: 3600,
         refresh_token_lifetime: 28_800,
     }
@@ -118,7 +116,7 @@ fn idp() -> IdentityProvider {
 /// An ID token of this IdP for `sub`, issued to `client`.
 fn id_token(sub: &str, client: &str, changes: Value) -> String {
     let mut claims = json!({
-        "iss": IDP, "sub": sub, "aud": client, "jti": format!("idt-{sub}-{client}"),
+        "iss": IDP_ISSUER, "sub": sub, "aud": client, "jti": format!("idt-{sub}-{client}"),
         "iat": NOW - 30, "exp": NOW + 3600, "auth_time": NOW - 30, "amr": ["pwd"],
         "email": format!("{sub}@example.com"),
     });
@@ -198,7 +196,7 @@ fn an_id_token_becomes_an_id_jag_the_resource_authorization_server_accepts() {
             leeway: None,
             resource_root_slash_equivalence: false,
             trusted_issuers: vec![TrustedIssuerConfig {
-                issuer: IDP.into(),
+                issuer: IDP_ISSUER.into(),
                 keys: KeySource::Inline(public_jwks(&[idp_key()]).unwrap()),
                 algorithms: vec!["ES256".into()],
                 subject_namespace: None,

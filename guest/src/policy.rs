@@ -199,7 +199,7 @@ mod tests {
             resources: resources.iter().map(|r| r.to_string()).collect(),
             scopes: vec!["chat.read".into(), "chat.history".into()],
             client_id_at_audience: format!("{client}-at-{audience}"),
-            id_jag_lifetime: 300,
+            id_jag_lifetime: Some(300),
             required_acr: None,
             max_auth_age: None,
             users: None,

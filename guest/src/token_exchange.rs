@@ -170,7 +170,7 @@ fn respond(
     let server_error = |why: &str| as_refused(OAuthError::server_error(why));
     let jti = draw_jti(host).map_err(server_error)?;
     let key = current_key(&idp.keys, idp.current).map_err(server_error)?;
-    let lifetime = grant.connection.id_jag_lifetime;
+    let lifetime = grant.connection.id_jag_lifetime_secs();
     let claims = IdJagClaims {
         iss: idp.issuer.clone(),
         sub: subject.subject.clone(),

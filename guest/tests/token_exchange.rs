@@ -61,7 +61,7 @@ fn connection(client: &str, audience: &str, resource: &str) -> Connection {
         resources: vec![resource.into()],
         scopes: vec!["chat.read".into(), "chat.history".into()],
         client_id_at_audience: format!("{client}@{audience}"),
-        id_jag_lifetime: 120,
+        id_jag_lifetime: Some(120),
         required_acr: None,
         max_auth_age: None,
         users: None,

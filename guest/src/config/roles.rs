@@ -3,6 +3,7 @@
 //! connections. The roles read these; only `config` builds them, so the configuration
 //! depends on no role module.
 
+use super::ManagedConnectionConfig;
 use crate::jose_header::Alg;
 use crate::jwks::KeySet;
 use crate::signing::IssuingKey;
@@ -122,34 +123,9 @@ pub struct IdentityProvider {
 /// Most seconds an ID-JAG may live (MCP enterprise-managed authorization: "short-lived").
 pub const MAX_ID_JAG_LIFETIME_SECS: u32 = 300;
 
-/// One administrator-approved connection: this IdP client may reach this resource
-/// authorization server on behalf of these users.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Connection {
-    /// The client's id at the IdP (the authenticated client of the token exchange).
-    pub client_id: String,
-    /// The resource authorization server's issuer identifier (the ID-JAG's `aud`).
-    pub audience: String,
-    /// Other names the client may use in `audience` (e.g. a URN); they resolve to `audience`.
-    pub audience_aliases: Vec<String>,
-    /// Resources at that server the client may obtain ID-JAGs for (the MCP profile's
-    /// (audience, resource) pairs); never empty.
-    pub resources: Vec<String>,
-    /// Scopes that may be granted.
-    pub scopes: Vec<String>,
-    /// The client's `client_id` at the resource authorization server.
-    pub client_id_at_audience: String,
-    /// ID-JAG lifetime, seconds (1..=300).
-    pub id_jag_lifetime: u32,
-    /// Accepted `acr` values of the user's authentication; `None` accepts any.
-    pub required_acr: Option<Vec<String>>,
-    /// Oldest acceptable authentication, seconds since `auth_time`; `None` accepts any.
-    pub max_auth_age: Option<u32>,
-    /// Users (subject identifiers) allowed; `None` with `groups` `None` allows every user.
-    pub users: Option<Vec<String>>,
-    /// Groups allowed (a user in any of them is allowed).
-    pub groups: Option<Vec<String>>,
-}
+/// A managed connection, as validated: the configured one with its lifetime, audience,
+/// resources and scopes checked.
+pub type Connection = ManagedConnectionConfig;
 
 /// The path of the development sign-in under the issuer (`<issuer>/dev/sign-in`), advertised
 /// in the IdP metadata as `xaa_development_sign_in_endpoint` when enabled.

@@ -254,17 +254,8 @@ pub fn verify_client_assertion<'k>(
     }
     let key = replay::key("client-assertion", &client_id, &claims.jti);
     let expires_at = claims.exp.saturating_add(i64::from(policy.leeway));
-    match host.replay_insert(&key, expires_at) {
-        Ok(true) => Ok(client_id),
-        Ok(false) => Err(Rejection::new(
-            Code::Replayed,
-            "this client assertion was already used",
-        )),
-        Err(why) => Err(Rejection::new(
-            Code::ReplayStoreUnavailable,
-            format!("replay store: {}", escape_for_log(&why, 120)),
-        )),
-    }
+    replay::use_once(host, &key, expires_at, "this client assertion was already used")?;
+    Ok(client_id)
 }
 
 /// Token types a client assertion must not carry: another kind of token presented as one
@@ -336,23 +327,18 @@ pub fn authenticate<'c>(
     // One answer for every failure, whether the client exists or not, so a caller cannot
     // tell registered client ids from others (neither by message nor, for secrets, by time).
     let unknown = |basic: bool| OAuthError::invalid_client(CLIENT_AUTHENTICATION_FAILED, basic);
+    // A secret counts only with the method the client is registered for.
+    let by_secret = |client_id: &str, secret: &str, basic: bool| {
+        let client = lookup(client_id);
+        let digest = client.and_then(|c| match (&c.auth, basic) {
+            (ClientAuth::SecretBasic(d), true) | (ClientAuth::SecretPost(d), false) => Some(d),
+            _ => None,
+        });
+        secret_verified(client, digest, secret).ok_or_else(|| unknown(basic))
+    };
     match presented {
-        Presented::SecretBasic { client_id, secret } => {
-            let client = lookup(&client_id);
-            let digest = client.and_then(|c| match &c.auth {
-                ClientAuth::SecretBasic(d) => Some(d),
-                _ => None,
-            });
-            secret_verified(client, digest, &secret).ok_or_else(|| unknown(true))
-        }
-        Presented::SecretPost { client_id, secret } => {
-            let client = lookup(&client_id);
-            let digest = client.and_then(|c| match &c.auth {
-                ClientAuth::SecretPost(d) => Some(d),
-                _ => None,
-            });
-            secret_verified(client, digest, &secret).ok_or_else(|| unknown(false))
-        }
+        Presented::SecretBasic { client_id, secret } => by_secret(&client_id, &secret, true),
+        Presented::SecretPost { client_id, secret } => by_secret(&client_id, &secret, false),
         Presented::PrivateKeyJwt {
             client_id,
             assertion,

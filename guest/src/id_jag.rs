@@ -210,17 +210,7 @@ pub fn consume(
 ) -> Result<(), Rejection> {
     let key = replay::key("id-jag", verified.issuer(), verified.jwt_id());
     let expires_at = verified.expires_at().saturating_add(i64::from(config.leeway));
-    match host.replay_insert(&key, expires_at) {
-        Ok(true) => Ok(()),
-        Ok(false) => Err(Rejection::new(
-            Code::Replayed,
-            "this (iss, jti) was already presented",
-        )),
-        Err(why) => Err(Rejection::new(
-            Code::ReplayStoreUnavailable,
-            format!("replay store: {}", escape_for_log(&why, 120)),
-        )),
-    }
+    replay::use_once(host, &key, expires_at, "this (iss, jti) was already presented")
 }
 
 fn check_resource(config: &ValidAuthorizationServer, claims: &Claims) -> Result<(), Rejection> {

@@ -1,8 +1,9 @@
 //! A fixed host for the crate's tests (unit and, with `internals`, integration): pinned clock, no network, every replay key new,
-//! no native verifier.
+//! no native verifier; and the managed connection those tests share.
 
 use std::collections::HashSet;
 
+use crate::config::Connection;
 use crate::host::{Accelerated, FetchError, Host, JwksResponse, PublicKeyRef};
 use crate::jose_header::Alg;
 
@@ -74,5 +75,24 @@ impl Host for RememberingHost {
     ) -> Accelerated {
         self.fixed
             .verify_signature(alg, key, signing_input, signature)
+    }
+}
+
+/// A managed connection for tests: `client` may reach `audience` for `resources`, with the
+/// scopes `chat.read` and `chat.history`, for every user, with ID-JAGs of 120 s, and is
+/// known there as `<client>@<audience>`.
+pub fn connection(client: &str, audience: &str, resources: &[&str]) -> Connection {
+    Connection {
+        client_id: client.into(),
+        audience: audience.into(),
+        audience_aliases: vec![],
+        resources: resources.iter().map(|r| r.to_string()).collect(),
+        scopes: vec!["chat.read".into(), "chat.history".into()],
+        client_id_at_audience: format!("{client}@{audience}"),
+        id_jag_lifetime: Some(120),
+        required_acr: None,
+        max_auth_age: None,
+        users: None,
+        groups: None,
     }
 }

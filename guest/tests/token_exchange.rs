@@ -7,10 +7,10 @@ use p256::ecdsa::SigningKey;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use xaa_guest::audit::{AuditEvent, Decision};
-use xaa_guest::config::{Client, ClientAuth, Connection, IdentityProvider, User};
+use xaa_guest::config::{Client, ClientAuth, IdentityProvider, User};
 use xaa_guest::jws::sign_es256;
 use xaa_guest::signing::{public_jwks, IssuingKey};
-use xaa_guest::test_host::RememberingHost;
+use xaa_guest::test_host::{connection, RememberingHost};
 use xaa_guest::token_exchange::handle;
 use xaa_guest::Alg;
 use xaa_guest::HttpRequest;
@@ -53,22 +53,6 @@ fn client(id: &str, secret: &str, grants: &[&str]) -> Client {
     }
 }
 
-fn connection(client: &str, audience: &str, resource: &str) -> Connection {
-    Connection {
-        client_id: client.into(),
-        audience: audience.into(),
-        audience_aliases: vec![],
-        resources: vec![resource.into()],
-        scopes: vec!["chat.read".into(), "chat.history".into()],
-        client_id_at_audience: format!("{client}@{audience}"),
-        id_jag_lifetime: Some(120),
-        required_acr: None,
-        max_auth_age: None,
-        users: None,
-        groups: None,
-    }
-}
-
 fn idp() -> IdentityProvider {
     let keys = vec![idp_key()];
     IdentityProvider {
@@ -101,8 +85,8 @@ fn idp() -> IdentityProvider {
             },
         ],
         connections: vec![
-            connection("cursor", AS_A, R_A),
-            connection("claude", AS_B, R_B),
+            connection("cursor", AS_A, &[R_A]),
+            connection("claude", AS_B, &[R_B]),
         ],
         leeway: 60,
         root_slash: false,

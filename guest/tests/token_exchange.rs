@@ -148,7 +148,27 @@ fn run(
     (response.status, body, event)
 }
 
+/// A response's status and OAuth `error` ("" when it has none).
+fn refusal(status: u16, body: &Value) -> (u16, &str) {
+    (status, body["error"].as_str().unwrap_or_default())
+}
+
 const CURSOR: (&str, &str) = ("cursor", "cursor-secret");
+
+/// Runs cursor's plain exchange of `subject` for an ID-JAG for A.
+fn cursor_at_a(idp: &IdentityProvider, subject: &str) -> (u16, Value, AuditEvent) {
+    run(idp, CURSOR, &exchange_params(subject, AS_A))
+}
+
+/// Asserts that cursor's plain exchange of `subject` for A is refused with the OAuth `error`
+/// and audited with `reason`.
+fn assert_refused_at_a(idp: &IdentityProvider, subject: &str, error: &str, reason: &str) {
+    let (_, body, event) = cursor_at_a(idp, subject);
+    assert_eq!(
+        (body["error"].as_str(), event.reason.as_str()),
+        (Some(error), reason)
+    );
+}
 
 #[test]
 fn an_id_token_becomes_an_id_jag_the_resource_authorization_server_accepts() {
@@ -209,10 +229,7 @@ fn deny_by_default_a_client_connected_to_a_asking_for_b() {
     let idp = idp();
     let subject = id_token("alice", "cursor", json!({}));
     let (status, body, event) = run(&idp, CURSOR, &exchange_params(&subject, AS_B));
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (400, Some("invalid_target"))
-    );
+    assert_eq!(refusal(status, &body), (400, "invalid_target"));
     assert_eq!(event.decision, Decision::Denied);
     assert_eq!(event.reason, "no_connection");
     assert_eq!(event.client_id.as_deref(), Some("cursor"));
@@ -229,11 +246,8 @@ fn deny_by_default_a_client_connected_to_a_asking_for_b() {
 fn an_id_token_issued_to_another_client_is_refused() {
     let idp = idp();
     let for_claude = id_token("alice", "claude", json!({}));
-    let (status, body, event) = run(&idp, CURSOR, &exchange_params(&for_claude, AS_A));
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (400, Some("invalid_request"))
-    );
+    let (status, body, event) = cursor_at_a(&idp, &for_claude);
+    assert_eq!(refusal(status, &body), (400, "invalid_request"));
     assert_eq!(event.reason, "audience_mismatch");
     let cases = [
         (
@@ -250,41 +264,31 @@ fn an_id_token_issued_to_another_client_is_refused() {
         ),
     ];
     for (what, token) in cases {
-        let (status, body, _) = run(&idp, CURSOR, &exchange_params(&token, AS_A));
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (400, Some("invalid_request")),
-            "{what}"
-        );
+        let (status, body, _) = cursor_at_a(&idp, &token);
+        assert_eq!(refusal(status, &body), (400, "invalid_request"), "{what}");
     }
     // An ID-JAG is not an ID token (token confusion).
     let subject = id_token("alice", "cursor", json!({}));
-    let (_, body, _) = run(&idp, CURSOR, &exchange_params(&subject, AS_A));
+    let (_, body, _) = cursor_at_a(&idp, &subject);
     let id_jag = body["access_token"].as_str().unwrap().to_owned();
-    let (_, body, event) = run(&idp, CURSOR, &exchange_params(&id_jag, AS_A));
-    assert_eq!(body["error"], "invalid_request");
-    assert_eq!(event.reason, "typ_mismatch");
+    assert_refused_at_a(&idp, &id_jag, "invalid_request", "typ_mismatch");
 }
 
 #[test]
 fn revocation_disabled_or_removed_users_and_removed_connections() {
     let mut idp = idp();
     let bob = id_token("bob", "cursor", json!({}));
-    let (_, body, event) = run(&idp, CURSOR, &exchange_params(&bob, AS_A));
-    assert_eq!(body["error"], "invalid_grant");
-    assert_eq!(event.reason, "user_not_allowed");
+    assert_refused_at_a(&idp, &bob, "invalid_grant", "user_not_allowed");
     let carol = id_token("carol", "cursor", json!({}));
     assert_eq!(
-        run(&idp, CURSOR, &exchange_params(&carol, AS_A)).1["error"],
+        cursor_at_a(&idp, &carol).1["error"],
         "invalid_grant",
         "not in the directory"
     );
     let alice = id_token("alice", "cursor", json!({}));
-    assert_eq!(run(&idp, CURSOR, &exchange_params(&alice, AS_A)).0, 200);
+    assert_eq!(cursor_at_a(&idp, &alice).0, 200);
     idp.connections.retain(|c| c.client_id != "cursor");
-    let (_, body, event) = run(&idp, CURSOR, &exchange_params(&alice, AS_A));
-    assert_eq!(body["error"], "invalid_target");
-    assert_eq!(event.reason, "no_connection");
+    assert_refused_at_a(&idp, &alice, "invalid_target", "no_connection");
 }
 
 #[test]
@@ -292,15 +296,15 @@ fn step_up_when_the_login_is_too_old() {
     let mut idp = idp();
     idp.connections[0].max_auth_age = Some(600);
     let old = id_token("alice", "cursor", json!({"auth_time": NOW - 700}));
-    let (status, body, event) = run(&idp, CURSOR, &exchange_params(&old, AS_A));
+    let (status, body, event) = cursor_at_a(&idp, &old);
     assert_eq!(
-        (status, body["error"].as_str()),
-        (400, Some("insufficient_user_authentication"))
+        refusal(status, &body),
+        (400, "insufficient_user_authentication")
     );
     assert_eq!(body["max_age"], 600);
     assert_eq!(event.reason, "step_up_required");
     let fresh = id_token("alice", "cursor", json!({"auth_time": NOW - 60}));
-    assert_eq!(run(&idp, CURSOR, &exchange_params(&fresh, AS_A)).0, 200);
+    assert_eq!(cursor_at_a(&idp, &fresh).0, 200);
 }
 
 #[test]
@@ -308,10 +312,7 @@ fn client_authentication_and_the_grant() {
     let idp = idp();
     let subject = id_token("alice", "cursor", json!({}));
     let (status, body, event) = run(&idp, ("cursor", "wrong"), &exchange_params(&subject, AS_A));
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (401, Some("invalid_client"))
-    );
+    assert_eq!(refusal(status, &body), (401, "invalid_client"));
     assert_eq!(event.client_id, None);
     // Nothing the unauthenticated caller asked for reaches the audit log.
     assert_eq!(
@@ -337,10 +338,7 @@ fn client_authentication_and_the_grant() {
         ("legacy", "legacy-secret"),
         &exchange_params(&legacy, AS_A),
     );
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (400, Some("unauthorized_client"))
-    );
+    assert_eq!(refusal(status, &body), (400, "unauthorized_client"));
 }
 
 #[test]

@@ -85,7 +85,14 @@ fn policy() -> CachePolicy {
     }
 }
 
-fn setup(responses: Vec<Result<JwksResponse, FetchError>>) -> (KeyStore, usize, Scripted) {
+/// A key store with one source, [`URI`], and the scripted host that answers its fetches.
+struct Fixture {
+    store: KeyStore,
+    id: usize,
+    host: Scripted,
+}
+
+fn setup(responses: Vec<Result<JwksResponse, FetchError>>) -> Fixture {
     let mut store = KeyStore::new(policy());
     let id = store.add(&ValidKeySource::Uri(URI.into()));
     let host = Scripted {
@@ -93,7 +100,34 @@ fn setup(responses: Vec<Result<JwksResponse, FetchError>>) -> (KeyStore, usize, 
         responses: responses.into(),
         fetches: 0,
     };
-    (store, id, host)
+    Fixture { store, id, host }
+}
+
+impl Fixture {
+    /// Where the ES256 key `kid` came from, or why there is none.
+    fn select(&mut self, kid: &str) -> Result<KeyOrigin, Code> {
+        self.store
+            .select(&mut self.host, self.id, Some(kid), Alg::Es256)
+            .map(|(_, origin)| origin)
+            .map_err(|r| r.code)
+    }
+
+    /// [`Self::select`] once the clock has moved on by `ms`.
+    fn select_after(&mut self, ms: u64, kid: &str) -> Result<KeyOrigin, Code> {
+        self.host.now_ms += ms;
+        self.select(kid)
+    }
+}
+
+/// A store that fetched a good set with "a" for 60 s and asked for "a" again 61 s later, its
+/// refetch answered by `then`: the fixture and that second answer.
+fn expired_after_a_good_set(
+    then: Vec<Result<JwksResponse, FetchError>>,
+) -> (Fixture, Result<KeyOrigin, Code>) {
+    let mut f = setup([vec![ok(jwks(&["a"]), Some(60))], then].concat());
+    f.select("a").unwrap();
+    let refreshed = f.select_after(61_000, "a");
+    (f, refreshed)
 }
 
 /// A resource server (RS, issuer AS) whose keys come from [`URI`].
@@ -146,95 +180,64 @@ fn verdict_code(validator: &mut xaa_guest::Validator, host: &mut Scripted, token
     }
 }
 
-fn select(
-    store: &mut KeyStore,
-    id: usize,
-    host: &mut Scripted,
-    kid: &str,
-) -> Result<KeyOrigin, Code> {
-    store
-        .select(host, id, Some(kid), Alg::Es256)
-        .map(|(_, origin)| origin)
-        .map_err(|r| r.code)
-}
-
 #[test]
 fn first_use_fetches_then_serves_from_cache_within_ttl() {
-    let (mut store, id, mut host) = setup(vec![ok(jwks(&["a"]), Some(300))]);
-    assert_eq!(select(&mut store, id, &mut host, "a"), Ok(KeyOrigin::Fresh));
-    host.now_ms += 299_000;
-    assert_eq!(select(&mut store, id, &mut host, "a"), Ok(KeyOrigin::Fresh));
-    assert_eq!(host.fetches, 1);
+    let mut f = setup(vec![ok(jwks(&["a"]), Some(300))]);
+    assert_eq!(f.select("a"), Ok(KeyOrigin::Fresh));
+    assert_eq!(f.select_after(299_000, "a"), Ok(KeyOrigin::Fresh));
+    assert_eq!(f.host.fetches, 1);
 }
 
 #[test]
 fn max_age_is_clamped_to_the_policy() {
     // max-age 5 s is raised to min_ttl (60 s): no refetch at 30 s.
-    let (mut store, id, mut host) = setup(vec![ok(jwks(&["a"]), Some(5)), ok(jwks(&["a"]), None)]);
-    select(&mut store, id, &mut host, "a").unwrap();
-    host.now_ms += 30_000;
-    select(&mut store, id, &mut host, "a").unwrap();
-    assert_eq!(host.fetches, 1);
+    let mut f = setup(vec![ok(jwks(&["a"]), Some(5)), ok(jwks(&["a"]), None)]);
+    f.select("a").unwrap();
+    f.select_after(30_000, "a").unwrap();
+    assert_eq!(f.host.fetches, 1);
     // max-age of a year is lowered to max_ttl (600 s): refetch after it.
-    let (mut store, id, mut host) = setup(vec![
+    let mut f = setup(vec![
         ok(jwks(&["a"]), Some(31_536_000)),
         ok(jwks(&["a"]), None),
     ]);
-    select(&mut store, id, &mut host, "a").unwrap();
-    host.now_ms += 600_001;
-    select(&mut store, id, &mut host, "a").unwrap();
-    assert_eq!(host.fetches, 2);
+    f.select("a").unwrap();
+    f.select_after(600_001, "a").unwrap();
+    assert_eq!(f.host.fetches, 2);
 }
 
 #[test]
 fn k09_unknown_kid_refetches_once_per_cooldown() {
-    let (mut store, id, mut host) = setup(vec![
+    let mut f = setup(vec![
         ok(jwks(&["a"]), None),
         ok(jwks(&["a"]), None),
         ok(jwks(&["a", "b"]), None),
     ]);
-    select(&mut store, id, &mut host, "a").unwrap();
+    f.select("a").unwrap();
     // Within the cooldown of the first fetch: no refetch, key_not_found.
-    host.now_ms += 10_000;
-    assert_eq!(
-        select(&mut store, id, &mut host, "b"),
-        Err(Code::KeyNotFound)
-    );
-    assert_eq!(host.fetches, 1);
+    assert_eq!(f.select_after(10_000, "b"), Err(Code::KeyNotFound));
+    assert_eq!(f.host.fetches, 1);
     // After the cooldown: one refetch; it does not have "b" yet.
-    host.now_ms += 25_000;
-    assert_eq!(
-        select(&mut store, id, &mut host, "b"),
-        Err(Code::KeyNotFound)
-    );
-    assert_eq!(host.fetches, 2);
+    assert_eq!(f.select_after(25_000, "b"), Err(Code::KeyNotFound));
+    assert_eq!(f.host.fetches, 2);
     // A flood of random kids inside the next cooldown costs nothing.
     for i in 0..100 {
-        assert_eq!(
-            select(&mut store, id, &mut host, &format!("random-{i}")),
-            Err(Code::KeyNotFound)
-        );
+        assert_eq!(f.select(&format!("random-{i}")), Err(Code::KeyNotFound));
     }
-    assert_eq!(host.fetches, 2);
+    assert_eq!(f.host.fetches, 2);
     // Rotation: after the cooldown, the new key appears.
-    host.now_ms += 30_000;
-    assert_eq!(select(&mut store, id, &mut host, "b"), Ok(KeyOrigin::Fresh));
-    assert_eq!(host.fetches, 3);
+    assert_eq!(f.select_after(30_000, "b"), Ok(KeyOrigin::Fresh));
+    assert_eq!(f.host.fetches, 3);
 }
 
 #[test]
 fn failed_refresh_serves_stale_within_the_window_then_fails_closed() {
-    let (mut store, id, mut host) = setup(vec![
-        ok(jwks(&["a"]), Some(60)),
-        Err(FetchError::Failed("connection refused".into())),
-        Err(FetchError::Failed("connection refused".into())),
-    ]);
-    select(&mut store, id, &mut host, "a").unwrap();
-    host.now_ms += 61_000;
-    assert_eq!(select(&mut store, id, &mut host, "a"), Ok(KeyOrigin::Stale));
-    host.now_ms += 3_600_000;
-    let err = store
-        .select(&mut host, id, Some("a"), Alg::Es256)
+    let refused = || Err(FetchError::Failed("connection refused".into()));
+    let (mut f, refreshed) = expired_after_a_good_set(vec![refused(), refused()]);
+    assert_eq!(refreshed, Ok(KeyOrigin::Stale));
+    f.host.now_ms += 3_600_000;
+    let err = f
+        .store
+        .select(&mut f.host, f.id, Some("a"), Alg::Es256)
         .unwrap_err();
     assert_eq!(err.code, Code::KeysUnavailable);
     assert!(err.detail.contains("connection refused"), "{}", err.detail);
@@ -252,11 +255,9 @@ fn a_bad_document_never_replaces_a_good_set() {
         }),
         ok("x".repeat(300 * 1024), None),
     ] {
-        let (mut store, id, mut host) = setup(vec![ok(jwks(&["a"]), Some(60)), bad]);
-        select(&mut store, id, &mut host, "a").unwrap();
-        host.now_ms += 61_000;
-        assert_eq!(select(&mut store, id, &mut host, "a"), Ok(KeyOrigin::Stale));
-        assert_eq!(host.fetches, 2);
+        let (f, refreshed) = expired_after_a_good_set(vec![bad]);
+        assert_eq!(refreshed, Ok(KeyOrigin::Stale));
+        assert_eq!(f.host.fetches, 2);
     }
 }
 
@@ -264,17 +265,9 @@ fn a_bad_document_never_replaces_a_good_set() {
 fn a_published_empty_set_revokes_every_key_at_once() {
     // The issuer empties its JWK Set: from the next fetch on, nothing verifies, instead of
     // the last good set being served for the whole stale window (issue 11).
-    let (mut store, id, mut host) = setup(vec![
-        ok(jwks(&["a"]), Some(60)),
-        ok(r#"{"keys":[]}"#.into(), Some(60)),
-    ]);
-    select(&mut store, id, &mut host, "a").unwrap();
-    host.now_ms += 61_000;
-    assert_eq!(
-        select(&mut store, id, &mut host, "a"),
-        Err(Code::KeyNotFound)
-    );
-    assert_eq!(host.fetches, 2);
+    let (f, refreshed) = expired_after_a_good_set(vec![ok(r#"{"keys":[]}"#.into(), Some(60))]);
+    assert_eq!(refreshed, Err(Code::KeyNotFound));
+    assert_eq!(f.host.fetches, 2);
     // An inline (configured) set still needs a usable key.
     assert!(xaa_guest::jwks::parse(r#"{"keys":[]}"#).is_err());
 }
@@ -283,7 +276,7 @@ fn a_published_empty_set_revokes_every_key_at_once() {
 fn a_cached_verdict_ends_when_its_key_leaves_the_set() {
     // "a" signs; the set rotates to "b" only: the token verified under "a" must stop
     // passing from the cache as soon as the new set is fetched (issue 11).
-    let (_, _, mut host) = setup(vec![ok(jwks(&["a"]), Some(60)), ok(jwks(&["b"]), Some(60))]);
+    let mut host = setup(vec![ok(jwks(&["a"]), Some(60)), ok(jwks(&["b"]), Some(60))]).host;
     let mut rs = resource_server();
     let token = access_token(&mut host, "a");
     assert_eq!(verdict_code(&mut rs, &mut host, &token), "valid");
@@ -299,10 +292,11 @@ fn a_cached_verdict_ends_when_its_key_leaves_the_set() {
 fn a_cached_verdict_is_trusted_for_five_minutes_then_checked_again() {
     // The set stays the same, with a long lifetime: after 5 minutes the cache hands the token
     // back to full verification, which fetches nothing new and still finds the key.
-    let (_, _, mut host) = setup(vec![
+    let mut host = setup(vec![
         ok(jwks(&["a"]), Some(600)),
         Err(FetchError::Failed("not needed".into())),
-    ]);
+    ])
+    .host;
     let mut rs = resource_server();
     let token = access_token(&mut host, "a");
     assert_eq!(verdict_code(&mut rs, &mut host, &token), "valid");
@@ -318,37 +312,28 @@ fn a_cached_verdict_is_trusted_for_five_minutes_then_checked_again() {
 
 #[test]
 fn nothing_fetched_yet_is_keys_unavailable_not_invalid() {
-    let (mut store, id, mut host) = setup(vec![Err(FetchError::Failed("dns".into()))]);
-    assert_eq!(
-        select(&mut store, id, &mut host, "a"),
-        Err(Code::KeysUnavailable)
-    );
+    let mut f = setup(vec![Err(FetchError::Failed("dns".into()))]);
+    assert_eq!(f.select("a"), Err(Code::KeysUnavailable));
     // Inside the cooldown the failed source is not hammered.
-    assert_eq!(
-        select(&mut store, id, &mut host, "a"),
-        Err(Code::KeysUnavailable)
-    );
-    assert_eq!(host.fetches, 1);
+    assert_eq!(f.select("a"), Err(Code::KeysUnavailable));
+    assert_eq!(f.host.fetches, 1);
 }
 
 #[test]
 fn would_block_lists_the_uri_and_supply_fills_it() {
-    let (mut store, id, mut host) = setup(vec![Err(FetchError::WouldBlock)]);
-    assert_eq!(
-        select(&mut store, id, &mut host, "a"),
-        Err(Code::KeysUnavailable)
-    );
-    assert_eq!(store.pending(), vec![URI.to_string()]);
-    store.supply(
+    let mut f = setup(vec![Err(FetchError::WouldBlock)]);
+    assert_eq!(f.select("a"), Err(Code::KeysUnavailable));
+    assert_eq!(f.store.pending(), vec![URI.to_string()]);
+    f.store.supply(
         URI,
         &JwksResponse {
             status: 200,
             body: jwks(&["a"]),
             max_age: None,
         },
-        host.now_ms,
+        f.host.now_ms,
     );
-    assert!(store.pending().is_empty());
-    assert_eq!(select(&mut store, id, &mut host, "a"), Ok(KeyOrigin::Fresh));
-    assert_eq!(host.fetches, 1);
+    assert!(f.store.pending().is_empty());
+    assert_eq!(f.select("a"), Ok(KeyOrigin::Fresh));
+    assert_eq!(f.host.fetches, 1);
 }

@@ -17,7 +17,7 @@ use crate::client_auth::{authenticate, secret_matches, ClientDirectory};
 use crate::config::IdentityProvider;
 use crate::error::oauth;
 use crate::host::Host;
-use crate::issue::{current_key, draw_jti, sign, IdTokenClaims};
+use crate::issue::{draw_jti, sign, IdTokenClaims};
 use crate::token_request::{read_form_post, HttpRequest, HttpResponse, OAuthError};
 use crate::urn::TYP_REFRESH_TOKEN;
 
@@ -81,7 +81,7 @@ fn respond(
     let server_error = |why: &str| (OAuthError::server_error(why), oauth::SERVER_ERROR);
     let now = host.now();
     let jti = draw_jti(host).map_err(server_error)?;
-    let key = current_key(&idp.keys, idp.current).map_err(server_error)?;
+    let key = idp.signing.current().map_err(server_error)?;
     let claims = IdTokenClaims {
         iss: idp.issuer.clone(),
         sub: user.sub.clone(),

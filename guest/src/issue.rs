@@ -110,11 +110,6 @@ pub fn sign(
     Ok(sign_es256_with(host, &header, &payload, &key.key))
 }
 
-/// The key a role signs with: `keys[current]`.
-pub fn current_key(keys: &[IssuingKey], current: usize) -> Result<&IssuingKey, &'static str> {
-    keys.get(current).ok_or("no signing key")
-}
-
 /// A new `jti` from host entropy (see [`new_jti`]).
 pub fn draw_jti(host: &mut dyn Host) -> Result<String, &'static str> {
     new_jti(&host.random_bytes(16)).ok_or("no entropy")

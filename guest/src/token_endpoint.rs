@@ -21,7 +21,7 @@ use crate::error::{Rejection, Role};
 use crate::explain::Trace;
 use crate::host::Host;
 use crate::id_jag;
-use crate::issue::{current_key, draw_jti, sign, AccessTokenClaims, Authentication};
+use crate::issue::{draw_jti, sign, AccessTokenClaims, Authentication};
 use crate::key_store::{KeyStore, SourceId};
 use crate::token_request::{read_jwt_bearer, HttpRequest, HttpResponse, OAuthError};
 use crate::urn::{GRANT_TYPE_JWT_BEARER, TYP_ACCESS_TOKEN};
@@ -182,7 +182,7 @@ fn respond(
         .map_err(|r| OAuthError::refused(&r, Role::AuthorizationServer))?;
     let server_error = OAuthError::server_error;
     let jti = draw_jti(host).map_err(server_error)?;
-    let key = current_key(&endpoint.keys, endpoint.current).map_err(server_error)?;
+    let key = endpoint.signing.current().map_err(server_error)?;
     let claims = AccessTokenClaims {
         iss: config.issuer.clone(),
         sub: crate::subject::at_this_server(

@@ -21,7 +21,7 @@ use crate::config::IdentityProvider;
 use crate::error::{oauth, Role};
 use crate::host::Host;
 use crate::id_token::{self, Expectations};
-use crate::issue::{current_key, draw_jti, sign, Authentication, IdJagClaims};
+use crate::issue::{draw_jti, sign, Authentication, IdJagClaims};
 use crate::policy::{self, Denial, ExchangeRequest, Subject};
 use crate::token_request::{read_token_exchange, HttpRequest, HttpResponse, OAuthError};
 use crate::urn::{GRANT_TYPE_TOKEN_EXCHANGE, TOKEN_TYPE_ID_JAG, TYP_ID_JAG};
@@ -169,7 +169,7 @@ fn respond(
 
     let server_error = |why: &str| as_refused(OAuthError::server_error(why));
     let jti = draw_jti(host).map_err(server_error)?;
-    let key = current_key(&idp.keys, idp.current).map_err(server_error)?;
+    let key = idp.signing.current().map_err(server_error)?;
     let lifetime = grant.connection.id_jag_lifetime_secs();
     let claims = IdJagClaims {
         iss: idp.issuer.clone(),

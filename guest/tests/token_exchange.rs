@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use xaa_guest::audit::{AuditEvent, Decision};
 use xaa_guest::config::{Client, ClientAuth, IdentityProvider, User};
 use xaa_guest::jws::sign_es256;
-use xaa_guest::signing::{public_jwks, IssuingKey};
+use xaa_guest::signing::{public_jwks, IssuingKey, SigningKeys};
 use xaa_guest::test_host::{connection, RememberingHost};
 use xaa_guest::token_exchange::handle;
 use xaa_guest::Alg;
@@ -60,8 +60,7 @@ fn idp() -> IdentityProvider {
         token_url: format!("{IDP_ISSUER}/token"),
         jwks_uri: format!("{IDP_ISSUER}/jwks.json"),
         public_keys: xaa_guest::jwks::parse(&public_jwks(&keys).unwrap()).unwrap(),
-        keys,
-        current: 0,
+        signing: SigningKeys { keys, current: 0 },
         clients: vec![
             client("cursor", "cursor-secret", &[EXCHANGE]),
             client("claude", "claude-secret", &[EXCHANGE]),

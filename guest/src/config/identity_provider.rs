@@ -7,8 +7,8 @@
 //! scope tokens, an empty `client_id_at_audience`.
 
 use super::{
-    check_digest, check_identifier, check_leeway, check_url, client_auth, current_key,
-    signing_keys, under_issuer, ClientCredentialConfig, Errors, UrlKind, DEFAULT_JWKS_PATH,
+    check_digest, check_identifier, check_leeway, check_url, client_auth, signing,
+    under_issuer, ClientCredentialConfig, Errors, UrlKind, DEFAULT_JWKS_PATH,
     DEFAULT_TOKEN_PATH,
 };
 use super::{
@@ -168,21 +168,10 @@ impl IdentityProviderConfig {
             .unwrap_or_else(|| under_issuer(&self.issuer, DEFAULT_JWKS_PATH));
         check_url(errors, &format!("{p}.jwks_uri"), &jwks_uri, UrlKind::Fetch);
         let dev_sign_in_url = under_issuer(&self.issuer, DEV_SIGN_IN_PATH);
-        let keys = signing_keys(
-            errors,
-            &format!("{p}.signing_keys"),
-            &self.signing_keys,
-            &[],
-        );
-        let current = current_key(
-            errors,
-            &format!("{p}.signing_kid"),
-            &keys,
-            &self.signing_kid,
-        );
-        let public_keys = match public_jwks(&keys).and_then(|set| jwks::parse(&set)) {
+        let signing = signing(errors, p, &self.signing_keys, &self.signing_kid, &[]);
+        let public_keys = match public_jwks(&signing.keys).and_then(|set| jwks::parse(&set)) {
             Ok(set) => Some(set),
-            Err(_) if keys.is_empty() => None,
+            Err(_) if signing.keys.is_empty() => None,
             Err(why) => {
                 errors.push(format!("{p}.signing_keys"), why);
                 None
@@ -334,8 +323,7 @@ impl IdentityProviderConfig {
             token_url,
             jwks_uri,
             dev_sign_in_url,
-            keys,
-            current,
+            signing,
             public_keys: public_keys?,
             clients,
             client_assertion_algorithms: algorithms.to_vec(),

@@ -6,7 +6,7 @@
 use super::ManagedConnectionConfig;
 use crate::jose_header::Alg;
 use crate::jwks::KeySet;
-use crate::signing::IssuingKey;
+use crate::signing::SigningKeys;
 
 /// How a registered client authenticates.
 #[derive(Clone, Debug)]
@@ -54,10 +54,8 @@ pub struct TokenEndpoint {
     pub jwks_uri: String,
     /// Registered clients.
     pub clients: Vec<Client>,
-    /// Issuing keys; `current` signs.
-    pub keys: Vec<IssuingKey>,
-    /// Index of the signing key in `keys`.
-    pub current: usize,
+    /// Issuing keys (access tokens).
+    pub signing: SigningKeys,
     /// Access-token lifetime, seconds.
     pub access_token_lifetime: u32,
     /// Whether an access token may outlive the ID-JAG it was issued for (default: no).
@@ -92,11 +90,9 @@ pub struct IdentityProvider {
     pub token_url: String,
     /// JWK Set URL of the signing keys.
     pub jwks_uri: String,
-    /// Signing keys (ID tokens and ID-JAGs); `current` signs.
-    pub keys: Vec<IssuingKey>,
-    /// Index of the signing key.
-    pub current: usize,
-    /// The public half of `keys`, for validating the IdP's own ID tokens.
+    /// Signing keys (ID tokens and ID-JAGs).
+    pub signing: SigningKeys,
+    /// The public half of `signing`, for validating the IdP's own ID tokens.
     pub public_keys: KeySet,
     /// Registered clients (token exchange enabled through `grant_types`).
     pub clients: Vec<Client>,

@@ -276,6 +276,18 @@ impl Claims {
         })
     }
 
+    /// No `cnf` (RFC 7800): a sender-constrained token cannot be honoured yet, so it is
+    /// refused rather than taken as a bearer token. `what` names the tokens in the detail.
+    pub fn check_no_cnf(&self, what: &str) -> Result<(), Rejection> {
+        if self.cnf_present {
+            return Err(Rejection::new(
+                Code::ConfirmationUnsupported,
+                format!("cnf is present; sender-constrained {what} are not supported yet"),
+            ));
+        }
+        Ok(())
+    }
+
     /// RFC 7519 §4.1.4–4.1.6 with leeway: `exp` must be after `now - leeway` (C06), `nbf`
     /// and `iat` not after `now + leeway` (C07, C08). No overflow for any input (C04).
     pub fn check_time(&self, now: i64, leeway: u32) -> Result<(), Rejection> {

@@ -161,11 +161,7 @@ pub fn validate(
     trace.step("claims.resource", check_resource(config, &claims), |_| {
         "every resource is served here".into()
     })?;
-    trace.step(
-        "claims.cnf",
-        Rejection::when(claims.cnf_present, Code::ConfirmationUnsupported, "cnf is present; sender-constrained ID-JAGs are not supported yet"),
-        |_| "no cnf".into(),
-    )?;
+    trace.step("claims.cnf", claims.check_no_cnf("ID-JAGs"), |_| "no cnf".into())?;
     // specs.md §3b rule 16: authorization_details must be processed per RFC 9396 or the
     // grant refused; ignoring it would grant more than the IdP meant.
     trace.step(

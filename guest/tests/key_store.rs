@@ -3,8 +3,6 @@
 //! never replacing a good set with a bad one, and the would-block / supply path.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-use std::collections::VecDeque;
-
 use p256::ecdsa::SigningKey;
 use sha2::{Digest, Sha256};
 use xaa_guest::base64url::encode as b64;
@@ -12,44 +10,21 @@ use xaa_guest::config::{CachePolicy, ValidKeySource};
 use xaa_guest::issue::{sign, AccessTokenClaims};
 use xaa_guest::key_store::{KeyOrigin, KeyStore};
 use xaa_guest::signing::IssuingKey;
+use xaa_guest::test_host::FixedHost;
 use xaa_guest::Alg;
 use xaa_guest::Code;
-use xaa_guest::{Accelerated, FetchError, Host, JwksResponse, PublicKeyRef};
+use xaa_guest::{FetchError, Host, JwksResponse};
 
 const URI: &str = "https://idp.example.com/jwks";
 
-struct Scripted {
-    now_ms: u64,
-    responses: VecDeque<Result<JwksResponse, FetchError>>,
-    fetches: usize,
-}
-
-/// The wall clock follows the monotonic one.
-const EPOCH: i64 = 1_800_000_000;
-
-impl Host for Scripted {
-    fn now(&mut self) -> i64 {
-        EPOCH + (self.now_ms / 1000) as i64
-    }
-    fn monotonic_millis(&mut self) -> u64 {
-        self.now_ms
-    }
-    fn fetch_jwks(&mut self, uri: &str) -> Result<JwksResponse, FetchError> {
-        assert_eq!(uri, URI);
-        self.fetches += 1;
-        self.responses
-            .pop_front()
-            .unwrap_or(Err(FetchError::Failed("script exhausted".into())))
-    }
-    fn replay_insert(&mut self, _: &str, _: i64) -> Result<bool, String> {
-        Ok(true)
-    }
-    fn random_bytes(&mut self, len: u32) -> Vec<u8> {
-        vec![0; len as usize]
-    }
-    fn verify_signature(&mut self, _: Alg, _: PublicKeyRef<'_>, _: &[u8], _: &[u8]) -> Accelerated {
-        Accelerated::NotOffered
-    }
+/// How many JWK Sets the host fetched (each from [`URI`]).
+fn fetches(host: &FixedHost) -> usize {
+    assert!(
+        host.fetched.iter().all(|uri| uri == URI),
+        "{:?}",
+        host.fetched
+    );
+    host.fetched.len()
 }
 
 fn jwks(kids: &[&str]) -> String {
@@ -89,16 +64,16 @@ fn policy() -> CachePolicy {
 struct Fixture {
     store: KeyStore,
     id: usize,
-    host: Scripted,
+    host: FixedHost,
 }
 
 fn setup(responses: Vec<Result<JwksResponse, FetchError>>) -> Fixture {
     let mut store = KeyStore::new(policy());
     let id = store.add(&ValidKeySource::Uri(URI.into()));
-    let host = Scripted {
-        now_ms: 1_000,
-        responses: responses.into(),
-        fetches: 0,
+    let host = FixedHost {
+        monotonic_ms: 1_000,
+        jwks: responses.into(),
+        ..FixedHost::default()
     };
     Fixture { store, id, host }
 }
@@ -114,7 +89,7 @@ impl Fixture {
 
     /// [`Self::select`] once the clock has moved on by `ms`.
     fn select_after(&mut self, ms: u64, kid: &str) -> Result<KeyOrigin, Code> {
-        self.host.now_ms += ms;
+        self.host.monotonic_ms += ms;
         self.select(kid)
     }
 }
@@ -153,7 +128,7 @@ fn resource_server() -> xaa_guest::Validator {
 }
 
 /// An access token signed by the key [`jwks`] publishes as `kid`, valid for an hour.
-fn access_token(host: &mut Scripted, kid: &str) -> String {
+fn access_token(host: &mut FixedHost, kid: &str) -> String {
     let key = IssuingKey {
         kid: kid.into(),
         key: SigningKey::from_slice(&Sha256::digest(kid.as_bytes())).unwrap(),
@@ -173,7 +148,7 @@ fn access_token(host: &mut Scripted, kid: &str) -> String {
     sign(host, "at+jwt", &key, &claims).unwrap()
 }
 
-fn verdict_code(validator: &mut xaa_guest::Validator, host: &mut Scripted, token: &str) -> String {
+fn verdict_code(validator: &mut xaa_guest::Validator, host: &mut FixedHost, token: &str) -> String {
     match validator.validate_access_token(host, token) {
         xaa_guest::Verdict::Valid(_) => "valid".into(),
         xaa_guest::Verdict::Rejected(r) => r.rejection.code.as_str().into(),
@@ -185,7 +160,7 @@ fn first_use_fetches_then_serves_from_cache_within_ttl() {
     let mut f = setup(vec![ok(jwks(&["a"]), Some(300))]);
     assert_eq!(f.select("a"), Ok(KeyOrigin::Fresh));
     assert_eq!(f.select_after(299_000, "a"), Ok(KeyOrigin::Fresh));
-    assert_eq!(f.host.fetches, 1);
+    assert_eq!(fetches(&f.host), 1);
 }
 
 #[test]
@@ -194,7 +169,7 @@ fn max_age_is_clamped_to_the_policy() {
     let mut f = setup(vec![ok(jwks(&["a"]), Some(5)), ok(jwks(&["a"]), None)]);
     f.select("a").unwrap();
     f.select_after(30_000, "a").unwrap();
-    assert_eq!(f.host.fetches, 1);
+    assert_eq!(fetches(&f.host), 1);
     // max-age of a year is lowered to max_ttl (600 s): refetch after it.
     let mut f = setup(vec![
         ok(jwks(&["a"]), Some(31_536_000)),
@@ -202,7 +177,7 @@ fn max_age_is_clamped_to_the_policy() {
     ]);
     f.select("a").unwrap();
     f.select_after(600_001, "a").unwrap();
-    assert_eq!(f.host.fetches, 2);
+    assert_eq!(fetches(&f.host), 2);
 }
 
 #[test]
@@ -215,18 +190,18 @@ fn k09_unknown_kid_refetches_once_per_cooldown() {
     f.select("a").unwrap();
     // Within the cooldown of the first fetch: no refetch, key_not_found.
     assert_eq!(f.select_after(10_000, "b"), Err(Code::KeyNotFound));
-    assert_eq!(f.host.fetches, 1);
+    assert_eq!(fetches(&f.host), 1);
     // After the cooldown: one refetch; it does not have "b" yet.
     assert_eq!(f.select_after(25_000, "b"), Err(Code::KeyNotFound));
-    assert_eq!(f.host.fetches, 2);
+    assert_eq!(fetches(&f.host), 2);
     // A flood of random kids inside the next cooldown costs nothing.
     for i in 0..100 {
         assert_eq!(f.select(&format!("random-{i}")), Err(Code::KeyNotFound));
     }
-    assert_eq!(f.host.fetches, 2);
+    assert_eq!(fetches(&f.host), 2);
     // Rotation: after the cooldown, the new key appears.
     assert_eq!(f.select_after(30_000, "b"), Ok(KeyOrigin::Fresh));
-    assert_eq!(f.host.fetches, 3);
+    assert_eq!(fetches(&f.host), 3);
 }
 
 #[test]
@@ -234,7 +209,7 @@ fn failed_refresh_serves_stale_within_the_window_then_fails_closed() {
     let refused = || Err(FetchError::Failed("connection refused".into()));
     let (mut f, refreshed) = expired_after_a_good_set(vec![refused(), refused()]);
     assert_eq!(refreshed, Ok(KeyOrigin::Stale));
-    f.host.now_ms += 3_600_000;
+    f.host.monotonic_ms += 3_600_000;
     let err = f
         .store
         .select(&mut f.host, f.id, Some("a"), Alg::Es256)
@@ -257,7 +232,7 @@ fn a_bad_document_never_replaces_a_good_set() {
     ] {
         let (f, refreshed) = expired_after_a_good_set(vec![bad]);
         assert_eq!(refreshed, Ok(KeyOrigin::Stale));
-        assert_eq!(f.host.fetches, 2);
+        assert_eq!(fetches(&f.host), 2);
     }
 }
 
@@ -267,7 +242,7 @@ fn a_published_empty_set_revokes_every_key_at_once() {
     // the last good set being served for the whole stale window (issue 11).
     let (f, refreshed) = expired_after_a_good_set(vec![ok(r#"{"keys":[]}"#.into(), Some(60))]);
     assert_eq!(refreshed, Err(Code::KeyNotFound));
-    assert_eq!(f.host.fetches, 2);
+    assert_eq!(fetches(&f.host), 2);
     // An inline (configured) set still needs a usable key.
     assert!(xaa_guest::jwks::parse(r#"{"keys":[]}"#).is_err());
 }
@@ -280,12 +255,12 @@ fn a_cached_verdict_ends_when_its_key_leaves_the_set() {
     let mut rs = resource_server();
     let token = access_token(&mut host, "a");
     assert_eq!(verdict_code(&mut rs, &mut host, &token), "valid");
-    host.now_ms += 1_000;
+    host.monotonic_ms += 1_000;
     assert_eq!(verdict_code(&mut rs, &mut host, &token), "valid");
-    assert_eq!(host.fetches, 1, "the second verdict came from the cache");
-    host.now_ms += 60_000;
+    assert_eq!(fetches(&host), 1, "the second verdict came from the cache");
+    host.monotonic_ms += 60_000;
     assert_eq!(verdict_code(&mut rs, &mut host, &token), "key_not_found");
-    assert_eq!(host.fetches, 2);
+    assert_eq!(fetches(&host), 2);
 }
 
 #[test]
@@ -300,7 +275,7 @@ fn a_cached_verdict_is_trusted_for_five_minutes_then_checked_again() {
     let mut rs = resource_server();
     let token = access_token(&mut host, "a");
     assert_eq!(verdict_code(&mut rs, &mut host, &token), "valid");
-    host.now_ms += 301_000;
+    host.monotonic_ms += 301_000;
     assert_eq!(verdict_code(&mut rs, &mut host, &token), "valid");
     let (hits, misses) = rs.take_token_cache_stats();
     assert_eq!(
@@ -316,7 +291,7 @@ fn nothing_fetched_yet_is_keys_unavailable_not_invalid() {
     assert_eq!(f.select("a"), Err(Code::KeysUnavailable));
     // Inside the cooldown the failed source is not hammered.
     assert_eq!(f.select("a"), Err(Code::KeysUnavailable));
-    assert_eq!(f.host.fetches, 1);
+    assert_eq!(fetches(&f.host), 1);
 }
 
 #[test]
@@ -331,9 +306,9 @@ fn would_block_lists_the_uri_and_supply_fills_it() {
             body: jwks(&["a"]),
             max_age: None,
         },
-        f.host.now_ms,
+        f.host.monotonic_ms,
     );
     assert!(f.store.pending().is_empty());
     assert_eq!(f.select("a"), Ok(KeyOrigin::Fresh));
-    assert_eq!(f.host.fetches, 1);
+    assert_eq!(fetches(&f.host), 1);
 }

@@ -117,11 +117,7 @@ pub fn validate(
     trace.step("claims.time", claims.check_time(now, config.leeway), |_| {
         format!("exp, iat, nbf within leeway {} s", config.leeway)
     })?;
-    trace.step(
-        "claims.cnf",
-        Rejection::when(claims.cnf_present, Code::ConfirmationUnsupported, "cnf is present; sender-constrained tokens are not supported yet"),
-        |_| "no cnf".into(),
-    )?;
+    trace.step("claims.cnf", claims.check_no_cnf("tokens"), |_| "no cnf".into())?;
     let verified = VerifiedToken::new(&claims, payload_text, &proof);
     ctx.cache.put(token, &verified, key, now);
     Ok(verified)

@@ -70,6 +70,32 @@ impl AuditEvent {
         }
     }
 
+    /// Runs one IdP request through `respond`, which fills in the event as it learns who asks
+    /// for what. Success grants the event with the reason `granted`; a refusal becomes its
+    /// response and reason through `refused`. The event stays a denial unless `respond`
+    /// succeeds.
+    pub(crate) fn record<R, E>(
+        time: i64,
+        granted: &str,
+        respond: impl FnOnce(&mut AuditEvent) -> Result<R, E>,
+        refused: impl FnOnce(E) -> (R, String),
+    ) -> (R, AuditEvent) {
+        let mut event = AuditEvent::denied(time);
+        let response = match respond(&mut event) {
+            Ok(response) => {
+                event.decision = Decision::Granted;
+                event.reason = granted.to_owned();
+                response
+            }
+            Err(refusal) => {
+                let (response, reason) = refused(refusal);
+                event.reason = reason;
+                response
+            }
+        };
+        (response, event)
+    }
+
     /// The event as one JSON line (no trailing newline).
     pub fn to_json(&self) -> String {
         serde_json::to_string(self)

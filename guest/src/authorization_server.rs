@@ -165,7 +165,7 @@ pub fn handle(
         ),
         Some(Route::Jwks) => document(
             &request.method,
-            public_jwks(&endpoint.keys),
+            public_jwks(&endpoint.signing.keys),
             "application/json",
         ),
     }

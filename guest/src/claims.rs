@@ -96,6 +96,17 @@ fn optional_identifier(members: &Members, name: &str) -> Result<Option<String>, 
     members.get(name).map(|v| identifier(name, v)).transpose()
 }
 
+/// `jti`: an identifier of at most [`MAX_JTI_BYTES`].
+fn required_jti(members: &Members) -> Result<String, Rejection> {
+    match required(members, "jti")? {
+        Json::String(s) if s.len() > MAX_JTI_BYTES => Err(Rejection::new(
+            Code::LimitExceeded,
+            format!("\"jti\" is longer than {MAX_JTI_BYTES} bytes"),
+        )),
+        other => identifier("jti", other),
+    }
+}
+
 /// Which way a fractional NumericDate is rounded: always towards rejecting the token.
 #[derive(Clone, Copy)]
 enum Round {
@@ -128,6 +139,17 @@ fn numeric_date(name: &str, value: &Json, round: Round) -> Result<i64, Rejection
         return Err(invalid(format!("\"{name}\" is out of range")));
     }
     Ok(seconds)
+}
+
+fn required_date(members: &Members, name: &str, round: Round) -> Result<i64, Rejection> {
+    numeric_date(name, required(members, name)?, round)
+}
+
+fn optional_date(members: &Members, name: &str, round: Round) -> Result<Option<i64>, Rejection> {
+    members
+        .get(name)
+        .map(|v| numeric_date(name, v, round))
+        .transpose()
 }
 
 fn string_or_list(name: &str, value: &Json) -> Result<(Vec<String>, bool), Rejection> {
@@ -194,21 +216,10 @@ impl Claims {
         let iss = required_identifier(members, "iss")?;
         let sub = required_identifier(members, "sub")?;
         let (aud, aud_is_array) = string_or_list("aud", required(members, "aud")?)?;
-        let exp = numeric_date("exp", required(members, "exp")?, Round::Down)?;
-        let iat = numeric_date("iat", required(members, "iat")?, Round::Up)?;
-        let nbf = members
-            .get("nbf")
-            .map(|v| numeric_date("nbf", v, Round::Up))
-            .transpose()?;
-        let jti = match required(members, "jti")? {
-            Json::String(s) if s.len() > MAX_JTI_BYTES => {
-                return Err(Rejection::new(
-                    Code::LimitExceeded,
-                    format!("\"jti\" is longer than {MAX_JTI_BYTES} bytes"),
-                ))
-            }
-            other => identifier("jti", other)?,
-        };
+        let exp = required_date(members, "exp", Round::Down)?;
+        let iat = required_date(members, "iat", Round::Up)?;
+        let nbf = optional_date(members, "nbf", Round::Up)?;
+        let jti = required_jti(members)?;
         let client_id = optional_identifier(members, "client_id")?;
         let scope = match members.get("scope") {
             None => None,
@@ -230,10 +241,7 @@ impl Claims {
             None => (Vec::new(), false),
             Some(value) => (string_or_list("resource", value)?.0, true),
         };
-        let auth_time = members
-            .get("auth_time")
-            .map(|v| numeric_date("auth_time", v, Round::Down))
-            .transpose()?;
+        let auth_time = optional_date(members, "auth_time", Round::Down)?;
         let acr = optional_identifier(members, "acr")?;
         let tenant = optional_identifier(members, "tenant")?;
         let amr = match members.get("amr") {
@@ -266,6 +274,18 @@ impl Claims {
             amr,
             tenant,
         })
+    }
+
+    /// No `cnf` (RFC 7800): a sender-constrained token cannot be honoured yet, so it is
+    /// refused rather than taken as a bearer token. `what` names the tokens in the detail.
+    pub fn check_no_cnf(&self, what: &str) -> Result<(), Rejection> {
+        if self.cnf_present {
+            return Err(Rejection::new(
+                Code::ConfirmationUnsupported,
+                format!("cnf is present; sender-constrained {what} are not supported yet"),
+            ));
+        }
+        Ok(())
     }
 
     /// RFC 7519 §4.1.4–4.1.6 with leeway: `exp` must be after `now - leeway` (C06), `nbf`
@@ -313,28 +333,14 @@ impl ClientAssertionClaims {
         let members = payload
             .as_object()
             .ok_or_else(|| Rejection::new(Code::Malformed, "claims set is not a JSON object"))?;
-        let jti = match required(members, "jti")? {
-            Json::String(s) if s.len() > MAX_JTI_BYTES => {
-                return Err(Rejection::new(
-                    Code::LimitExceeded,
-                    format!("\"jti\" is longer than {MAX_JTI_BYTES} bytes"),
-                ))
-            }
-            other => identifier("jti", other)?,
-        };
+        let jti = required_jti(members)?;
         Ok(ClientAssertionClaims {
             iss: required_identifier(members, "iss")?,
             sub: required_identifier(members, "sub")?,
             aud: string_or_list("aud", required(members, "aud")?)?.0,
-            exp: numeric_date("exp", required(members, "exp")?, Round::Down)?,
-            iat: members
-                .get("iat")
-                .map(|v| numeric_date("iat", v, Round::Up))
-                .transpose()?,
-            nbf: members
-                .get("nbf")
-                .map(|v| numeric_date("nbf", v, Round::Up))
-                .transpose()?,
+            exp: required_date(members, "exp", Round::Down)?,
+            iat: optional_date(members, "iat", Round::Up)?,
+            nbf: optional_date(members, "nbf", Round::Up)?,
             jti,
         })
     }

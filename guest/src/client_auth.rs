@@ -254,17 +254,8 @@ pub fn verify_client_assertion<'k>(
     }
     let key = replay::key("client-assertion", &client_id, &claims.jti);
     let expires_at = claims.exp.saturating_add(i64::from(policy.leeway));
-    match host.replay_insert(&key, expires_at) {
-        Ok(true) => Ok(client_id),
-        Ok(false) => Err(Rejection::new(
-            Code::Replayed,
-            "this client assertion was already used",
-        )),
-        Err(why) => Err(Rejection::new(
-            Code::ReplayStoreUnavailable,
-            format!("replay store: {}", escape_for_log(&why, 120)),
-        )),
-    }
+    replay::use_once(host, &key, expires_at, "this client assertion was already used")?;
+    Ok(client_id)
 }
 
 /// Token types a client assertion must not carry: another kind of token presented as one
@@ -336,23 +327,18 @@ pub fn authenticate<'c>(
     // One answer for every failure, whether the client exists or not, so a caller cannot
     // tell registered client ids from others (neither by message nor, for secrets, by time).
     let unknown = |basic: bool| OAuthError::invalid_client(CLIENT_AUTHENTICATION_FAILED, basic);
+    // A secret counts only with the method the client is registered for.
+    let by_secret = |client_id: &str, secret: &str, basic: bool| {
+        let client = lookup(client_id);
+        let digest = client.and_then(|c| match (&c.auth, basic) {
+            (ClientAuth::SecretBasic(d), true) | (ClientAuth::SecretPost(d), false) => Some(d),
+            _ => None,
+        });
+        secret_verified(client, digest, secret).ok_or_else(|| unknown(basic))
+    };
     match presented {
-        Presented::SecretBasic { client_id, secret } => {
-            let client = lookup(&client_id);
-            let digest = client.and_then(|c| match &c.auth {
-                ClientAuth::SecretBasic(d) => Some(d),
-                _ => None,
-            });
-            secret_verified(client, digest, &secret).ok_or_else(|| unknown(true))
-        }
-        Presented::SecretPost { client_id, secret } => {
-            let client = lookup(&client_id);
-            let digest = client.and_then(|c| match &c.auth {
-                ClientAuth::SecretPost(d) => Some(d),
-                _ => None,
-            });
-            secret_verified(client, digest, &secret).ok_or_else(|| unknown(false))
-        }
+        Presented::SecretBasic { client_id, secret } => by_secret(&client_id, &secret, true),
+        Presented::SecretPost { client_id, secret } => by_secret(&client_id, &secret, false),
         Presented::PrivateKeyJwt {
             client_id,
             assertion,
@@ -476,7 +462,7 @@ mod tests {
     mod assertions {
         use super::super::*;
         use crate::jws::sign_es256;
-        use crate::test_host::FixedHost;
+        use crate::test_host::RememberingHost;
         use p256::ecdsa::SigningKey;
 
         const NOW: i64 = 1_800_000_000;
@@ -509,43 +495,7 @@ mod tests {
             format!(r#"{{"iss":"{iss}","sub":"client-1","aud":"{aud}","exp":{exp},"jti":"{jti}"}}"#)
         }
 
-        /// A host whose replay store remembers keys.
-        struct Remembering {
-            inner: FixedHost,
-            seen: std::collections::HashSet<String>,
-        }
-
-        impl Host for Remembering {
-            fn now(&mut self) -> i64 {
-                NOW
-            }
-            fn monotonic_millis(&mut self) -> u64 {
-                0
-            }
-            fn fetch_jwks(
-                &mut self,
-                u: &str,
-            ) -> Result<crate::host::JwksResponse, crate::host::FetchError> {
-                self.inner.fetch_jwks(u)
-            }
-            fn replay_insert(&mut self, key: &str, _: i64) -> Result<bool, String> {
-                Ok(self.seen.insert(key.to_owned()))
-            }
-            fn random_bytes(&mut self, len: u32) -> Vec<u8> {
-                self.inner.random_bytes(len)
-            }
-            fn verify_signature(
-                &mut self,
-                a: Alg,
-                k: crate::host::PublicKeyRef<'_>,
-                m: &[u8],
-                s: &[u8],
-            ) -> crate::host::Accelerated {
-                self.inner.verify_signature(a, k, m, s)
-            }
-        }
-
-        fn check(host: &mut Remembering, token: &str, param: Option<&str>) -> Result<String, Code> {
+        fn check(host: &mut RememberingHost, token: &str, param: Option<&str>) -> Result<String, Code> {
             let keys = keys();
             let policy = AssertionPolicy {
                 audiences: &[AS, ENDPOINT],
@@ -562,16 +512,9 @@ mod tests {
             .map_err(|r| r.code)
         }
 
-        fn host() -> Remembering {
-            Remembering {
-                inner: FixedHost::default(),
-                seen: Default::default(),
-            }
-        }
-
         #[test]
         fn rfc7523_client_assertion_rules() {
-            let mut h = host();
+            let mut h = RememberingHost::default();
             let ok = assertion(&claims("client-1", AS, NOW + 60, "a1"), None);
             assert_eq!(check(&mut h, &ok, Some("client-1")), Ok("client-1".into()));
             assert_eq!(check(&mut h, &ok, None), Err(Code::Replayed));

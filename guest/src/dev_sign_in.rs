@@ -12,13 +12,14 @@
 
 use serde::Serialize;
 
-use crate::audit::{AuditEvent, Decision};
+use crate::audit::AuditEvent;
 use crate::client_auth::{authenticate, secret_matches, ClientDirectory};
 use crate::config::IdentityProvider;
 use crate::error::oauth;
 use crate::host::Host;
-use crate::issue::{new_jti, sign_id_token, sign_refresh_token, IdTokenClaims};
+use crate::issue::{draw_jti, sign, IdTokenClaims};
 use crate::token_request::{read_form_post, HttpRequest, HttpResponse, OAuthError};
+use crate::urn::TYP_REFRESH_TOKEN;
 
 #[derive(Serialize)]
 struct Success<'a> {
@@ -35,19 +36,12 @@ pub fn handle(
     host: &mut dyn Host,
     request: &HttpRequest,
 ) -> (HttpResponse, AuditEvent) {
-    let mut event = AuditEvent::denied(host.now());
-    let response = match respond(idp, host, request, &mut event) {
-        Ok(response) => {
-            event.decision = Decision::Granted;
-            event.reason = "signed_in".into();
-            response
-        }
-        Err((error, reason)) => {
-            event.reason = reason.to_owned();
-            error.to_response()
-        }
-    };
-    (response, event)
+    AuditEvent::record(
+        host.now(),
+        "signed_in",
+        |event| respond(idp, host, request, event),
+        |(error, reason)| (error.to_response(), reason.to_owned()),
+    )
 }
 
 fn respond(
@@ -86,11 +80,8 @@ fn respond(
     event.subject = Some(user.sub.clone());
     let server_error = |why: &str| (OAuthError::server_error(why), oauth::SERVER_ERROR);
     let now = host.now();
-    let jti = new_jti(&host.random_bytes(16)).ok_or_else(|| server_error("no entropy"))?;
-    let key = idp
-        .keys
-        .get(idp.current)
-        .ok_or_else(|| server_error("no signing key"))?;
+    let jti = draw_jti(host).map_err(server_error)?;
+    let key = idp.signing.current().map_err(server_error)?;
     let claims = IdTokenClaims {
         iss: idp.issuer.clone(),
         sub: user.sub.clone(),
@@ -102,15 +93,14 @@ fn respond(
         amr: vec!["pwd".into()],
         email: user.email.clone(),
     };
-    let id_token = sign_id_token(host, &key.key, &key.kid, &claims)
-        .map_err(|_| server_error("signing failed"))?;
+    let id_token = sign(host, "JWT", key, &claims).map_err(server_error)?;
     let refresh_claims = IdTokenClaims {
-        jti: new_jti(&host.random_bytes(16)).ok_or_else(|| server_error("no entropy"))?,
+        jti: draw_jti(host).map_err(server_error)?,
         exp: now.saturating_add(i64::from(idp.refresh_token_lifetime)),
         ..claims
     };
-    let refresh_token = sign_refresh_token(host, &key.key, &key.kid, &refresh_claims)
-        .map_err(|_| server_error("signing failed"))?;
+    let refresh_token =
+        sign(host, TYP_REFRESH_TOKEN, key, &refresh_claims).map_err(server_error)?;
     let body = serde_json::to_vec(&Success {
         id_token: &id_token,
         refresh_token: &refresh_token,

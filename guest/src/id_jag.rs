@@ -161,11 +161,7 @@ pub fn validate(
     trace.step("claims.resource", check_resource(config, &claims), |_| {
         "every resource is served here".into()
     })?;
-    trace.step(
-        "claims.cnf",
-        Rejection::when(claims.cnf_present, Code::ConfirmationUnsupported, "cnf is present; sender-constrained ID-JAGs are not supported yet"),
-        |_| "no cnf".into(),
-    )?;
+    trace.step("claims.cnf", claims.check_no_cnf("ID-JAGs"), |_| "no cnf".into())?;
     // specs.md §3b rule 16: authorization_details must be processed per RFC 9396 or the
     // grant refused; ignoring it would grant more than the IdP meant.
     trace.step(
@@ -210,17 +206,7 @@ pub fn consume(
 ) -> Result<(), Rejection> {
     let key = replay::key("id-jag", verified.issuer(), verified.jwt_id());
     let expires_at = verified.expires_at().saturating_add(i64::from(config.leeway));
-    match host.replay_insert(&key, expires_at) {
-        Ok(true) => Ok(()),
-        Ok(false) => Err(Rejection::new(
-            Code::Replayed,
-            "this (iss, jti) was already presented",
-        )),
-        Err(why) => Err(Rejection::new(
-            Code::ReplayStoreUnavailable,
-            format!("replay store: {}", escape_for_log(&why, 120)),
-        )),
-    }
+    replay::use_once(host, &key, expires_at, "this (iss, jti) was already presented")
 }
 
 fn check_resource(config: &ValidAuthorizationServer, claims: &Claims) -> Result<(), Rejection> {

@@ -82,7 +82,7 @@ pub fn handle(idp: &IdentityProvider, host: &mut dyn Host, request: &HttpRequest
         return response;
     }
     let document_body = if path == url_path(&idp.jwks_uri) {
-        public_jwks(&idp.keys)
+        public_jwks(&idp.signing.keys)
     } else if metadata_paths(&idp.issuer).iter().any(|p| p == path) {
         metadata(idp)
     } else {

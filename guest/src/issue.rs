@@ -4,13 +4,12 @@
 //! header `{"typ":...,"alg":"ES256","kid":...}`, claims built only from validated input and
 //! policy — never copied wholesale from an incoming token (C23, I01).
 
-use p256::ecdsa::SigningKey;
 use serde::Serialize;
 
 use crate::base64url;
 use crate::host::Host;
 use crate::jws::sign_es256_with;
-use crate::urn::{TYP_ACCESS_TOKEN, TYP_ID_JAG, TYP_REFRESH_TOKEN};
+use crate::signing::IssuingKey;
 
 /// The claims of an access token, in the order they are written.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -33,12 +32,22 @@ pub struct AccessTokenClaims {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
     /// Copied from the validated ID-JAG.
+    #[serde(flatten)]
+    pub authentication: Authentication,
+}
+
+/// How and when the user authenticated (`auth_time`, `acr`, `amr`; OpenID Connect Core §2),
+/// carried from the validated incoming token into the issued one: the component never
+/// asserts these itself. Written inline, each member only when present.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Authentication {
+    /// When the user authenticated, seconds since the epoch.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub auth_time: Option<i64>,
-    /// Copied from the validated ID-JAG.
+    /// Authentication context class.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub acr: Option<String>,
-    /// Copied from the validated ID-JAG.
+    /// Authentication methods.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub amr: Option<Vec<String>>,
 }
@@ -69,50 +78,41 @@ pub struct IdJagClaims {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tenant: Option<String>,
     /// From the validated subject token.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub auth_time: Option<i64>,
-    /// From the validated subject token.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub acr: Option<String>,
-    /// From the validated subject token.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub amr: Option<Vec<String>>,
+    #[serde(flatten)]
+    pub authentication: Authentication,
     /// From the validated subject token (helps the resource side resolve the user).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
 }
 
-fn sign_typed(
+/// Signs `claims` with `key` under the header `{"typ":typ,"alg":"ES256","kid":...}`
+/// (natively when the host offers ES256 signing). `Err` is the log-safe description of the
+/// server error.
+pub fn sign(
     host: &mut dyn Host,
     typ: &str,
-    key: &SigningKey,
-    kid: &str,
+    key: &IssuingKey,
     claims: &impl Serialize,
-) -> Result<String, String> {
+) -> Result<String, &'static str> {
     #[derive(Serialize)]
     struct Header<'a> {
         typ: &'a str,
         alg: &'a str,
         kid: &'a str,
     }
-    let header = serde_json::to_string(&Header {
+    let header = Header {
         typ,
         alg: "ES256",
-        kid,
-    })
-    .map_err(|e| format!("header: {e}"))?;
-    let payload = serde_json::to_string(claims).map_err(|e| format!("claims: {e}"))?;
-    Ok(sign_es256_with(host, &header, &payload, key))
+        kid: &key.kid,
+    };
+    let header = serde_json::to_string(&header).map_err(|_| "signing failed")?;
+    let payload = serde_json::to_string(claims).map_err(|_| "signing failed")?;
+    Ok(sign_es256_with(host, &header, &payload, &key.key))
 }
 
-/// Signs an ID-JAG (`typ: oauth-id-jag+jwt`) with `key`, published under `kid`.
-pub fn sign_id_jag(
-    host: &mut dyn Host,
-    key: &SigningKey,
-    kid: &str,
-    claims: &IdJagClaims,
-) -> Result<String, String> {
-    sign_typed(host, TYP_ID_JAG, key, kid, claims)
+/// A new `jti` from host entropy (see [`new_jti`]).
+pub fn draw_jti(host: &mut dyn Host) -> Result<String, &'static str> {
+    new_jti(&host.random_bytes(16)).ok_or("no entropy")
 }
 
 /// The claims of an ID token from the IdP's development sign-in (OpenID Connect Core §2).
@@ -139,41 +139,9 @@ pub struct IdTokenClaims {
     pub email: Option<String>,
 }
 
-/// Signs an ID token (`typ: JWT`) with `key`, published under `kid`.
-pub fn sign_id_token(
-    host: &mut dyn Host,
-    key: &SigningKey,
-    kid: &str,
-    claims: &IdTokenClaims,
-) -> Result<String, String> {
-    sign_typed(host, "JWT", key, kid, claims)
-}
-
-/// Signs a refresh token of the development sign-in (`typ: xaa-refresh+jwt`): the same claims
-/// as the ID token it came with, for a longer lifetime.
-pub fn sign_refresh_token(
-    host: &mut dyn Host,
-    key: &SigningKey,
-    kid: &str,
-    claims: &IdTokenClaims,
-) -> Result<String, String> {
-    sign_typed(host, TYP_REFRESH_TOKEN, key, kid, claims)
-}
-
 /// A `jti` from 16 bytes of host entropy (128 bits), base64url.
 pub fn new_jti(entropy: &[u8]) -> Option<String> {
     (entropy.len() >= 16).then(|| base64url::encode(&entropy[..16]))
-}
-
-/// Signs an access token with `key`, published under `kid` (natively when the host offers
-/// ES256 signing).
-pub fn sign_access_token(
-    host: &mut dyn Host,
-    key: &SigningKey,
-    kid: &str,
-    claims: &AccessTokenClaims,
-) -> Result<String, String> {
-    sign_typed(host, TYP_ACCESS_TOKEN, key, kid, claims)
 }
 
 #[cfg(test)]
@@ -183,9 +151,14 @@ mod tests {
     use crate::jose_header::Alg;
     use crate::jwks;
     use crate::test_host::FixedHost;
+    use crate::urn::TYP_ACCESS_TOKEN;
+    use p256::ecdsa::SigningKey;
 
-    fn key() -> SigningKey {
-        SigningKey::from_slice(&[7u8; 32]).unwrap()
+    fn key() -> IssuingKey {
+        IssuingKey {
+            kid: "as-1".into(),
+            key: SigningKey::from_slice(&[7u8; 32]).unwrap(),
+        }
     }
 
     fn claims() -> AccessTokenClaims {
@@ -198,21 +171,22 @@ mod tests {
             exp: 1_800_000_300,
             jti: new_jti(&[1; 16]).unwrap(),
             scope: Some("chat.read".into()),
-            auth_time: None,
-            acr: None,
-            amr: Some(vec!["mfa".into()]),
+            authentication: Authentication {
+                amr: Some(vec!["mfa".into()]),
+                ..Authentication::default()
+            },
         }
     }
 
     #[test]
     fn issued_tokens_are_deterministic_typed_and_verify() {
         let host = &mut FixedHost::default();
-        let token = sign_access_token(host, &key(), "as-1", &claims()).unwrap();
+        let token = sign(host, TYP_ACCESS_TOKEN, &key(), &claims()).unwrap();
         assert_eq!(
             token,
-            sign_access_token(host, &key(), "as-1", &claims()).unwrap()
+            sign(host, TYP_ACCESS_TOKEN, &key(), &claims()).unwrap()
         );
-        let point = key().verifying_key().to_encoded_point(false);
+        let point = key().key.verifying_key().to_encoded_point(false);
         let jwks = format!(
             r#"{{"keys":[{{"kty":"EC","crv":"P-256","kid":"as-1","x":"{}","y":"{}"}}]}}"#,
             base64url::encode(point.x().unwrap()),
@@ -278,7 +252,7 @@ mod tests {
             self.verdict
         }
         fn sign_es256(&mut self, d: &[u8], _: &[u8], _: &[u8]) -> Option<Vec<u8>> {
-            assert_eq!(d, &key().to_bytes()[..], "the configured scalar");
+            assert_eq!(d, &key().key.to_bytes()[..], "the configured scalar");
             self.calls += 1;
             self.signature.clone()
         }
@@ -286,7 +260,7 @@ mod tests {
 
     #[test]
     fn a_native_signature_is_used_only_when_it_verifies() {
-        let pure = sign_access_token(&mut FixedHost::default(), &key(), "as-1", &claims()).unwrap();
+        let pure = sign(&mut FixedHost::default(), TYP_ACCESS_TOKEN, &key(), &claims()).unwrap();
         let input = pure.rsplit_once('.').unwrap().0.to_owned();
         let marker = vec![7u8; 64];
         let mut host = Signer {
@@ -294,7 +268,7 @@ mod tests {
             verdict: Accelerated::Valid,
             calls: 0,
         };
-        let native = sign_access_token(&mut host, &key(), "as-1", &claims()).unwrap();
+        let native = sign(&mut host, TYP_ACCESS_TOKEN, &key(), &claims()).unwrap();
         assert_eq!(native, format!("{input}.{}", base64url::encode(&marker)));
         assert_eq!(host.calls, 1);
         // A signature that does not verify, or cannot be checked, or has the wrong length:
@@ -311,64 +285,9 @@ mod tests {
                 calls: 0,
             };
             assert_eq!(
-                sign_access_token(&mut host, &key(), "as-1", &claims()).unwrap(),
+                sign(&mut host, TYP_ACCESS_TOKEN, &key(), &claims()).unwrap(),
                 pure
             );
-        }
-    }
-
-    #[test]
-    fn an_issued_id_jag_is_accepted_by_a_resource_authorization_server() {
-        use crate::config::{AuthorizationServerConfig, Config, KeySource, TrustedIssuerConfig};
-        use crate::signing::{public_jwks, IssuingKey};
-        let idp = IssuingKey {
-            kid: "idp-1".into(),
-            key: key(),
-        };
-        let claims = IdJagClaims {
-            iss: "https://idp.example.com".into(),
-            sub: "U019488227".into(),
-            aud: "https://as.example.com".into(),
-            client_id: "f53f191f9311af35".into(),
-            jti: new_jti(&[9; 16]).unwrap(),
-            iat: 1_800_000_000,
-            exp: 1_800_000_300,
-            resource: "https://mcp.example.com/mcp".into(),
-            scope: Some("chat.read".into()),
-            tenant: None,
-            auth_time: Some(1_799_999_000),
-            acr: None,
-            amr: Some(vec!["mfa".into()]),
-            email: Some("alice@example.com".into()),
-        };
-        let host = &mut FixedHost::default();
-        let token = sign_id_jag(host, &idp.key, &idp.kid, &claims).unwrap();
-        let mut ras = crate::Validator::new();
-        ras.configure(&Config {
-            authorization_server: Some(AuthorizationServerConfig {
-                issuer: "https://as.example.com".into(),
-                resources: vec!["https://mcp.example.com/mcp".into()],
-                max_assertion_lifetime: None,
-                leeway: None,
-                resource_root_slash_equivalence: false,
-                trusted_issuers: vec![TrustedIssuerConfig {
-                    issuer: "https://idp.example.com".into(),
-                    keys: KeySource::Inline(public_jwks(std::slice::from_ref(&idp)).unwrap()),
-                    algorithms: vec!["ES256".into()],
-                    subject_namespace: None,
-                    tenant_required: false,
-                }],
-                token_endpoint: None,
-            }),
-            ..Config::default()
-        })
-        .unwrap();
-        match ras.validate_id_jag(host, &token, "f53f191f9311af35") {
-            crate::Verdict::Valid(v) => {
-                assert_eq!(v.scope(), Some("chat.read"));
-                assert!(v.claims_json().contains("\"email\":\"alice@example.com\""));
-            }
-            crate::Verdict::Rejected(r) => panic!("{r:?}"),
         }
     }
 

@@ -188,24 +188,9 @@ pub fn decide<'c>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_host::connection;
 
     const NOW: i64 = 1_800_000_000;
-
-    fn connection(client: &str, audience: &str, resources: &[&str]) -> Connection {
-        Connection {
-            client_id: client.into(),
-            audience: audience.into(),
-            audience_aliases: vec![],
-            resources: resources.iter().map(|r| r.to_string()).collect(),
-            scopes: vec!["chat.read".into(), "chat.history".into()],
-            client_id_at_audience: format!("{client}-at-{audience}"),
-            id_jag_lifetime: 300,
-            required_acr: None,
-            max_auth_age: None,
-            users: None,
-            groups: None,
-        }
-    }
 
     fn request<'a>(
         client: &'a str,

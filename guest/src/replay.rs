@@ -8,6 +8,9 @@
 
 use sha2::{Digest, Sha256};
 
+use crate::error::{escape_for_log, Code, Rejection};
+use crate::host::Host;
+
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
 fn push_hex(out: &mut String, bytes: &[u8]) {
@@ -32,6 +35,25 @@ pub fn key(kind: &str, scope: &str, id: &str) -> String {
     key.push(':');
     push_hex(&mut key, &digest);
     key
+}
+
+/// Marks `key` used until `expires_at` in the host's replay store: `Replayed` (with
+/// `replayed` as the detail) when it was used before, `ReplayStoreUnavailable` when the
+/// store cannot answer (fail closed).
+pub fn use_once(
+    host: &mut dyn Host,
+    key: &str,
+    expires_at: i64,
+    replayed: &str,
+) -> Result<(), Rejection> {
+    match host.replay_insert(key, expires_at) {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(Rejection::new(Code::Replayed, replayed)),
+        Err(why) => Err(Rejection::new(
+            Code::ReplayStoreUnavailable,
+            format!("replay store: {}", escape_for_log(&why, 120)),
+        )),
+    }
 }
 
 #[cfg(test)]

@@ -20,6 +20,22 @@ pub struct IssuingKey {
     pub key: SigningKey,
 }
 
+/// A role's issuing keys: every one is published, `keys[current]` signs.
+#[derive(Clone, Debug)]
+pub struct SigningKeys {
+    /// The keys, in configured order.
+    pub keys: Vec<IssuingKey>,
+    /// Index of the key that signs.
+    pub current: usize,
+}
+
+impl SigningKeys {
+    /// The key that signs; `Err` is the log-safe description of the server error.
+    pub fn current(&self) -> Result<&IssuingKey, &'static str> {
+        self.keys.get(self.current).ok_or("no signing key")
+    }
+}
+
 /// The `x` and `y` coordinates of a P-256 public key, base64url.
 fn coordinates(key: &VerifyingKey) -> (String, String) {
     let point = key.to_encoded_point(false);

@@ -21,10 +21,10 @@ use crate::error::{Rejection, Role};
 use crate::explain::Trace;
 use crate::host::Host;
 use crate::id_jag;
-use crate::issue::{new_jti, sign_access_token, AccessTokenClaims};
+use crate::issue::{draw_jti, sign, AccessTokenClaims, Authentication};
 use crate::key_store::{KeyStore, SourceId};
 use crate::token_request::{read_jwt_bearer, HttpRequest, HttpResponse, OAuthError};
-use crate::urn::GRANT_TYPE_JWT_BEARER;
+use crate::urn::{GRANT_TYPE_JWT_BEARER, TYP_ACCESS_TOKEN};
 
 /// What the endpoint needs from the configured instance.
 pub struct Context<'a> {
@@ -181,11 +181,8 @@ fn respond(
     id_jag::consume(host, config, &verified)
         .map_err(|r| OAuthError::refused(&r, Role::AuthorizationServer))?;
     let server_error = OAuthError::server_error;
-    let jti = new_jti(&host.random_bytes(16)).ok_or_else(|| server_error("no entropy"))?;
-    let key = endpoint
-        .keys
-        .get(endpoint.current)
-        .ok_or_else(|| server_error("no signing key"))?;
+    let jti = draw_jti(host).map_err(server_error)?;
+    let key = endpoint.signing.current().map_err(server_error)?;
     let claims = AccessTokenClaims {
         iss: config.issuer.clone(),
         sub: crate::subject::at_this_server(
@@ -199,12 +196,13 @@ fn respond(
         exp,
         jti,
         scope: scope.clone(),
-        auth_time: verified.auth_time(),
-        acr: verified.acr().map(str::to_owned),
-        amr: verified.amr().map(<[String]>::to_vec),
+        authentication: Authentication {
+            auth_time: verified.auth_time(),
+            acr: verified.acr().map(str::to_owned),
+            amr: verified.amr().map(<[String]>::to_vec),
+        },
     };
-    let access_token = sign_access_token(host, &key.key, &key.kid, &claims)
-        .map_err(|_| server_error("signing failed"))?;
+    let access_token = sign(host, TYP_ACCESS_TOKEN, key, &claims).map_err(server_error)?;
     let body = serde_json::to_vec(&Success {
         access_token: &access_token,
         token_type: "Bearer",

@@ -15,16 +15,16 @@
 
 use serde::Serialize;
 
-use crate::audit::{self, AuditEvent, Decision};
+use crate::audit::{self, AuditEvent};
 use crate::client_auth::{authenticate, ClientDirectory};
 use crate::config::IdentityProvider;
 use crate::error::{oauth, Role};
 use crate::host::Host;
 use crate::id_token::{self, Expectations};
-use crate::issue::{new_jti, sign_id_jag, IdJagClaims};
+use crate::issue::{draw_jti, sign, Authentication, IdJagClaims};
 use crate::policy::{self, Denial, ExchangeRequest, Subject};
 use crate::token_request::{read_token_exchange, HttpRequest, HttpResponse, OAuthError};
-use crate::urn::{GRANT_TYPE_TOKEN_EXCHANGE, TOKEN_TYPE_ID_JAG};
+use crate::urn::{GRANT_TYPE_TOKEN_EXCHANGE, TOKEN_TYPE_ID_JAG, TYP_ID_JAG};
 
 #[derive(Serialize)]
 struct Success<'a> {
@@ -80,23 +80,15 @@ pub fn handle(
     host: &mut dyn Host,
     request: &HttpRequest,
 ) -> (HttpResponse, AuditEvent) {
-    let mut event = AuditEvent::denied(host.now());
-    let response = match respond(idp, host, request, &mut event) {
-        Ok(response) => {
-            event.decision = Decision::Granted;
-            event.reason = "granted".into();
-            response
-        }
-        Err(Refused::OAuth(error, reason)) => {
-            event.reason = reason;
-            error.to_response()
-        }
-        Err(Refused::Policy(denial)) => {
-            event.reason = denial.reason().into();
-            denied(&denial)
-        }
-    };
-    (response, event)
+    AuditEvent::record(
+        host.now(),
+        "granted",
+        |event| respond(idp, host, request, event),
+        |refused| match refused {
+            Refused::OAuth(error, reason) => (error.to_response(), reason),
+            Refused::Policy(denial) => (denied(&denial), denial.reason().into()),
+        },
+    )
 }
 
 enum Refused {
@@ -176,12 +168,9 @@ fn respond(
     event.scope = grant.scope.clone();
 
     let server_error = |why: &str| as_refused(OAuthError::server_error(why));
-    let jti = new_jti(&host.random_bytes(16)).ok_or_else(|| server_error("no entropy"))?;
-    let key = idp
-        .keys
-        .get(idp.current)
-        .ok_or_else(|| server_error("no signing key"))?;
-    let lifetime = grant.connection.id_jag_lifetime;
+    let jti = draw_jti(host).map_err(server_error)?;
+    let key = idp.signing.current().map_err(server_error)?;
+    let lifetime = grant.connection.id_jag_lifetime_secs();
     let claims = IdJagClaims {
         iss: idp.issuer.clone(),
         sub: subject.subject.clone(),
@@ -193,13 +182,14 @@ fn respond(
         resource: grant.resource.to_owned(),
         scope: grant.scope.clone(),
         tenant: subject.tenant.clone(),
-        auth_time: subject.auth_time,
-        acr: subject.acr.clone(),
-        amr: subject.amr.clone(),
+        authentication: Authentication {
+            auth_time: subject.auth_time,
+            acr: subject.acr.clone(),
+            amr: subject.amr.clone(),
+        },
         email: subject.email.clone(),
     };
-    let id_jag = sign_id_jag(host, &key.key, &key.kid, &claims)
-        .map_err(|_| server_error("signing failed"))?;
+    let id_jag = sign(host, TYP_ID_JAG, key, &claims).map_err(server_error)?;
     event.id_jag_jti = Some(jti);
     let body = serde_json::to_vec(&Success {
         access_token: &id_jag,

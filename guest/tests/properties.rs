@@ -90,7 +90,7 @@ proptest! {
     #[test]
     fn arbitrary_text_never_panics(token in ".{0,600}") {
         let mut v = validator();
-        let mut host = FixedHost { now: NOW };
+        let mut host = FixedHost::at(NOW);
         prop_assert!(code(&v.validate_id_jag(&mut host, &token, "c")).is_some());
         prop_assert!(code(&v.validate_access_token(&mut host, &token)).is_some());
     }
@@ -100,7 +100,7 @@ proptest! {
         h in "[A-Za-z0-9_-]{0,80}", p in "[A-Za-z0-9_-]{0,200}", s in "[A-Za-z0-9_-]{0,90}"
     ) {
         let mut v = validator();
-        let mut host = FixedHost { now: NOW };
+        let mut host = FixedHost::at(NOW);
         let token = format!("{h}.{p}.{s}");
         prop_assert!(code(&v.validate_id_jag(&mut host, &token, "c")).is_some());
     }
@@ -108,7 +108,7 @@ proptest! {
     #[test]
     fn json_shaped_headers_and_claims_never_panic(header in "\\{.{0,60}\\}", claims in "\\{.{0,160}\\}") {
         let mut v = validator();
-        let mut host = FixedHost { now: NOW };
+        let mut host = FixedHost::at(NOW);
         let token = sign_es256(&header, &claims, &key());
         prop_assert!(code(&v.validate_id_jag(&mut host, &token, "c")).is_some());
         prop_assert!(code(&v.validate_access_token(&mut host, &token)).is_some());
@@ -121,7 +121,7 @@ proptest! {
         let mut mutated = token.clone();
         mutated.replace_range(index..index + 1, &replacement);
         prop_assume!(mutated != token);
-        let mut host = FixedHost { now: NOW };
+        let mut host = FixedHost::at(NOW);
         prop_assert!(code(&validator().validate_id_jag(&mut host, &mutated, "c")).is_some());
     }
 
@@ -134,7 +134,7 @@ proptest! {
         let nbf = nbf_offset.map(|o| NOW + o);
         let now = NOW + now_offset;
         let token = id_jag(iat, exp, nbf);
-        let verdict = validator().validate_id_jag(&mut FixedHost { now }, &token, "c");
+        let verdict = validator().validate_id_jag(&mut FixedHost::at(now), &token, "c");
         let expected = if exp <= now - LEEWAY {
             Some(Code::Expired)
         } else if nbf.is_some_and(|n| n > now + LEEWAY) {
@@ -151,6 +151,6 @@ proptest! {
 #[test]
 fn the_property_fixture_itself_is_valid() {
     let token = id_jag(NOW - 10, NOW + 100, None);
-    let verdict = validator().validate_id_jag(&mut FixedHost { now: NOW }, &token, "c");
+    let verdict = validator().validate_id_jag(&mut FixedHost::at(NOW), &token, "c");
     assert!(matches!(verdict, Verdict::Valid(_)), "{verdict:?}");
 }

@@ -18,14 +18,9 @@ use xaa_guest::{
 use xaa_guest::{HttpRequest, HttpResponse};
 use xaa_guest::{Validator, Verdict};
 use xaa_testkit::fixtures::{ec_jwk, merge, private_ec_jwk};
+use xaa_testkit::fixtures::{AS_ISSUER, IDP_ISSUER, NOW, OTHER_RESOURCE, RESOURCE, TOKEN_URL};
 use xaa_testkit::form::{basic_header, form};
 
-const NOW: i64 = 1_800_000_000;
-const AS: &str = "https://as.example.com";
-const IDP: &str = "https://idp.example.com";
-const R1: &str = "https://mcp.example.com/mcp";
-const R2: &str = "https://other.example.com/mcp";
-const TOKEN_URL: &str = "https://as.example.com/token";
 const GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
 fn key(seed: u8) -> SigningKey {
@@ -46,13 +41,13 @@ fn issuing() -> IssuingKey {
 fn as_config() -> Config {
     Config {
         authorization_server: Some(AuthorizationServerConfig {
-            issuer: AS.into(),
-            resources: vec![R1.into(), R2.into()],
+            issuer: AS_ISSUER.into(),
+            resources: vec![RESOURCE.into(), OTHER_RESOURCE.into()],
             max_assertion_lifetime: Some(300),
             leeway: Some(60),
             resource_root_slash_equivalence: false,
             trusted_issuers: vec![TrustedIssuerConfig {
-                issuer: IDP.into(),
+                issuer: IDP_ISSUER.into(),
                 keys: KeySource::Inline(json!({"keys":[jwk(&key(1), "idp-1")]}).to_string()),
                 algorithms: vec!["ES256".into()],
                 subject_namespace: None,
@@ -97,19 +92,19 @@ fn endpoint() -> TokenEndpointConfig {
             client(
                 "basic-client",
                 ClientCredentialConfig::SecretBasic(sha256_hex("s3cret")),
-                &[R1],
+                &[RESOURCE],
                 &["chat.read", "chat.history"],
             ),
             client(
                 "post-client",
                 ClientCredentialConfig::SecretPost(sha256_hex("p0st")),
-                &[R1, R2],
+                &[RESOURCE, OTHER_RESOURCE],
                 &["chat.read"],
             ),
             client(
                 "jwt-client",
                 ClientCredentialConfig::PrivateKeyJwt(client_keys),
-                &[R1],
+                &[RESOURCE],
                 &["chat.read"],
             ),
         ],
@@ -124,8 +119,8 @@ fn endpoint() -> TokenEndpointConfig {
 
 fn id_jag(jti: &str, client: &str, changes: Value) -> String {
     let mut claims = json!({
-        "iss": IDP, "sub": "U019488227", "aud": AS, "client_id": client, "jti": jti,
-        "iat": NOW - 5, "exp": NOW + 295, "resource": R1,
+        "iss": IDP_ISSUER, "sub": "U019488227", "aud": AS_ISSUER, "client_id": client, "jti": jti,
+        "iat": NOW - 5, "exp": NOW + 295, "resource": RESOURCE,
         "scope": "chat.read chat.history", "auth_time": NOW - 60, "amr": ["mfa"],
         "role": "admin",
     });
@@ -203,7 +198,7 @@ fn resource_server_verdict(token: &str, resource: &str) -> Verdict {
         authorization_server: None,
         resource_server: Some(ResourceServerConfig {
             resource: resource.into(),
-            issuer: AS.into(),
+            issuer: AS_ISSUER.into(),
             keys: KeySource::Inline(public_jwks(&[issuing()]).unwrap()),
             algorithms: vec!["ES256".into()],
             leeway: Some(60),
@@ -230,12 +225,12 @@ fn happy_path_issues_an_rfc9068_token_for_the_resource_only() {
     assert!(body.get("refresh_token").is_none());
     assert_eq!(response.header("cache-control"), Some("no-store"));
     let token = body["access_token"].as_str().unwrap();
-    let Verdict::Valid(at) = resource_server_verdict(token, R1) else {
+    let Verdict::Valid(at) = resource_server_verdict(token, RESOURCE) else {
         panic!("issued token refused by its resource")
     };
-    assert_eq!(at.issuer(), AS);
+    assert_eq!(at.issuer(), AS_ISSUER);
     assert_eq!(at.subject(), "U019488227");
-    assert_eq!(at.audience(), [R1.to_string()]);
+    assert_eq!(at.audience(), [RESOURCE.to_string()]);
     assert_eq!(at.client_id(), Some("basic-client"));
     assert_eq!(at.auth_time(), Some(NOW - 60));
     assert_eq!(at.amr(), Some(&["mfa".to_string()][..]));
@@ -244,7 +239,7 @@ fn happy_path_issues_an_rfc9068_token_for_the_resource_only() {
         "unvalidated claims are never copied"
     );
     assert_eq!(
-        resource_server_verdict(token, R2)
+        resource_server_verdict(token, OTHER_RESOURCE)
             .code()
             .map(|c| c.as_str()),
         Some("audience_mismatch")
@@ -378,7 +373,8 @@ fn the_id_jag_must_be_for_the_authenticated_client() {
 #[test]
 fn resource_rules_are_invalid_target_and_do_not_burn_the_assertion() {
     let mut s = Server::new();
-    let jag = id_jag("res-1", "basic-client", json!({"resource": [R1, R2]}));
+    let two_resources = json!({"resource": [RESOURCE, OTHER_RESOURCE]});
+    let jag = id_jag("res-1", "basic-client", two_resources);
     let (status, body, _) = s.basic(&jag, &[]);
     assert_eq!(
         (status, body["error"].as_str()),
@@ -386,9 +382,9 @@ fn resource_rules_are_invalid_target_and_do_not_burn_the_assertion() {
         "two resources, none requested"
     );
     assert_eq!(
-        s.basic(&jag, &[("resource", R2)]).1["error"],
+        s.basic(&jag, &[("resource", OTHER_RESOURCE)]).1["error"],
         "invalid_target",
-        "client not allowed R2"
+        "client not allowed OTHER_RESOURCE"
     );
     assert_eq!(
         s.basic(&jag, &[("resource", "https://mcp.example.com/mcp/")])
@@ -396,7 +392,7 @@ fn resource_rules_are_invalid_target_and_do_not_burn_the_assertion() {
         "invalid_target",
         "exact match"
     );
-    let (status, body, _) = s.basic(&jag, &[("resource", R1)]);
+    let (status, body, _) = s.basic(&jag, &[("resource", RESOURCE)]);
     assert_eq!(status, 200, "{body}");
 }
 
@@ -472,7 +468,7 @@ fn request_shape_errors() {
         (400, Some("unsupported_grant_type"))
     );
     // The issuer is read first (its allow-list applies), then `alg` is refused.
-    let claims = json!({"iss": IDP}).to_string();
+    let claims = json!({"iss": IDP_ISSUER}).to_string();
     let none = sign_es256(
         r#"{"typ":"oauth-id-jag+jwt","alg":"none"}"#,
         &claims,
@@ -633,7 +629,7 @@ fn public_clients_only_when_allowed_and_only_for_none() {
             t.clients.push(ClientRegistrationConfig {
                 client_id: "public-client".into(),
                 credential: ClientCredentialConfig::None,
-                resources: vec![R1.into()],
+                resources: vec![RESOURCE.into()],
                 scopes: vec!["chat.read".into()],
                 grant_types: None,
                 issuers: Vec::new(),
@@ -710,7 +706,7 @@ fn routes_metadata_and_jwks() {
     let metadata = get(&mut s, "GET", "/.well-known/oauth-authorization-server");
     assert_eq!(metadata.status, 200);
     let doc: Value = serde_json::from_slice(&metadata.body).unwrap();
-    assert_eq!(doc["issuer"], AS);
+    assert_eq!(doc["issuer"], AS_ISSUER);
     assert_eq!(doc["token_endpoint"], TOKEN_URL);
     assert_eq!(
         doc["jwks_uri"], "https://as.example.com/jwks.json",
@@ -720,7 +716,7 @@ fn routes_metadata_and_jwks() {
         doc["token_endpoint_auth_signing_alg_values_supported"],
         json!(["ES256"])
     );
-    assert!(!String::from_utf8_lossy(&metadata.body).contains(IDP));
+    assert!(!String::from_utf8_lossy(&metadata.body).contains(IDP_ISSUER));
     let jwks = get(&mut s, "GET", "/jwks.json");
     let set: Value = serde_json::from_slice(&jwks.body).unwrap();
     let kids: Vec<&str> = set["keys"]

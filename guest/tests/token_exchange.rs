@@ -7,20 +7,18 @@ use p256::ecdsa::SigningKey;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use xaa_guest::audit::{AuditEvent, Decision};
-use xaa_guest::config::{Client, ClientAuth, Connection, IdentityProvider, User};
+use xaa_guest::config::{Client, ClientAuth, IdentityProvider, User};
 use xaa_guest::jws::sign_es256;
-use xaa_guest::signing::{public_jwks, IssuingKey};
-use xaa_guest::test_host::RememberingHost;
+use xaa_guest::signing::{public_jwks, IssuingKey, SigningKeys};
+use xaa_guest::test_host::{connection, RememberingHost};
 use xaa_guest::token_exchange::handle;
 use xaa_guest::Alg;
 use xaa_guest::HttpRequest;
 use xaa_guest::{AuthorizationServerConfig, Config, KeySource, TrustedIssuerConfig};
 use xaa_guest::{Validator, Verdict};
-use xaa_testkit::fixtures::merge;
+use xaa_testkit::fixtures::{merge, IDP_ISSUER, NOW};
 use xaa_testkit::form::{basic_header, form};
 
-const NOW: i64 = 1_800_000_000;
-const IDP: &str = "https://idp.example.com";
 const AS_A: &str = "https://as-a.example.com";
 const AS_B: &str = "https://as-b.example.com";
 const R_A: &str = "https://a.example.com/mcp";
@@ -55,31 +53,14 @@ fn client(id: &str, secret: &str, grants: &[&str]) -> Client {
     }
 }
 
-fn connection(client: &str, audience: &str, resource: &str) -> Connection {
-    Connection {
-        client_id: client.into(),
-        audience: audience.into(),
-        audience_aliases: vec![],
-        resources: vec![resource.into()],
-        scopes: vec!["chat.read".into(), "chat.history".into()],
-        client_id_at_audience: format!("{client}@{audience}"),
-        id_jag_lifetime: 120,
-        required_acr: None,
-        max_auth_age: None,
-        users: None,
-        groups: None,
-    }
-}
-
 fn idp() -> IdentityProvider {
     let keys = vec![idp_key()];
     IdentityProvider {
-        issuer: IDP.into(),
-        token_url: format!("{IDP}/token"),
-        jwks_uri: format!("{IDP}/jwks.json"),
+        issuer: IDP_ISSUER.into(),
+        token_url: format!("{IDP_ISSUER}/token"),
+        jwks_uri: format!("{IDP_ISSUER}/jwks.json"),
         public_keys: xaa_guest::jwks::parse(&public_jwks(&keys).unwrap()).unwrap(),
-        keys,
-        current: 0,
+        signing: SigningKeys { keys, current: 0 },
         clients: vec![
             client("cursor", "cursor-secret", &[EXCHANGE]),
             client("claude", "claude-secret", &[EXCHANGE]),
@@ -103,13 +84,13 @@ fn idp() -> IdentityProvider {
             },
         ],
         connections: vec![
-            connection("cursor", AS_A, R_A),
-            connection("claude", AS_B, R_B),
+            connection("cursor", AS_A, &[R_A]),
+            connection("claude", AS_B, &[R_B]),
         ],
         leeway: 60,
         root_slash: false,
         development_sign_in: false,
-        dev_sign_in_url: format!("{IDP}/dev/sign-in"),
+        dev_sign_in_url: format!("{IDP_ISSUER}/dev/sign-in"),
         id_token_lifetime: 3600,
         refresh_token_lifetime: 28_800,
     }
@@ -118,7 +99,7 @@ fn idp() -> IdentityProvider {
 /// An ID token of this IdP for `sub`, issued to `client`.
 fn id_token(sub: &str, client: &str, changes: Value) -> String {
     let mut claims = json!({
-        "iss": IDP, "sub": sub, "aud": client, "jti": format!("idt-{sub}-{client}"),
+        "iss": IDP_ISSUER, "sub": sub, "aud": client, "jti": format!("idt-{sub}-{client}"),
         "iat": NOW - 30, "exp": NOW + 3600, "auth_time": NOW - 30, "amr": ["pwd"],
         "email": format!("{sub}@example.com"),
     });
@@ -166,7 +147,27 @@ fn run(
     (response.status, body, event)
 }
 
+/// A response's status and OAuth `error` ("" when it has none).
+fn refusal(status: u16, body: &Value) -> (u16, &str) {
+    (status, body["error"].as_str().unwrap_or_default())
+}
+
 const CURSOR: (&str, &str) = ("cursor", "cursor-secret");
+
+/// Runs cursor's plain exchange of `subject` for an ID-JAG for A.
+fn cursor_at_a(idp: &IdentityProvider, subject: &str) -> (u16, Value, AuditEvent) {
+    run(idp, CURSOR, &exchange_params(subject, AS_A))
+}
+
+/// Asserts that cursor's plain exchange of `subject` for A is refused with the OAuth `error`
+/// and audited with `reason`.
+fn assert_refused_at_a(idp: &IdentityProvider, subject: &str, error: &str, reason: &str) {
+    let (_, body, event) = cursor_at_a(idp, subject);
+    assert_eq!(
+        (body["error"].as_str(), event.reason.as_str()),
+        (Some(error), reason)
+    );
+}
 
 #[test]
 fn an_id_token_becomes_an_id_jag_the_resource_authorization_server_accepts() {
@@ -198,7 +199,7 @@ fn an_id_token_becomes_an_id_jag_the_resource_authorization_server_accepts() {
             leeway: None,
             resource_root_slash_equivalence: false,
             trusted_issuers: vec![TrustedIssuerConfig {
-                issuer: IDP.into(),
+                issuer: IDP_ISSUER.into(),
                 keys: KeySource::Inline(public_jwks(&[idp_key()]).unwrap()),
                 algorithms: vec!["ES256".into()],
                 subject_namespace: None,
@@ -227,10 +228,7 @@ fn deny_by_default_a_client_connected_to_a_asking_for_b() {
     let idp = idp();
     let subject = id_token("alice", "cursor", json!({}));
     let (status, body, event) = run(&idp, CURSOR, &exchange_params(&subject, AS_B));
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (400, Some("invalid_target"))
-    );
+    assert_eq!(refusal(status, &body), (400, "invalid_target"));
     assert_eq!(event.decision, Decision::Denied);
     assert_eq!(event.reason, "no_connection");
     assert_eq!(event.client_id.as_deref(), Some("cursor"));
@@ -247,11 +245,8 @@ fn deny_by_default_a_client_connected_to_a_asking_for_b() {
 fn an_id_token_issued_to_another_client_is_refused() {
     let idp = idp();
     let for_claude = id_token("alice", "claude", json!({}));
-    let (status, body, event) = run(&idp, CURSOR, &exchange_params(&for_claude, AS_A));
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (400, Some("invalid_request"))
-    );
+    let (status, body, event) = cursor_at_a(&idp, &for_claude);
+    assert_eq!(refusal(status, &body), (400, "invalid_request"));
     assert_eq!(event.reason, "audience_mismatch");
     let cases = [
         (
@@ -268,41 +263,31 @@ fn an_id_token_issued_to_another_client_is_refused() {
         ),
     ];
     for (what, token) in cases {
-        let (status, body, _) = run(&idp, CURSOR, &exchange_params(&token, AS_A));
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (400, Some("invalid_request")),
-            "{what}"
-        );
+        let (status, body, _) = cursor_at_a(&idp, &token);
+        assert_eq!(refusal(status, &body), (400, "invalid_request"), "{what}");
     }
     // An ID-JAG is not an ID token (token confusion).
     let subject = id_token("alice", "cursor", json!({}));
-    let (_, body, _) = run(&idp, CURSOR, &exchange_params(&subject, AS_A));
+    let (_, body, _) = cursor_at_a(&idp, &subject);
     let id_jag = body["access_token"].as_str().unwrap().to_owned();
-    let (_, body, event) = run(&idp, CURSOR, &exchange_params(&id_jag, AS_A));
-    assert_eq!(body["error"], "invalid_request");
-    assert_eq!(event.reason, "typ_mismatch");
+    assert_refused_at_a(&idp, &id_jag, "invalid_request", "typ_mismatch");
 }
 
 #[test]
 fn revocation_disabled_or_removed_users_and_removed_connections() {
     let mut idp = idp();
     let bob = id_token("bob", "cursor", json!({}));
-    let (_, body, event) = run(&idp, CURSOR, &exchange_params(&bob, AS_A));
-    assert_eq!(body["error"], "invalid_grant");
-    assert_eq!(event.reason, "user_not_allowed");
+    assert_refused_at_a(&idp, &bob, "invalid_grant", "user_not_allowed");
     let carol = id_token("carol", "cursor", json!({}));
     assert_eq!(
-        run(&idp, CURSOR, &exchange_params(&carol, AS_A)).1["error"],
+        cursor_at_a(&idp, &carol).1["error"],
         "invalid_grant",
         "not in the directory"
     );
     let alice = id_token("alice", "cursor", json!({}));
-    assert_eq!(run(&idp, CURSOR, &exchange_params(&alice, AS_A)).0, 200);
+    assert_eq!(cursor_at_a(&idp, &alice).0, 200);
     idp.connections.retain(|c| c.client_id != "cursor");
-    let (_, body, event) = run(&idp, CURSOR, &exchange_params(&alice, AS_A));
-    assert_eq!(body["error"], "invalid_target");
-    assert_eq!(event.reason, "no_connection");
+    assert_refused_at_a(&idp, &alice, "invalid_target", "no_connection");
 }
 
 #[test]
@@ -310,15 +295,15 @@ fn step_up_when_the_login_is_too_old() {
     let mut idp = idp();
     idp.connections[0].max_auth_age = Some(600);
     let old = id_token("alice", "cursor", json!({"auth_time": NOW - 700}));
-    let (status, body, event) = run(&idp, CURSOR, &exchange_params(&old, AS_A));
+    let (status, body, event) = cursor_at_a(&idp, &old);
     assert_eq!(
-        (status, body["error"].as_str()),
-        (400, Some("insufficient_user_authentication"))
+        refusal(status, &body),
+        (400, "insufficient_user_authentication")
     );
     assert_eq!(body["max_age"], 600);
     assert_eq!(event.reason, "step_up_required");
     let fresh = id_token("alice", "cursor", json!({"auth_time": NOW - 60}));
-    assert_eq!(run(&idp, CURSOR, &exchange_params(&fresh, AS_A)).0, 200);
+    assert_eq!(cursor_at_a(&idp, &fresh).0, 200);
 }
 
 #[test]
@@ -326,10 +311,7 @@ fn client_authentication_and_the_grant() {
     let idp = idp();
     let subject = id_token("alice", "cursor", json!({}));
     let (status, body, event) = run(&idp, ("cursor", "wrong"), &exchange_params(&subject, AS_A));
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (401, Some("invalid_client"))
-    );
+    assert_eq!(refusal(status, &body), (401, "invalid_client"));
     assert_eq!(event.client_id, None);
     // Nothing the unauthenticated caller asked for reaches the audit log.
     assert_eq!(
@@ -355,10 +337,7 @@ fn client_authentication_and_the_grant() {
         ("legacy", "legacy-secret"),
         &exchange_params(&legacy, AS_A),
     );
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (400, Some("unauthorized_client"))
-    );
+    assert_eq!(refusal(status, &body), (400, "unauthorized_client"));
 }
 
 #[test]

@@ -7,12 +7,12 @@
 //! scope tokens, an empty `client_id_at_audience`.
 
 use super::{
-    check_digest, check_identifier, check_leeway, check_url, client_auth, current_key,
-    signing_keys, under_issuer, ClientCredentialConfig, Errors, UrlKind, DEFAULT_JWKS_PATH,
+    check_digest, check_identifier, check_leeway, check_url, client_auth, signing,
+    under_issuer, ClientCredentialConfig, Errors, UrlKind, DEFAULT_JWKS_PATH,
     DEFAULT_TOKEN_PATH,
 };
 use super::{
-    Client, Connection, IdentityProvider, User, DEV_SIGN_IN_PATH, MAX_ID_JAG_LIFETIME_SECS,
+    Client, IdentityProvider, User, DEV_SIGN_IN_PATH, MAX_ID_JAG_LIFETIME_SECS,
 };
 use crate::claims::is_valid_scope;
 use crate::error::escape_for_log;
@@ -40,31 +40,42 @@ pub struct DirectoryUserConfig {
     pub password_sha256: Option<String>,
 }
 
-/// A managed connection.
+/// One administrator-approved connection (`[[connections]]`): this IdP client may reach this
+/// resource authorization server on behalf of these users. Validated, it is the role's
+/// [`Connection`](super::Connection).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ManagedConnectionConfig {
-    /// The client's id at the IdP.
+    /// The client's id at the IdP (the authenticated client of the token exchange).
     pub client_id: String,
-    /// The resource AS issuer.
+    /// The resource authorization server's issuer identifier (the ID-JAG's `aud`).
     pub audience: String,
-    /// Aliases of the audience.
+    /// Other names the client may use in `audience` (e.g. a URN); they resolve to `audience`.
     pub audience_aliases: Vec<String>,
-    /// Resources at the resource AS.
+    /// Resources at that server the client may obtain ID-JAGs for (the MCP profile's
+    /// (audience, resource) pairs); never empty.
     pub resources: Vec<String>,
-    /// Scopes.
+    /// Scopes that may be granted.
     pub scopes: Vec<String>,
-    /// The client's id at the resource AS.
+    /// The client's `client_id` at the resource authorization server.
     pub client_id_at_audience: String,
-    /// ID-JAG lifetime, seconds.
+    /// ID-JAG lifetime, seconds (1..=300; default 300): see [`Self::id_jag_lifetime_secs`].
     pub id_jag_lifetime: Option<u32>,
-    /// Accepted `acr` values.
+    /// Accepted `acr` values of the user's authentication; `None` accepts any.
     pub required_acr: Option<Vec<String>>,
-    /// Oldest acceptable login, seconds.
+    /// Oldest acceptable authentication, seconds since `auth_time`; `None` accepts any.
     pub max_auth_age: Option<u32>,
-    /// Users allowed.
+    /// Users (subject identifiers) allowed; `None` with `groups` `None` allows every user.
     pub users: Option<Vec<String>>,
-    /// Groups allowed.
+    /// Groups allowed (a user in any of them is allowed).
     pub groups: Option<Vec<String>>,
+}
+
+impl ManagedConnectionConfig {
+    /// The lifetime of the ID-JAGs this connection issues, seconds: `id_jag_lifetime`, or
+    /// the default.
+    pub fn id_jag_lifetime_secs(&self) -> u32 {
+        self.id_jag_lifetime.unwrap_or(DEFAULT_ID_JAG_LIFETIME)
+    }
 }
 
 /// A client of the IdP.
@@ -157,21 +168,10 @@ impl IdentityProviderConfig {
             .unwrap_or_else(|| under_issuer(&self.issuer, DEFAULT_JWKS_PATH));
         check_url(errors, &format!("{p}.jwks_uri"), &jwks_uri, UrlKind::Fetch);
         let dev_sign_in_url = under_issuer(&self.issuer, DEV_SIGN_IN_PATH);
-        let keys = signing_keys(
-            errors,
-            &format!("{p}.signing_keys"),
-            &self.signing_keys,
-            &[],
-        );
-        let current = current_key(
-            errors,
-            &format!("{p}.signing_kid"),
-            &keys,
-            &self.signing_kid,
-        );
-        let public_keys = match public_jwks(&keys).and_then(|set| jwks::parse(&set)) {
+        let signing = signing(errors, p, &self.signing_keys, &self.signing_kid, &[]);
+        let public_keys = match public_jwks(&signing.keys).and_then(|set| jwks::parse(&set)) {
             Ok(set) => Some(set),
-            Err(_) if keys.is_empty() => None,
+            Err(_) if signing.keys.is_empty() => None,
             Err(why) => {
                 errors.push(format!("{p}.signing_keys"), why);
                 None
@@ -300,7 +300,7 @@ impl IdentityProviderConfig {
                 &format!("{path}.client_id_at_audience"),
                 &c.client_id_at_audience,
             );
-            let lifetime = c.id_jag_lifetime.unwrap_or(DEFAULT_ID_JAG_LIFETIME);
+            let lifetime = c.id_jag_lifetime_secs();
             if !(1..=MAX_ID_JAG_LIFETIME_SECS).contains(&lifetime) {
                 errors.push(
                     format!("{path}.id_jag_lifetime"),
@@ -313,19 +313,7 @@ impl IdentityProviderConfig {
                     "an empty list would refuse every login; leave it out to accept any",
                 );
             }
-            connections.push(Connection {
-                client_id: c.client_id.clone(),
-                audience: c.audience.clone(),
-                audience_aliases: c.audience_aliases.clone(),
-                resources: c.resources.clone(),
-                scopes: c.scopes.clone(),
-                client_id_at_audience: c.client_id_at_audience.clone(),
-                id_jag_lifetime: lifetime,
-                required_acr: c.required_acr.clone(),
-                max_auth_age: c.max_auth_age,
-                users: c.users.clone(),
-                groups: c.groups.clone(),
-            });
+            connections.push(c.clone());
         }
         if errors.0.len() != before {
             return None;
@@ -335,8 +323,7 @@ impl IdentityProviderConfig {
             token_url,
             jwks_uri,
             dev_sign_in_url,
-            keys,
-            current,
+            signing,
             public_keys: public_keys?,
             clients,
             client_assertion_algorithms: algorithms.to_vec(),

@@ -25,7 +25,7 @@ use crate::limits::{
     MAX_ACCESS_TOKEN_LIFETIME_SECS, MAX_ASSERTION_LIFETIME_SECS, MAX_CLIENTS, MAX_IDENTIFIER_BYTES,
     MAX_LEEWAY_SECS, MAX_SIGNING_KEYS, MAX_TOKEN_CACHE_ENTRIES, MAX_TRUSTED_ISSUERS,
 };
-use crate::signing::{self, IssuingKey};
+use crate::signing::{self, IssuingKey, SigningKeys};
 use crate::urn::GRANT_TYPE_JWT_BEARER;
 
 /// Default clock leeway, seconds.
@@ -691,18 +691,27 @@ fn parse_digest(hex: &str) -> Option<[u8; 32]> {
     Some(digest)
 }
 
-/// The index of the key `kid` names in `keys` (the first key when none is named).
-fn current_key(errors: &mut Errors, p: &str, keys: &[IssuingKey], kid: &Option<String>) -> usize {
-    match kid {
+/// A role's signing keys (`<p>.signing_keys`, see [`signing_keys`]), the one `kid` names
+/// signing (`<p>.signing_kid`; the first key when none is named).
+fn signing(
+    errors: &mut Errors,
+    p: &str,
+    texts: &[String],
+    kid: &Option<String>,
+    issuers: &[ValidIssuer],
+) -> SigningKeys {
+    let keys = signing_keys(errors, &format!("{p}.signing_keys"), texts, issuers);
+    let current = match kid {
         None => 0,
         Some(kid) => keys.iter().position(|k| &k.kid == kid).unwrap_or_else(|| {
             errors.push(
-                p,
+                format!("{p}.signing_kid"),
                 format!("no signing key has kid \"{}\"", escape_for_log(kid, 64)),
             );
             0
         }),
-    }
+    };
+    SigningKeys { keys, current }
 }
 
 /// Parses private ES256 signing keys; refuses duplicates and keys of trusted `issuers`.
@@ -806,18 +815,7 @@ impl TokenEndpointConfig {
             .unwrap_or_else(|| under_issuer(&server.issuer, DEFAULT_JWKS_PATH));
         check_url(errors, &format!("{p}.jwks_uri"), &jwks_uri, UrlKind::Fetch);
 
-        let keys = signing_keys(
-            errors,
-            &format!("{p}.signing_keys"),
-            &self.signing_keys,
-            issuers,
-        );
-        let current = current_key(
-            errors,
-            &format!("{p}.signing_kid"),
-            &keys,
-            &self.signing_kid,
-        );
+        let signing = signing(errors, p, &self.signing_keys, &self.signing_kid, issuers);
         let access_token_lifetime = self
             .access_token_lifetime
             .unwrap_or(DEFAULT_ACCESS_TOKEN_LIFETIME);
@@ -843,8 +841,7 @@ impl TokenEndpointConfig {
             url,
             jwks_uri,
             clients,
-            keys,
-            current,
+            signing,
             access_token_lifetime,
             may_outlive_assertion: self.may_outlive_assertion,
             client_assertion_algorithms,

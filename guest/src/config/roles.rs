@@ -3,9 +3,10 @@
 //! connections. The roles read these; only `config` builds them, so the configuration
 //! depends on no role module.
 
+use super::ManagedConnectionConfig;
 use crate::jose_header::Alg;
 use crate::jwks::KeySet;
-use crate::signing::IssuingKey;
+use crate::signing::SigningKeys;
 
 /// How a registered client authenticates.
 #[derive(Clone, Debug)]
@@ -53,10 +54,8 @@ pub struct TokenEndpoint {
     pub jwks_uri: String,
     /// Registered clients.
     pub clients: Vec<Client>,
-    /// Issuing keys; `current` signs.
-    pub keys: Vec<IssuingKey>,
-    /// Index of the signing key in `keys`.
-    pub current: usize,
+    /// Issuing keys (access tokens).
+    pub signing: SigningKeys,
     /// Access-token lifetime, seconds.
     pub access_token_lifetime: u32,
     /// Whether an access token may outlive the ID-JAG it was issued for (default: no).
@@ -91,11 +90,9 @@ pub struct IdentityProvider {
     pub token_url: String,
     /// JWK Set URL of the signing keys.
     pub jwks_uri: String,
-    /// Signing keys (ID tokens and ID-JAGs); `current` signs.
-    pub keys: Vec<IssuingKey>,
-    /// Index of the signing key.
-    pub current: usize,
-    /// The public half of `keys`, for validating the IdP's own ID tokens.
+    /// Signing keys (ID tokens and ID-JAGs).
+    pub signing: SigningKeys,
+    /// The public half of `signing`, for validating the IdP's own ID tokens.
     pub public_keys: KeySet,
     /// Registered clients (token exchange enabled through `grant_types`).
     pub clients: Vec<Client>,
@@ -122,34 +119,9 @@ pub struct IdentityProvider {
 /// Most seconds an ID-JAG may live (MCP enterprise-managed authorization: "short-lived").
 pub const MAX_ID_JAG_LIFETIME_SECS: u32 = 300;
 
-/// One administrator-approved connection: this IdP client may reach this resource
-/// authorization server on behalf of these users.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Connection {
-    /// The client's id at the IdP (the authenticated client of the token exchange).
-    pub client_id: String,
-    /// The resource authorization server's issuer identifier (the ID-JAG's `aud`).
-    pub audience: String,
-    /// Other names the client may use in `audience` (e.g. a URN); they resolve to `audience`.
-    pub audience_aliases: Vec<String>,
-    /// Resources at that server the client may obtain ID-JAGs for (the MCP profile's
-    /// (audience, resource) pairs); never empty.
-    pub resources: Vec<String>,
-    /// Scopes that may be granted.
-    pub scopes: Vec<String>,
-    /// The client's `client_id` at the resource authorization server.
-    pub client_id_at_audience: String,
-    /// ID-JAG lifetime, seconds (1..=300).
-    pub id_jag_lifetime: u32,
-    /// Accepted `acr` values of the user's authentication; `None` accepts any.
-    pub required_acr: Option<Vec<String>>,
-    /// Oldest acceptable authentication, seconds since `auth_time`; `None` accepts any.
-    pub max_auth_age: Option<u32>,
-    /// Users (subject identifiers) allowed; `None` with `groups` `None` allows every user.
-    pub users: Option<Vec<String>>,
-    /// Groups allowed (a user in any of them is allowed).
-    pub groups: Option<Vec<String>>,
-}
+/// A managed connection, as validated: the configured one with its lifetime, audience,
+/// resources and scopes checked.
+pub type Connection = ManagedConnectionConfig;
 
 /// The path of the development sign-in under the issuer (`<issuer>/dev/sign-in`), advertised
 /// in the IdP metadata as `xaa_development_sign_in_endpoint` when enabled.

@@ -321,18 +321,6 @@ fn read(base: &Path, path: &str, file: &Path) -> Result<String, String> {
         .map_err(|e| format!("{path}: cannot read {}: {e}", full.display()))
 }
 
-impl ClientEntry {
-    fn credential(&self, base: &Path, path: &str) -> Result<wit::ClientCredential, String> {
-        credential(
-            base,
-            path,
-            &self.auth_method,
-            &self.client_secret_sha256,
-            &self.jwks_file,
-        )
-    }
-}
-
 /// A client's credential from its `auth_method`, `client_secret_sha256` and `jwks_file`.
 fn credential(
     base: &Path,
@@ -456,7 +444,13 @@ impl ConfigFile {
         let clients = each(&self.clients, "clients", |c, path| {
             Ok(wit::ClientRegistration {
                 client_id: c.client_id.clone(),
-                credential: c.credential(base, path)?,
+                credential: credential(
+                    base,
+                    path,
+                    &c.auth_method,
+                    &c.client_secret_sha256,
+                    &c.jwks_file,
+                )?,
                 resources: c.resources.clone(),
                 scopes: c.scopes.clone(),
                 grant_types: c.grant_types.clone(),

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 
 use xaa_host::conformance::remote::Target;
-use xaa_host::conformance::run::{junit, load_configs, table, Outcome, Runner};
+use xaa_host::conformance::run::{junit, load_configs, table, CaseResult, Outcome, Runner};
 use xaa_host::es256::{b64, EcKey};
 use xaa_vectors::Suite;
 
@@ -173,10 +173,7 @@ fn run_suite(args: &RunArgs) -> Result<ExitCode, String> {
         .iter()
         .map(|case| runner.run_case(&suite, case))
         .collect();
-    print!("{}", table(&results));
-    if let Some(path) = &args.junit {
-        std::fs::write(path, junit(&results)).map_err(|e| format!("{}: {e}", path.display()))?;
-    }
+    report(&results, args.junit.as_deref())?;
     let failed = results
         .iter()
         .filter(|r| matches!(r.outcome, Outcome::Fail(_)))
@@ -186,6 +183,17 @@ fn run_suite(args: &RunArgs) -> Result<ExitCode, String> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// Prints the results' table and writes their JUnit XML where asked.
+fn report(results: &[CaseResult], junit_path: Option<&Path>) -> Result<(), String> {
+    print!("{}", table(results));
+    match junit_path {
+        Some(path) => {
+            std::fs::write(path, junit(results)).map_err(|e| format!("{}: {e}", path.display()))
+        }
+        None => Ok(()),
+    }
 }
 
 fn remote(args: &RemoteArgs) -> Result<ExitCode, String> {
@@ -213,10 +221,7 @@ fn remote(args: &RemoteArgs) -> Result<ExitCode, String> {
     getrandom::fill(&mut random).map_err(|e| format!("OS random source: {e}"))?;
     let prefix = format!("xaa-conformance-{}", b64(&random));
     let results = xaa_host::conformance::remote::run(&target, &prefix)?;
-    print!("{}", table(&results));
-    if let Some(path) = &args.junit {
-        std::fs::write(path, junit(&results)).map_err(|e| format!("{}: {e}", path.display()))?;
-    }
+    report(&results, args.junit.as_deref())?;
     let failed = results
         .iter()
         .any(|r| matches!(r.outcome, Outcome::Fail(_)));

@@ -489,48 +489,23 @@ fn with_pad_bits(json: &Value) -> String {
 const ENCODING_CONTROL: &str = "remote-base64url-canonical-control";
 
 /// The positive control and one token per segment with a stray pad bit; each is signed over
-/// the text as sent, so only the encoding differs from the control.
+/// the text as sent, so only the encoding differs from the control. One row per token.
+#[rustfmt::skip]
 fn encoding_tokens(target: &Target, prefix: &str) -> Vec<(&'static str, &'static str, String)> {
     let build = |n: &str, stray_header: bool, stray_payload: bool, stray_signature: bool| {
         let header = b64(with_pad_bits(&target.header()).as_bytes());
         let claims = target.claims(&format!("{prefix}-{n}"));
         let payload = b64(with_pad_bits(&claims).as_bytes());
-        let stray = |segment: String, on: bool| {
-            if on {
-                with_stray_bits(&segment).unwrap_or(segment)
-            } else {
-                segment
-            }
-        };
-        let input = format!(
-            "{}.{}",
-            stray(header, stray_header),
-            stray(payload, stray_payload)
-        );
+        let stray = |segment: String, on: bool| if on { with_stray_bits(&segment).unwrap_or(segment) } else { segment };
+        let input = format!("{}.{}", stray(header, stray_header), stray(payload, stray_payload));
         let signature = b64(&target.idp_key.sign(&input));
         format!("{input}.{}", stray(signature, stray_signature))
     };
     vec![
-        (
-            ENCODING_CONTROL,
-            "the same construction, canonical, is accepted (the control)",
-            build("b64-control", false, false, false),
-        ),
-        (
-            "remote-base64url-stray-bits-header",
-            "a pad bit set in the header's last character",
-            build("b64-header", true, false, false),
-        ),
-        (
-            "remote-base64url-stray-bits-payload",
-            "a pad bit set in the payload's last character",
-            build("b64-payload", false, true, false),
-        ),
-        (
-            "remote-base64url-stray-bits-signature",
-            "a pad bit set in the signature's last character",
-            build("b64-signature", false, false, true),
-        ),
+        (ENCODING_CONTROL, "the same construction, canonical, is accepted (the control)", build("b64-control", false, false, false)),
+        ("remote-base64url-stray-bits-header", "a pad bit set in the header's last character", build("b64-header", true, false, false)),
+        ("remote-base64url-stray-bits-payload", "a pad bit set in the payload's last character", build("b64-payload", false, true, false)),
+        ("remote-base64url-stray-bits-signature", "a pad bit set in the signature's last character", build("b64-signature", false, false, true)),
     ]
 }
 

@@ -32,5 +32,4 @@ mod serve_idp_rules;
 mod serve_resource;
 mod server_limits;
 mod smoke;
-mod vectors_file;
 mod wycheproof_jws;

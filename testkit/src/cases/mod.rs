@@ -9,6 +9,7 @@ use crate::fixtures::{configs, NOW};
 use xaa_vectors::{Case, Suite, FORMAT};
 
 mod basics;
+#[rustfmt::skip] // one case per line: the rows are data (see the file's header)
 mod claims;
 mod client;
 pub mod examples;

@@ -320,19 +320,21 @@ pub const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-
 
 pub use xaa_testkit::form::{basic_header, form, form_encode};
 
-/// An RFC 7523 client assertion for [`JWT_CLIENT`] with claim changes merged in.
+/// An RFC 7523 client assertion for [`JWT_CLIENT`] at this server's token endpoint, with
+/// claim changes merged in, signed by [`client_key`].
 pub fn client_assertion(jti: &str, changes: Value) -> String {
+    client_assertion_for(TOKEN_URL, jti, changes, &client_key())
+}
+
+/// An RFC 7523 client assertion of [`JWT_CLIENT`] for `aud` (a token endpoint), with claim
+/// changes merged in, signed by `key` under the registered kid.
+pub fn client_assertion_for(aud: &str, jti: &str, changes: Value, key: &SigningKey) -> String {
     let mut claims = json!({
-        "iss": JWT_CLIENT, "sub": JWT_CLIENT, "aud": TOKEN_URL, "jti": jti,
-        "iat": NOW - 5, "exp": NOW + 60,
+        "iss": JWT_CLIENT, "sub": JWT_CLIENT, "aud": aud, "jti": jti, "iat": NOW - 5, "exp": NOW + 60,
     });
     merge(&mut claims, changes);
-    let key = client_key();
-    mint(
-        &json!({"alg": "ES256", "kid": "jwt-client-1"}),
-        &claims,
-        Signer::Es256(&key),
-    )
+    let header = json!({"alg": "ES256", "kid": "jwt-client-1"});
+    mint(&header, &claims, Signer::Es256(key))
 }
 
 /// The status, headers and body of `response`.

@@ -160,15 +160,12 @@ impl AsServer {
         let dir = tempfile::tempdir().unwrap();
         write_key_files(dir.path());
         std::fs::write(dir.path().join("xaa.toml"), toml).unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_xaa"))
-            .args(command)
+        let mut child = xaa_command(command)
             .arg("--config")
             .arg(dir.path().join("xaa.toml"))
             .args(["--listen", "127.0.0.1:0", "--now", &NOW.to_string()])
             .args(args)
             .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
             .spawn()
             .unwrap();
         let stderr = Arc::new(Mutex::new(String::new()));
@@ -366,8 +363,7 @@ algorithms = ["ES256"]
     );
     let config: PathBuf = dir.join(format!("rs-{}.toml", secret_sha256(resource)));
     std::fs::write(&config, toml).unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_xaa"))
-        .args(["validate", "access-token", "--config"])
+    let output = xaa_command(&["validate", "access-token", "--config"])
         .arg(&config)
         .args(["--now", &NOW.to_string(), token])
         .output()

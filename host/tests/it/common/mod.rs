@@ -342,3 +342,15 @@ pub fn free_port() -> u16 {
         .unwrap()
         .port()
 }
+
+/// The `xaa` binary under test with `args`, its stdout and stderr piped (stdin: the caller's
+/// choice).
+pub fn xaa_command(args: &[&str]) -> std::process::Command {
+    use std::process::Stdio;
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_xaa"));
+    command
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}

@@ -341,7 +341,27 @@ fn sample() -> tempfile::TempDir {
     dir
 }
 
-fn json_lines(out: &Output) -> Vec<Value> {
+/// `xaa validate id-jag --config CONFIG --client-id CLIENT --now NOW ARGS...`.
+fn validate_id_jag(config: &str, client: &str, args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let now = NOW.to_string();
+    let head = [
+        "validate",
+        "id-jag",
+        "--config",
+        config,
+        "--client-id",
+        client,
+        "--now",
+        &now,
+    ];
+    xaa(&[&head[..], args].concat(), stdin)
+}
+
+/// The JSON lines `xaa` wrote, after asserting its exit code (stderr on failure).
+#[track_caller]
+fn json_lines(out: &Output, code: i32) -> Vec<Value> {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(code), "{stderr}");
     String::from_utf8(out.stdout.clone())
         .unwrap()
         .lines()
@@ -354,28 +374,13 @@ fn cli_validates_sample_id_jags_from_stdin() {
     let dir = sample();
     let config = dir.path().join("xaa.toml");
     let tokens = std::fs::read(dir.path().join("id-jags.txt")).unwrap();
-    let now = NOW.to_string();
-    let out = xaa(
-        &[
-            "validate",
-            "id-jag",
-            "--config",
-            config.to_str().unwrap(),
-            "--client-id",
-            "mcp-client",
-            "--now",
-            &now,
-            "-",
-        ],
+    let out = validate_id_jag(
+        config.to_str().unwrap(),
+        "mcp-client",
+        &["-"],
         Some(&tokens),
     );
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let lines = json_lines(&out);
+    let lines = json_lines(&out, 1);
     assert_eq!(lines.len(), 5, "{lines:?}");
     assert_eq!(lines[0]["valid"], json!(true));
     let codes: Vec<&Value> = lines[1..].iter().map(|l| &l["code"]).collect();
@@ -401,39 +406,16 @@ fn cli_single_valid_token_exits_0_and_explain_adds_checks() {
     let config = config.to_str().unwrap();
     let tokens = std::fs::read_to_string(dir.path().join("id-jags.txt")).unwrap();
     let first = tokens.lines().next().unwrap();
-    let now = NOW.to_string();
-    let base = [
-        "validate",
-        "id-jag",
-        "--config",
-        config,
-        "--client-id",
-        "mcp-client",
-        "--now",
-        &now,
-    ];
-    let out = xaa(&[&base[..], &[first]].concat(), None);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let lines = json_lines(&out);
+    let out = validate_id_jag(config, "mcp-client", &[first], None);
+    let lines = json_lines(&out, 0);
     assert_eq!(lines.len(), 1);
     assert_eq!(lines[0]["valid"], json!(true));
     assert_eq!(lines[0]["claims"]["iss"], json!("https://idp.example.com"));
     assert_eq!(lines[0]["claims"]["client_id"], json!("mcp-client"));
     assert!(lines[0].get("checks").is_none());
     // --explain (a fresh process, so a fresh replay store).
-    let out = xaa(&[&base[..], &["--explain", first]].concat(), None);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let lines = json_lines(&out);
+    let out = validate_id_jag(config, "mcp-client", &["--explain", first], None);
+    let lines = json_lines(&out, 0);
     assert_eq!(lines[0]["valid"], json!(true));
     let checks = lines[0]["checks"].as_array().expect("a checks array");
     assert!(!checks.is_empty());
@@ -444,20 +426,7 @@ fn cli_single_valid_token_exits_0_and_explain_adds_checks() {
         .iter()
         .any(|c| c["name"] == json!("signature") && c["outcome"] == json!("passed")));
     // A rejected single token exits 1.
-    let second_client = xaa(
-        &[
-            "validate",
-            "id-jag",
-            "--config",
-            config,
-            "--client-id",
-            "other",
-            "--now",
-            &now,
-            first,
-        ],
-        None,
-    );
+    let second_client = validate_id_jag(config, "other", &[first], None);
     assert_eq!(second_client.status.code(), Some(1));
 }
 
@@ -471,21 +440,7 @@ fn cli_bad_config_exits_2_naming_the_field() {
     std::fs::write(&bad, text.replace("leeway = 60\n", "leeway = 600\n")).unwrap();
     let tokens = std::fs::read_to_string(dir.path().join("id-jags.txt")).unwrap();
     let first = tokens.lines().next().unwrap();
-    let now = NOW.to_string();
-    let out = xaa(
-        &[
-            "validate",
-            "id-jag",
-            "--config",
-            bad.to_str().unwrap(),
-            "--client-id",
-            "mcp-client",
-            "--now",
-            &now,
-            first,
-        ],
-        None,
-    );
+    let out = validate_id_jag(bad.to_str().unwrap(), "mcp-client", &[first], None);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("authorization_server.leeway"), "{stderr}");

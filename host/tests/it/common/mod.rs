@@ -354,3 +354,37 @@ pub fn xaa_command(args: &[&str]) -> std::process::Command {
         .stderr(Stdio::piped());
     command
 }
+
+/// The committed conformance suite, tests/vectors/conformance/suite.json: what
+/// `xaa conformance run` runs, and the one source of the catalog rows' inputs.
+pub fn committed_suite() -> xaa_vectors::Suite {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/vectors/conformance/suite.json"
+    );
+    xaa_vectors::Suite::from_json(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// The tokens of the committed suite's case `id` (ID-JAGs, access tokens or bare JWSs), each
+/// with its step's expected verdict.
+pub fn suite_tokens(id: &str) -> Vec<(String, String)> {
+    use xaa_vectors::{Expect, Input};
+    let suite = committed_suite();
+    let case = suite
+        .cases
+        .iter()
+        .find(|c| c.id == id)
+        .unwrap_or_else(|| panic!("no case {id}"));
+    case.steps
+        .iter()
+        .map(|step| match (&step.input, &step.expect) {
+            (
+                Input::IdJag { token, .. }
+                | Input::AccessToken { token }
+                | Input::Jws { token, .. },
+                Expect::Verdict { verdict },
+            ) => (token.clone(), verdict.clone()),
+            other => panic!("{id}: not a token verdict step: {other:?}"),
+        })
+        .collect()
+}

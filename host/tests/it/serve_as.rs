@@ -192,9 +192,7 @@ fn fifty_concurrent_submissions_of_one_id_jag_issue_exactly_one_token() {
                 let (server, jag, barrier) = (&server, &jag, &barrier);
                 scope.spawn(move || {
                     let request = server
-                        .http
-                        .post(server.url("/token"))
-                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .post_form("/token")
                         .header("Authorization", basic_header(BASIC_CLIENT, BASIC_SECRET))
                         .body(form(&grant(jag, &[])));
                     barrier.wait();
@@ -388,12 +386,7 @@ fn rotation_publishes_both_keys_and_signs_with_signing_kid() {
     ));
     let server = AsServer::start_with(&toml, &[]);
     let set = server.get("/jwks.json").json();
-    let kids: Vec<&str> = set["keys"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|k| k["kid"].as_str().unwrap())
-        .collect();
+    let kids = kids(&set);
     assert_eq!(kids.len(), 2, "{set}");
     assert!(
         kids.contains(&SIGNING_KID) && kids.contains(&"as-ec-2"),
@@ -558,9 +551,7 @@ fn client_secret_basic_form_urlencodes_the_id_and_secret() {
     // Without the §2.3.1 encoding the header does not name this client.
     let raw = format!("Basic {}", B64.encode(format!("{id}:{secret}")));
     let reply = server
-        .http
-        .post(server.url("/token"))
-        .header("Content-Type", "application/x-www-form-urlencoded")
+        .post_form("/token")
         .header("Authorization", raw)
         .body(form(&grant(&jag, &[])))
         .send()
@@ -793,13 +784,7 @@ fn wrong_methods_are_405_with_allow_and_unknown_paths_404() {
     assert_eq!(reply.status, 405);
     assert_eq!(reply.header("allow").as_deref(), Some("POST"));
     for path in ["/.well-known/oauth-authorization-server", "/jwks.json"] {
-        let reply = server
-            .http
-            .post(server.url(path))
-            .header("Content-Type", "application/x-www-form-urlencoded")
-            .body("a=b")
-            .send()
-            .unwrap();
+        let reply = server.post_form(path).body("a=b").send().unwrap();
         assert_eq!(reply.status().as_u16(), 405, "{path}");
         let allow = reply.headers().get("allow").unwrap().to_str().unwrap();
         assert!(allow.contains("GET") && !allow.contains("POST"), "{allow}");
@@ -826,9 +811,7 @@ fn a_body_over_64_kib_is_413() {
     assert_eq!(body.len(), 64 * 1024 + 1);
     let send = |chunked: bool| {
         let request = server
-            .http
-            .post(server.url("/token"))
-            .header("Content-Type", "application/x-www-form-urlencoded")
+            .post_form("/token")
             .header("Authorization", basic_header(BASIC_CLIENT, BASIC_SECRET));
         let request = if chunked {
             request.body(reqwest::blocking::Body::new(std::io::Cursor::new(
@@ -850,9 +833,7 @@ fn request_headers_over_16_kib_are_refused_and_the_server_keeps_serving() {
     let server = AsServer::start();
     let jag = id_jag("headers-1", json!({}));
     let outcome = server
-        .http
-        .post(server.url("/token"))
-        .header("Content-Type", "application/x-www-form-urlencoded")
+        .post_form("/token")
         .header("Authorization", basic_header(BASIC_CLIENT, BASIC_SECRET))
         .header("X-Pad", "a".repeat(17 * 1024))
         .body(form(&grant(&jag, &[])))

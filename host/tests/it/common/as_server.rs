@@ -232,6 +232,12 @@ impl AsServer {
         self.http_post("/token", basic, params)
     }
 
+    /// A POST to `path` declaring a form body (the body and any credentials: the caller's).
+    pub fn post_form(&self, path: &str) -> reqwest::blocking::RequestBuilder {
+        let request = self.http.post(self.url(path));
+        request.header("Content-Type", "application/x-www-form-urlencoded")
+    }
+
     /// POST a form to `path`, optionally with HTTP Basic credentials.
     pub fn http_post(
         &self,
@@ -239,11 +245,7 @@ impl AsServer {
         basic: Option<(&str, &str)>,
         params: &[(&str, &str)],
     ) -> Reply {
-        let mut request = self
-            .http
-            .post(self.url(path))
-            .header("Content-Type", "application/x-www-form-urlencoded")
-            .body(form(params));
+        let mut request = self.post_form(path).body(form(params));
         if let Some((id, secret)) = basic {
             request = request.header("Authorization", basic_header(id, secret));
         }
@@ -396,4 +398,10 @@ pub fn assert_token_issued(reply: &Reply, what: &str) -> Value {
     let body = reply.json();
     assert!(body["access_token"].is_string(), "{what}: {body}");
     body
+}
+
+/// The `kid` of every key of a JWK Set, in order.
+pub fn kids(set: &Value) -> Vec<&str> {
+    let keys = set["keys"].as_array().unwrap();
+    keys.iter().map(|k| k["kid"].as_str().unwrap()).collect()
 }

@@ -348,6 +348,14 @@ pub fn reply(response: reqwest::blocking::Response) -> Reply {
     }
 }
 
+/// `[resource_server]` for `resource`, trusting this AS's ES256 keys in `jwks_file`.
+pub fn resource_server_toml(resource: &str, jwks_file: &str) -> String {
+    format!(
+        "[resource_server]\nresource = \"{resource}\"\nissuer = \"{AS_ISSUER}\"\n\
+         jwks_file = \"{jwks_file}\"\nalgorithms = [\"ES256\"]\n"
+    )
+}
+
 /// Runs `xaa validate access-token` on `token` as the resource server of `resource`, trusting
 /// the JWK Set the server publishes at `/jwks.json`; returns (exit code, JSON line).
 pub fn validate_access_token(server: &AsServer, token: &str, resource: &str) -> (i32, Value) {
@@ -355,14 +363,7 @@ pub fn validate_access_token(server: &AsServer, token: &str, resource: &str) -> 
     assert_eq!(jwks.status, 200);
     let dir = server.dir.path();
     std::fs::write(dir.join("published.jwks"), &jwks.body).unwrap();
-    let toml = format!(
-        r#"[resource_server]
-resource = "{resource}"
-issuer = "{AS_ISSUER}"
-jwks_file = "published.jwks"
-algorithms = ["ES256"]
-"#
-    );
+    let toml = resource_server_toml(resource, "published.jwks");
     let config: PathBuf = dir.join(format!("rs-{}.toml", secret_sha256(resource)));
     std::fs::write(&config, toml).unwrap();
     let output = xaa_command(&["validate", "access-token", "--config"])

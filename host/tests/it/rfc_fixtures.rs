@@ -94,24 +94,22 @@ fn positive_fixtures_verify_only_over_the_received_bytes() {
         };
         assert_ne!(altered, decoded, "{name}");
         let forged = format!("{header}.{}.{signature}", base64url::encode(&altered));
-        for native in [false, true] {
-            assert_eq!(
-                jws_layer(&forged, &jwks_doc, native),
-                Err(Code::SignatureInvalid),
-                "{name}, native {native}"
-            );
-        }
         // A flipped signature bit fails too.
         let mut sig = base64url::decode(signature).unwrap();
         let last = sig.len() - 1;
         sig[last] ^= 0x01;
         let flipped = format!("{header}.{payload}.{}", base64url::encode(&sig));
-        for native in [false, true] {
-            assert_eq!(
-                jws_layer(&flipped, &jwks_doc, native),
-                Err(Code::SignatureInvalid),
-                "{name} flipped, native {native}"
-            );
+        for (token, what) in [
+            (&forged, "payload altered"),
+            (&flipped, "signature bit flipped"),
+        ] {
+            for native in [false, true] {
+                assert_eq!(
+                    jws_layer(token, &jwks_doc, native),
+                    Err(Code::SignatureInvalid),
+                    "{name} {what}, native {native}"
+                );
+            }
         }
     }
 }

@@ -33,10 +33,6 @@ use serde_json::{json, Value};
 // The IdP under test
 // ---------------------------------------------------------------------------------------
 
-const EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
-const ID_JAG: &str = "urn:ietf:params:oauth:token-type:id-jag";
-const ID_TOKEN: &str = "urn:ietf:params:oauth:token-type:id_token";
-
 /// The one description of every refused subject token (which check failed is only in the
 /// audit event).
 const INVALID_SUBJECT_TOKEN: &str = "The subject token is not valid for this request";
@@ -243,10 +239,10 @@ fn exchange_as(
     extra: &[(&str, &str)],
 ) -> Reply {
     let mut params = vec![
-        ("grant_type", EXCHANGE),
-        ("requested_token_type", ID_JAG),
+        ("grant_type", GRANT_TOKEN_EXCHANGE),
+        ("requested_token_type", TYPE_ID_JAG),
         ("subject_token", subject),
-        ("subject_token_type", ID_TOKEN),
+        ("subject_token_type", TYPE_ID_TOKEN),
         ("audience", audience),
     ];
     params.extend_from_slice(extra);
@@ -347,10 +343,10 @@ fn exchange_with_assertion(idp: &Idp, assertion: &str) -> Reply {
     idp.server.token(
         None,
         &[
-            ("grant_type", EXCHANGE),
-            ("requested_token_type", ID_JAG),
+            ("grant_type", GRANT_TOKEN_EXCHANGE),
+            ("requested_token_type", TYPE_ID_JAG),
             ("subject_token", &subject),
-            ("subject_token_type", ID_TOKEN),
+            ("subject_token_type", TYPE_ID_TOKEN),
             ("audience", AS_ISSUER),
             ("client_assertion_type", CLIENT_ASSERTION_TYPE),
             ("client_assertion", assertion),
@@ -383,10 +379,10 @@ type Request = fn(&Idp) -> Reply;
 /// The core request of an exchange as cursor, every parameter once, `audience` the AS.
 fn params(subject: &str) -> Vec<(&str, &str)> {
     vec![
-        ("grant_type", EXCHANGE),
-        ("requested_token_type", ID_JAG),
+        ("grant_type", GRANT_TOKEN_EXCHANGE),
+        ("requested_token_type", TYPE_ID_JAG),
         ("subject_token", subject),
-        ("subject_token_type", ID_TOKEN),
+        ("subject_token_type", TYPE_ID_TOKEN),
         ("audience", AS_ISSUER),
     ]
 }
@@ -856,7 +852,7 @@ fn s3a_r15_the_token_exchange_response() {
         ],
         "no refresh_token"
     );
-    assert_eq!(body["issued_token_type"], ID_JAG);
+    assert_eq!(body["issued_token_type"], TYPE_ID_JAG);
     assert_eq!(body["token_type"], "N_A");
     assert_eq!(body["expires_in"], LIFETIME);
     assert_eq!(
@@ -904,12 +900,15 @@ fn s3a_r18_metadata_advertises_the_id_jag_token_type() {
     assert_eq!(metadata["issuer"], IDP_ISSUER);
     assert_eq!(metadata["token_endpoint"], IDP_TOKEN_URL);
     assert_eq!(metadata["jwks_uri"], "https://idp.example.com/jwks.json");
-    assert_eq!(metadata["grant_types_supported"], json!([EXCHANGE]));
+    assert_eq!(
+        metadata["grant_types_supported"],
+        json!([GRANT_TOKEN_EXCHANGE])
+    );
     assert!(
         metadata["identity_chaining_requested_token_types_supported"]
             .as_array()
             .unwrap()
-            .contains(&json!(ID_JAG)),
+            .contains(&json!(TYPE_ID_JAG)),
         "{metadata}"
     );
     assert!(idp.audit_events().is_empty(), "documents are not decisions");

@@ -316,6 +316,11 @@ fn terminate(child: &mut Child) {
 pub const GRANT_JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 /// The RFC 7523 client assertion type.
 pub const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+/// RFC 8693 token exchange (the IdP's grant) and the token types the tests name.
+pub const GRANT_TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+pub const TYPE_ID_JAG: &str = "urn:ietf:params:oauth:token-type:id-jag";
+pub const TYPE_ID_TOKEN: &str = "urn:ietf:params:oauth:token-type:id_token";
+pub const TYPE_REFRESH_TOKEN: &str = "urn:ietf:params:oauth:token-type:refresh_token";
 
 pub use xaa_testkit::form::{basic_header, form, form_encode};
 

@@ -208,27 +208,8 @@ fn deny_by_default_and_revocation_by_reload() {
     );
 }
 
-#[test]
-fn idp_metadata_over_http() {
-    let idp = start_idp();
-    let metadata = idp
-        .server
-        .get("/.well-known/oauth-authorization-server")
-        .json();
-    assert_eq!(metadata["issuer"], IDP_ISSUER);
-    assert_eq!(
-        metadata["grant_types_supported"],
-        json!([GRANT_TOKEN_EXCHANGE])
-    );
-    assert_eq!(
-        metadata["identity_chaining_requested_token_types_supported"],
-        json!([TYPE_ID_JAG])
-    );
-    assert_eq!(
-        idp.server.get("/jwks.json").json()["keys"][0]["kid"],
-        "idp-ec"
-    );
-}
+// The IdP metadata over HTTP: serve_idp_rules::s3a_r18_metadata_advertises_the_id_jag_token_type
+// (and the published kid: s3a_r13_...).
 
 #[test]
 fn development_sign_in_then_exchange_without_a_prompt() {

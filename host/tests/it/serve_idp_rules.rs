@@ -904,12 +904,9 @@ fn s3a_r18_metadata_advertises_the_id_jag_token_type() {
         metadata["grant_types_supported"],
         json!([GRANT_TOKEN_EXCHANGE])
     );
-    assert!(
-        metadata["identity_chaining_requested_token_types_supported"]
-            .as_array()
-            .unwrap()
-            .contains(&json!(TYPE_ID_JAG)),
-        "{metadata}"
+    assert_eq!(
+        metadata["identity_chaining_requested_token_types_supported"],
+        json!([TYPE_ID_JAG])
     );
     assert!(idp.audit_events().is_empty(), "documents are not decisions");
 }

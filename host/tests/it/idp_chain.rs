@@ -206,15 +206,7 @@ fn idp_metadata_and_jwks() {
         .unwrap()
     };
     let metadata = json_of(&get(&mut idp, "/.well-known/oauth-authorization-server"));
-    assert_eq!(metadata["issuer"], IDP_ISSUER);
-    assert_eq!(
-        metadata["grant_types_supported"],
-        json!([GRANT_TOKEN_EXCHANGE])
-    );
-    assert_eq!(
-        metadata["identity_chaining_requested_token_types_supported"],
-        json!([TYPE_ID_JAG])
-    );
+    assert_idp_metadata(&metadata);
     let jwks = json_of(&get(&mut idp, "/jwks.json"));
     assert_eq!(jwks["keys"][0]["kid"], "idp-ec");
     assert!(jwks["keys"][0].get("d").is_none());

@@ -388,3 +388,15 @@ pub fn suite_tokens(id: &str) -> Vec<(String, String)> {
         })
         .collect()
 }
+
+/// Asserts the IdP's RFC 8414 metadata (specs.md §3a rule 18), through the component or over
+/// HTTP: this issuer, the token exchange as the only grant, ID-JAGs as the one requested
+/// token type.
+#[track_caller]
+pub fn assert_idp_metadata(metadata: &Value) {
+    assert_eq!(metadata["issuer"], IDP_ISSUER, "{metadata}");
+    let grants = json!([as_server::GRANT_TOKEN_EXCHANGE]);
+    assert_eq!(metadata["grant_types_supported"], grants, "{metadata}");
+    let types = &metadata["identity_chaining_requested_token_types_supported"];
+    assert_eq!(types, &json!([as_server::TYPE_ID_JAG]), "{metadata}");
+}

@@ -764,15 +764,8 @@ fn a_public_client_needs_allow_public_clients() {
     );
 }
 
-#[test]
-fn a_client_without_the_jwt_bearer_grant_is_unauthorized_client() {
-    let server = AsServer::start();
-    let jag = id_jag("disabled-1", json!({"client_id": DISABLED_CLIENT}));
-    let wrong = server.token(Some((DISABLED_CLIENT, "wrong")), &grant(&jag, &[]));
-    assert_error(&wrong, 401, "invalid_client");
-    let reply = server.token(Some((DISABLED_CLIENT, DISABLED_SECRET)), &grant(&jag, &[]));
-    assert_error(&reply, 400, "unauthorized_client");
-}
+// A client without the jwt-bearer grant: suite case 3b-02-http-unauthorized-client (401 with a
+// wrong secret, 400 unauthorized_client with the right one) and its -control.
 
 // ---------------------------------------------------------------------------------------------
 // 6. Transport.

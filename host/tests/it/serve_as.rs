@@ -723,17 +723,8 @@ fn two_authentication_methods_at_once_are_invalid_request() {
     assert_issued(&server.exchange(&jag, &[]));
 }
 
-#[test]
-fn no_client_credentials_is_invalid_client() {
-    let server = AsServer::start();
-    let jag = id_jag("none-1", json!({}));
-    let reply = server.token(None, &grant(&jag, &[]));
-    assert_error(&reply, 401, "invalid_client");
-    // A confidential client's id alone is not authentication either.
-    let reply = server.token(None, &grant(&jag, &[("client_id", BASIC_CLIENT)]));
-    assert_error(&reply, 401, "invalid_client");
-    assert_issued(&server.exchange(&jag, &[]));
-}
+// No credentials, or a confidential client's client_id alone: suite cases
+// 3b-02-http-no-credentials and 3b-02-http-client-id-only (each with its 200 control).
 
 #[test]
 fn a_public_client_needs_allow_public_clients() {

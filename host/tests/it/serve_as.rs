@@ -587,27 +587,8 @@ fn client_secret_post_right_and_wrong() {
             .is_some_and(|c| c.to_ascii_lowercase().starts_with("basic")),
         "no Basic challenge when Basic was not attempted"
     );
-    let unknown = server.token(
-        None,
-        &grant(
-            &jag,
-            &[
-                ("client_id", "no-such-client"),
-                ("client_secret", POST_SECRET),
-            ],
-        ),
-    );
-    assert_error(&unknown, 401, "invalid_client");
-    // The basic client's secret in the body: the registered method is Basic.
-    let jag_basic = id_jag("post-2", json!({}));
-    let mismatch = server.token(
-        None,
-        &grant(
-            &jag_basic,
-            &[("client_id", BASIC_CLIENT), ("client_secret", BASIC_SECRET)],
-        ),
-    );
-    assert_error(&mismatch, 401, "invalid_client");
+    // An unknown client, and the Basic client's secret in the body: suite cases
+    // 3b-02-http-post-unknown-client and 3b-02-http-basic-client-via-post.
 
     let right = server.token(
         None,

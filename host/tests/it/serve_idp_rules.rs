@@ -507,6 +507,7 @@ fn every_grant_writes_one_granted_audit_event_and_the_connection_s_targets() {
         ("the alias: aud is the issuer", |idp| exchange(idp, &alice(), AS_ALIAS, &[]), json!({"aud": AS_ISSUER}), json!({"audience": AS_ISSUER})),
         ("cursor asking for B", |idp| exchange(idp, &alice(), AS_B, &[]), json!({"aud": AS_B, "resource": OTHER_RESOURCE, "client_id": "cursor-at-b"}), json!({"audience": AS_B})),
         ("one resource of two named", |idp| exchange(idp, &alice(), AS_MULTI, &[("resource", MULTI_2)]), json!({"aud": AS_MULTI, "resource": MULTI_2}), json!({"resource": MULTI_2})),
+        ("alice: listed at the restricted server", |idp| exchange(idp, &alice(), AS_RESTRICTED, &[]), json!({"sub": "alice", "resource": RESTRICTED_RESOURCE}), json!({"subject": "alice"})),
         ("dave: in the restricted server's group", |idp| exchange(idp, &id_token(CURSOR, "dave", json!({})), AS_RESTRICTED, &[]), json!({"sub": "dave", "resource": RESTRICTED_RESOURCE}), json!({"subject": "dave"})),
         ("a subset of the scope", |idp| exchange(idp, &alice(), AS_ISSUER, &[("scope", "admin chat.read")]), json!({"scope": "chat.read"}), json!({"scope": "chat.read"})),
         ("no scope requested", |idp| exchange(idp, &alice(), AS_ISSUER, &[]), json!({"scope": "chat.read chat.history"}), json!({"scope": "chat.read chat.history"})),

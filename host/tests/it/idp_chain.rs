@@ -11,15 +11,13 @@ use base64::Engine as _;
 use p256::ecdsa::SigningKey;
 use serde_json::{json, Value};
 
-use common::as_server::{form, form_encode, private_jwk, secret_sha256};
+use common::as_server::{
+    form, form_encode, private_jwk, secret_sha256, GRANT_JWT_BEARER, GRANT_TOKEN_EXCHANGE,
+    TYPE_ID_JAG, TYPE_ID_TOKEN,
+};
 use common::*;
 use xaa_host::wit::{self, Header, HttpRequest, HttpResponse};
 use xaa_host::{config_file, Validator};
-
-const EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
-const ID_JAG: &str = "urn:ietf:params:oauth:token-type:id-jag";
-const ID_TOKEN: &str = "urn:ietf:params:oauth:token-type:id_token";
-const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
 fn idp_signing_key() -> SigningKey {
     keys().idp_ec.clone()
@@ -99,10 +97,10 @@ fn exchange(idp: &mut Validator, subject: &str, audience: &str) -> HttpResponse 
         "/token",
         ("cursor", "cursor-secret"),
         &[
-            ("grant_type", EXCHANGE),
-            ("requested_token_type", ID_JAG),
+            ("grant_type", GRANT_TOKEN_EXCHANGE),
+            ("requested_token_type", TYPE_ID_JAG),
             ("subject_token", subject),
-            ("subject_token_type", ID_TOKEN),
+            ("subject_token_type", TYPE_ID_TOKEN),
             ("audience", audience),
             ("scope", "chat.read"),
         ],
@@ -143,7 +141,7 @@ fn one_login_becomes_an_access_token_through_idp_as_and_rs() {
     let response = exchange(&mut idp, &id_token("alice", "cursor"), AS_ISSUER);
     let body = json_of(&response);
     assert_eq!(response.status, 200, "{body}");
-    assert_eq!(body["issued_token_type"], ID_JAG);
+    assert_eq!(body["issued_token_type"], TYPE_ID_JAG);
     assert_eq!(body["token_type"], "N_A");
     assert_eq!(body["expires_in"], 120);
     let audit: Value = serde_json::from_str(response.audit_event.as_deref().unwrap()).unwrap();
@@ -159,7 +157,7 @@ fn one_login_becomes_an_access_token_through_idp_as_and_rs() {
         .authorization_server_http(&post(
             "/token",
             (CLIENT, "as-secret"),
-            &[("grant_type", JWT_BEARER), ("assertion", id_jag)],
+            &[("grant_type", GRANT_JWT_BEARER), ("assertion", id_jag)],
         ))
         .unwrap();
     let body = json_of(&response);
@@ -208,12 +206,7 @@ fn idp_metadata_and_jwks() {
         .unwrap()
     };
     let metadata = json_of(&get(&mut idp, "/.well-known/oauth-authorization-server"));
-    assert_eq!(metadata["issuer"], IDP_ISSUER);
-    assert_eq!(metadata["grant_types_supported"], json!([EXCHANGE]));
-    assert_eq!(
-        metadata["identity_chaining_requested_token_types_supported"],
-        json!([ID_JAG])
-    );
+    assert_idp_metadata(&metadata);
     let jwks = json_of(&get(&mut idp, "/jwks.json"));
     assert_eq!(jwks["keys"][0]["kid"], "idp-ec");
     assert!(jwks["keys"][0].get("d").is_none());

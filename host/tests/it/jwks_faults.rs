@@ -423,6 +423,14 @@ impl Rig {
     }
 }
 
+/// A fresh rig and an access-token validator whose keys come from `server` (cache lifetime,
+/// refetch cooldown and maximum staleness in seconds).
+fn validator_on(server: &FaultServer, ttl: u32, cooldown: u32, max_stale: u32) -> (Rig, Validator) {
+    let rig = Rig::new();
+    let validator = rig.validator(uri_config(&server.uri(), ttl, cooldown, max_stale));
+    (rig, validator)
+}
+
 /// "valid" or the code of an access-token verdict.
 fn code(validator: &mut Validator, token: &str) -> String {
     outcome(&validator.validate_access_token(token))
@@ -546,8 +554,7 @@ fn assert_faults(cases: Vec<(&'static str, Mode, FaultOutcome)>) {
 fn down_connection_refused_serves_the_last_good_set_until_max_stale() {
     // Lifetime 1 s, cooldown 1 s, stale window 2 s: usable until 3 s after the fetch.
     let server = FaultServer::start(Mode::Set(set_of(&[jwk1()])));
-    let rig = Rig::new();
-    let mut v = rig.validator(uri_config(&server.uri(), 1, 1, 2));
+    let (rig, mut v) = validator_on(&server, 1, 1, 2);
     let fetched = Instant::now();
     let cached = at1("down-1");
     assert_eq!(code(&mut v, &cached), "valid");
@@ -732,8 +739,7 @@ fn redirects_loop_fails_after_the_cap_cross_origin_refused_same_origin_followed(
 
     // Same origin, one hop: followed.
     let server = FaultServer::start(Mode::Set(set_of(&[jwk1()])));
-    let rig = Rig::new();
-    let mut v = rig.validator(uri_config(&server.uri(), 1, 1, 600));
+    let (_rig, mut v) = validator_on(&server, 1, 1, 600);
     assert_eq!(code(&mut v, &at1("moved-0")), "valid");
     server.set(Mode::MovedTo("/moved", set_of(&[jwk1(), jwk2()])));
     pause(1_200);
@@ -826,8 +832,7 @@ fn a_valid_set_served_as_text_html_is_used() {
         set_of(&[jwk1()]).into_bytes(),
         "text/html; charset=utf-8",
     ));
-    let rig = Rig::new();
-    let mut v = rig.validator(uri_config(&server.uri(), 60, 60, 600));
+    let (_rig, mut v) = validator_on(&server, 60, 60, 600);
     assert_eq!(code(&mut v, &at1("html-1")), "valid");
     assert_eq!(server.hits(), 1);
 }
@@ -872,8 +877,7 @@ fn huge_bodies_are_refused_by_the_256_kib_read_cap_and_the_key_cap() {
 
     // The boundary: exactly 256 KiB is read and used.
     let server = FaultServer::start(Mode::Body(padded(cap), "application/json"));
-    let rig = Rig::new();
-    let mut v = rig.validator(uri_config(&server.uri(), 60, 60, 600));
+    let (_rig, mut v) = validator_on(&server, 60, 60, 600);
     assert_eq!(code(&mut v, &at2("exactly-256-kib")), "valid");
     assert_eq!(server.hits(), 1);
 }
@@ -907,8 +911,7 @@ fn a_set_with_bad_keys_keeps_only_the_good_ones() {
     mixed.push(jwk1());
 
     let server = FaultServer::start(Mode::Set(set_of(&mixed)));
-    let rig = Rig::new();
-    let mut v = rig.validator(uri_config(&server.uri(), 60, 60, 600));
+    let (_rig, mut v) = validator_on(&server, 60, 60, 600);
     assert_eq!(code(&mut v, &at1("mixed-good")), "valid");
     assert_eq!(
         code(
@@ -955,8 +958,7 @@ fn a_set_with_bad_keys_keeps_only_the_good_ones() {
 fn rotation_a_new_kid_is_fetched_once_after_the_cooldown() {
     // A long lifetime: only the kid miss can cause a refetch. Cooldown 3 s.
     let server = FaultServer::start(Mode::Set(set_of(&[jwk1()])));
-    let rig = Rig::new();
-    let mut v = rig.validator(uri_config(&server.uri(), 3600, 3, 600));
+    let (_rig, mut v) = validator_on(&server, 3600, 3, 600);
     let first = Instant::now();
     assert_eq!(code(&mut v, &at1("rot-1")), "valid");
     server.set(Mode::Set(set_of(&[jwk1(), jwk2()])));
@@ -1002,8 +1004,7 @@ fn rotation_a_new_kid_is_fetched_once_after_the_cooldown() {
 #[test]
 fn rotation_a_removed_kid_fails_after_the_next_refresh_even_when_cached() {
     let server = FaultServer::start(Mode::Set(set_of(&[jwk1(), jwk2()])));
-    let rig = Rig::new();
-    let mut v = rig.validator(uri_config(&server.uri(), 1, 1, 600));
+    let (_rig, mut v) = validator_on(&server, 1, 1, 600);
     let cached_old = at1("removed-old");
     let cached_new = at2("removed-new");
     let fetched = Instant::now();
@@ -1034,8 +1035,7 @@ fn rotation_a_removed_kid_fails_after_the_next_refresh_even_when_cached() {
 #[test]
 fn an_empty_set_revokes_every_key_at_once() {
     let server = FaultServer::start(Mode::Set(set_of(&[jwk1(), jwk2()])));
-    let rig = Rig::new();
-    let mut v = rig.validator(uri_config(&server.uri(), 1, 1, 3600));
+    let (_rig, mut v) = validator_on(&server, 1, 1, 3600);
     let t1 = at1("empty-1");
     let t2 = at2("empty-2");
     assert_eq!(code(&mut v, &t1), "valid");
@@ -1126,8 +1126,7 @@ fn concurrent_validations_during_a_failing_fetch_each_get_a_verdict_and_share_on
 fn a_kid_flood_costs_one_fetch_per_cooldown_and_at_most_10_requests_per_uri_per_minute() {
     // One instance, cooldown 1 s, a long lifetime, 2.5 s of random kids.
     let server = FaultServer::start(Mode::Set(set_of(&[jwk1()])));
-    let rig = Rig::new();
-    let mut v = rig.validator(uri_config(&server.uri(), 3600, 1, 600));
+    let (_rig, mut v) = validator_on(&server, 3600, 1, 600);
     let start = Instant::now();
     let mut sent = 0;
     while start.elapsed() < Duration::from_millis(2_500) && sent < 100_000 {
@@ -1311,8 +1310,7 @@ fn at1_times(jti: &str, now: i64) -> String {
 #[test]
 fn a_cached_verdict_follows_the_wall_clock_when_it_steps_back() {
     let server = FaultServer::start(Mode::Set(set_of(&[jwk1()])));
-    let rig = Rig::new();
-    let mut v = rig.validator(uri_config(&server.uri(), 3600, 3600, 600));
+    let (rig, mut v) = validator_on(&server, 3600, 3600, 600);
     let cached = at1("step-back-cached");
     let twin = at1("step-back-twin");
     assert_eq!(code(&mut v, &cached), "valid");
@@ -1335,8 +1333,7 @@ fn a_clock_outside_2000_to_2100_is_clock_invalid_and_fetches_nothing() {
     const Y2000: i64 = 946_684_800;
     const Y2100: i64 = 4_102_444_800;
     let server = FaultServer::start(Mode::Set(set_of(&[jwk1()])));
-    let rig = Rig::new();
-    let mut v = rig.validator(uri_config(&server.uri(), 3600, 1, 600));
+    let (rig, mut v) = validator_on(&server, 3600, 1, 600);
     let t = at1("wild-1");
     for wild in [Y2000 - 1, Y2100, 0, -1, i64::MIN, i64::MAX] {
         rig.clock.set(wild);

@@ -65,15 +65,20 @@ fn jwks_body() -> Vec<u8> {
     as_jwks().to_string().into_bytes()
 }
 
-#[test]
-fn ok_response_with_max_age() {
-    let server = serve(Arc::new(|_, _| {
+/// A server answering every request with the AS's JWK Set and `Cache-Control: cache_control`.
+fn serve_jwks(cache_control: &'static str) -> Server {
+    serve(Arc::new(move |_, _| {
         response(
             "200 OK",
-            &[("cache-control", "public, max-age=120".into())],
+            &[("cache-control", cache_control.into())],
             &jwks_body(),
         )
-    }));
+    }))
+}
+
+#[test]
+fn ok_response_with_max_age() {
+    let server = serve_jwks("public, max-age=120");
     let r = HttpJwksFetcher::default()
         .fetch(&format!("http://127.0.0.1:{}/jwks", server.port))
         .unwrap();
@@ -175,13 +180,7 @@ fn http_imports() -> xaa_host::Imports {
 
 #[test]
 fn jwks_uri_end_to_end_through_the_component() {
-    let server = serve(Arc::new(|_, _| {
-        response(
-            "200 OK",
-            &[("cache-control", "max-age=300".into())],
-            &jwks_body(),
-        )
-    }));
+    let server = serve_jwks("max-age=300");
     let mut h = Harness::with(
         uri_config(format!("http://127.0.0.1:{}/jwks", server.port)),
         http_imports(),

@@ -21,7 +21,7 @@
 use crate::common;
 
 use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -227,139 +227,81 @@ fn s3c_r07_failures_are_401_invalid_token_with_challenge() {
 // Configuration refusals
 // =======================================================================================
 
-/// Asserts that `config` is refused with a line whose path starts with `path`.
-fn assert_refused(config: wit::Config, path: &str) -> Vec<String> {
-    let refusals = refusals(config);
-    assert!(
-        refusals.iter().any(|r| r.starts_with(path)),
-        "no refusal names {path:?}: {refusals:?}"
-    );
-    refusals
-}
-
 fn authorization_server(config: &mut wit::Config) -> &mut wit::AuthorizationServerConfig {
     config.authorization_server.as_mut().unwrap()
 }
 
-#[test]
-fn config_baseline_is_accepted() {
-    assert_eq!(refusals(config()), Vec::<String>::new());
+fn resource_server(config: &mut wit::Config) -> &mut wit::ResourceServerConfig {
+    config.resource_server.as_mut().unwrap()
 }
 
-#[test]
-fn config_refuses_hs256() {
-    let mut c = config();
-    authorization_server(&mut c).trusted_issuers[0]
-        .algorithms
-        .push("HS256".into());
-    let r = assert_refused(c, "trusted_issuers[0].algorithms[3]");
-    assert!(r.iter().any(|l| l.contains("HS256")), "{r:?}");
-    let mut c = config();
-    c.resource_server.as_mut().unwrap().algorithms = vec!["ES256".into(), "HS256".into()];
-    assert_refused(c, "resource_server.algorithms[1]");
+/// The baseline's trusted issuer `i`.
+fn trusted(config: &mut wit::Config, i: usize) -> &mut wit::TrustedIssuer {
+    &mut authorization_server(config).trusted_issuers[i]
 }
 
-#[test]
-fn config_refuses_none() {
-    let mut c = config();
-    authorization_server(&mut c).trusted_issuers[1]
-        .algorithms
-        .push("none".into());
-    let r = assert_refused(c, "trusted_issuers[1].algorithms[1]");
-    assert!(r.iter().any(|l| l.contains("none")), "{r:?}");
+/// Inline keys: the public key of `key` with its private scalar `d` added.
+fn jwks_with_d(key: &p256::ecdsa::SigningKey, kid: &str) -> wit::KeySource {
+    let d = xaa_guest::base64url::encode(&key.to_bytes());
+    wit::KeySource::Inline(json!({"keys": [ec_jwk(key, kid, json!({"d": d}))]}).to_string())
 }
 
+/// One change to the baseline configuration.
+type Edit = fn(&mut wit::Config);
+
+/// The component's configuration check: each change to the baseline is refused with a line
+/// whose path starts with the one given and that mentions what is wrong (or accepted: no
+/// path), and the reason in the comment. The suite runs only valid configurations.
 #[test]
-fn config_refuses_unknown_alg() {
-    for alg in ["ES384", "EdDSA", "es256", "RSA-OAEP"] {
+fn configurations_are_refused_naming_the_field() {
+    #[rustfmt::skip]
+    let rows: &[(Edit, Option<(&str, &str)>)] = &[
+        // The baseline itself.
+        (|_| {}, None),
+        // HMAC and `none` are never allowed (algorithm confusion, unsigned tokens).
+        (|c| trusted(c, 0).algorithms.push("HS256".into()), Some(("trusted_issuers[0].algorithms[3]", "HS256"))),
+        (|c| resource_server(c).algorithms = vec!["ES256".into(), "HS256".into()], Some(("resource_server.algorithms[1]", ""))),
+        (|c| trusted(c, 1).algorithms.push("none".into()), Some(("trusted_issuers[1].algorithms[1]", "none"))),
+        // Only the algorithms the verifier implements, by their exact names.
+        (|c| trusted(c, 0).algorithms.push("ES384".into()), Some(("trusted_issuers[0].algorithms[3]", ""))),
+        (|c| trusted(c, 0).algorithms.push("EdDSA".into()), Some(("trusted_issuers[0].algorithms[3]", ""))),
+        (|c| trusted(c, 0).algorithms.push("es256".into()), Some(("trusted_issuers[0].algorithms[3]", ""))),
+        (|c| trusted(c, 0).algorithms.push("RSA-OAEP".into()), Some(("trusted_issuers[0].algorithms[3]", ""))),
+        // The leeway is at most 300 s, on both roles.
+        (|c| authorization_server(c).leeway = Some(600), Some(("authorization_server.leeway", ""))),
+        (|c| resource_server(c).leeway = Some(600), Some(("resource_server.leeway", ""))),
+        (|c| { authorization_server(c).leeway = Some(300); resource_server(c).leeway = Some(300) }, None),
+        // The server never trusts itself as an IdP (rule 12's configuration side).
+        (|c| trusted(c, 0).issuer = AS_ISSUER.into(), Some(("trusted_issuers[0].issuer", ""))),
+        // Issuers are https, but for loopback.
+        (|c| authorization_server(c).issuer = "http://as.example.com".into(), Some(("authorization_server.issuer", ""))),
+        (|c| trusted(c, 1).issuer = "http://other-idp.example.com".into(), Some(("trusted_issuers[1].issuer", ""))),
+        (|c| resource_server(c).issuer = "http://as.example.com".into(), Some(("resource_server.issuer", ""))),
+        (|c| authorization_server(c).issuer = "http://127.0.0.1:8080".into(), None),
+        // Verification keys are public: a private member means a leaked key.
+        (|c| trusted(c, 0).keys = jwks_with_d(&keys().idp_ec, "idp-ec"), Some(("trusted_issuers[0].jwks", ""))),
+        (|c| resource_server(c).keys = jwks_with_d(&keys().as_ec, "as-ec"), Some(("resource_server.jwks", ""))),
+        // An authorization server trusting nobody accepts nothing.
+        (|c| authorization_server(c).trusted_issuers.clear(), Some(("trusted_issuers", ""))),
+        // Either role alone is a configuration; neither is not.
+        (|c| c.authorization_server = None, None),
+        (|c| c.resource_server = None, None),
+        (|c| { c.authorization_server = None; c.resource_server = None }, Some(("", "[authorization_server], [resource_server]"))),
+    ];
+    for (i, (edit, refused)) in rows.iter().enumerate() {
         let mut c = config();
-        authorization_server(&mut c).trusted_issuers[0]
-            .algorithms
-            .push(alg.into());
-        assert_refused(c, "trusted_issuers[0].algorithms[3]");
+        edit(&mut c);
+        let lines = refusals(c);
+        match refused {
+            None => assert_eq!(lines, Vec::<String>::new(), "row {i}"),
+            Some((path, mention)) => assert!(
+                lines
+                    .iter()
+                    .any(|l| l.starts_with(path) && l.contains(mention)),
+                "row {i}: no refusal names {path:?} with {mention:?}: {lines:?}"
+            ),
+        }
     }
-}
-
-#[test]
-fn config_refuses_leeway_600() {
-    let mut c = config();
-    authorization_server(&mut c).leeway = Some(600);
-    assert_refused(c, "authorization_server.leeway");
-    let mut c = config();
-    c.resource_server.as_mut().unwrap().leeway = Some(600);
-    assert_refused(c, "resource_server.leeway");
-    // The maximum itself is accepted.
-    let mut c = config();
-    authorization_server(&mut c).leeway = Some(300);
-    c.resource_server.as_mut().unwrap().leeway = Some(300);
-    assert_eq!(refusals(c), Vec::<String>::new());
-}
-
-#[test]
-fn config_refuses_trusting_own_issuer() {
-    let mut c = config();
-    authorization_server(&mut c).trusted_issuers[0].issuer = AS_ISSUER.into();
-    assert_refused(c, "trusted_issuers[0].issuer");
-}
-
-#[test]
-fn config_refuses_http_non_loopback_issuer() {
-    let mut c = config();
-    authorization_server(&mut c).issuer = "http://as.example.com".into();
-    assert_refused(c, "authorization_server.issuer");
-    let mut c = config();
-    authorization_server(&mut c).trusted_issuers[1].issuer = "http://other-idp.example.com".into();
-    assert_refused(c, "trusted_issuers[1].issuer");
-    let mut c = config();
-    c.resource_server.as_mut().unwrap().issuer = "http://as.example.com".into();
-    assert_refused(c, "resource_server.issuer");
-    // Loopback is the one exception.
-    let mut c = config();
-    authorization_server(&mut c).issuer = "http://127.0.0.1:8080".into();
-    assert_eq!(refusals(c), Vec::<String>::new());
-}
-
-#[test]
-fn config_refuses_jwks_with_private_member() {
-    let k = keys();
-    let d = xaa_guest::base64url::encode(&k.idp_ec.to_bytes());
-    let mut c = config();
-    authorization_server(&mut c).trusted_issuers[0].keys = wit::KeySource::Inline(
-        json!({"keys": [ec_jwk(&k.idp_ec, "idp-ec", json!({"d": d}))]}).to_string(),
-    );
-    assert_refused(c, "trusted_issuers[0].jwks");
-    let mut c = config();
-    c.resource_server.as_mut().unwrap().keys = wit::KeySource::Inline(
-        json!({"keys": [ec_jwk(&k.as_ec, "as-ec", json!({"d": d}))]}).to_string(),
-    );
-    assert_refused(c, "resource_server.jwks");
-}
-
-#[test]
-fn config_refuses_empty_trusted_issuers() {
-    let mut c = config();
-    authorization_server(&mut c).trusted_issuers.clear();
-    assert_refused(c, "trusted_issuers");
-}
-
-#[test]
-fn config_refuses_no_role() {
-    let mut c = config();
-    c.authorization_server = None;
-    c.resource_server = None;
-    let r = refusals(c);
-    assert!(
-        r.iter()
-            .any(|l| l.contains("authorization_server") && l.contains("resource_server")),
-        "{r:?}"
-    );
-    // Either role alone is enough.
-    let mut c = config();
-    c.authorization_server = None;
-    assert_eq!(refusals(c), Vec::<String>::new());
-    let mut c = config();
-    c.resource_server = None;
-    assert_eq!(refusals(c), Vec::<String>::new());
 }
 
 // =======================================================================================
@@ -367,13 +309,7 @@ fn config_refuses_no_role() {
 // =======================================================================================
 
 fn xaa(args: &[&str], stdin: Option<&[u8]>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_xaa"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = xaa_command(args).stdin(Stdio::piped()).spawn().unwrap();
     {
         let mut input = child.stdin.take().unwrap();
         if let Some(bytes) = stdin {
@@ -405,7 +341,27 @@ fn sample() -> tempfile::TempDir {
     dir
 }
 
-fn json_lines(out: &Output) -> Vec<Value> {
+/// `xaa validate id-jag --config CONFIG --client-id CLIENT --now NOW ARGS...`.
+fn validate_id_jag(config: &str, client: &str, args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let now = NOW.to_string();
+    let head = [
+        "validate",
+        "id-jag",
+        "--config",
+        config,
+        "--client-id",
+        client,
+        "--now",
+        &now,
+    ];
+    xaa(&[&head[..], args].concat(), stdin)
+}
+
+/// The JSON lines `xaa` wrote, after asserting its exit code (stderr on failure).
+#[track_caller]
+fn json_lines(out: &Output, code: i32) -> Vec<Value> {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(code), "{stderr}");
     String::from_utf8(out.stdout.clone())
         .unwrap()
         .lines()
@@ -418,28 +374,13 @@ fn cli_validates_sample_id_jags_from_stdin() {
     let dir = sample();
     let config = dir.path().join("xaa.toml");
     let tokens = std::fs::read(dir.path().join("id-jags.txt")).unwrap();
-    let now = NOW.to_string();
-    let out = xaa(
-        &[
-            "validate",
-            "id-jag",
-            "--config",
-            config.to_str().unwrap(),
-            "--client-id",
-            "mcp-client",
-            "--now",
-            &now,
-            "-",
-        ],
+    let out = validate_id_jag(
+        config.to_str().unwrap(),
+        "mcp-client",
+        &["-"],
         Some(&tokens),
     );
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let lines = json_lines(&out);
+    let lines = json_lines(&out, 1);
     assert_eq!(lines.len(), 5, "{lines:?}");
     assert_eq!(lines[0]["valid"], json!(true));
     let codes: Vec<&Value> = lines[1..].iter().map(|l| &l["code"]).collect();
@@ -465,39 +406,16 @@ fn cli_single_valid_token_exits_0_and_explain_adds_checks() {
     let config = config.to_str().unwrap();
     let tokens = std::fs::read_to_string(dir.path().join("id-jags.txt")).unwrap();
     let first = tokens.lines().next().unwrap();
-    let now = NOW.to_string();
-    let base = [
-        "validate",
-        "id-jag",
-        "--config",
-        config,
-        "--client-id",
-        "mcp-client",
-        "--now",
-        &now,
-    ];
-    let out = xaa(&[&base[..], &[first]].concat(), None);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let lines = json_lines(&out);
+    let out = validate_id_jag(config, "mcp-client", &[first], None);
+    let lines = json_lines(&out, 0);
     assert_eq!(lines.len(), 1);
     assert_eq!(lines[0]["valid"], json!(true));
     assert_eq!(lines[0]["claims"]["iss"], json!("https://idp.example.com"));
     assert_eq!(lines[0]["claims"]["client_id"], json!("mcp-client"));
     assert!(lines[0].get("checks").is_none());
     // --explain (a fresh process, so a fresh replay store).
-    let out = xaa(&[&base[..], &["--explain", first]].concat(), None);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let lines = json_lines(&out);
+    let out = validate_id_jag(config, "mcp-client", &["--explain", first], None);
+    let lines = json_lines(&out, 0);
     assert_eq!(lines[0]["valid"], json!(true));
     let checks = lines[0]["checks"].as_array().expect("a checks array");
     assert!(!checks.is_empty());
@@ -508,20 +426,7 @@ fn cli_single_valid_token_exits_0_and_explain_adds_checks() {
         .iter()
         .any(|c| c["name"] == json!("signature") && c["outcome"] == json!("passed")));
     // A rejected single token exits 1.
-    let second_client = xaa(
-        &[
-            "validate",
-            "id-jag",
-            "--config",
-            config,
-            "--client-id",
-            "other",
-            "--now",
-            &now,
-            first,
-        ],
-        None,
-    );
+    let second_client = validate_id_jag(config, "other", &[first], None);
     assert_eq!(second_client.status.code(), Some(1));
 }
 
@@ -535,21 +440,7 @@ fn cli_bad_config_exits_2_naming_the_field() {
     std::fs::write(&bad, text.replace("leeway = 60\n", "leeway = 600\n")).unwrap();
     let tokens = std::fs::read_to_string(dir.path().join("id-jags.txt")).unwrap();
     let first = tokens.lines().next().unwrap();
-    let now = NOW.to_string();
-    let out = xaa(
-        &[
-            "validate",
-            "id-jag",
-            "--config",
-            bad.to_str().unwrap(),
-            "--client-id",
-            "mcp-client",
-            "--now",
-            &now,
-            first,
-        ],
-        None,
-    );
+    let out = validate_id_jag(bad.to_str().unwrap(), "mcp-client", &[first], None);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("authorization_server.leeway"), "{stderr}");

@@ -192,9 +192,7 @@ fn fifty_concurrent_submissions_of_one_id_jag_issue_exactly_one_token() {
                 let (server, jag, barrier) = (&server, &jag, &barrier);
                 scope.spawn(move || {
                     let request = server
-                        .http
-                        .post(server.url("/token"))
-                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .post_form("/token")
                         .header("Authorization", basic_header(BASIC_CLIENT, BASIC_SECRET))
                         .body(form(&grant(jag, &[])));
                     barrier.wait();
@@ -388,12 +386,7 @@ fn rotation_publishes_both_keys_and_signs_with_signing_kid() {
     ));
     let server = AsServer::start_with(&toml, &[]);
     let set = server.get("/jwks.json").json();
-    let kids: Vec<&str> = set["keys"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|k| k["kid"].as_str().unwrap())
-        .collect();
+    let kids = kids(&set);
     assert_eq!(kids.len(), 2, "{set}");
     assert!(
         kids.contains(&SIGNING_KID) && kids.contains(&"as-ec-2"),
@@ -558,9 +551,7 @@ fn client_secret_basic_form_urlencodes_the_id_and_secret() {
     // Without the §2.3.1 encoding the header does not name this client.
     let raw = format!("Basic {}", B64.encode(format!("{id}:{secret}")));
     let reply = server
-        .http
-        .post(server.url("/token"))
-        .header("Content-Type", "application/x-www-form-urlencoded")
+        .post_form("/token")
         .header("Authorization", raw)
         .body(form(&grant(&jag, &[])))
         .send()
@@ -596,27 +587,8 @@ fn client_secret_post_right_and_wrong() {
             .is_some_and(|c| c.to_ascii_lowercase().starts_with("basic")),
         "no Basic challenge when Basic was not attempted"
     );
-    let unknown = server.token(
-        None,
-        &grant(
-            &jag,
-            &[
-                ("client_id", "no-such-client"),
-                ("client_secret", POST_SECRET),
-            ],
-        ),
-    );
-    assert_error(&unknown, 401, "invalid_client");
-    // The basic client's secret in the body: the registered method is Basic.
-    let jag_basic = id_jag("post-2", json!({}));
-    let mismatch = server.token(
-        None,
-        &grant(
-            &jag_basic,
-            &[("client_id", BASIC_CLIENT), ("client_secret", BASIC_SECRET)],
-        ),
-    );
-    assert_error(&mismatch, 401, "invalid_client");
+    // An unknown client, and the Basic client's secret in the body: suite cases
+    // 3b-02-http-post-unknown-client and 3b-02-http-basic-client-via-post.
 
     let right = server.token(
         None,
@@ -732,17 +704,8 @@ fn two_authentication_methods_at_once_are_invalid_request() {
     assert_issued(&server.exchange(&jag, &[]));
 }
 
-#[test]
-fn no_client_credentials_is_invalid_client() {
-    let server = AsServer::start();
-    let jag = id_jag("none-1", json!({}));
-    let reply = server.token(None, &grant(&jag, &[]));
-    assert_error(&reply, 401, "invalid_client");
-    // A confidential client's id alone is not authentication either.
-    let reply = server.token(None, &grant(&jag, &[("client_id", BASIC_CLIENT)]));
-    assert_error(&reply, 401, "invalid_client");
-    assert_issued(&server.exchange(&jag, &[]));
-}
+// No credentials, or a confidential client's client_id alone: suite cases
+// 3b-02-http-no-credentials and 3b-02-http-client-id-only (each with its 200 control).
 
 #[test]
 fn a_public_client_needs_allow_public_clients() {
@@ -773,15 +736,8 @@ fn a_public_client_needs_allow_public_clients() {
     );
 }
 
-#[test]
-fn a_client_without_the_jwt_bearer_grant_is_unauthorized_client() {
-    let server = AsServer::start();
-    let jag = id_jag("disabled-1", json!({"client_id": DISABLED_CLIENT}));
-    let wrong = server.token(Some((DISABLED_CLIENT, "wrong")), &grant(&jag, &[]));
-    assert_error(&wrong, 401, "invalid_client");
-    let reply = server.token(Some((DISABLED_CLIENT, DISABLED_SECRET)), &grant(&jag, &[]));
-    assert_error(&reply, 400, "unauthorized_client");
-}
+// A client without the jwt-bearer grant: suite case 3b-02-http-unauthorized-client (401 with a
+// wrong secret, 400 unauthorized_client with the right one) and its -control.
 
 // ---------------------------------------------------------------------------------------------
 // 6. Transport.
@@ -793,13 +749,7 @@ fn wrong_methods_are_405_with_allow_and_unknown_paths_404() {
     assert_eq!(reply.status, 405);
     assert_eq!(reply.header("allow").as_deref(), Some("POST"));
     for path in ["/.well-known/oauth-authorization-server", "/jwks.json"] {
-        let reply = server
-            .http
-            .post(server.url(path))
-            .header("Content-Type", "application/x-www-form-urlencoded")
-            .body("a=b")
-            .send()
-            .unwrap();
+        let reply = server.post_form(path).body("a=b").send().unwrap();
         assert_eq!(reply.status().as_u16(), 405, "{path}");
         let allow = reply.headers().get("allow").unwrap().to_str().unwrap();
         assert!(allow.contains("GET") && !allow.contains("POST"), "{allow}");
@@ -826,9 +776,7 @@ fn a_body_over_64_kib_is_413() {
     assert_eq!(body.len(), 64 * 1024 + 1);
     let send = |chunked: bool| {
         let request = server
-            .http
-            .post(server.url("/token"))
-            .header("Content-Type", "application/x-www-form-urlencoded")
+            .post_form("/token")
             .header("Authorization", basic_header(BASIC_CLIENT, BASIC_SECRET));
         let request = if chunked {
             request.body(reqwest::blocking::Body::new(std::io::Cursor::new(
@@ -850,9 +798,7 @@ fn request_headers_over_16_kib_are_refused_and_the_server_keeps_serving() {
     let server = AsServer::start();
     let jag = id_jag("headers-1", json!({}));
     let outcome = server
-        .http
-        .post(server.url("/token"))
-        .header("Content-Type", "application/x-www-form-urlencoded")
+        .post_form("/token")
         .header("Authorization", basic_header(BASIC_CLIENT, BASIC_SECRET))
         .header("X-Pad", "a".repeat(17 * 1024))
         .body(form(&grant(&jag, &[])))

@@ -8,10 +8,6 @@ use common::as_server::*;
 use common::*;
 use serde_json::{json, Value};
 
-const EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
-const ID_JAG: &str = "urn:ietf:params:oauth:token-type:id-jag";
-const ID_TOKEN: &str = "urn:ietf:params:oauth:token-type:id_token";
-const REFRESH_TOKEN: &str = "urn:ietf:params:oauth:token-type:refresh_token";
 const CURSOR_SECRET: &str = "cursor-secret-5d1f";
 
 /// The IdP: issuer IDP_ISSUER signing with the IdP key (the key the baseline AS trusts);
@@ -93,15 +89,15 @@ fn id_token(sub: &str) -> String {
 }
 
 fn exchange(idp: &Idp, subject: &str, audience: &str) -> Reply {
-    exchange_typed(idp, subject, ID_TOKEN, audience)
+    exchange_typed(idp, subject, TYPE_ID_TOKEN, audience)
 }
 
 fn exchange_typed(idp: &Idp, subject: &str, subject_type: &str, audience: &str) -> Reply {
     idp.server.token(
         Some(("cursor", CURSOR_SECRET)),
         &[
-            ("grant_type", EXCHANGE),
-            ("requested_token_type", ID_JAG),
+            ("grant_type", GRANT_TOKEN_EXCHANGE),
+            ("requested_token_type", TYPE_ID_JAG),
             ("subject_token", subject),
             ("subject_token_type", subject_type),
             ("audience", audience),
@@ -136,7 +132,7 @@ fn one_login_reaches_the_resource_through_both_servers() {
     let reply = exchange(&idp, &id_token("alice"), AS_ISSUER);
     assert_eq!(reply.status, 200, "{:?}", reply.json());
     let body = reply.json();
-    assert_eq!(body["issued_token_type"], ID_JAG);
+    assert_eq!(body["issued_token_type"], TYPE_ID_JAG);
     assert_eq!(body["token_type"], "N_A");
     assert_eq!(reply.header("cache-control").as_deref(), Some("no-store"));
     let id_jag = body["access_token"].as_str().unwrap().to_owned();
@@ -212,24 +208,8 @@ fn deny_by_default_and_revocation_by_reload() {
     );
 }
 
-#[test]
-fn idp_metadata_over_http() {
-    let idp = start_idp();
-    let metadata = idp
-        .server
-        .get("/.well-known/oauth-authorization-server")
-        .json();
-    assert_eq!(metadata["issuer"], IDP_ISSUER);
-    assert_eq!(metadata["grant_types_supported"], json!([EXCHANGE]));
-    assert_eq!(
-        metadata["identity_chaining_requested_token_types_supported"],
-        json!([ID_JAG])
-    );
-    assert_eq!(
-        idp.server.get("/jwks.json").json()["keys"][0]["kid"],
-        "idp-ec"
-    );
-}
+// The IdP metadata over HTTP: serve_idp_rules::s3a_r18_metadata_advertises_the_id_jag_token_type
+// (and the published kid: s3a_r13_...).
 
 #[test]
 fn development_sign_in_then_exchange_without_a_prompt() {
@@ -309,7 +289,7 @@ fn s3a_r05_refresh_tokens_as_subject_tokens() {
     assert_eq!(body["refresh_token_expires_in"], 28_800);
     let refresh = body["refresh_token"].as_str().unwrap().to_owned();
     let id_token = body["id_token"].as_str().unwrap().to_owned();
-    let reply = exchange_typed(&idp, &refresh, REFRESH_TOKEN, AS_ISSUER);
+    let reply = exchange_typed(&idp, &refresh, TYPE_REFRESH_TOKEN, AS_ISSUER);
     assert_eq!(reply.status, 200, "{:?}", reply.json());
     let jag = payload(reply.json()["access_token"].as_str().unwrap());
     assert_eq!(
@@ -320,12 +300,17 @@ fn s3a_r05_refresh_tokens_as_subject_tokens() {
     let refused = |reply: Reply| (reply.status, reply.error());
     let bad = (400, "invalid_request".to_owned());
     assert_eq!(
-        refused(exchange_typed(&idp, &refresh, ID_TOKEN, AS_ISSUER)),
+        refused(exchange_typed(&idp, &refresh, TYPE_ID_TOKEN, AS_ISSUER)),
         bad,
         "refresh token as ID token"
     );
     assert_eq!(
-        refused(exchange_typed(&idp, &id_token, REFRESH_TOKEN, AS_ISSUER)),
+        refused(exchange_typed(
+            &idp,
+            &id_token,
+            TYPE_REFRESH_TOKEN,
+            AS_ISSUER
+        )),
         bad,
         "ID token as refresh token"
     );
@@ -340,18 +325,23 @@ fn s3a_r05_refresh_tokens_as_subject_tokens() {
     assert_eq!(refused(exchange(&idp, &expired_id_token, AS_ISSUER)), bad);
     let later = refresh_token("alice", "cursor", NOW + 3600);
     assert_eq!(
-        exchange_typed(&idp, &later, REFRESH_TOKEN, AS_ISSUER).status,
+        exchange_typed(&idp, &later, TYPE_REFRESH_TOKEN, AS_ISSUER).status,
         200
     );
     let expired = refresh_token("alice", "cursor", NOW - 120);
     assert_eq!(
-        refused(exchange_typed(&idp, &expired, REFRESH_TOKEN, AS_ISSUER)),
+        refused(exchange_typed(
+            &idp,
+            &expired,
+            TYPE_REFRESH_TOKEN,
+            AS_ISSUER
+        )),
         bad,
         "expired"
     );
     let others = refresh_token("alice", "windsurf", NOW + 3600);
     assert_eq!(
-        refused(exchange_typed(&idp, &others, REFRESH_TOKEN, AS_ISSUER)),
+        refused(exchange_typed(&idp, &others, TYPE_REFRESH_TOKEN, AS_ISSUER)),
         bad,
         "another client's"
     );
@@ -361,7 +351,7 @@ fn s3a_r05_refresh_tokens_as_subject_tokens() {
         idp_toml(true).replacen("sub = \"alice\"\n", "sub = \"alice\"\ndisabled = true\n", 1);
     std::fs::write(idp.server.dir.path().join("xaa.toml"), disabled).unwrap();
     assert!(idp.server.reload(), "{}", idp.server.log());
-    let reply = exchange_typed(&idp, &refresh, REFRESH_TOKEN, AS_ISSUER);
+    let reply = exchange_typed(&idp, &refresh, TYPE_REFRESH_TOKEN, AS_ISSUER);
     assert_eq!(reply.status, 400, "{:?}", reply.json());
     let last = audit_lines(&idp).pop().unwrap();
     assert_eq!(
@@ -381,10 +371,10 @@ fn no_id_jag_leaves_without_its_audit_line() {
     let reply = server.token(
         Some(("cursor", CURSOR_SECRET)),
         &[
-            ("grant_type", EXCHANGE),
-            ("requested_token_type", ID_JAG),
+            ("grant_type", GRANT_TOKEN_EXCHANGE),
+            ("requested_token_type", TYPE_ID_JAG),
             ("subject_token", &id_token("alice")),
-            ("subject_token_type", ID_TOKEN),
+            ("subject_token_type", TYPE_ID_TOKEN),
             ("audience", AS_ISSUER),
         ],
     );

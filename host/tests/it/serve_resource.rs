@@ -15,15 +15,10 @@ use xaa_guest::discovery::{
 
 /// The resource server of RESOURCE, trusting the baseline AS's published key ("as-ec").
 fn start_resource() -> AsServer {
-    let toml = format!(
-        r#"[resource_server]
-resource = "{RESOURCE}"
-issuer = "{AS_ISSUER}"
-jwks_file = "as-public.jwks"
-algorithms = ["ES256"]
-"#
-    );
-    AsServer::start_with_role("resource", &toml)
+    AsServer::start_with_role(
+        "resource",
+        &resource_server_toml(RESOURCE, "as-public.jwks"),
+    )
 }
 
 fn get_with(server: &AsServer, path: &str, authorization: Option<&str>) -> Reply {

@@ -160,15 +160,12 @@ impl AsServer {
         let dir = tempfile::tempdir().unwrap();
         write_key_files(dir.path());
         std::fs::write(dir.path().join("xaa.toml"), toml).unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_xaa"))
-            .args(command)
+        let mut child = xaa_command(command)
             .arg("--config")
             .arg(dir.path().join("xaa.toml"))
             .args(["--listen", "127.0.0.1:0", "--now", &NOW.to_string()])
             .args(args)
             .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
             .spawn()
             .unwrap();
         let stderr = Arc::new(Mutex::new(String::new()));
@@ -235,6 +232,12 @@ impl AsServer {
         self.http_post("/token", basic, params)
     }
 
+    /// A POST to `path` declaring a form body (the body and any credentials: the caller's).
+    pub fn post_form(&self, path: &str) -> reqwest::blocking::RequestBuilder {
+        let request = self.http.post(self.url(path));
+        request.header("Content-Type", "application/x-www-form-urlencoded")
+    }
+
     /// POST a form to `path`, optionally with HTTP Basic credentials.
     pub fn http_post(
         &self,
@@ -242,11 +245,7 @@ impl AsServer {
         basic: Option<(&str, &str)>,
         params: &[(&str, &str)],
     ) -> Reply {
-        let mut request = self
-            .http
-            .post(self.url(path))
-            .header("Content-Type", "application/x-www-form-urlencoded")
-            .body(form(params));
+        let mut request = self.post_form(path).body(form(params));
         if let Some((id, secret)) = basic {
             request = request.header("Authorization", basic_header(id, secret));
         }
@@ -317,22 +316,29 @@ fn terminate(child: &mut Child) {
 pub const GRANT_JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 /// The RFC 7523 client assertion type.
 pub const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+/// RFC 8693 token exchange (the IdP's grant) and the token types the tests name.
+pub const GRANT_TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+pub const TYPE_ID_JAG: &str = "urn:ietf:params:oauth:token-type:id-jag";
+pub const TYPE_ID_TOKEN: &str = "urn:ietf:params:oauth:token-type:id_token";
+pub const TYPE_REFRESH_TOKEN: &str = "urn:ietf:params:oauth:token-type:refresh_token";
 
 pub use xaa_testkit::form::{basic_header, form, form_encode};
 
-/// An RFC 7523 client assertion for [`JWT_CLIENT`] with claim changes merged in.
+/// An RFC 7523 client assertion for [`JWT_CLIENT`] at this server's token endpoint, with
+/// claim changes merged in, signed by [`client_key`].
 pub fn client_assertion(jti: &str, changes: Value) -> String {
+    client_assertion_for(TOKEN_URL, jti, changes, &client_key())
+}
+
+/// An RFC 7523 client assertion of [`JWT_CLIENT`] for `aud` (a token endpoint), with claim
+/// changes merged in, signed by `key` under the registered kid.
+pub fn client_assertion_for(aud: &str, jti: &str, changes: Value, key: &SigningKey) -> String {
     let mut claims = json!({
-        "iss": JWT_CLIENT, "sub": JWT_CLIENT, "aud": TOKEN_URL, "jti": jti,
-        "iat": NOW - 5, "exp": NOW + 60,
+        "iss": JWT_CLIENT, "sub": JWT_CLIENT, "aud": aud, "jti": jti, "iat": NOW - 5, "exp": NOW + 60,
     });
     merge(&mut claims, changes);
-    let key = client_key();
-    mint(
-        &json!({"alg": "ES256", "kid": "jwt-client-1"}),
-        &claims,
-        Signer::Es256(&key),
-    )
+    let header = json!({"alg": "ES256", "kid": "jwt-client-1"});
+    mint(&header, &claims, Signer::Es256(key))
 }
 
 /// The status, headers and body of `response`.
@@ -347,6 +353,14 @@ pub fn reply(response: reqwest::blocking::Response) -> Reply {
     }
 }
 
+/// `[resource_server]` for `resource`, trusting this AS's ES256 keys in `jwks_file`.
+pub fn resource_server_toml(resource: &str, jwks_file: &str) -> String {
+    format!(
+        "[resource_server]\nresource = \"{resource}\"\nissuer = \"{AS_ISSUER}\"\n\
+         jwks_file = \"{jwks_file}\"\nalgorithms = [\"ES256\"]\n"
+    )
+}
+
 /// Runs `xaa validate access-token` on `token` as the resource server of `resource`, trusting
 /// the JWK Set the server publishes at `/jwks.json`; returns (exit code, JSON line).
 pub fn validate_access_token(server: &AsServer, token: &str, resource: &str) -> (i32, Value) {
@@ -354,18 +368,10 @@ pub fn validate_access_token(server: &AsServer, token: &str, resource: &str) -> 
     assert_eq!(jwks.status, 200);
     let dir = server.dir.path();
     std::fs::write(dir.join("published.jwks"), &jwks.body).unwrap();
-    let toml = format!(
-        r#"[resource_server]
-resource = "{resource}"
-issuer = "{AS_ISSUER}"
-jwks_file = "published.jwks"
-algorithms = ["ES256"]
-"#
-    );
+    let toml = resource_server_toml(resource, "published.jwks");
     let config: PathBuf = dir.join(format!("rs-{}.toml", secret_sha256(resource)));
     std::fs::write(&config, toml).unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_xaa"))
-        .args(["validate", "access-token", "--config"])
+    let output = xaa_command(&["validate", "access-token", "--config"])
         .arg(&config)
         .args(["--now", &NOW.to_string(), token])
         .output()
@@ -398,4 +404,10 @@ pub fn assert_token_issued(reply: &Reply, what: &str) -> Value {
     let body = reply.json();
     assert!(body["access_token"].is_string(), "{what}: {body}");
     body
+}
+
+/// The `kid` of every key of a JWK Set, in order.
+pub fn kids(set: &Value) -> Vec<&str> {
+    let keys = set["keys"].as_array().unwrap();
+    keys.iter().map(|k| k["kid"].as_str().unwrap()).collect()
 }

@@ -342,3 +342,61 @@ pub fn free_port() -> u16 {
         .unwrap()
         .port()
 }
+
+/// The `xaa` binary under test with `args`, its stdout and stderr piped (stdin: the caller's
+/// choice).
+pub fn xaa_command(args: &[&str]) -> std::process::Command {
+    use std::process::Stdio;
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_xaa"));
+    command
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+/// The committed conformance suite, tests/vectors/conformance/suite.json: what
+/// `xaa conformance run` runs, and the one source of the catalog rows' inputs.
+pub fn committed_suite() -> xaa_vectors::Suite {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/vectors/conformance/suite.json"
+    );
+    xaa_vectors::Suite::from_json(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// The tokens of the committed suite's case `id` (ID-JAGs, access tokens or bare JWSs), each
+/// with its step's expected verdict.
+pub fn suite_tokens(id: &str) -> Vec<(String, String)> {
+    use xaa_vectors::{Expect, Input};
+    let suite = committed_suite();
+    let case = suite
+        .cases
+        .iter()
+        .find(|c| c.id == id)
+        .unwrap_or_else(|| panic!("no case {id}"));
+    case.steps
+        .iter()
+        .map(|step| match (&step.input, &step.expect) {
+            (
+                Input::IdJag { token, .. }
+                | Input::AccessToken { token }
+                | Input::Jws { token, .. },
+                Expect::Verdict { verdict },
+            ) => (token.clone(), verdict.clone()),
+            other => panic!("{id}: not a token verdict step: {other:?}"),
+        })
+        .collect()
+}
+
+/// Asserts the IdP's RFC 8414 metadata (specs.md §3a rule 18), through the component or over
+/// HTTP: this issuer, the token exchange as the only grant, ID-JAGs as the one requested
+/// token type.
+#[track_caller]
+pub fn assert_idp_metadata(metadata: &Value) {
+    assert_eq!(metadata["issuer"], IDP_ISSUER, "{metadata}");
+    let grants = json!([as_server::GRANT_TOKEN_EXCHANGE]);
+    assert_eq!(metadata["grant_types_supported"], grants, "{metadata}");
+    let types = &metadata["identity_chaining_requested_token_types_supported"];
+    assert_eq!(types, &json!([as_server::TYPE_ID_JAG]), "{metadata}");
+}

@@ -303,12 +303,7 @@ fn bad_subs() -> Vec<Value> {
 
 /// The cases.
 pub(super) fn cases() -> Vec<Case> {
-    let mut cases = Vec::new();
-    cases.extend(c_rows());
-    cases.extend(j_rows());
-    cases.extend(rules_3b());
-    cases.extend(rules_3c());
-    cases
+    [c_rows(), j_rows(), rules_3b(), rules_3c()].concat()
 }
 
 // ---------------------------------------------------------------------------------------

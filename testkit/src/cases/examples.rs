@@ -198,59 +198,11 @@ pub(super) fn cases() -> Vec<Case> {
             rfc7520_jwks(),
         ),
     ] {
-        cases.push(
-            Case::new(
-                id,
-                JWS_SECTION,
-                title.split(" verifies").next().unwrap_or(title),
-                "validator",
-                title,
-            )
-            .step(Step::jws(token, &jwks, &ALLOWED, "signature-valid")),
-        );
+        cases.push(Case::new(id, JWS_SECTION, title.split(" verifies").next().unwrap_or(title), "validator", title).step(Step::jws(token, &jwks, &ALLOWED, "signature-valid")));
     }
-    cases.push(
-        Case::new(
-            "example-rfc7515-a1-hs256",
-            JWS_SECTION,
-            "RFC 7515 A.1",
-            "validator",
-            "RFC 7515 A.1 (HS256): HMAC is never allowed, whatever the key",
-        )
-        .step(Step::jws(A1_HS256, &a1_jwks(), &ALLOWED, "alg_not_allowed"))
-        .step(Step::jws(A1_HS256, &a3_jwks(), &ALLOWED, "alg_not_allowed")),
-    );
-    cases.push(
-        Case::new(
-            "example-rfc7515-a5-none",
-            JWS_SECTION,
-            "RFC 7515 A.5",
-            "validator",
-            "RFC 7515 A.5 (alg none, empty signature) is refused",
-        )
-        .step(Step::jws(A5_NONE, &a3_jwks(), &ALLOWED, "alg_not_allowed")),
-    );
-    cases.push(
-        Case::new(
-            "example-rfc7515-a2-other-key",
-            JWS_SECTION,
-            "RFC 7515 A.2 / RFC 7520 §4.1",
-            "validator",
-            "each example's signature fails under the other example's key",
-        )
-        .step(Step::jws(
-            A2_RS256,
-            &rfc7520_jwks(),
-            &ALLOWED,
-            "signature_invalid",
-        ))
-        .step(Step::jws(
-            RFC7520_4_1_RS256,
-            &a2_jwks(),
-            &ALLOWED,
-            "key_not_found",
-        )),
-    );
+    cases.push(Case::new("example-rfc7515-a1-hs256", JWS_SECTION, "RFC 7515 A.1", "validator", "RFC 7515 A.1 (HS256): HMAC is never allowed, whatever the key").step(Step::jws(A1_HS256, &a1_jwks(), &ALLOWED, "alg_not_allowed")).step(Step::jws(A1_HS256, &a3_jwks(), &ALLOWED, "alg_not_allowed")));
+    cases.push(Case::new("example-rfc7515-a5-none", JWS_SECTION, "RFC 7515 A.5", "validator", "RFC 7515 A.5 (alg none, empty signature) is refused").step(Step::jws(A5_NONE, &a3_jwks(), &ALLOWED, "alg_not_allowed")));
+    cases.push(Case::new("example-rfc7515-a2-other-key", JWS_SECTION, "RFC 7515 A.2 / RFC 7520 §4.1", "validator", "each example's signature fails under the other example's key").step(Step::jws(A2_RS256, &rfc7520_jwks(), &ALLOWED, "signature_invalid")).step(Step::jws(RFC7520_4_1_RS256, &a2_jwks(), &ALLOWED, "key_not_found")));
 
     let header = json!({"typ": "oauth-id-jag+jwt", "alg": "ES256", "kid": "idp-ec"});
     let idp = Signer::Es256(&keys().idp_ec);
@@ -261,83 +213,22 @@ pub(super) fn cases() -> Vec<Case> {
         "scope": "chat.read chat.history", "auth_time": 1_311_280_970,
         "amr": ["mfa", "phrh", "hwk", "user"],
     });
-    cases.push(
-        Case::new(
-            "example-draft-4.3.4",
-            ID_JAG_SECTION,
-            "ID-JAG draft §4.3.4",
-            "examples-draft-4.3.4",
-            "the draft's example ID-JAG claims, signed by the IdP, are valid at the draft's AS; once",
-        )
-        .at(DRAFT_NOW)
-        .step(Step::id_jag(mint(&header, &draft_4_3_4, idp), CLIENT, "valid"))
-        .step(Step::id_jag(
-            mint(&header, &draft_4_3_4, Signer::Es256(&keys().idp_ec)),
-            CLIENT,
-            "replayed",
-        )),
-    );
+    cases.push(Case::new("example-draft-4.3.4", ID_JAG_SECTION, "ID-JAG draft §4.3.4", "examples-draft-4.3.4", "the draft's example ID-JAG claims, signed by the IdP, are valid at the draft's AS; once").at(DRAFT_NOW).step(Step::id_jag(mint(&header, &draft_4_3_4, idp), CLIENT, "valid")).step(Step::id_jag(mint(&header, &draft_4_3_4, Signer::Es256(&keys().idp_ec)), CLIENT, "replayed")));
     let flow = json!({
         "jti": "9e43f81b64a33f20116179", "iss": "https://acme.idp.example",
         "sub": "U019488227", "email": "user@example.com", "aud": "https://auth.chat.example/",
         "resource": "https://mcp.chat.example/", "client_id": CLIENT,
         "exp": 1_311_281_970, "iat": 1_311_280_970, "scope": "chat.read chat.history",
     });
-    cases.push(
-        Case::new(
-            "example-draft-flow",
-            ID_JAG_SECTION,
-            "ID-JAG draft §4 flow",
-            "examples-draft-flow",
-            "the end-to-end example's ID-JAG (issuer without a trailing slash) is valid at its AS",
-        )
-        .at(DRAFT_NOW)
-        .step(Step::id_jag(
-            mint(&header, &flow, Signer::Es256(&keys().idp_ec)),
-            CLIENT,
-            "valid",
-        )),
-    );
+    cases.push(Case::new("example-draft-flow", ID_JAG_SECTION, "ID-JAG draft §4 flow", "examples-draft-flow", "the end-to-end example's ID-JAG (issuer without a trailing slash) is valid at its AS").at(DRAFT_NOW).step(Step::id_jag(mint(&header, &flow, Signer::Es256(&keys().idp_ec)), CLIENT, "valid")));
     let mut slash = flow.clone();
     slash["iss"] = json!("https://acme.idp.example/");
-    cases.push(
-        Case::new(
-            "example-draft-flow-issuer-slash",
-            ID_JAG_SECTION,
-            "ID-JAG draft §4 flow; specs.md §7 item 10",
-            "examples-draft-flow",
-            "the examples mix issuers with and without a trailing slash: compared byte for byte",
-        )
-        .at(DRAFT_NOW)
-        .step(Step::id_jag(
-            mint(&header, &slash, Signer::Es256(&keys().idp_ec)),
-            CLIENT,
-            "issuer_untrusted",
-        )),
-    );
+    cases.push(Case::new("example-draft-flow-issuer-slash", ID_JAG_SECTION, "ID-JAG draft §4 flow; specs.md §7 item 10", "examples-draft-flow", "the examples mix issuers with and without a trailing slash: compared byte for byte").at(DRAFT_NOW).step(Step::id_jag(mint(&header, &slash, Signer::Es256(&keys().idp_ec)), CLIENT, "issuer_untrusted")));
     let rfc7523 = json!({
         "iss": "https://jwt-idp.example.com", "sub": "mailto:mike@example.com",
         "aud": "https://jwt-rp.example.net", "nbf": 1_300_815_780, "exp": 1_300_819_380,
         "http://claims.example.com/member": true,
     });
-    cases.push(
-        Case::new(
-            "example-rfc7523-4",
-            ID_JAG_SECTION,
-            "RFC 7523 §4; ID-JAG draft §3.1",
-            "examples-draft-flow",
-            "RFC 7523's example assertion (no typ, jti or client_id) is not an ID-JAG",
-        )
-        .at(1_300_816_000)
-        .step(Step::id_jag(
-            mint(
-                &json!({"alg": "ES256", "kid": "16"}),
-                &rfc7523,
-                Signer::Es256(&keys().idp_ec),
-            ),
-            CLIENT,
-            "typ_mismatch",
-        )),
-    );
+    cases.push(Case::new("example-rfc7523-4", ID_JAG_SECTION, "RFC 7523 §4; ID-JAG draft §3.1", "examples-draft-flow", "RFC 7523's example assertion (no typ, jti or client_id) is not an ID-JAG").at(1_300_816_000).step(Step::id_jag(mint(&json!({"alg": "ES256", "kid": "16"}), &rfc7523, Signer::Es256(&keys().idp_ec)), CLIENT, "typ_mismatch")));
     cases
 }

@@ -229,11 +229,7 @@ pub(super) fn configs() -> Vec<(String, ConfigFiles)> {
 
 /// The cases.
 pub(super) fn cases() -> Vec<Case> {
-    let mut cases = Vec::new();
-    cases.extend(as_cases());
-    cases.extend(idp_cases());
-    cases.extend(resource_cases());
-    cases
+    [as_cases(), idp_cases(), resource_cases()].concat()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -458,16 +454,7 @@ fn header_refused(id: &str, rule: u8, title: &str, changes: Value, code: &str) -
 }
 
 fn as_cases() -> Vec<Case> {
-    let mut cases = Vec::new();
-    cases.extend(rule_01());
-    cases.extend(rule_02_client_authentication());
-    cases.extend(rules_03_to_06());
-    cases.extend(rules_07_to_09());
-    cases.extend(rule_10());
-    cases.extend(rules_11_to_13());
-    cases.extend(rules_14_to_17());
-    cases.extend(rules_18_to_20());
-    cases
+    [rule_01(), rule_02_client_authentication(), rules_03_to_06(), rules_07_to_09(), rule_10(), rules_11_to_13(), rules_14_to_17(), rules_18_to_20()].concat()
 }
 
 /// `params` (as the Basic client, built around the case's ID-JAG) answered with `expect`;
@@ -620,186 +607,42 @@ fn rule_02_client_authentication() -> Vec<Case> {
     // No authentication.
     let id = "3b-02-http-no-credentials";
     let t = grant(id);
-    cases.push(
-        as_case(id, 2, "no client authentication at all: 401 invalid_client")
-            .step(with_credentials(None, &t, &[], invalid_client()))
-            .step(basic(&t, &[], ok())),
-    );
+    cases.push(as_case(id, 2, "no client authentication at all: 401 invalid_client").step(with_credentials(None, &t, &[], invalid_client())).step(basic(&t, &[], ok())));
     let id = "3b-02-http-client-id-only";
     let t = grant(id);
-    cases.push(
-        as_case(
-            id,
-            2,
-            "a confidential client's client_id alone (no public clients): 401 invalid_client",
-        )
-        .step(with_credentials(
-            None,
-            &t,
-            &[("client_id", CLIENT)],
-            invalid_client(),
-        ))
-        .step(basic(&t, &[], ok())),
-    );
+    cases.push(as_case(id, 2, "a confidential client's client_id alone (no public clients): 401 invalid_client").step(with_credentials(None, &t, &[("client_id", CLIENT)], invalid_client())).step(basic(&t, &[], ok())));
 
     // client_secret_basic.
     let id = "3b-02-http-basic-wrong-secret";
     let t = grant(id);
-    cases.push(
-        as_case(
-            id,
-            2,
-            "client_secret_basic with a wrong secret: 401 invalid_client; right: 200",
-        )
-        .step(with_credentials(
-            Some((CLIENT, "not-the-secret")),
-            &t,
-            &[],
-            invalid_client(),
-        ))
-        .step(basic(&t, &[], ok())),
-    );
+    cases.push(as_case(id, 2, "client_secret_basic with a wrong secret: 401 invalid_client; right: 200").step(with_credentials(Some((CLIENT, "not-the-secret")), &t, &[], invalid_client())).step(basic(&t, &[], ok())));
     let id = "3b-02-http-basic-unknown-client";
     let t = grant(id);
-    cases.push(
-        as_case(
-            id,
-            2,
-            "client_secret_basic naming an unregistered client: 401 invalid_client",
-        )
-        .step(with_credentials(
-            Some(("no-such-client", CLIENT_SECRET)),
-            &t,
-            &[],
-            invalid_client(),
-        ))
-        .step(basic(&t, &[], ok())),
-    );
+    cases.push(as_case(id, 2, "client_secret_basic naming an unregistered client: 401 invalid_client").step(with_credentials(Some(("no-such-client", CLIENT_SECRET)), &t, &[], invalid_client())).step(basic(&t, &[], ok())));
     let id = "3b-02-http-basic-client-via-post";
     let t = grant(id);
-    cases.push(
-        as_case(
-            id,
-            2,
-            "the Basic client's right secret in the body (not its registered method): 401",
-        )
-        .step(with_credentials(
-            None,
-            &t,
-            &[("client_id", CLIENT), ("client_secret", CLIENT_SECRET)],
-            invalid_client(),
-        ))
-        .step(basic(&t, &[], ok())),
-    );
+    cases.push(as_case(id, 2, "the Basic client's right secret in the body (not its registered method): 401").step(with_credentials(None, &t, &[("client_id", CLIENT), ("client_secret", CLIENT_SECRET)], invalid_client())).step(basic(&t, &[], ok())));
 
     // client_secret_post.
     let id = "3b-02-http-post-wrong-secret";
     let t = for_post(id);
-    cases.push(
-        as_case(
-            id,
-            2,
-            "client_secret_post with a wrong secret: 401 invalid_client; right: 200",
-        )
-        .step(with_credentials(
-            None,
-            &t,
-            &[
-                ("client_id", POST_CLIENT),
-                ("client_secret", "wrong-secret"),
-            ],
-            invalid_client(),
-        ))
-        .step(post(&t, &[], ok())),
-    );
+    cases.push(as_case(id, 2, "client_secret_post with a wrong secret: 401 invalid_client; right: 200").step(with_credentials(None, &t, &[("client_id", POST_CLIENT), ("client_secret", "wrong-secret")], invalid_client())).step(post(&t, &[], ok())));
     let id = "3b-02-http-post-unknown-client";
     let t = for_post(id);
-    cases.push(
-        as_case(
-            id,
-            2,
-            "client_secret_post naming an unregistered client: 401 invalid_client",
-        )
-        .step(with_credentials(
-            None,
-            &t,
-            &[
-                ("client_id", "no-such-client"),
-                ("client_secret", POST_SECRET),
-            ],
-            invalid_client(),
-        ))
-        .step(post(&t, &[], ok())),
-    );
+    cases.push(as_case(id, 2, "client_secret_post naming an unregistered client: 401 invalid_client").step(with_credentials(None, &t, &[("client_id", "no-such-client"), ("client_secret", POST_SECRET)], invalid_client())).step(post(&t, &[], ok())));
     let id = "3b-02-http-post-client-via-basic";
     let t = for_post(id);
-    cases.push(
-        as_case(
-            id,
-            2,
-            "the post client's right secret in HTTP Basic (not its registered method): 401",
-        )
-        .step(with_credentials(
-            Some((POST_CLIENT, POST_SECRET)),
-            &t,
-            &[],
-            invalid_client(),
-        ))
-        .step(post(&t, &[], ok())),
-    );
+    cases.push(as_case(id, 2, "the post client's right secret in HTTP Basic (not its registered method): 401").step(with_credentials(Some((POST_CLIENT, POST_SECRET)), &t, &[], invalid_client())).step(post(&t, &[], ok())));
 
     // Two methods at once.
     let id = "3b-02-http-two-methods";
     let t = grant(id);
     let ca = client_assertion("3b-02-two-ca", json!({}));
-    cases.push(
-        as_case(
-            id,
-            2,
-            "two client authentication methods in one request (RFC 6749 §2.3): invalid_request",
-        )
-        .step(with_credentials(
-            Some((CLIENT, CLIENT_SECRET)),
-            &t,
-            &[("client_id", CLIENT), ("client_secret", CLIENT_SECRET)],
-            error(400, "invalid_request"),
-        ))
-        .step(step(
-            as_post(
-                Some((CLIENT, CLIENT_SECRET)),
-                &bearer(
-                    &t.token,
-                    &[
-                        ("client_assertion_type", CLIENT_ASSERTION_TYPE),
-                        ("client_assertion", &ca.token),
-                    ],
-                ),
-            ),
-            &[&t, &ca],
-            error(400, "invalid_request"),
-        ))
-        .step(basic(&t, &[], ok())),
-    );
+    cases.push(as_case(id, 2, "two client authentication methods in one request (RFC 6749 §2.3): invalid_request").step(with_credentials(Some((CLIENT, CLIENT_SECRET)), &t, &[("client_id", CLIENT), ("client_secret", CLIENT_SECRET)], error(400, "invalid_request"))).step(step(as_post(Some((CLIENT, CLIENT_SECRET)), &bearer(&t.token, &[("client_assertion_type", CLIENT_ASSERTION_TYPE), ("client_assertion", &ca.token)])), &[&t, &ca], error(400, "invalid_request"))).step(basic(&t, &[], ok())));
 
     // private_key_jwt.
     let id = "3b-02-http-private-key-jwt";
-    cases.push(
-        as_case(
-            id,
-            2,
-            "private_key_jwt: an assertion for the token endpoint, and one for the issuer",
-        )
-        .step(with_assertion(
-            &for_jwt(id),
-            &client_assertion("3b-02-pkj-ca-1", json!({})),
-            ok(),
-        ))
-        .step(with_assertion(
-            &for_jwt("3b-02-http-private-key-jwt-2"),
-            &client_assertion("3b-02-pkj-ca-2", json!({"aud": AS_ISSUER})),
-            ok(),
-        )),
-    );
+    cases.push(as_case(id, 2, "private_key_jwt: an assertion for the token endpoint, and one for the issuer").step(with_assertion(&for_jwt(id), &client_assertion("3b-02-pkj-ca-1", json!({})), ok())).step(with_assertion(&for_jwt("3b-02-http-private-key-jwt-2"), &client_assertion("3b-02-pkj-ca-2", json!({"aud": AS_ISSUER})), ok())));
     let forged = client_assertion_for(TOKEN_URL, "3b-02-pkj-forged", json!({}), &keys().attacker);
     let pkj_refusals = [
         (
@@ -845,104 +688,21 @@ fn rule_02_client_authentication() -> Vec<Case> {
     ];
     for (id, title, bad, code) in pkj_refusals {
         let t = for_jwt(id);
-        cases.push(
-            as_case(id, 2, title)
-                .step(with_assertion(&t, &bad, client_code(code)))
-                .step(with_assertion(
-                    &t,
-                    &client_assertion(&format!("{id}-good"), json!({})),
-                    ok(),
-                )),
-        );
+        cases.push(as_case(id, 2, title).step(with_assertion(&t, &bad, client_code(code))).step(with_assertion(&t, &client_assertion(&format!("{id}-good"), json!({})), ok())));
     }
     let id = "3b-02-http-private-key-jwt-client-id-mismatch";
     let t = for_jwt(id);
     let ca = client_assertion(&format!("{id}-ca"), json!({}));
-    cases.push(
-        as_case(
-            id,
-            2,
-            "a client_id parameter other than the client assertion's sub: 401 invalid_client",
-        )
-        .step(step(
-            as_post(
-                None,
-                &bearer(
-                    &t.token,
-                    &[
-                        ("client_id", POST_CLIENT),
-                        ("client_assertion_type", CLIENT_ASSERTION_TYPE),
-                        ("client_assertion", &ca.token),
-                    ],
-                ),
-            ),
-            &[&t, &ca],
-            client_code("client_id_mismatch"),
-        ))
-        .step(step(
-            as_post(
-                None,
-                &bearer(
-                    &t.token,
-                    &[
-                        ("client_id", JWT_CLIENT),
-                        ("client_assertion_type", CLIENT_ASSERTION_TYPE),
-                        ("client_assertion", &ca.token),
-                    ],
-                ),
-            ),
-            &[&t, &ca],
-            ok(),
-        )),
-    );
+    cases.push(as_case(id, 2, "a client_id parameter other than the client assertion's sub: 401 invalid_client").step(step(as_post(None, &bearer(&t.token, &[("client_id", POST_CLIENT), ("client_assertion_type", CLIENT_ASSERTION_TYPE), ("client_assertion", &ca.token)])), &[&t, &ca], client_code("client_id_mismatch"))).step(step(as_post(None, &bearer(&t.token, &[("client_id", JWT_CLIENT), ("client_assertion_type", CLIENT_ASSERTION_TYPE), ("client_assertion", &ca.token)])), &[&t, &ca], ok())));
     let id = "3b-02-http-private-key-jwt-replayed";
     let ca = client_assertion("3b-02-pkj-once", json!({}));
-    cases.push(
-        as_case(
-            id,
-            2,
-            "the same client assertion twice: the second is 401 invalid_client (replayed)",
-        )
-        .step(with_assertion(&for_jwt(id), &ca, ok()))
-        .step(with_assertion(
-            &for_jwt(&format!("{id}-2")),
-            &ca,
-            client_code("replayed"),
-        ))
-        .step(with_assertion(
-            &for_jwt(&format!("{id}-2")),
-            &client_assertion("3b-02-pkj-fresh", json!({})),
-            ok(),
-        )),
-    );
+    cases.push(as_case(id, 2, "the same client assertion twice: the second is 401 invalid_client (replayed)").step(with_assertion(&for_jwt(id), &ca, ok())).step(with_assertion(&for_jwt(&format!("{id}-2")), &ca, client_code("replayed"))).step(with_assertion(&for_jwt(&format!("{id}-2")), &client_assertion("3b-02-pkj-fresh", json!({})), ok())));
 
     // unauthorized_client.
     let id = "3b-02-http-unauthorized-client";
     let t = for_disabled(id);
-    cases.push(
-        as_case(
-            id,
-            2,
-            "a client not enabled for the jwt-bearer grant: 400 unauthorized_client (401 with a wrong secret)",
-        )
-        .step(with_credentials(Some((DISABLED_CLIENT, "wrong")), &t, &[], invalid_client()))
-        .step(with_credentials(
-            Some((DISABLED_CLIENT, DISABLED_SECRET)),
-            &t,
-            &[],
-            error(400, "unauthorized_client"),
-        )),
-    );
-    cases.push(
-        Case::new(
-            "3b-02-http-unauthorized-client-control",
-            AS_SECTION,
-            "§3b rule 2",
-            HTTP_ENABLED,
-            "control of 3b-02-http-unauthorized-client: the same request once the client is enabled",
-        )
-        .step(with_credentials(Some((DISABLED_CLIENT, DISABLED_SECRET)), &t, &[], ok())),
-    );
+    cases.push(as_case(id, 2, "a client not enabled for the jwt-bearer grant: 400 unauthorized_client (401 with a wrong secret)").step(with_credentials(Some((DISABLED_CLIENT, "wrong")), &t, &[], invalid_client())).step(with_credentials(Some((DISABLED_CLIENT, DISABLED_SECRET)), &t, &[], error(400, "unauthorized_client"))));
+    cases.push(Case::new("3b-02-http-unauthorized-client-control", AS_SECTION, "§3b rule 2", HTTP_ENABLED, "control of 3b-02-http-unauthorized-client: the same request once the client is enabled").step(with_credentials(Some((DISABLED_CLIENT, DISABLED_SECRET)), &t, &[], ok())));
     cases
 }
 
@@ -961,32 +721,14 @@ fn rules_03_to_06() -> Vec<Case> {
         b64(id_jag_claims(id).to_string().as_bytes()),
         b64(&[2u8; 16]),
     );
-    cases.push(token_refused(
-        id,
-        3,
-        "a 5-segment JWE: invalid_grant",
-        Minted::verbatim(jwe),
-        "malformed",
-    ));
+    cases.push(token_refused(id, 3, "a 5-segment JWE: invalid_grant", Minted::verbatim(jwe), "malformed"));
     let id = "3b-03-http-two-segments";
     let full = id_jag(id, json!({}));
     let two: Vec<&str> = full.token.split('.').take(2).collect();
-    cases.push(token_refused(
-        id,
-        3,
-        "the baseline ID-JAG without its signature segment: invalid_grant",
-        Minted::verbatim(two.join(".")),
-        "malformed",
-    ));
+    cases.push(token_refused(id, 3, "the baseline ID-JAG without its signature segment: invalid_grant", Minted::verbatim(two.join(".")), "malformed"));
     let id = "3b-03-http-four-segments";
     let full = id_jag(id, json!({}));
-    cases.push(token_refused(
-        id,
-        3,
-        "the baseline ID-JAG with a fourth segment: invalid_grant",
-        Minted::verbatim(format!("{}.{}", full.token, b64(b"extra"))),
-        "malformed",
-    ));
+    cases.push(token_refused(id, 3, "the baseline ID-JAG with a fourth segment: invalid_grant", Minted::verbatim(format!("{}.{}", full.token, b64(b"extra"))), "malformed"));
 
     // Rule 4: typ, alg, crit.
     for (suffix, typ, what) in [
@@ -999,40 +741,10 @@ fn rules_03_to_06() -> Vec<Case> {
         ),
     ] {
         let id = format!("3b-04-http-{suffix}");
-        cases.push(header_refused(
-            &id,
-            4,
-            &format!("{what} instead of oauth-id-jag+jwt: invalid_grant"),
-            json!({"typ": typ}),
-            "typ_mismatch",
-        ));
+        cases.push(header_refused(&id, 4, &format!("{what} instead of oauth-id-jag+jwt: invalid_grant"), json!({"typ": typ}), "typ_mismatch"));
     }
     let id = "3b-04-http-typ-variants";
-    cases.push(
-        as_case(
-            id,
-            4,
-            "typ application/oauth-id-jag+jwt and OAUTH-ID-JAG+JWT are accepted (RFC 7515 §4.1.9)",
-        )
-        .step(basic(
-            &jag(
-                id,
-                json!({"typ": "application/oauth-id-jag+jwt"}),
-                json!({}),
-            ),
-            &[],
-            ok(),
-        ))
-        .step(basic(
-            &jag(
-                &format!("{id}-2"),
-                json!({"typ": "OAUTH-ID-JAG+JWT"}),
-                json!({}),
-            ),
-            &[],
-            ok(),
-        )),
-    );
+    cases.push(as_case(id, 4, "typ application/oauth-id-jag+jwt and OAUTH-ID-JAG+JWT are accepted (RFC 7515 §4.1.9)").step(basic(&jag(id, json!({"typ": "application/oauth-id-jag+jwt"}), json!({})), &[], ok())).step(basic(&jag(&format!("{id}-2"), json!({"typ": "OAUTH-ID-JAG+JWT"}), json!({})), &[], ok())));
     let id = "3b-04-http-alg-none";
     let none_header = json!({"typ": "oauth-id-jag+jwt", "alg": "none"});
     let none = format!(
@@ -1040,110 +752,25 @@ fn rules_03_to_06() -> Vec<Case> {
         b64(none_header.to_string().as_bytes()),
         b64(id_jag_claims(id).to_string().as_bytes())
     );
-    cases.push(token_refused(
-        id,
-        4,
-        "alg none with an empty signature: invalid_grant",
-        Minted::verbatim(none),
-        "alg_not_allowed",
-    ));
+    cases.push(token_refused(id, 4, "alg none with an empty signature: invalid_grant", Minted::verbatim(none), "alg_not_allowed"));
     let id = "3b-04-http-alg-hs256";
-    cases.push(token_refused(
-        id,
-        4,
-        "HS256 keyed with the IdP's public key (algorithm confusion): invalid_grant",
-        hs256_jag(id),
-        "alg_not_allowed",
-    ));
-    cases.push(header_refused(
-        "3b-04-http-crit-unknown",
-        4,
-        "an unknown crit extension: invalid_grant",
-        json!({"crit": ["urn:example:unknown"], "urn:example:unknown": true}),
-        "header_forbidden",
-    ));
+    cases.push(token_refused(id, 4, "HS256 keyed with the IdP's public key (algorithm confusion): invalid_grant", hs256_jag(id), "alg_not_allowed"));
+    cases.push(header_refused("3b-04-http-crit-unknown", 4, "an unknown crit extension: invalid_grant", json!({"crit": ["urn:example:unknown"], "urn:example:unknown": true}), "header_forbidden"));
 
     // Rule 5: the trusted-issuer registry.
-    cases.push(claims_refused(
-        "3b-05-http-iss-unknown",
-        5,
-        "iss of an untrusted IdP: invalid_grant",
-        json!({"iss": "https://evil.example.com"}),
-        "issuer_untrusted",
-    ));
-    cases.push(claims_refused(
-        "3b-05-http-iss-trailing-slash",
-        5,
-        "iss of the trusted IdP with a trailing slash (exact comparison): invalid_grant",
-        json!({"iss": format!("{IDP_ISSUER}/")}),
-        "issuer_untrusted",
-    ));
-    cases.push(claims_refused(
-        "3b-05-http-iss-missing",
-        5,
-        "no iss: invalid_grant",
-        json!({"iss": null}),
-        "claim_invalid",
-    ));
+    cases.push(claims_refused("3b-05-http-iss-unknown", 5, "iss of an untrusted IdP: invalid_grant", json!({"iss": "https://evil.example.com"}), "issuer_untrusted"));
+    cases.push(claims_refused("3b-05-http-iss-trailing-slash", 5, "iss of the trusted IdP with a trailing slash (exact comparison): invalid_grant", json!({"iss": format!("{IDP_ISSUER}/")}), "issuer_untrusted"));
+    cases.push(claims_refused("3b-05-http-iss-missing", 5, "no iss: invalid_grant", json!({"iss": null}), "claim_invalid"));
     let id = "3b-05-http-other-trusted-idp";
-    cases.push(
-        as_case(
-            id,
-            5,
-            "an ID-JAG of the second trusted IdP, signed with its key: 200",
-        )
-        .step(basic(&other_idp_jag(id), &[], ok())),
-    );
+    cases.push(as_case(id, 5, "an ID-JAG of the second trusted IdP, signed with its key: 200").step(basic(&other_idp_jag(id), &[], ok())));
 
     // Rule 6: the key comes from that issuer's set, never from the header.
     let id = "3b-06-http-kid-of-another-issuer";
-    cases.push(token_refused(
-        id,
-        6,
-        "the IdP's claims signed by the other trusted IdP's key under its kid: invalid_grant",
-        jag_signed(
-            &json!({"typ": "oauth-id-jag+jwt", "alg": "ES256", "kid": "other-ec"}),
-            id,
-            json!({}),
-            &k.other_ec,
-        ),
-        "key_not_found",
-    ));
+    cases.push(token_refused(id, 6, "the IdP's claims signed by the other trusted IdP's key under its kid: invalid_grant", jag_signed(&json!({"typ": "oauth-id-jag+jwt", "alg": "ES256", "kid": "other-ec"}), id, json!({}), &k.other_ec), "key_not_found"));
     let id = "3b-06-http-keys-scoped-per-issuer";
-    cases.push(
-        as_case(
-            id,
-            6,
-            "iss the other trusted IdP, signed by this IdP's key (with and without kid): invalid_grant",
-        )
-        .step(basic(
-            &jag(id, json!({}), json!({"iss": OTHER_IDP})),
-            &[],
-            invalid_grant("key_not_found"),
-        ))
-        .step(basic(
-            &jag(id, json!({"kid": null}), json!({"iss": OTHER_IDP})),
-            &[],
-            invalid_grant("signature_invalid"),
-        ))
-        .step(basic(&other_idp_jag(id), &[], ok())),
-    );
+    cases.push(as_case(id, 6, "iss the other trusted IdP, signed by this IdP's key (with and without kid): invalid_grant").step(basic(&jag(id, json!({}), json!({"iss": OTHER_IDP})), &[], invalid_grant("key_not_found"))).step(basic(&jag(id, json!({"kid": null}), json!({"iss": OTHER_IDP})), &[], invalid_grant("signature_invalid"))).step(basic(&other_idp_jag(id), &[], ok())));
     let id = "3b-06-http-jwk-header-attacker";
-    cases.push(token_refused(
-        id,
-        6,
-        "an attacker's key embedded as jwk, signed with it: invalid_grant",
-        jag_signed(
-            &json!({
-                "typ": "oauth-id-jag+jwt", "alg": "ES256",
-                "jwk": ec_jwk(&k.attacker, "attacker", json!({})),
-            }),
-            id,
-            json!({}),
-            &k.attacker,
-        ),
-        "header_forbidden",
-    ));
+    cases.push(token_refused(id, 6, "an attacker's key embedded as jwk, signed with it: invalid_grant", jag_signed(&json!({"typ": "oauth-id-jag+jwt", "alg": "ES256", "jwk": ec_jwk(&k.attacker, "attacker", json!({}))}), id, json!({}), &k.attacker), "header_forbidden"));
     for (suffix, changes) in [
         (
             "jwk",
@@ -1152,35 +779,12 @@ fn rules_03_to_06() -> Vec<Case> {
         ("jku", json!({"jku": "https://idp.example.com/jwks.json"})),
         ("x5u", json!({"x5u": "https://idp.example.com/cert.pem"})),
     ] {
-        cases.push(header_refused(
-            &format!("3b-06-http-{suffix}-header"),
-            6,
-            &format!("a {suffix} header, even with the IdP's own signature: invalid_grant"),
-            changes,
-            "header_forbidden",
-        ));
+        cases.push(header_refused(&format!("3b-06-http-{suffix}-header"), 6, &format!("a {suffix} header, even with the IdP's own signature: invalid_grant"), changes, "header_forbidden"));
     }
     let id = "3b-06-http-unknown-kid";
-    cases.push(token_refused(
-        id,
-        6,
-        "a kid nobody published, signed with that key: invalid_grant",
-        jag_signed(
-            &json!({"typ": "oauth-id-jag+jwt", "alg": "ES256", "kid": "attacker"}),
-            id,
-            json!({}),
-            &k.attacker,
-        ),
-        "key_not_found",
-    ));
+    cases.push(token_refused(id, 6, "a kid nobody published, signed with that key: invalid_grant", jag_signed(&json!({"typ": "oauth-id-jag+jwt", "alg": "ES256", "kid": "attacker"}), id, json!({}), &k.attacker), "key_not_found"));
     let id = "3b-06-http-forged-signature";
-    cases.push(token_refused(
-        id,
-        6,
-        "the baseline signed by another key under the IdP's kid: invalid_grant",
-        jag_signed(&id_jag_header(), id, json!({}), &k.attacker),
-        "signature_invalid",
-    ));
+    cases.push(token_refused(id, 6, "the baseline signed by another key under the IdP's kid: invalid_grant", jag_signed(&id_jag_header(), id, json!({}), &k.attacker), "signature_invalid"));
     let id = "3b-06-http-issuer-keys";
     let mut rsa_claims = id_jag_claims(&format!("{id}-rs256"));
     let rs256 = mint(
@@ -1194,25 +798,7 @@ fn rules_03_to_06() -> Vec<Case> {
         &rsa_claims,
         Signer::Ps256(&k.idp_rsa),
     );
-    cases.push(
-        as_case(
-            id,
-            6,
-            "the IdP's other keys: ES256 idp-ec-2, RS256 and PS256 idp-rsa: 200",
-        )
-        .step(basic(
-            &jag_signed(
-                &json!({"typ": "oauth-id-jag+jwt", "alg": "ES256", "kid": "idp-ec-2"}),
-                id,
-                json!({}),
-                &k.idp_ec2,
-            ),
-            &[],
-            ok(),
-        ))
-        .step(basic(&rs256, &[], ok()))
-        .step(basic(&ps256, &[], ok())),
-    );
+    cases.push(as_case(id, 6, "the IdP's other keys: ES256 idp-ec-2, RS256 and PS256 idp-rsa: 200").step(basic(&jag_signed(&json!({"typ": "oauth-id-jag+jwt", "alg": "ES256", "kid": "idp-ec-2"}), id, json!({}), &k.idp_ec2), &[], ok())).step(basic(&rs256, &[], ok())).step(basic(&ps256, &[], ok())));
     cases
 }
 
@@ -1254,59 +840,19 @@ fn rules_07_to_09() -> Vec<Case> {
         ("empty-array", json!([]), "claim_invalid", "an empty array"),
         ("missing", Value::Null, "claim_invalid", "absent"),
     ] {
-        cases.push(claims_refused(
-            &format!("3b-07-http-aud-{suffix}"),
-            7,
-            &format!("aud {what}: invalid_grant"),
-            json!({"aud": aud}),
-            code,
-        ));
+        cases.push(claims_refused(&format!("3b-07-http-aud-{suffix}"), 7, &format!("aud {what}: invalid_grant"), json!({"aud": aud}), code));
     }
     let id = "3b-07-http-aud-one-element-array";
-    cases.push(
-        as_case(id, 7, "aud a one-element array of the issuer: 200").step(basic(
-            &id_jag(id, json!({"aud": [AS_ISSUER]})),
-            &[],
-            ok(),
-        )),
-    );
+    cases.push(as_case(id, 7, "aud a one-element array of the issuer: 200").step(basic(&id_jag(id, json!({"aud": [AS_ISSUER]})), &[], ok())));
 
     // Rule 8: client_id.
-    cases.push(claims_refused(
-        "3b-08-http-client-id-other",
-        8,
-        "client_id of another client: invalid_grant",
-        json!({"client_id": "someone-else"}),
-        "client_id_mismatch",
-    ));
-    cases.push(claims_refused(
-        "3b-08-http-client-id-missing",
-        8,
-        "no client_id: invalid_grant",
-        json!({"client_id": null}),
-        "claim_invalid",
-    ));
-    cases.push(claims_refused(
-        "3b-08-http-client-id-case-variant",
-        8,
-        "client_id the authenticated client's id upper-cased: invalid_grant",
-        json!({"client_id": CLIENT.to_uppercase()}),
-        "client_id_mismatch",
-    ));
+    cases.push(claims_refused("3b-08-http-client-id-other", 8, "client_id of another client: invalid_grant", json!({"client_id": "someone-else"}), "client_id_mismatch"));
+    cases.push(claims_refused("3b-08-http-client-id-missing", 8, "no client_id: invalid_grant", json!({"client_id": null}), "claim_invalid"));
+    cases.push(claims_refused("3b-08-http-client-id-case-variant", 8, "client_id the authenticated client's id upper-cased: invalid_grant", json!({"client_id": CLIENT.to_uppercase()}), "client_id_mismatch"));
     let id = "3b-08-http-registered-client-mixup";
     let for_post = id_jag(id, json!({"client_id": POST_CLIENT}));
     let for_basic = id_jag(&format!("{id}-2"), json!({}));
-    cases.push(
-        as_case(
-            id,
-            8,
-            "each client's ID-JAG presented by the other registered client: invalid_grant (J01)",
-        )
-        .step(basic(&for_post, &[], invalid_grant("client_id_mismatch")))
-        .step(post(&for_basic, &[], invalid_grant("client_id_mismatch")))
-        .step(post(&for_post, &[], ok()))
-        .step(basic(&for_basic, &[], ok())),
-    );
+    cases.push(as_case(id, 8, "each client's ID-JAG presented by the other registered client: invalid_grant (J01)").step(basic(&for_post, &[], invalid_grant("client_id_mismatch"))).step(post(&for_basic, &[], invalid_grant("client_id_mismatch"))).step(post(&for_post, &[], ok())).step(basic(&for_basic, &[], ok())));
 
     // Rule 9: exp, iat, nbf, lifetime.
     for (suffix, changes, code, what) in [
@@ -1353,13 +899,7 @@ fn rules_07_to_09() -> Vec<Case> {
             "exp as a string",
         ),
     ] {
-        cases.push(claims_refused(
-            &format!("3b-09-http-{suffix}"),
-            9,
-            &format!("{what}: invalid_grant"),
-            changes,
-            code,
-        ));
+        cases.push(claims_refused(&format!("3b-09-http-{suffix}"), 9, &format!("{what}: invalid_grant"), changes, code));
     }
     let id = "3b-09-http-within-leeway";
     let mut case = as_case(
@@ -1384,108 +924,26 @@ fn rules_07_to_09() -> Vec<Case> {
 
 fn rule_10() -> Vec<Case> {
     let mut cases = Vec::new();
-    cases.push(claims_refused(
-        "3b-10-http-jti-missing",
-        10,
-        "no jti: invalid_grant",
-        json!({"jti": null}),
-        "claim_invalid",
-    ));
+    cases.push(claims_refused("3b-10-http-jti-missing", 10, "no jti: invalid_grant", json!({"jti": null}), "claim_invalid"));
     let id = "3b-10-http-replay";
     let t = id_jag(id, json!({}));
-    cases.push(
-        as_case(
-            id,
-            10,
-            "the same ID-JAG twice: the second is refused (replayed)",
-        )
-        .step(basic(&t, &[], ok()))
-        .step(basic(&t, &[], invalid_grant("replayed")))
-        .step(basic(
-            &t,
-            &[("scope", "chat.read")],
-            invalid_grant("replayed"),
-        ))
-        .step(basic(&id_jag(&format!("{id}-2"), json!({})), &[], ok())),
-    );
+    cases.push(as_case(id, 10, "the same ID-JAG twice: the second is refused (replayed)").step(basic(&t, &[], ok())).step(basic(&t, &[], invalid_grant("replayed"))).step(basic(&t, &[("scope", "chat.read")], invalid_grant("replayed"))).step(basic(&id_jag(&format!("{id}-2"), json!({})), &[], ok())));
     let id = "3b-10-http-refusals-do-not-consume";
     let t = id_jag(id, json!({}));
-    cases.push(
-        as_case(
-            id,
-            10,
-            "refused for scope, target or client authentication, the ID-JAG is still unused",
-        )
-        .step(basic(
-            &t,
-            &[("scope", "admin")],
-            error(400, "invalid_scope"),
-        ))
-        .step(basic(
-            &t,
-            &[("resource", OTHER_RESOURCE)],
-            error(400, "invalid_target"),
-        ))
-        .step(step(
-            as_post(Some((CLIENT, "wrong")), &bearer(&t.token, &[])),
-            &[&t],
-            error(401, "invalid_client"),
-        ))
-        .step(basic(&t, &[], ok()))
-        .step(basic(&t, &[], invalid_grant("replayed"))),
-    );
+    cases.push(as_case(id, 10, "refused for scope, target or client authentication, the ID-JAG is still unused").step(basic(&t, &[("scope", "admin")], error(400, "invalid_scope"))).step(basic(&t, &[("resource", OTHER_RESOURCE)], error(400, "invalid_target"))).step(step(as_post(Some((CLIENT, "wrong")), &bearer(&t.token, &[])), &[&t], error(401, "invalid_client"))).step(basic(&t, &[], ok())).step(basic(&t, &[], invalid_grant("replayed"))));
     let id = "3b-10-http-same-iss-jti-new-token";
-    cases.push(
-        as_case(
-            id,
-            10,
-            "another token with the same iss and jti after the first was used: replayed",
-        )
-        .step(basic(&id_jag(id, json!({})), &[], ok()))
-        .step(basic(
-            &id_jag(id, json!({"scope": "chat.read", "iat": NOW - 5})),
-            &[],
-            invalid_grant("replayed"),
-        )),
-    );
+    cases.push(as_case(id, 10, "another token with the same iss and jti after the first was used: replayed").step(basic(&id_jag(id, json!({})), &[], ok())).step(basic(&id_jag(id, json!({"scope": "chat.read", "iat": NOW - 5})), &[], invalid_grant("replayed"))));
     let id = "3b-10-http-same-jti-other-issuer";
-    cases.push(
-        as_case(
-            id,
-            10,
-            "the same jti from another trusted IdP is another (iss, jti): 200, then replayed",
-        )
-        .step(basic(&id_jag(id, json!({})), &[], ok()))
-        .step(basic(&other_idp_jag(id), &[], ok()))
-        .step(basic(&other_idp_jag(id), &[], invalid_grant("replayed"))),
-    );
+    cases.push(as_case(id, 10, "the same jti from another trusted IdP is another (iss, jti): 200, then replayed").step(basic(&id_jag(id, json!({})), &[], ok())).step(basic(&other_idp_jag(id), &[], ok())).step(basic(&other_idp_jag(id), &[], invalid_grant("replayed"))));
     let long = "j".repeat(257);
     let max = "k".repeat(256);
-    cases.push(
-        as_case(
-            "3b-10-http-jti-length",
-            10,
-            "a jti of 257 bytes: invalid_grant; 256 bytes: 200",
-        )
-        .step(basic(
-            &id_jag(&long, json!({})),
-            &[],
-            invalid_grant("limit_exceeded"),
-        ))
-        .step(basic(&id_jag(&max, json!({})), &[], ok())),
-    );
+    cases.push(as_case("3b-10-http-jti-length", 10, "a jti of 257 bytes: invalid_grant; 256 bytes: 200").step(basic(&id_jag(&long, json!({})), &[], invalid_grant("limit_exceeded"))).step(basic(&id_jag(&max, json!({})), &[], ok())));
     for (suffix, jti, what) in [
         ("jti-number", json!(12345), "a number"),
         ("jti-empty", json!(""), "empty"),
         ("jti-array", json!(["a"]), "an array"),
     ] {
-        cases.push(claims_refused(
-            &format!("3b-10-http-{suffix}"),
-            10,
-            &format!("jti {what}: invalid_grant"),
-            json!({"jti": jti}),
-            "claim_invalid",
-        ));
+        cases.push(claims_refused(&format!("3b-10-http-{suffix}"), 10, &format!("jti {what}: invalid_grant"), json!({"jti": jti}), "claim_invalid"));
     }
     cases
 }
@@ -1498,71 +956,19 @@ fn rules_11_to_13() -> Vec<Case> {
         ("sub-empty", json!(""), "sub empty"),
         ("sub-number", json!(42), "sub a number"),
     ] {
-        cases.push(claims_refused(
-            &format!("3b-11-http-{suffix}"),
-            11,
-            &format!("{what}: invalid_grant"),
-            json!({"sub": sub}),
-            "claim_invalid",
-        ));
+        cases.push(claims_refused(&format!("3b-11-http-{suffix}"), 11, &format!("{what}: invalid_grant"), json!({"sub": sub}), "claim_invalid"));
     }
 
-    cases.push(claims_refused(
-        "3b-12-http-self-issued",
-        12,
-        "iss = this AS (signed by the IdP's key): invalid_grant",
-        json!({"iss": AS_ISSUER}),
-        "self_issued",
-    ));
+    cases.push(claims_refused("3b-12-http-self-issued", 12, "iss = this AS (signed by the IdP's key): invalid_grant", json!({"iss": AS_ISSUER}), "self_issued"));
     let id = "3b-12-http-self-issued-own-key";
-    cases.push(token_refused(
-        id,
-        12,
-        "iss = this AS, signed by its own access-token key: invalid_grant",
-        jag_signed(
-            &json!({"typ": "oauth-id-jag+jwt", "alg": "ES256", "kid": "as-ec"}),
-            id,
-            json!({"iss": AS_ISSUER}),
-            &k.as_ec,
-        ),
-        "self_issued",
-    ));
+    cases.push(token_refused(id, 12, "iss = this AS, signed by its own access-token key: invalid_grant", jag_signed(&json!({"typ": "oauth-id-jag+jwt", "alg": "ES256", "kid": "as-ec"}), id, json!({"iss": AS_ISSUER}), &k.as_ec), "self_issued"));
     let id = "3b-12-http-own-key-in-idp-name";
-    cases.push(token_refused(
-        id,
-        12,
-        "the IdP's claims signed by this AS's own key under its kid: invalid_grant",
-        jag_signed(
-            &json!({"typ": "oauth-id-jag+jwt", "alg": "ES256", "kid": "as-ec"}),
-            id,
-            json!({}),
-            &k.as_ec,
-        ),
-        "key_not_found",
-    ));
+    cases.push(token_refused(id, 12, "the IdP's claims signed by this AS's own key under its kid: invalid_grant", jag_signed(&json!({"typ": "oauth-id-jag+jwt", "alg": "ES256", "kid": "as-ec"}), id, json!({}), &k.as_ec), "key_not_found"));
     let id = "3b-12-http-access-token-as-assertion";
-    cases.push(token_refused(
-        id,
-        12,
-        "an access token of this AS presented as the assertion: invalid_grant",
-        access_token(json!({})),
-        "typ_mismatch",
-    ));
+    cases.push(token_refused(id, 12, "an access token of this AS presented as the assertion: invalid_grant", access_token(json!({})), "typ_mismatch"));
 
-    cases.push(claims_refused(
-        "3b-13-http-cnf-jkt",
-        13,
-        "cnf.jkt while DPoP is not supported: invalid_grant",
-        json!({"cnf": {"jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}}),
-        "confirmation_unsupported",
-    ));
-    cases.push(claims_refused(
-        "3b-13-http-cnf-empty",
-        13,
-        "an empty cnf: invalid_grant",
-        json!({"cnf": {}}),
-        "confirmation_unsupported",
-    ));
+    cases.push(claims_refused("3b-13-http-cnf-jkt", 13, "cnf.jkt while DPoP is not supported: invalid_grant", json!({"cnf": {"jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}}), "confirmation_unsupported"));
+    cases.push(claims_refused("3b-13-http-cnf-empty", 13, "an empty cnf: invalid_grant", json!({"cnf": {}}), "confirmation_unsupported"));
     cases
 }
 
@@ -1573,84 +979,18 @@ fn rules_14_to_17() -> Vec<Case> {
     // Rule 14: resource.
     let id = "3b-14-http-two-resources-none-requested";
     let t = id_jag(id, both.clone());
-    cases.push(
-        as_case(
-            id,
-            14,
-            "an ID-JAG naming two resources and no resource requested: invalid_target",
-        )
-        .step(post(&t, &[], error(400, "invalid_target")))
-        .step(post(&t, &[("resource", OTHER_RESOURCE)], ok())),
-    );
+    cases.push(as_case(id, 14, "an ID-JAG naming two resources and no resource requested: invalid_target").step(post(&t, &[], error(400, "invalid_target"))).step(post(&t, &[("resource", OTHER_RESOURCE)], ok())));
     let id = "3b-14-http-resource-parameter-twice";
     let t = id_jag(id, both.clone());
-    cases.push(
-        as_case(
-            id,
-            14,
-            "the resource parameter twice (one audience per token): invalid_target",
-        )
-        .step(post(
-            &t,
-            &[("resource", RESOURCE), ("resource", OTHER_RESOURCE)],
-            error(400, "invalid_target"),
-        ))
-        .step(post(&t, &[("resource", RESOURCE)], ok())),
-    );
+    cases.push(as_case(id, 14, "the resource parameter twice (one audience per token): invalid_target").step(post(&t, &[("resource", RESOURCE), ("resource", OTHER_RESOURCE)], error(400, "invalid_target"))).step(post(&t, &[("resource", RESOURCE)], ok())));
     let id = "3b-14-http-requested-resource-not-named";
     let t = id_jag(id, json!({"client_id": POST_CLIENT}));
-    cases.push(
-        as_case(
-            id,
-            14,
-            "a requested resource the ID-JAG does not name (served, reachable): invalid_target",
-        )
-        .step(post(
-            &t,
-            &[("resource", OTHER_RESOURCE)],
-            error(400, "invalid_target"),
-        ))
-        .step(post(
-            &t,
-            &[("resource", &format!("{RESOURCE}/"))],
-            error(400, "invalid_target"),
-        ))
-        .step(post(
-            &t,
-            &[("resource", "https://elsewhere.example/mcp")],
-            error(400, "invalid_target"),
-        ))
-        .step(post(&t, &[("resource", RESOURCE)], ok())),
-    );
+    cases.push(as_case(id, 14, "a requested resource the ID-JAG does not name (served, reachable): invalid_target").step(post(&t, &[("resource", OTHER_RESOURCE)], error(400, "invalid_target"))).step(post(&t, &[("resource", &format!("{RESOURCE}/"))], error(400, "invalid_target"))).step(post(&t, &[("resource", "https://elsewhere.example/mcp")], error(400, "invalid_target"))).step(post(&t, &[("resource", RESOURCE)], ok())));
     let id = "3b-14-http-client-may-not-reach";
-    cases.push(
-        as_case(
-            id,
-            14,
-            "a resource served here but not registered for this client: invalid_target",
-        )
-        .step(basic(
-            &id_jag(id, json!({"resource": OTHER_RESOURCE})),
-            &[],
-            error(400, "invalid_target"),
-        ))
-        .step(basic(&id_jag(id, json!({})), &[], ok())),
-    );
+    cases.push(as_case(id, 14, "a resource served here but not registered for this client: invalid_target").step(basic(&id_jag(id, json!({"resource": OTHER_RESOURCE})), &[], error(400, "invalid_target"))).step(basic(&id_jag(id, json!({})), &[], ok())));
     let id = "3b-14-http-client-narrowing-to-unreachable";
     let t = id_jag(id, json!({"resource": [RESOURCE, OTHER_RESOURCE]}));
-    cases.push(
-        as_case(
-            id,
-            14,
-            "narrowing to a resource this client may not reach: invalid_target; to its own: 200",
-        )
-        .step(basic(
-            &t,
-            &[("resource", OTHER_RESOURCE)],
-            error(400, "invalid_target"),
-        ))
-        .step(basic(&t, &[("resource", RESOURCE)], ok())),
-    );
+    cases.push(as_case(id, 14, "narrowing to a resource this client may not reach: invalid_target; to its own: 200").step(basic(&t, &[("resource", OTHER_RESOURCE)], error(400, "invalid_target"))).step(basic(&t, &[("resource", RESOURCE)], ok())));
     for (suffix, resource, what) in [
         ("absent", Value::Null, "absent"),
         (
@@ -1669,173 +1009,46 @@ fn rules_14_to_17() -> Vec<Case> {
             "the resource and a foreign one",
         ),
     ] {
-        cases.push(claims_refused(
-            &format!("3b-14-http-resource-{suffix}"),
-            14,
-            &format!("ID-JAG resource {what}: invalid_grant (J02)"),
-            json!({"resource": resource}),
-            "resource_mismatch",
-        ));
+        cases.push(claims_refused(&format!("3b-14-http-resource-{suffix}"), 14, &format!("ID-JAG resource {what}: invalid_grant (J02)"), json!({"resource": resource}), "resource_mismatch"));
     }
 
     // Rule 15: scope.
     let id = "3b-15-http-requested-scope-not-allowed";
     let t = id_jag(id, json!({}));
-    cases.push(
-        as_case(
-            id,
-            15,
-            "a requested scope neither the ID-JAG nor the client has: invalid_scope",
-        )
-        .step(basic(
-            &t,
-            &[("scope", "admin")],
-            error(400, "invalid_scope"),
-        ))
-        .step(basic(&t, &[("scope", "chat.read")], ok())),
-    );
+    cases.push(as_case(id, 15, "a requested scope neither the ID-JAG nor the client has: invalid_scope").step(basic(&t, &[("scope", "admin")], error(400, "invalid_scope"))).step(basic(&t, &[("scope", "chat.read")], ok())));
     let id = "3b-15-http-requested-scope-partly-allowed";
-    cases.push(
-        as_case(
-            id,
-            15,
-            "requested chat.read and admin: the allowed subset is granted, 200",
-        )
-        .step(basic(
-            &id_jag(id, json!({})),
-            &[("scope", "chat.read admin")],
-            ok(),
-        )),
-    );
+    cases.push(as_case(id, 15, "requested chat.read and admin: the allowed subset is granted, 200").step(basic(&id_jag(id, json!({})), &[("scope", "chat.read admin")], ok())));
     let id = "3b-15-http-id-jag-scope-outside-client-policy";
-    cases.push(
-        as_case(
-            id,
-            15,
-            "an ID-JAG scope the client's policy lacks: invalid_scope",
-        )
-        .step(basic(
-            &id_jag(id, json!({"scope": "admin"})),
-            &[],
-            error(400, "invalid_scope"),
-        ))
-        .step(basic(&id_jag(id, json!({})), &[], ok())),
-    );
+    cases.push(as_case(id, 15, "an ID-JAG scope the client's policy lacks: invalid_scope").step(basic(&id_jag(id, json!({"scope": "admin"})), &[], error(400, "invalid_scope"))).step(basic(&id_jag(id, json!({})), &[], ok())));
     let id = "3b-15-http-scope-beyond-id-jag";
     let t = id_jag(id, json!({"scope": "chat.read"}));
-    cases.push(
-        as_case(
-            id,
-            15,
-            "a registered scope the ID-JAG does not carry (the ID-JAG is the ceiling): invalid_scope",
-        )
-        .step(basic(&t, &[("scope", "chat.history")], error(400, "invalid_scope")))
-        .step(basic(&t, &[("scope", "chat.read")], ok())),
-    );
+    cases.push(as_case(id, 15, "a registered scope the ID-JAG does not carry (the ID-JAG is the ceiling): invalid_scope").step(basic(&t, &[("scope", "chat.history")], error(400, "invalid_scope"))).step(basic(&t, &[("scope", "chat.read")], ok())));
     let id = "3b-15-http-scope-syntax";
     let t = id_jag(id, json!({}));
-    cases.push(
-        as_case(
-            id,
-            15,
-            "a scope parameter that is not RFC 6749 §3.3 syntax: invalid_scope",
-        )
-        .step(basic(
-            &t,
-            &[("scope", "chat.read  chat.history")],
-            error(400, "invalid_scope"),
-        ))
-        .step(basic(&t, &[("scope", "chat.read chat.history")], ok())),
-    );
+    cases.push(as_case(id, 15, "a scope parameter that is not RFC 6749 §3.3 syntax: invalid_scope").step(basic(&t, &[("scope", "chat.read  chat.history")], error(400, "invalid_scope"))).step(basic(&t, &[("scope", "chat.read chat.history")], ok())));
     let id = "3b-15-http-post-client-policy";
-    cases.push(
-        as_case(
-            id,
-            15,
-            "the post client (policy chat.read) with a two-scope ID-JAG: narrowed, 200",
-        )
-        .step(post(
-            &id_jag(id, json!({"client_id": POST_CLIENT})),
-            &[],
-            ok(),
-        )),
-    );
+    cases.push(as_case(id, 15, "the post client (policy chat.read) with a two-scope ID-JAG: narrowed, 200").step(post(&id_jag(id, json!({"client_id": POST_CLIENT})), &[], ok())));
     let id = "3b-15-http-no-scope-anywhere";
-    cases.push(
-        as_case(id, 15, "no scope in the ID-JAG nor the request: 200").step(basic(
-            &id_jag(id, json!({"scope": null})),
-            &[],
-            ok(),
-        )),
-    );
+    cases.push(as_case(id, 15, "no scope in the ID-JAG nor the request: 200").step(basic(&id_jag(id, json!({"scope": null})), &[], ok())));
 
     // Rule 16: authorization_details.
     let details = json!([{"type": "payment_initiation", "actions": ["initiate"]}]);
-    cases.push(claims_refused(
-        "3b-16-http-authorization-details-claim",
-        16,
-        "an authorization_details claim (not supported): invalid_grant",
-        json!({"authorization_details": details}),
-        "claim_invalid",
-    ));
+    cases.push(claims_refused("3b-16-http-authorization-details-claim", 16, "an authorization_details claim (not supported): invalid_grant", json!({"authorization_details": details}), "claim_invalid"));
     let id = "3b-16-http-authorization-details-parameter";
     let t = id_jag(id, json!({}));
     let text = details.to_string();
-    cases.push(
-        as_case(
-            id,
-            16,
-            "an authorization_details parameter (not supported): invalid_authorization_details",
-        )
-        .step(basic(
-            &t,
-            &[("authorization_details", &text)],
-            error(400, "invalid_authorization_details"),
-        ))
-        .step(basic(&t, &[], ok())),
-    );
+    cases.push(as_case(id, 16, "an authorization_details parameter (not supported): invalid_authorization_details").step(basic(&t, &[("authorization_details", &text)], error(400, "invalid_authorization_details"))).step(basic(&t, &[], ok())));
 
     // Rule 17: act.
     let id = "3b-17-http-act";
-    cases.push(
-        as_case(
-            id,
-            17,
-            "an act claim neither refuses the grant nor changes who it is for: 200",
-        )
-        .step(basic(
-            &id_jag(
-                id,
-                json!({"act": {"sub": "agent-7", "client_id": "agent-client"}}),
-            ),
-            &[],
-            ok(),
-        )),
-    );
+    cases.push(as_case(id, 17, "an act claim neither refuses the grant nor changes who it is for: 200").step(basic(&id_jag(id, json!({"act": {"sub": "agent-7", "client_id": "agent-client"}})), &[], ok())));
     cases
 }
 
 fn rules_18_to_20() -> Vec<Case> {
     let mut cases = Vec::new();
     let id = "3b-18-http-token-response";
-    cases.push(
-        as_case(
-            id,
-            18,
-            "the baseline ID-JAG with extra identity claims: an access token is issued (200)",
-        )
-        .step(basic(
-            &id_jag(
-                id,
-                json!({
-                    "acr": "urn:example:mfa", "role": "admin",
-                    "email": "user@example.com", "groups": ["ops"],
-                }),
-            ),
-            &[],
-            ok(),
-        )),
-    );
+    cases.push(as_case(id, 18, "the baseline ID-JAG with extra identity claims: an access token is issued (200)").step(basic(&id_jag(id, json!({"acr": "urn:example:mfa", "role": "admin", "email": "user@example.com", "groups": ["ops"]})), &[], ok())));
     let id = "3b-18-http-never-expired-on-issue";
     let mut case = as_case(
         id,
@@ -1849,14 +1062,7 @@ fn rules_18_to_20() -> Vec<Case> {
             invalid_grant("expired"),
         ));
     }
-    cases.push(case.step(basic(
-        &id_jag(
-            &format!("{id}-ok"),
-            json!({"iat": NOW - 200, "exp": NOW + 1}),
-        ),
-        &[],
-        ok(),
-    )));
+    cases.push(case.step(basic(&id_jag(&format!("{id}-ok"), json!({"iat": NOW - 200, "exp": NOW + 1})), &[], ok())));
 
     let id = "3b-19-http-generic-invalid-grant";
     let k = keys();
@@ -1867,73 +1073,11 @@ fn rules_18_to_20() -> Vec<Case> {
         json!({}),
         &k.attacker,
     );
-    cases.push(
-        as_case(
-            id,
-            19,
-            "five different assertion failures: the same 400 invalid_grant, the reason only in the verdict code",
-        )
-        .step(basic(
-            &id_jag(id, json!({"aud": "https://attacker.example/aud-detail-7f3a"})),
-            &[],
-            invalid_grant("audience_mismatch"),
-        ))
-        .step(basic(
-            &id_jag(id, json!({"client_id": "client-zz9"})),
-            &[],
-            invalid_grant("client_id_mismatch"),
-        ))
-        .step(basic(
-            &id_jag(id, json!({"iss": "https://evil-idp-4411.example"})),
-            &[],
-            invalid_grant("issuer_untrusted"),
-        ))
-        .step(basic(
-            &id_jag(id, json!({"iat": NOW - 400, "exp": NOW - 120})),
-            &[],
-            invalid_grant("expired"),
-        ))
-        .step(basic(&forged, &[], invalid_grant("signature_invalid")))
-        .step(basic(&good, &[], ok())),
-    );
+    cases.push(as_case(id, 19, "five different assertion failures: the same 400 invalid_grant, the reason only in the verdict code").step(basic(&id_jag(id, json!({"aud": "https://attacker.example/aud-detail-7f3a"})), &[], invalid_grant("audience_mismatch"))).step(basic(&id_jag(id, json!({"client_id": "client-zz9"})), &[], invalid_grant("client_id_mismatch"))).step(basic(&id_jag(id, json!({"iss": "https://evil-idp-4411.example"})), &[], invalid_grant("issuer_untrusted"))).step(basic(&id_jag(id, json!({"iat": NOW - 400, "exp": NOW - 120})), &[], invalid_grant("expired"))).step(basic(&forged, &[], invalid_grant("signature_invalid"))).step(basic(&good, &[], ok())));
 
-    cases.push(
-        as_case(
-            "3b-20-http-metadata",
-            20,
-            "RFC 8414 metadata at /.well-known/oauth-authorization-server (GET, HEAD): 200",
-        )
-        .step(as_get(AS_METADATA_PATH, ok()))
-        .step(as_method("HEAD", AS_METADATA_PATH, ok())),
-    );
-    cases.push(
-        as_case(
-            "3b-20-http-jwks",
-            20,
-            "the access-token signing keys' JWK Set at /jwks.json (GET, HEAD): 200",
-        )
-        .step(as_get(JWKS_PATH, ok()))
-        .step(as_method("HEAD", JWKS_PATH, ok())),
-    );
-    cases.push(
-        as_case(
-            "3b-20-http-documents-read-only",
-            20,
-            "POST to the metadata or the JWK Set: 405; GET: 200",
-        )
-        .step(as_method(
-            "POST",
-            AS_METADATA_PATH,
-            error(405, "method_not_allowed"),
-        ))
-        .step(as_method(
-            "POST",
-            JWKS_PATH,
-            error(405, "method_not_allowed"),
-        ))
-        .step(as_get(AS_METADATA_PATH, ok()))
-        .step(as_get(JWKS_PATH, ok())),
-    );
+    cases.push(as_case("3b-20-http-metadata", 20, "RFC 8414 metadata at /.well-known/oauth-authorization-server (GET, HEAD): 200").step(as_get(AS_METADATA_PATH, ok())).step(as_method("HEAD", AS_METADATA_PATH, ok())));
+    cases.push(as_case("3b-20-http-jwks", 20, "the access-token signing keys' JWK Set at /jwks.json (GET, HEAD): 200").step(as_get(JWKS_PATH, ok())).step(as_method("HEAD", JWKS_PATH, ok())));
+    cases.push(as_case("3b-20-http-documents-read-only", 20, "POST to the metadata or the JWK Set: 405; GET: 200").step(as_method("POST", AS_METADATA_PATH, error(405, "method_not_allowed"))).step(as_method("POST", JWKS_PATH, error(405, "method_not_allowed"))).step(as_get(AS_METADATA_PATH, ok())).step(as_get(JWKS_PATH, ok())));
     let mut case = as_case(
         "3b-20-http-unknown-paths",
         20,
@@ -2082,11 +1226,7 @@ fn idp_method(method: &str, path: &str, expect: Expect) -> Step {
 }
 
 fn idp_cases() -> Vec<Case> {
-    let mut cases = Vec::new();
-    cases.extend(idp_rules_01_to_05());
-    cases.extend(idp_rules_06_to_09());
-    cases.extend(idp_rules_10_to_18());
-    cases
+    [idp_rules_01_to_05(), idp_rules_06_to_09(), idp_rules_10_to_18()].concat()
 }
 
 fn idp_rules_01_to_05() -> Vec<Case> {
@@ -2128,18 +1268,7 @@ fn idp_rules_01_to_05() -> Vec<Case> {
         ),
     ] {
         let id = format!("3a-01-http-{suffix}");
-        cases.push(
-            idp_case(&id, 1, IDP, &format!("{what}: 401 invalid_client"))
-                .step(exchange_typed_as(
-                    basic,
-                    &subject,
-                    TYPE_ID_TOKEN,
-                    AS_ISSUER,
-                    &extra,
-                    invalid_client(),
-                ))
-                .step(exchange(&subject, AS_ISSUER, &[], ok())),
-        );
+        cases.push(idp_case(&id, 1, IDP, &format!("{what}: 401 invalid_client")).step(exchange_typed_as(basic, &subject, TYPE_ID_TOKEN, AS_ISSUER, &extra, invalid_client())).step(exchange(&subject, AS_ISSUER, &[], ok())));
     }
     let client_code = |code: &str| Expect::http_code(401, "invalid_client", code);
     let key = &k.client;
@@ -2158,30 +1287,10 @@ fn idp_rules_01_to_05() -> Vec<Case> {
         ),
     ] {
         let id = format!("3a-01-http-{suffix}");
-        cases.push(
-            idp_case(&id, 1, HTTP_IDP, &format!("{what}: 401 invalid_client"))
-                .step(idp_with_assertion(&bad, client_code(code)))
-                .step(idp_with_assertion(
-                    &idp_client_assertion(&format!("{id}-good"), json!({}), key),
-                    ok(),
-                )),
-        );
+        cases.push(idp_case(&id, 1, HTTP_IDP, &format!("{what}: 401 invalid_client")).step(idp_with_assertion(&bad, client_code(code))).step(idp_with_assertion(&idp_client_assertion(&format!("{id}-good"), json!({}), key), ok())));
     }
     let once = idp_client_assertion("3a-01-pkj-once", json!({}), key);
-    cases.push(
-        idp_case(
-            "3a-01-http-private-key-jwt-replayed",
-            1,
-            HTTP_IDP,
-            "private_key_jwt: the same client assertion twice, the second 401 (replayed)",
-        )
-        .step(idp_with_assertion(&once, ok()))
-        .step(idp_with_assertion(&once, client_code("replayed")))
-        .step(idp_with_assertion(
-            &idp_client_assertion("3a-01-pkj-fresh", json!({}), key),
-            ok(),
-        )),
-    );
+    cases.push(idp_case("3a-01-http-private-key-jwt-replayed", 1, HTTP_IDP, "private_key_jwt: the same client assertion twice, the second 401 (replayed)").step(idp_with_assertion(&once, ok())).step(idp_with_assertion(&once, client_code("replayed"))).step(idp_with_assertion(&idp_client_assertion("3a-01-pkj-fresh", json!({}), key), ok())));
 
     // Rule 2: the request.
     let full = exchange_params(&subject.token, TYPE_ID_TOKEN, AS_ISSUER, &[]);
@@ -2246,25 +1355,9 @@ fn idp_rules_01_to_05() -> Vec<Case> {
         ),
     ] {
         let id = format!("3a-02-http-{suffix}");
-        cases.push(
-            idp_case(&id, 2, IDP, &format!("{what}: {error_code}"))
-                .step(step(
-                    idp_post(cursor, &params),
-                    &[&subject],
-                    error(400, error_code),
-                ))
-                .step(step(idp_post(cursor, &full), &[&subject], ok())),
-        );
+        cases.push(idp_case(&id, 2, IDP, &format!("{what}: {error_code}")).step(step(idp_post(cursor, &params), &[&subject], error(400, error_code))).step(step(idp_post(cursor, &full), &[&subject], ok())));
     }
-    cases.push(
-        idp_case("3a-02-http-get-token", 2, IDP, "GET /token: 405")
-            .step(idp_method(
-                "GET",
-                TOKEN_PATH,
-                error(405, "method_not_allowed"),
-            ))
-            .step(exchange(&subject, AS_ISSUER, &[], ok())),
-    );
+    cases.push(idp_case("3a-02-http-get-token", 2, IDP, "GET /token: 405").step(idp_method("GET", TOKEN_PATH, error(405, "method_not_allowed"))).step(exchange(&subject, AS_ISSUER, &[], ok())));
 
     // Rule 3: identity assertions accepted, other tokens not.
     let claims = json!({
@@ -2286,53 +1379,14 @@ fn idp_rules_01_to_05() -> Vec<Case> {
         &claims,
         Signer::Es256(&k.idp_ec),
     );
-    cases.push(
-        idp_case(
-            "3a-03-http-id-token",
-            3,
-            IDP,
-            "an ID token typed JWT, and one without typ: 200",
-        )
-        .step(exchange(&typed_jwt, AS_ISSUER, &[], ok()))
-        .step(exchange(&no_typ, AS_ISSUER, &[], ok())),
-    );
-    cases.push(
-        idp_case(
-            "3a-03-http-access-token-as-subject",
-            3,
-            IDP,
-            "the same claims and key typed at+jwt: not an identity assertion, invalid_request",
-        )
-        .step(exchange(
-            &typed_at,
-            AS_ISSUER,
-            &[],
-            subject_refused("typ_mismatch"),
-        ))
-        .step(exchange(&typed_jwt, AS_ISSUER, &[], ok())),
-    );
+    cases.push(idp_case("3a-03-http-id-token", 3, IDP, "an ID token typed JWT, and one without typ: 200").step(exchange(&typed_jwt, AS_ISSUER, &[], ok())).step(exchange(&no_typ, AS_ISSUER, &[], ok())));
+    cases.push(idp_case("3a-03-http-access-token-as-subject", 3, IDP, "the same claims and key typed at+jwt: not an identity assertion, invalid_request").step(exchange(&typed_at, AS_ISSUER, &[], subject_refused("typ_mismatch"))).step(exchange(&typed_jwt, AS_ISSUER, &[], ok())));
     for (suffix, token_type) in [
         ("saml2", TYPE_SAML2),
         ("access-token-type", TYPE_ACCESS_TOKEN),
     ] {
         let id = format!("3a-03-http-subject-token-type-{suffix}");
-        cases.push(
-            idp_case(
-                &id,
-                3,
-                IDP,
-                &format!("subject_token_type {token_type} (not accepted here): invalid_request"),
-            )
-            .step(exchange_typed_as(
-                cursor,
-                &subject,
-                token_type,
-                AS_ISSUER,
-                &[],
-                error(400, "invalid_request"),
-            ))
-            .step(exchange(&subject, AS_ISSUER, &[], ok())),
-        );
+        cases.push(idp_case(&id, 3, IDP, &format!("subject_token_type {token_type} (not accepted here): invalid_request")).step(exchange_typed_as(cursor, &subject, token_type, AS_ISSUER, &[], error(400, "invalid_request"))).step(exchange(&subject, AS_ISSUER, &[], ok())));
     }
 
     // Rule 4: the ID token issued by this IdP to this client.
@@ -2345,79 +1399,20 @@ fn idp_rules_01_to_05() -> Vec<Case> {
     } in flaws
     {
         let id = format!("3a-04-http-{slug}");
-        cases.push(
-            idp_case(&id, 4, IDP, &format!("an ID token {what}: invalid_request"))
-                .step(exchange(&token, AS_ISSUER, &[], subject_refused(reason)))
-                .step(exchange(&good, AS_ISSUER, &[], ok())),
-        );
+        cases.push(idp_case(&id, 4, IDP, &format!("an ID token {what}: invalid_request")).step(exchange(&token, AS_ISSUER, &[], subject_refused(reason))).step(exchange(&good, AS_ISSUER, &[], ok())));
     }
     let windsurf = Some((WINDSURF, WINDSURF_SECRET));
     let for_cursor = alice();
-    cases.push(
-        idp_case(
-            "3a-04-http-id-token-of-another-client",
-            4,
-            HTTP_IDP,
-            "cursor's ID token presented by windsurf (both connected to the AS): invalid_request",
-        )
-        .step(exchange_typed_as(
-            windsurf,
-            &for_cursor,
-            TYPE_ID_TOKEN,
-            AS_ISSUER,
-            &[],
-            subject_refused("audience_mismatch"),
-        ))
-        .step(exchange(&for_cursor, AS_ISSUER, &[], ok()))
-        .step(exchange_typed_as(
-            windsurf,
-            &id_token("alice", json!({"aud": WINDSURF})),
-            TYPE_ID_TOKEN,
-            AS_ISSUER,
-            &[],
-            ok(),
-        )),
-    );
+    cases.push(idp_case("3a-04-http-id-token-of-another-client", 4, HTTP_IDP, "cursor's ID token presented by windsurf (both connected to the AS): invalid_request").step(exchange_typed_as(windsurf, &for_cursor, TYPE_ID_TOKEN, AS_ISSUER, &[], subject_refused("audience_mismatch"))).step(exchange(&for_cursor, AS_ISSUER, &[], ok())).step(exchange_typed_as(windsurf, &id_token("alice", json!({"aud": WINDSURF})), TYPE_ID_TOKEN, AS_ISSUER, &[], ok())));
 
     // Rule 5: refresh tokens.
     let refresh = refresh_token("alice", json!({}));
     let as_refresh = |token: &Minted, expect: Expect| {
         exchange_typed_as(cursor, token, TYPE_REFRESH_TOKEN, AS_ISSUER, &[], expect)
     };
-    cases.push(
-        idp_case(
-            "3a-05-http-refresh-token",
-            5,
-            IDP,
-            "a refresh token of this IdP for this client, typed refresh_token: 200",
-        )
-        .step(as_refresh(&refresh, ok())),
-    );
-    cases.push(
-        idp_case(
-            "3a-05-http-refresh-token-as-id-token",
-            5,
-            IDP,
-            "a refresh token declared as an ID token: invalid_request",
-        )
-        .step(exchange(
-            &refresh,
-            AS_ISSUER,
-            &[],
-            subject_refused("typ_mismatch"),
-        ))
-        .step(as_refresh(&refresh, ok())),
-    );
-    cases.push(
-        idp_case(
-            "3a-05-http-id-token-as-refresh-token",
-            5,
-            IDP,
-            "an ID token declared as a refresh token: invalid_request",
-        )
-        .step(as_refresh(&subject, subject_refused("typ_mismatch")))
-        .step(exchange(&subject, AS_ISSUER, &[], ok())),
-    );
+    cases.push(idp_case("3a-05-http-refresh-token", 5, IDP, "a refresh token of this IdP for this client, typed refresh_token: 200").step(as_refresh(&refresh, ok())));
+    cases.push(idp_case("3a-05-http-refresh-token-as-id-token", 5, IDP, "a refresh token declared as an ID token: invalid_request").step(exchange(&refresh, AS_ISSUER, &[], subject_refused("typ_mismatch"))).step(as_refresh(&refresh, ok())));
+    cases.push(idp_case("3a-05-http-id-token-as-refresh-token", 5, IDP, "an ID token declared as a refresh token: invalid_request").step(as_refresh(&subject, subject_refused("typ_mismatch"))).step(exchange(&subject, AS_ISSUER, &[], ok())));
     for (suffix, changes, code, what) in [
         (
             "expired",
@@ -2439,14 +1434,7 @@ fn idp_rules_01_to_05() -> Vec<Case> {
         ),
     ] {
         let id = format!("3a-05-http-refresh-token-{suffix}");
-        cases.push(
-            idp_case(&id, 5, IDP, &format!("{what}: invalid_request"))
-                .step(as_refresh(
-                    &refresh_token("alice", changes),
-                    subject_refused(code),
-                ))
-                .step(as_refresh(&refresh, ok())),
-        );
+        cases.push(idp_case(&id, 5, IDP, &format!("{what}: invalid_request")).step(as_refresh(&refresh_token("alice", changes), subject_refused(code))).step(as_refresh(&refresh, ok())));
     }
     let forged_refresh = mint(
         &json!({"typ": "xaa-refresh+jwt", "alg": "ES256", "kid": "idp-ec"}),
@@ -2456,32 +1444,8 @@ fn idp_rules_01_to_05() -> Vec<Case> {
         }),
         Signer::Es256(&k.attacker),
     );
-    cases.push(
-        idp_case(
-            "3a-05-http-refresh-token-forged",
-            5,
-            IDP,
-            "a refresh token signed by another key: invalid_request",
-        )
-        .step(as_refresh(
-            &forged_refresh,
-            subject_refused("signature_invalid"),
-        ))
-        .step(as_refresh(&refresh, ok())),
-    );
-    cases.push(
-        idp_case(
-            "3a-05-http-refresh-token-disabled-user",
-            5,
-            IDP,
-            "a disabled user's unexpired refresh token (revoked): invalid_grant",
-        )
-        .step(as_refresh(
-            &refresh_token("bob", json!({})),
-            error(400, "invalid_grant"),
-        ))
-        .step(as_refresh(&refresh, ok())),
-    );
+    cases.push(idp_case("3a-05-http-refresh-token-forged", 5, IDP, "a refresh token signed by another key: invalid_request").step(as_refresh(&forged_refresh, subject_refused("signature_invalid"))).step(as_refresh(&refresh, ok())));
+    cases.push(idp_case("3a-05-http-refresh-token-disabled-user", 5, IDP, "a disabled user's unexpired refresh token (revoked): invalid_grant").step(as_refresh(&refresh_token("bob", json!({})), error(400, "invalid_grant"))).step(as_refresh(&refresh, ok())));
     cases
 }
 
@@ -2490,16 +1454,7 @@ fn idp_rules_06_to_09() -> Vec<Case> {
     let subject = alice();
 
     // Rule 6: audience.
-    cases.push(
-        idp_case(
-            "3a-06-http-audience-issuer-or-alias",
-            6,
-            IDP,
-            "audience the AS's issuer, or its configured alias: 200",
-        )
-        .step(exchange(&subject, AS_ISSUER, &[], ok()))
-        .step(exchange(&subject, AS_ALIAS, &[], ok())),
-    );
+    cases.push(idp_case("3a-06-http-audience-issuer-or-alias", 6, IDP, "audience the AS's issuer, or its configured alias: 200").step(exchange(&subject, AS_ISSUER, &[], ok())).step(exchange(&subject, AS_ALIAS, &[], ok())));
     for (suffix, audience, what) in [
         (
             "unknown-server",
@@ -2519,148 +1474,27 @@ fn idp_rules_06_to_09() -> Vec<Case> {
         ("the-idp-itself", IDP_ISSUER, "this IdP itself"),
     ] {
         let id = format!("3a-06-http-audience-{suffix}");
-        cases.push(
-            idp_case(&id, 6, IDP, &format!("audience {what}: invalid_target"))
-                .step(exchange(
-                    &subject,
-                    audience,
-                    &[],
-                    error(400, "invalid_target"),
-                ))
-                .step(exchange(&subject, AS_ISSUER, &[], ok())),
-        );
+        cases.push(idp_case(&id, 6, IDP, &format!("audience {what}: invalid_target")).step(exchange(&subject, audience, &[], error(400, "invalid_target"))).step(exchange(&subject, AS_ISSUER, &[], ok())));
     }
-    cases.push(
-        idp_case(
-            "3a-06-http-deny-by-default",
-            6,
-            HTTP_IDP_UNCONNECTED,
-            "the same IdP without any connection: invalid_target",
-        )
-        .step(exchange(
-            &subject,
-            AS_ISSUER,
-            &[],
-            error(400, "invalid_target"),
-        )),
-    );
-    cases.push(
-        idp_case(
-            "3a-06-http-deny-by-default-control",
-            6,
-            IDP,
-            "control of 3a-06-http-deny-by-default: the same request with the connection",
-        )
-        .step(exchange(&subject, AS_ISSUER, &[], ok())),
-    );
+    cases.push(idp_case("3a-06-http-deny-by-default", 6, HTTP_IDP_UNCONNECTED, "the same IdP without any connection: invalid_target").step(exchange(&subject, AS_ISSUER, &[], error(400, "invalid_target"))));
+    cases.push(idp_case("3a-06-http-deny-by-default-control", 6, IDP, "control of 3a-06-http-deny-by-default: the same request with the connection").step(exchange(&subject, AS_ISSUER, &[], ok())));
 
     // Rule 7: (audience, resource) pairs.
-    cases.push(
-        idp_case(
-            "3a-07-http-resource-of-another-server",
-            7,
-            IDP,
-            "a connected resource, but of another server than the audience: invalid_target",
-        )
-        .step(exchange(
-            &subject,
-            AS_ISSUER,
-            &[("resource", B_RESOURCE)],
-            error(400, "invalid_target"),
-        ))
-        .step(exchange(
-            &subject,
-            AS_ISSUER,
-            &[("resource", RESOURCE)],
-            ok(),
-        )),
-    );
+    cases.push(idp_case("3a-07-http-resource-of-another-server", 7, IDP, "a connected resource, but of another server than the audience: invalid_target").step(exchange(&subject, AS_ISSUER, &[("resource", B_RESOURCE)], error(400, "invalid_target"))).step(exchange(&subject, AS_ISSUER, &[("resource", RESOURCE)], ok())));
     let windsurf = Some((WINDSURF, WINDSURF_SECRET));
     let windsurf_token = id_token("alice", json!({"aud": WINDSURF}));
-    cases.push(
-        idp_case(
-            "3a-07-http-another-server",
-            7,
-            HTTP_IDP,
-            "a client connected to server A asking for server B: invalid_target",
-        )
-        .step(exchange_typed_as(
-            windsurf,
-            &windsurf_token,
-            TYPE_ID_TOKEN,
-            AS_B,
-            &[],
-            error(400, "invalid_target"),
-        ))
-        .step(exchange_typed_as(
-            windsurf,
-            &windsurf_token,
-            TYPE_ID_TOKEN,
-            AS_ISSUER,
-            &[],
-            ok(),
-        ))
-        .step(exchange(&subject, AS_B, &[], ok())),
-    );
-    cases.push(
-        idp_case(
-            "3a-07-http-resource-required",
-            7,
-            HTTP_IDP,
-            "a connection with two resources and none requested: invalid_target",
-        )
-        .step(exchange(
-            &subject,
-            AS_MULTI,
-            &[],
-            error(400, "invalid_target"),
-        ))
-        .step(exchange(&subject, AS_MULTI, &[("resource", MULTI_2)], ok())),
-    );
+    cases.push(idp_case("3a-07-http-another-server", 7, HTTP_IDP, "a client connected to server A asking for server B: invalid_target").step(exchange_typed_as(windsurf, &windsurf_token, TYPE_ID_TOKEN, AS_B, &[], error(400, "invalid_target"))).step(exchange_typed_as(windsurf, &windsurf_token, TYPE_ID_TOKEN, AS_ISSUER, &[], ok())).step(exchange(&subject, AS_B, &[], ok())));
+    cases.push(idp_case("3a-07-http-resource-required", 7, HTTP_IDP, "a connection with two resources and none requested: invalid_target").step(exchange(&subject, AS_MULTI, &[], error(400, "invalid_target"))).step(exchange(&subject, AS_MULTI, &[("resource", MULTI_2)], ok())));
 
     // Rule 8: policy.
     let phrh = |sub: &str| id_token(sub, json!({"acr": "phrh"}));
-    cases.push(
-        idp_case(
-            "3a-08-http-user-not-in-group",
-            8,
-            IDP,
-            "a user outside the connection's groups: invalid_grant",
-        )
-        .step(exchange(
-            &phrh("carol"),
-            AS_B,
-            &[],
-            error(400, "invalid_grant"),
-        ))
-        .step(exchange(&phrh("alice"), AS_B, &[], ok()))
-        .step(exchange(&phrh("carol"), AS_ISSUER, &[], ok())),
-    );
+    cases.push(idp_case("3a-08-http-user-not-in-group", 8, IDP, "a user outside the connection's groups: invalid_grant").step(exchange(&phrh("carol"), AS_B, &[], error(400, "invalid_grant"))).step(exchange(&phrh("alice"), AS_B, &[], ok())).step(exchange(&phrh("carol"), AS_ISSUER, &[], ok())));
     for (suffix, sub, what) in [
         ("disabled-user", "bob", "a user disabled in the directory"),
         ("unknown-user", "mallory", "a user not in the directory"),
     ] {
         let id = format!("3a-08-http-{suffix}");
-        cases.push(
-            idp_case(
-                &id,
-                8,
-                IDP,
-                &format!("{what}, with a valid ID token: invalid_grant"),
-            )
-            .step(exchange(
-                &id_token(sub, json!({})),
-                AS_ISSUER,
-                &[],
-                error(400, "invalid_grant"),
-            ))
-            .step(exchange(
-                &id_token("carol", json!({})),
-                AS_ISSUER,
-                &[],
-                ok(),
-            )),
-        );
+        cases.push(idp_case(&id, 8, IDP, &format!("{what}, with a valid ID token: invalid_grant")).step(exchange(&id_token(sub, json!({})), AS_ISSUER, &[], error(400, "invalid_grant"))).step(exchange(&id_token("carol", json!({})), AS_ISSUER, &[], ok())));
     }
 
     // Rule 9: scope, resource, authorization_details.
@@ -2677,36 +1511,9 @@ fn idp_rules_06_to_09() -> Vec<Case> {
         ),
     ] {
         let id = format!("3a-09-http-{suffix}");
-        cases.push(
-            idp_case(&id, 9, IDP, &format!("{what}: invalid_scope"))
-                .step(exchange(
-                    &subject,
-                    AS_ISSUER,
-                    &[("scope", scope)],
-                    error(400, "invalid_scope"),
-                ))
-                .step(exchange(
-                    &subject,
-                    AS_ISSUER,
-                    &[("scope", "chat.read")],
-                    ok(),
-                )),
-        );
+        cases.push(idp_case(&id, 9, IDP, &format!("{what}: invalid_scope")).step(exchange(&subject, AS_ISSUER, &[("scope", scope)], error(400, "invalid_scope"))).step(exchange(&subject, AS_ISSUER, &[("scope", "chat.read")], ok())));
     }
-    cases.push(
-        idp_case(
-            "3a-09-http-scope-subset",
-            9,
-            IDP,
-            "requested admin and chat.read: the allowed subset is granted, 200",
-        )
-        .step(exchange(
-            &subject,
-            AS_ISSUER,
-            &[("scope", "admin chat.read")],
-            ok(),
-        )),
-    );
+    cases.push(idp_case("3a-09-http-scope-subset", 9, IDP, "requested admin and chat.read: the allowed subset is granted, 200").step(exchange(&subject, AS_ISSUER, &[("scope", "admin chat.read")], ok())));
     cases.push(
         idp_case(
             "3a-09-http-authorization-details",
@@ -2722,36 +1529,8 @@ fn idp_rules_06_to_09() -> Vec<Case> {
         ))
         .step(exchange(&subject, AS_ISSUER, &[], ok())),
     );
-    cases.push(
-        idp_case(
-            "3a-09-http-two-resources",
-            9,
-            HTTP_IDP,
-            "two resource parameters (an ID-JAG is for one): invalid_target",
-        )
-        .step(exchange(
-            &subject,
-            AS_MULTI,
-            &[("resource", MULTI_1), ("resource", MULTI_2)],
-            error(400, "invalid_target"),
-        ))
-        .step(exchange(&subject, AS_MULTI, &[("resource", MULTI_1)], ok())),
-    );
-    cases.push(
-        idp_case(
-            "3a-09-http-two-audiences",
-            9,
-            HTTP_IDP,
-            "two audience parameters: invalid_target",
-        )
-        .step(exchange(
-            &subject,
-            AS_ISSUER,
-            &[("audience", AS_B)],
-            error(400, "invalid_target"),
-        ))
-        .step(exchange(&subject, AS_ISSUER, &[], ok())),
-    );
+    cases.push(idp_case("3a-09-http-two-resources", 9, HTTP_IDP, "two resource parameters (an ID-JAG is for one): invalid_target").step(exchange(&subject, AS_MULTI, &[("resource", MULTI_1), ("resource", MULTI_2)], error(400, "invalid_target"))).step(exchange(&subject, AS_MULTI, &[("resource", MULTI_1)], ok())));
+    cases.push(idp_case("3a-09-http-two-audiences", 9, HTTP_IDP, "two audience parameters: invalid_target").step(exchange(&subject, AS_ISSUER, &[("audience", AS_B)], error(400, "invalid_target"))).step(exchange(&subject, AS_ISSUER, &[], ok())));
     cases
 }
 
@@ -2760,141 +1539,17 @@ fn idp_rules_10_to_18() -> Vec<Case> {
     let mut cases = Vec::new();
     let subject = alice();
 
-    cases.push(
-        idp_case(
-            "3a-10-http-granted-not-asked",
-            10,
-            IDP,
-            "the alias, no resource, a wider and repeated scope: narrowed and issued, 200",
-        )
-        .step(exchange(
-            &subject,
-            AS_ALIAS,
-            &[("scope", "chat.history admin chat.history")],
-            ok(),
-        )),
-    );
+    cases.push(idp_case("3a-10-http-granted-not-asked", 10, IDP, "the alias, no resource, a wider and repeated scope: narrowed and issued, 200").step(exchange(&subject, AS_ALIAS, &[("scope", "chat.history admin chat.history")], ok())));
 
     // Rule 11: step-up.
     let login = |changes: Value| id_token("alice", changes);
-    cases.push(
-        idp_case(
-            "3a-11-http-acr-too-weak",
-            11,
-            IDP,
-            "acr phr where the connection requires phrh: insufficient_user_authentication",
-        )
-        .step(exchange(
-            &login(json!({"acr": "phr"})),
-            AS_B,
-            &[],
-            error(400, "insufficient_user_authentication"),
-        ))
-        .step(exchange(&login(json!({"acr": "phrh"})), AS_B, &[], ok()))
-        .step(exchange(
-            &login(json!({"acr": "phr"})),
-            AS_ISSUER,
-            &[],
-            ok(),
-        )),
-    );
-    cases.push(
-        idp_case(
-            "3a-11-http-acr-missing",
-            11,
-            IDP,
-            "no acr where the connection requires phrh: insufficient_user_authentication",
-        )
-        .step(exchange(
-            &login(json!({})),
-            AS_B,
-            &[],
-            error(400, "insufficient_user_authentication"),
-        ))
-        .step(exchange(&login(json!({"acr": "phrh"})), AS_B, &[], ok())),
-    );
-    cases.push(
-        idp_case(
-            "3a-11-http-authentication-too-old",
-            11,
-            HTTP_IDP,
-            "auth_time 601 s ago where 600 s is the maximum: insufficient_user_authentication",
-        )
-        .step(exchange(
-            &login(json!({"auth_time": NOW - 601})),
-            AS_RECENT,
-            &[],
-            error(400, "insufficient_user_authentication"),
-        ))
-        .step(exchange(
-            &login(json!({"auth_time": null})),
-            AS_RECENT,
-            &[],
-            error(400, "insufficient_user_authentication"),
-        ))
-        .step(exchange(
-            &login(json!({"auth_time": NOW - 599})),
-            AS_RECENT,
-            &[],
-            ok(),
-        )),
-    );
+    cases.push(idp_case("3a-11-http-acr-too-weak", 11, IDP, "acr phr where the connection requires phrh: insufficient_user_authentication").step(exchange(&login(json!({"acr": "phr"})), AS_B, &[], error(400, "insufficient_user_authentication"))).step(exchange(&login(json!({"acr": "phrh"})), AS_B, &[], ok())).step(exchange(&login(json!({"acr": "phr"})), AS_ISSUER, &[], ok())));
+    cases.push(idp_case("3a-11-http-acr-missing", 11, IDP, "no acr where the connection requires phrh: insufficient_user_authentication").step(exchange(&login(json!({})), AS_B, &[], error(400, "insufficient_user_authentication"))).step(exchange(&login(json!({"acr": "phrh"})), AS_B, &[], ok())));
+    cases.push(idp_case("3a-11-http-authentication-too-old", 11, HTTP_IDP, "auth_time 601 s ago where 600 s is the maximum: insufficient_user_authentication").step(exchange(&login(json!({"auth_time": NOW - 601})), AS_RECENT, &[], error(400, "insufficient_user_authentication"))).step(exchange(&login(json!({"auth_time": null})), AS_RECENT, &[], error(400, "insufficient_user_authentication"))).step(exchange(&login(json!({"auth_time": NOW - 599})), AS_RECENT, &[], ok())));
 
-    cases.push(
-        idp_case(
-            "3a-12-http-id-jag-claims",
-            12,
-            IDP,
-            "an ID token with email, auth_time, amr, acr and tenant: an ID-JAG is issued, 200",
-        )
-        .step(exchange(
-            &id_token(
-                "alice",
-                json!({
-                    "email": "alice@example.com", "auth_time": NOW - 45,
-                    "amr": ["pwd", "otp"], "acr": "phr", "tenant": "acme",
-                }),
-            ),
-            AS_ISSUER,
-            &[],
-            ok(),
-        ))
-        .step(exchange(
-            &id_token("carol", json!({"auth_time": null})),
-            AS_ISSUER,
-            &[],
-            ok(),
-        )),
-    );
-    cases.push(
-        idp_case(
-            "3a-13-http-signing-keys-published",
-            13,
-            IDP,
-            "the IdP publishes its signing keys at /jwks.json (GET, HEAD): 200",
-        )
-        .step(idp_method("GET", JWKS_PATH, ok()))
-        .step(idp_method("HEAD", JWKS_PATH, ok()))
-        .step(idp_method(
-            "POST",
-            JWKS_PATH,
-            error(405, "method_not_allowed"),
-        )),
-    );
-    cases.push(
-        idp_case(
-            "3a-15-http-response",
-            15,
-            IDP,
-            "a token exchange with a narrowed scope: 200 (the token-exchange response)",
-        )
-        .step(exchange(
-            &subject,
-            AS_ISSUER,
-            &[("scope", "chat.read admin")],
-            ok(),
-        )),
-    );
+    cases.push(idp_case("3a-12-http-id-jag-claims", 12, IDP, "an ID token with email, auth_time, amr, acr and tenant: an ID-JAG is issued, 200").step(exchange(&id_token("alice", json!({"email": "alice@example.com", "auth_time": NOW - 45, "amr": ["pwd", "otp"], "acr": "phr", "tenant": "acme"})), AS_ISSUER, &[], ok())).step(exchange(&id_token("carol", json!({"auth_time": null})), AS_ISSUER, &[], ok())));
+    cases.push(idp_case("3a-13-http-signing-keys-published", 13, IDP, "the IdP publishes its signing keys at /jwks.json (GET, HEAD): 200").step(idp_method("GET", JWKS_PATH, ok())).step(idp_method("HEAD", JWKS_PATH, ok())).step(idp_method("POST", JWKS_PATH, error(405, "method_not_allowed"))));
+    cases.push(idp_case("3a-15-http-response", 15, IDP, "a token exchange with a narrowed scope: 200 (the token-exchange response)").step(exchange(&subject, AS_ISSUER, &[("scope", "chat.read admin")], ok())));
 
     // Rule 16: actor tokens.
     let actor = id_token("carol", json!({}));
@@ -2919,16 +1574,7 @@ fn idp_rules_10_to_18() -> Vec<Case> {
         ),
     ] {
         let id = format!("3a-16-http-{suffix}");
-        cases.push(
-            idp_case(&id, 16, IDP, &format!("{what} (refused): invalid_request"))
-                .step(exchange(
-                    &subject,
-                    AS_ISSUER,
-                    &extra,
-                    error(400, "invalid_request"),
-                ))
-                .step(exchange(&subject, AS_ISSUER, &[], ok())),
-        );
+        cases.push(idp_case(&id, 16, IDP, &format!("{what} (refused): invalid_request")).step(exchange(&subject, AS_ISSUER, &extra, error(400, "invalid_request"))).step(exchange(&subject, AS_ISSUER, &[], ok())));
     }
 
     // Rule 17: an ID-JAG of this IdP is never exchanged again.
@@ -2948,69 +1594,11 @@ fn idp_rules_10_to_18() -> Vec<Case> {
         Signer::Es256(&k.idp_ec),
     );
     let cursor = Some((IDP_CLIENT, IDP_CLIENT_SECRET));
-    cases.push(
-        idp_case(
-            "3a-17-http-own-id-jag-as-subject",
-            17,
-            IDP,
-            "an ID-JAG of this IdP (iss, key and aud of an ID token for the client): invalid_request",
-        )
-        .step(exchange(&own_jag, AS_ISSUER, &[], subject_refused("typ_mismatch")))
-        .step(exchange_typed_as(
-            cursor,
-            &own_jag,
-            TYPE_ID_JAG,
-            AS_ISSUER,
-            &[],
-            error(400, "invalid_request"),
-        ))
-        .step(exchange(&same_as_id_token, AS_ISSUER, &[], ok())),
-    );
-    cases.push(
-        idp_case(
-            "3a-17-http-own-id-jag-as-jwt-bearer",
-            17,
-            IDP,
-            "an ID-JAG of this IdP as a jwt-bearer assertion (no access tokens here): unsupported_grant_type",
-        )
-        .step(step(
-            idp_post(cursor, &bearer(&own_jag.token, &[])),
-            &[&own_jag],
-            error(400, "unsupported_grant_type"),
-        ))
-        .step(exchange(&same_as_id_token, AS_ISSUER, &[], ok())),
-    );
+    cases.push(idp_case("3a-17-http-own-id-jag-as-subject", 17, IDP, "an ID-JAG of this IdP (iss, key and aud of an ID token for the client): invalid_request").step(exchange(&own_jag, AS_ISSUER, &[], subject_refused("typ_mismatch"))).step(exchange_typed_as(cursor, &own_jag, TYPE_ID_JAG, AS_ISSUER, &[], error(400, "invalid_request"))).step(exchange(&same_as_id_token, AS_ISSUER, &[], ok())));
+    cases.push(idp_case("3a-17-http-own-id-jag-as-jwt-bearer", 17, IDP, "an ID-JAG of this IdP as a jwt-bearer assertion (no access tokens here): unsupported_grant_type").step(step(idp_post(cursor, &bearer(&own_jag.token, &[])), &[&own_jag], error(400, "unsupported_grant_type"))).step(exchange(&same_as_id_token, AS_ISSUER, &[], ok())));
 
-    cases.push(
-        idp_case(
-            "3a-18-http-metadata",
-            18,
-            IDP,
-            "RFC 8414 metadata at /.well-known/oauth-authorization-server (GET, HEAD): 200",
-        )
-        .step(idp_method("GET", AS_METADATA_PATH, ok()))
-        .step(idp_method("HEAD", AS_METADATA_PATH, ok()))
-        .step(idp_method(
-            "POST",
-            AS_METADATA_PATH,
-            error(405, "method_not_allowed"),
-        )),
-    );
-    cases.push(
-        idp_case(
-            "3a-18-http-unknown-paths",
-            18,
-            IDP,
-            "paths beside the served ones (incl. the development sign-in, not enabled): 404",
-        )
-        .step(idp_method(
-            "GET",
-            "/.well-known/openid-configuration",
-            error(404, "not_found"),
-        ))
-        .step(idp_method("POST", "/dev/sign-in", error(404, "not_found")))
-        .step(idp_method("GET", AS_METADATA_PATH, ok())),
-    );
+    cases.push(idp_case("3a-18-http-metadata", 18, IDP, "RFC 8414 metadata at /.well-known/oauth-authorization-server (GET, HEAD): 200").step(idp_method("GET", AS_METADATA_PATH, ok())).step(idp_method("HEAD", AS_METADATA_PATH, ok())).step(idp_method("POST", AS_METADATA_PATH, error(405, "method_not_allowed"))));
+    cases.push(idp_case("3a-18-http-unknown-paths", 18, IDP, "paths beside the served ones (incl. the development sign-in, not enabled): 404").step(idp_method("GET", "/.well-known/openid-configuration", error(404, "not_found"))).step(idp_method("POST", "/dev/sign-in", error(404, "not_found"))).step(idp_method("GET", AS_METADATA_PATH, ok())));
     cases
 }
 
@@ -3059,36 +1647,8 @@ fn resource_cases() -> Vec<Case> {
     let k = keys();
     let valid = access_token(json!({}));
     let mut cases = Vec::new();
-    cases.push(
-        rs_case(
-            "rs-http-no-token",
-            "RFC 6750 §3; RFC 9728 §5.1",
-            "no Authorization header: 401 (the challenge starts discovery); with a token: 200",
-        )
-        .step(step(
-            rs_request("GET", RESOURCE_PATH, None),
-            &[],
-            error(401, "unauthorized"),
-        ))
-        .step(rs_bearer(&valid, ok())),
-    );
-    cases.push(
-        rs_case(
-            "rs-http-valid-token",
-            "RFC 6750 §2.1; RFC 9068 §4",
-            "a valid access token for this resource in the Authorization header: 200",
-        )
-        .step(rs_bearer(&valid, ok()))
-        .step(step(
-            rs_request(
-                "GET",
-                RESOURCE_PATH,
-                Some(&format!("bearer {}", valid.token)),
-            ),
-            &[&valid],
-            ok(),
-        )),
-    );
+    cases.push(rs_case("rs-http-no-token", "RFC 6750 §3; RFC 9728 §5.1", "no Authorization header: 401 (the challenge starts discovery); with a token: 200").step(step(rs_request("GET", RESOURCE_PATH, None), &[], error(401, "unauthorized"))).step(rs_bearer(&valid, ok())));
+    cases.push(rs_case("rs-http-valid-token", "RFC 6750 §2.1; RFC 9068 §4", "a valid access token for this resource in the Authorization header: 200").step(rs_bearer(&valid, ok())).step(step(rs_request("GET", RESOURCE_PATH, Some(&format!("bearer {}", valid.token))), &[&valid], ok())));
     let mut signed_by_attacker = at_claims();
     signed_by_attacker["jti"] = json!("at-attacker");
     for (suffix, bad, code, what) in [
@@ -3134,78 +1694,12 @@ fn resource_cases() -> Vec<Case> {
         ),
     ] {
         let id = format!("rs-http-invalid-token-{suffix}");
-        cases.push(
-            rs_case(
-                &id,
-                "RFC 6750 §3.1; RFC 9068 §4",
-                &format!("a bearer token {what}: 401 invalid_token"),
-            )
-            .step(rs_bearer(&bad, invalid_token(code)))
-            .step(rs_bearer(&valid, ok())),
-        );
+        cases.push(rs_case(&id, "RFC 6750 §3.1; RFC 9068 §4", &format!("a bearer token {what}: 401 invalid_token")).step(rs_bearer(&bad, invalid_token(code))).step(rs_bearer(&valid, ok())));
     }
-    cases.push(
-        rs_case(
-            "rs-http-token-in-query",
-            "RFC 6750 §2.3; MCP token handling",
-            "the token in the query string only: not accepted, 401; in the header: 200",
-        )
-        .step(step(
-            rs_request(
-                "GET",
-                &format!("{RESOURCE_PATH}?access_token={}", valid.token),
-                None,
-            ),
-            &[&valid],
-            error(401, "unauthorized"),
-        ))
-        .step(rs_bearer(&valid, ok())),
-    );
-    cases.push(
-        rs_case(
-            "rs-http-not-bearer",
-            "RFC 6750 §3.1",
-            "an Authorization header of another scheme: 400 invalid_request",
-        )
-        .step(step(
-            rs_request("GET", RESOURCE_PATH, Some("Basic dXNlcjpwYXNz")),
-            &[],
-            error(400, "invalid_request"),
-        ))
-        .step(rs_bearer(&valid, ok())),
-    );
-    cases.push(
-        rs_case(
-            "rs-http-metadata",
-            "RFC 9728 §3",
-            "RFC 9728 metadata at /.well-known/oauth-protected-resource/mcp (GET, HEAD): 200",
-        )
-        .step(step(rs_request("GET", PRM_PATH, None), &[], ok()))
-        .step(step(rs_request("HEAD", PRM_PATH, None), &[], ok()))
-        .step(step(
-            rs_request("POST", PRM_PATH, None),
-            &[],
-            error(405, "method_not_allowed"),
-        )),
-    );
-    cases.push(
-        rs_case(
-            "rs-http-unknown-path",
-            "RFC 9728 §3",
-            "a path that is neither the resource nor its metadata: 404",
-        )
-        .step(step(
-            rs_request("GET", "/other", None),
-            &[],
-            error(404, "not_found"),
-        ))
-        .step(step(
-            rs_request("GET", "/.well-known/oauth-protected-resource", None),
-            &[],
-            error(404, "not_found"),
-        ))
-        .step(rs_bearer(&valid, ok())),
-    );
+    cases.push(rs_case("rs-http-token-in-query", "RFC 6750 §2.3; MCP token handling", "the token in the query string only: not accepted, 401; in the header: 200").step(step(rs_request("GET", &format!("{RESOURCE_PATH}?access_token={}", valid.token), None), &[&valid], error(401, "unauthorized"))).step(rs_bearer(&valid, ok())));
+    cases.push(rs_case("rs-http-not-bearer", "RFC 6750 §3.1", "an Authorization header of another scheme: 400 invalid_request").step(step(rs_request("GET", RESOURCE_PATH, Some("Basic dXNlcjpwYXNz")), &[], error(400, "invalid_request"))).step(rs_bearer(&valid, ok())));
+    cases.push(rs_case("rs-http-metadata", "RFC 9728 §3", "RFC 9728 metadata at /.well-known/oauth-protected-resource/mcp (GET, HEAD): 200").step(step(rs_request("GET", PRM_PATH, None), &[], ok())).step(step(rs_request("HEAD", PRM_PATH, None), &[], ok())).step(step(rs_request("POST", PRM_PATH, None), &[], error(405, "method_not_allowed"))));
+    cases.push(rs_case("rs-http-unknown-path", "RFC 9728 §3", "a path that is neither the resource nor its metadata: 404").step(step(rs_request("GET", "/other", None), &[], error(404, "not_found"))).step(step(rs_request("GET", "/.well-known/oauth-protected-resource", None), &[], error(404, "not_found"))).step(rs_bearer(&valid, ok())));
     cases
 }
 

@@ -428,14 +428,15 @@ fn bad_key_case(id: &str, title: &str, bad: &Value, token: &Minted, twin: Option
 
 /// The cases.
 pub(super) fn cases() -> Vec<Case> {
-    let mut out = Vec::new();
-    out.extend(structure());
-    out.extend(algorithms());
-    out.extend(keys_rows());
-    out.extend(header());
-    out.extend(typ());
-    out.extend(signatures());
-    out
+    [
+        structure(),
+        algorithms(),
+        keys_rows(),
+        header(),
+        typ(),
+        signatures(),
+    ]
+    .concat()
 }
 
 /// S: structure and encoding.

@@ -9,10 +9,12 @@ use crate::fixtures::{configs, NOW};
 use xaa_vectors::{Case, Suite, FORMAT};
 
 mod basics;
-#[rustfmt::skip] // one case per line: the rows are data (see the file's header)
+#[rustfmt::skip] // one case per line: the rows are data
 mod claims;
 mod client;
+#[rustfmt::skip] // one case per line: the rows are data
 pub mod examples;
+#[rustfmt::skip] // one case per line: the rows are data
 mod http;
 mod jose;
 mod mutations;

@@ -100,6 +100,12 @@ impl Story {
             self.failures.push(what.to_owned());
         }
     }
+
+    /// Checks that `result` is a value (`what`), and hands the value on.
+    fn obtained<T, E>(&mut self, result: Result<T, E>, what: &str) -> Option<T> {
+        self.check(result.is_ok(), what);
+        result.ok()
+    }
 }
 
 fn heading(n: u32, text: &str) {
@@ -692,15 +698,12 @@ fn act(
     );
     let a = token_for(&mut session, &urls.resource_a);
     let lines = print_audit(audit);
-    story.check(
-        a.is_ok(),
-        "an access token for A with no new sign-in and no prompt",
-    );
+    let a = story.obtained(a, "an access token for A with no new sign-in and no prompt");
     story.check(
         lines.iter().any(|l| l.contains("\"decision\":\"granted\"")),
         "the IdP audited the grant",
     );
-    if let Ok(a) = &a {
+    if let Some(a) = &a {
         story.check(
             call_resource(&http, &urls.resource_a, &a.token)? == 200,
             "MCP server A accepts it",
@@ -710,11 +713,8 @@ fn act(
     heading(4, "The same sign-in reaches MCP server B");
     let b = token_for(&mut session, &urls.resource_b);
     print_audit(audit);
-    story.check(
-        b.is_ok(),
-        "an access token for B with no new sign-in and no prompt",
-    );
-    let Ok(b) = b else {
+    let Some(b) = story.obtained(b, "an access token for B with no new sign-in and no prompt")
+    else {
         return Ok(());
     };
     story.check(
@@ -783,8 +783,7 @@ fn act(
     heading(8, "MCP server A goes on, still without a prompt");
     let a = token_for(&mut session, &urls.resource_a);
     print_audit(audit);
-    story.check(a.is_ok(), "a fresh access token for A");
-    if let Ok(a) = &a {
+    if let Some(a) = story.obtained(a, "a fresh access token for A") {
         story.check(
             call_resource(&http, &urls.resource_a, &a.token)? == 200,
             "MCP server A accepts it",
@@ -801,11 +800,10 @@ fn act(
     );
     let g = token_for(&mut session, gateway);
     print_audit(audit);
-    story.check(
-        g.is_ok(),
+    let Some(g) = story.obtained(
+        g,
         "an access token for the gateway's MCP endpoint (its 401 and RFC 9728 document name authorization server A), no prompt",
-    );
-    let Ok(g) = g else {
+    ) else {
         return Ok(());
     };
     let mut mcp = McpSession {

@@ -8,11 +8,26 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use p256::ecdsa::signature::Signer as _;
 use p256::ecdsa::{Signature, SigningKey};
+use serde::Deserialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 /// Longest `kid` accepted (the component's own limit for issuing keys).
 const MAX_KID_BYTES: usize = 256;
+
+/// The members of a private EC JWK this module reads (others are ignored).
+#[derive(Deserialize)]
+struct PrivateJwk {
+    kty: String,
+    crv: String,
+    kid: String,
+    d: String,
+    x: String,
+    y: String,
+    alg: Option<String>,
+    #[serde(rename = "use")]
+    key_use: Option<String>,
+}
 
 /// An ES256 private key and its `kid`.
 pub struct EcKey {
@@ -52,37 +67,25 @@ impl EcKey {
     /// P-256, `d` a canonical 32-byte scalar whose public point equals `x`/`y`, a non-empty
     /// `kid`, `alg` ES256 and `use` sig when present.
     pub fn from_private_jwk(text: &str) -> Result<Self, String> {
-        let value: Value = serde_json::from_str(text).map_err(|e| format!("signing key: {e}"))?;
-        let members = value.as_object().ok_or("signing key: not a JSON object")?;
-        let text_member = |name: &str| -> Result<Option<&str>, String> {
-            match members.get(name) {
-                None => Ok(None),
-                Some(Value::String(s)) => Ok(Some(s)),
-                Some(_) => Err(format!("signing key: \"{name}\" is not a string")),
-            }
-        };
-        if text_member("kty")? != Some("EC") || text_member("crv")? != Some("P-256") {
+        let jwk: PrivateJwk =
+            serde_json::from_str(text).map_err(|e| format!("signing key: {e}"))?;
+        if (jwk.kty.as_str(), jwk.crv.as_str()) != ("EC", "P-256") {
             return Err("signing key: issuing keys are EC P-256 (ES256) only".into());
         }
-        if text_member("alg")?.is_some_and(|a| a != "ES256") {
-            return Err("signing key: \"alg\" must be ES256".into());
+        if jwk.alg.is_some_and(|a| a != "ES256") || jwk.key_use.is_some_and(|u| u != "sig") {
+            return Err("signing key: \"alg\" must be ES256 and \"use\" sig when given".into());
         }
-        if text_member("use")?.is_some_and(|u| u != "sig") {
-            return Err("signing key: \"use\" must be sig".into());
+        if jwk.kid.is_empty() || jwk.kid.len() > MAX_KID_BYTES {
+            return Err("signing key: a non-empty \"kid\" of at most 256 bytes is required".into());
         }
-        let kid = text_member("kid")?
-            .filter(|k| !k.is_empty() && k.len() <= MAX_KID_BYTES)
-            .ok_or("signing key: a non-empty \"kid\" of at most 256 bytes is required")?
-            .to_owned();
-        let d = text_member("d")?
-            .and_then(unb64)
+        let d = unb64(&jwk.d)
             .filter(|d| d.len() == 32)
             .ok_or("signing key: \"d\" is not a canonical 32-byte base64url scalar")?;
         let key =
             SigningKey::from_slice(&d).map_err(|_| "signing key: \"d\" is not a valid scalar")?;
-        let read = EcKey { kid, key };
+        let read = EcKey { kid: jwk.kid, key };
         let public = read.public_jwk();
-        if text_member("x")? != public["x"].as_str() || text_member("y")? != public["y"].as_str() {
+        if public["x"] != jwk.x.as_str() || public["y"] != jwk.y.as_str() {
             return Err("signing key: \"x\"/\"y\" do not match \"d\"".into());
         }
         Ok(read)

@@ -179,7 +179,8 @@ pub struct RefusedIdToken {
 
 /// The IdP's rule 4 (the ID token issued by this IdP to this client), as data shared by the
 /// suite and the host tests: a good ID token (alice, for [`crate::fixtures::IDP_CLIENT`],
-/// id `jti`) and each way of breaking it, one flaw at a time.
+/// id `jti`) and each way of breaking it, one flaw at a time (one per line).
+#[rustfmt::skip]
 pub fn refused_id_tokens(jti: &str) -> (Minted, Vec<RefusedIdToken>) {
     let k = keys();
     let client = crate::fixtures::IDP_CLIENT;
@@ -190,86 +191,19 @@ pub fn refused_id_tokens(jti: &str) -> (Minted, Vec<RefusedIdToken>) {
         "iat": NOW - 30, "exp": NOW + 3600,
     });
     let header = json!({"typ": "JWT", "alg": "ES256", "kid": "idp-ec"});
-    let signed = |changes: Value| {
-        let mut claims = base.clone();
-        merge(&mut claims, changes);
-        mint(&header, &claims, Signer::Es256(&k.idp_ec))
-    };
-    let refused = |slug, token, reason, what| RefusedIdToken {
-        slug,
-        token,
-        reason,
-        what,
-    };
+    let signed = |changes: Value| { let mut claims = base.clone(); merge(&mut claims, changes); mint(&header, &claims, Signer::Es256(&k.idp_ec)) };
+    let refused = |slug, token, reason, what| RefusedIdToken { slug, token, reason, what };
     let flaws = vec![
-        refused(
-            "signature-forged",
-            mint(&header, &base, Signer::Es256(&k.attacker)),
-            "signature_invalid",
-            "signed by another key under the IdP's kid",
-        ),
-        refused(
-            "key-not-a-signing-key",
-            mint(
-                &json!({"typ": "JWT", "alg": "ES256", "kid": "idp-ec-2"}),
-                &base,
-                Signer::Es256(&k.idp_ec2),
-            ),
-            "key_not_found",
-            "signed by a key that is not one of the IdP's signing keys",
-        ),
-        refused(
-            "alg-rs256",
-            mint(
-                &json!({"typ": "JWT", "alg": "RS256", "kid": "idp-ec"}),
-                &base,
-                Signer::Rs256(&k.idp_rsa),
-            ),
-            "alg_not_allowed",
-            "RS256 (the IdP signs ES256)",
-        ),
-        refused(
-            "other-issuer",
-            signed(json!({"iss": crate::fixtures::OTHER_IDP})),
-            "issuer_mismatch",
-            "iss another IdP",
-        ),
-        refused(
-            "other-client",
-            signed(json!({"aud": other_client})),
-            "audience_mismatch",
-            "aud another client",
-        ),
-        refused(
-            "two-audiences",
-            signed(json!({"aud": [client, other_client]})),
-            "audience_mismatch",
-            "aud this client and another",
-        ),
-        refused(
-            "expired",
-            signed(json!({"iat": NOW - 7200, "exp": NOW - 3600})),
-            "expired",
-            "expired",
-        ),
-        refused(
-            "issued-in-future",
-            signed(json!({"iat": NOW + 3600, "exp": NOW + 7200})),
-            "issued_in_future",
-            "issued in the future",
-        ),
-        refused(
-            "not-yet-valid",
-            signed(json!({"nbf": NOW + 3600})),
-            "not_yet_valid",
-            "nbf in the future",
-        ),
-        refused(
-            "sub-missing",
-            signed(json!({"sub": null})),
-            "claim_invalid",
-            "no sub",
-        ),
+        refused("signature-forged", mint(&header, &base, Signer::Es256(&k.attacker)), "signature_invalid", "signed by another key under the IdP's kid"),
+        refused("key-not-a-signing-key", mint(&json!({"typ": "JWT", "alg": "ES256", "kid": "idp-ec-2"}), &base, Signer::Es256(&k.idp_ec2)), "key_not_found", "signed by a key that is not one of the IdP's signing keys"),
+        refused("alg-rs256", mint(&json!({"typ": "JWT", "alg": "RS256", "kid": "idp-ec"}), &base, Signer::Rs256(&k.idp_rsa)), "alg_not_allowed", "RS256 (the IdP signs ES256)"),
+        refused("other-issuer", signed(json!({"iss": crate::fixtures::OTHER_IDP})), "issuer_mismatch", "iss another IdP"),
+        refused("other-client", signed(json!({"aud": other_client})), "audience_mismatch", "aud another client"),
+        refused("two-audiences", signed(json!({"aud": [client, other_client]})), "audience_mismatch", "aud this client and another"),
+        refused("expired", signed(json!({"iat": NOW - 7200, "exp": NOW - 3600})), "expired", "expired"),
+        refused("issued-in-future", signed(json!({"iat": NOW + 3600, "exp": NOW + 7200})), "issued_in_future", "issued in the future"),
+        refused("not-yet-valid", signed(json!({"nbf": NOW + 3600})), "not_yet_valid", "nbf in the future"),
+        refused("sub-missing", signed(json!({"sub": null})), "claim_invalid", "no sub"),
     ];
     (mint(&header, &base, Signer::Es256(&k.idp_ec)), flaws)
 }

@@ -11,16 +11,22 @@ use crate::mint::{mint, Signer};
 use crate::steps::MintedStep;
 use xaa_vectors::{Case, ConfigFiles, Step};
 
+/// The payload RFC 7515 A.1–A.3 and A.5 share, as a literal for `concat!`.
+macro_rules! rfc7515_payload {
+    () => {
+        "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ"
+    };
+}
+
 /// RFC 7515 A.1–A.3 and A.5 share this payload: `{"iss":"joe",\r\n "exp":1300819380,\r\n
 /// "http://example.com/is_root":true}`.
-pub const RFC7515_PAYLOAD: &str =
-    "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ";
+pub const RFC7515_PAYLOAD: &str = rfc7515_payload!();
 
 /// RFC 7515 A.1: HMAC SHA-256 (header `{"typ":"JWT",\r\n "alg":"HS256"}`).
 pub const A1_HS256: &str = concat!(
     "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9",
     ".",
-    "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ",
+    rfc7515_payload!(),
     ".",
     "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
 );
@@ -32,7 +38,7 @@ pub const A1_JWK_K: &str =
 pub const A2_RS256: &str = concat!(
     "eyJhbGciOiJSUzI1NiJ9",
     ".",
-    "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ",
+    rfc7515_payload!(),
     ".",
     "cC4hiUPoj9Eetdgtv3hF80EGrhuB__dzERat0XF9g2VtQgr9PJbu3XOiZj5RZmh7",
     "AAuHIm4Bh-0Qc_lF5YKt_O8W2Fp5jujGbds9uJdbF9CUAr7t1dnZcAcQjbKBYNX4",
@@ -54,7 +60,7 @@ pub const A2_N: &str = concat!(
 pub const A3_ES256: &str = concat!(
     "eyJhbGciOiJFUzI1NiJ9",
     ".",
-    "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ",
+    rfc7515_payload!(),
     ".",
     "DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6NU1Q"
 );
@@ -67,7 +73,7 @@ pub const A3_Y: &str = "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0";
 pub const A5_NONE: &str = concat!(
     "eyJhbGciOiJub25lIn0",
     ".",
-    "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ",
+    rfc7515_payload!(),
     "."
 );
 

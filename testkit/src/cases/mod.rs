@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use crate::fixtures::{configs, NOW};
 use xaa_vectors::{Case, Suite, FORMAT};
 
+#[rustfmt::skip] // one case per line: the rows are data
 mod basics;
 #[rustfmt::skip] // one case per line: the rows are data
 mod claims;

@@ -30,9 +30,9 @@ use common::*;
 use rsa::traits::{PrivateKeyParts, PublicKeyParts};
 use rsa::RsaPrivateKey;
 use serde_json::{json, Value};
-use xaa_guest::base64url::encode as b64;
 use xaa_host::imports::jwks::JwksFetcher;
 use xaa_host::wit::{self, Verdict};
+use xaa_testkit::base64url::encode as b64;
 
 // ---------------------------------------------------------------------------------------
 // Helpers
@@ -40,7 +40,7 @@ use xaa_host::wit::{self, Verdict};
 
 /// Decodes an unpadded base64url segment (test side; lenient is fine here).
 fn unb64(text: &str) -> Vec<u8> {
-    xaa_guest::base64url::decode(text).unwrap()
+    xaa_testkit::base64url::decode(text).unwrap()
 }
 
 /// The baseline configuration with the first trusted issuer's inline JWK Set replaced.

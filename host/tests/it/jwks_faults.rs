@@ -889,8 +889,8 @@ fn huge_bodies_are_refused_by_the_256_kib_read_cap_and_the_key_cap() {
 fn a_set_with_bad_keys_keeps_only_the_good_ones() {
     let leaked = ec_key("leaked");
     let mut private = ec_jwk(&leaked, "leaked", json!({}));
-    private["d"] = json!(xaa_guest::base64url::encode(&leaked.to_bytes()));
-    let b64 = |bytes: &[u8]| xaa_guest::base64url::encode(bytes);
+    private["d"] = json!(xaa_testkit::base64url::encode(&leaked.to_bytes()));
+    let b64 = |bytes: &[u8]| xaa_testkit::base64url::encode(bytes);
     let mut small_n = [0xc3u8; 128];
     small_n[127] = 0x01;
     let bad = vec![

@@ -106,7 +106,7 @@ fn seeded_key(seed: &str) -> SigningKey {
 /// The decoded JOSE header of a compact JWS.
 fn jose_header(token: &str) -> Value {
     let (header, _, _) = parts(token);
-    let bytes = xaa_guest::base64url::decode(&header).unwrap();
+    let bytes = xaa_testkit::base64url::decode(&header).unwrap();
     serde_json::from_slice(&bytes).unwrap()
 }
 

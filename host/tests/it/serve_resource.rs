@@ -8,10 +8,9 @@ use crate::common;
 use common::as_server::*;
 use common::*;
 use serde_json::json;
-use xaa_guest::discovery::{
-    protected_resource_metadata_url, read_protected_resource_metadata,
-    resource_metadata_from_challenge,
-};
+
+/// RFC 9728 §3.1: the well-known suffix inserted between the host and the resource's path.
+const METADATA_URL: &str = "https://mcp.example.com/.well-known/oauth-protected-resource/mcp";
 
 /// The resource server of RESOURCE, trusting the baseline AS's published key ("as-ec").
 fn start_resource() -> AsServer {
@@ -35,17 +34,21 @@ fn discovery_starts_at_a_401_and_a_token_from_the_as_opens_the_resource() {
     let unauthenticated = get_with(&resource, "/mcp", None);
     assert_eq!(unauthenticated.status, 401);
     let challenge = unauthenticated.header("www-authenticate").unwrap();
-    let metadata_url = resource_metadata_from_challenge(&challenge).unwrap();
-    assert_eq!(metadata_url, protected_resource_metadata_url(RESOURCE));
-    let path = metadata_url
+    assert!(
+        challenge.contains(&format!("resource_metadata=\"{METADATA_URL}\"")),
+        "{challenge}"
+    );
+    let path = METADATA_URL
         .strip_prefix("https://mcp.example.com")
         .unwrap();
     let metadata = get_with(&resource, path, None);
     assert_eq!(metadata.status, 200);
-    let servers =
-        read_protected_resource_metadata(RESOURCE, &String::from_utf8_lossy(&metadata.body))
-            .unwrap();
-    assert_eq!(servers, vec![AS_ISSUER.to_owned()]);
+    let document = metadata.json();
+    assert_eq!(
+        document["resource"], RESOURCE,
+        "RFC 9728 §3.3: the resource it was asked for"
+    );
+    assert_eq!(document["authorization_servers"], json!([AS_ISSUER]));
 
     let ras = AsServer::start();
     let reply = ras.exchange(&id_jag("res-1", json!({})), &[]);

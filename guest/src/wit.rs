@@ -15,6 +15,7 @@ use crate::explain::{Check, Outcome};
 use crate::host::{Accelerated, FetchError, Host, JwksResponse, PublicKeyRef};
 use crate::jose_header::Alg;
 use crate::token_request::{HttpRequest, HttpResponse};
+use crate::{foreign_id_token, sign_in_client};
 use crate::{Refusal, Validator, Verdict, VerifiedToken};
 
 wit_bindgen::generate!({
@@ -535,6 +536,88 @@ impl wit_client::Guest for Component {
     }
     fn jwt_bearer_body(id_jag: String, resource: Option<String>, scope: Option<String>) -> String {
         discovery::jwt_bearer_body(&id_jag, resource.as_deref(), scope.as_deref())
+    }
+    fn openid_configuration_url(issuer: String) -> String {
+        sign_in_client::openid_configuration_url(&issuer)
+    }
+    fn read_sign_in_metadata(
+        issuer: String,
+        document: String,
+    ) -> Result<wit_client::SignInEndpoints, String> {
+        sign_in_client::read_sign_in_metadata(&issuer, &document).map(|e| {
+            wit_client::SignInEndpoints {
+                authorization_endpoint: e.authorization_endpoint,
+                token_endpoint: e.token_endpoint,
+                jwks_uri: e.jwks_uri,
+                issues_id_jags: e.issues_id_jags,
+            }
+        })
+    }
+    fn new_authorization_request(
+        authorization_endpoint: String,
+        client_id: String,
+        redirect_uri: String,
+        scope: String,
+    ) -> Result<wit_client::AuthorizationRequest, String> {
+        sign_in_client::new_authorization_request(
+            &mut Imports,
+            &authorization_endpoint,
+            &client_id,
+            &redirect_uri,
+            &scope,
+        )
+        .map(|r| wit_client::AuthorizationRequest {
+            url: r.url,
+            state: r.state,
+            nonce: r.nonce,
+            code_verifier: r.code_verifier,
+        })
+    }
+    fn read_authorization_response(
+        query: String,
+        state: String,
+        issuer: String,
+    ) -> Result<String, String> {
+        sign_in_client::read_authorization_response(&query, &state, &issuer)
+    }
+    fn authorization_code_body(
+        code: String,
+        redirect_uri: String,
+        code_verifier: String,
+        public_client_id: Option<String>,
+    ) -> String {
+        sign_in_client::authorization_code_body(
+            &code,
+            &redirect_uri,
+            &code_verifier,
+            public_client_id.as_deref(),
+        )
+    }
+    fn read_sign_in_response(
+        status: u16,
+        body: String,
+    ) -> Result<wit_client::SignInTokens, String> {
+        sign_in_client::read_sign_in_response(status, &body).map(|t| wit_client::SignInTokens {
+            id_token: t.id_token,
+            refresh_token: t.refresh_token,
+            refresh_token_expires_in: t.refresh_token_expires_in,
+        })
+    }
+    fn validate_id_token(
+        token: String,
+        issuer: String,
+        client_id: String,
+        nonce: String,
+        jwks: String,
+    ) -> Result<String, String> {
+        let expected = foreign_id_token::Expected {
+            issuer: &issuer,
+            client_id: &client_id,
+            nonce: &nonce,
+            jwks: &jwks,
+        };
+        foreign_id_token::validate(&mut Imports, &token, &expected)
+            .map_err(|r| format!("{}: {}", r.code.as_str(), r.detail))
     }
     fn sign_in_body(username: String, password: String) -> String {
         crate::wit_tools::sign_in_body(&username, &password)

@@ -32,5 +32,6 @@ mod serve_idp;
 mod serve_idp_rules;
 mod serve_resource;
 mod server_limits;
+mod sign_in_client;
 mod smoke;
 mod wycheproof_jws;

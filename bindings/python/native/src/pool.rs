@@ -1,0 +1,106 @@
+//! The configured instances of one `Engine`, shared by every Python thread using it: each
+//! instance sits behind its own lock; a call takes a free one, or waits until a call ends.
+
+use std::sync::{Condvar, Mutex, MutexGuard, TryLockError};
+
+use xaa_host::Validator;
+
+/// A fixed set of instances.
+pub(crate) struct Pool {
+    slots: Vec<Mutex<Validator>>,
+    /// Counts finished calls; a caller that found every slot busy waits for it to move.
+    finished: Mutex<u64>,
+    freed: Condvar,
+}
+
+impl Pool {
+    /// A pool of these instances.
+    pub(crate) fn new(instances: Vec<Validator>) -> Self {
+        Pool {
+            slots: instances.into_iter().map(Mutex::new).collect(),
+            finished: Mutex::new(0),
+            freed: Condvar::new(),
+        }
+    }
+
+    /// How many instances.
+    pub(crate) fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Runs `f` on a free instance, waiting for one if all are busy.
+    pub(crate) fn with<T>(&self, f: impl FnOnce(&mut Validator) -> T) -> T {
+        loop {
+            let seen = *lock(&self.finished);
+            for slot in &self.slots {
+                let guard = match slot.try_lock() {
+                    Ok(guard) => guard,
+                    Err(TryLockError::Poisoned(poisoned)) => recover(slot, poisoned.into_inner()),
+                    Err(TryLockError::WouldBlock) => continue,
+                };
+                return self.run(guard, f);
+            }
+            let finished = lock(&self.finished);
+            drop(
+                self.freed
+                    .wait_while(finished, |n| *n == seen)
+                    .unwrap_or_else(|e| e.into_inner()),
+            );
+        }
+    }
+
+    /// Runs `f` on every instance at once (waiting for each to be free): for what is kept
+    /// per instance (token cache, pending JWK Set fetches) and for replacing them all.
+    pub(crate) fn with_all<T>(&self, f: impl FnOnce(&mut [&mut Validator]) -> T) -> T {
+        // Slots are locked in order, and a single call never holds one slot while waiting
+        // for another, so this cannot deadlock.
+        let mut guards: Vec<MutexGuard<'_, Validator>> = self
+            .slots
+            .iter()
+            .map(|slot| match slot.lock() {
+                Ok(guard) => guard,
+                Err(poisoned) => recover(slot, poisoned.into_inner()),
+            })
+            .collect();
+        let mut all: Vec<&mut Validator> = guards.iter_mut().map(|g| &mut **g).collect();
+        let value = f(&mut all);
+        drop(all);
+        drop(guards);
+        self.finish();
+        value
+    }
+
+    fn run<T>(
+        &self,
+        mut guard: MutexGuard<'_, Validator>,
+        f: impl FnOnce(&mut Validator) -> T,
+    ) -> T {
+        let value = f(&mut guard);
+        drop(guard);
+        self.finish();
+        value
+    }
+
+    fn finish(&self) {
+        let mut finished = lock(&self.finished);
+        *finished = finished.wrapping_add(1);
+        drop(finished);
+        self.freed.notify_all();
+    }
+}
+
+/// A slot whose last call unwound: its instance may be in any state, so it is dropped (the
+/// next call builds a fresh one, see `Validator::discard_instance`).
+fn recover<'a>(
+    slot: &Mutex<Validator>,
+    mut guard: MutexGuard<'a, Validator>,
+) -> MutexGuard<'a, Validator> {
+    guard.discard_instance();
+    slot.clear_poison();
+    guard
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Only a counter: a panic elsewhere cannot leave it inconsistent.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}

@@ -16,6 +16,7 @@ use crate::convert;
 use crate::exports::{self, CallError};
 use crate::pool::Pool;
 use crate::runtimes;
+use crate::serde_shape;
 use crate::Trap;
 
 /// Most instances one engine may keep (each may grow to the runtime's memory limit).
@@ -53,6 +54,8 @@ impl Engine {
         instances: usize,
     ) -> PyResult<Self> {
         let config: Config = serde_json::from_str(config_json)
+            .map_err(|e| e.to_string())
+            .and_then(serde_shape::read)
             .map_err(|e| PyValueError::new_err(format!("config: not a config record: {e}")))?;
         py.detach(|| Engine::make(Some(config), wasm, now, accelerators, instances))
     }

@@ -11,6 +11,7 @@ use xaa_host::bindings::exports::xaa::token::client::{SubjectTokenType, TokenReq
 use xaa_host::wit::{HttpRequest, JwksResponse};
 
 use crate::pool::Pool;
+use crate::serde_shape;
 
 /// Why a call gave no result.
 pub(crate) enum CallError {
@@ -262,8 +263,8 @@ impl Args<'_> {
 
     /// The arguments as the tuple of the function's parameter types: exactly that many, each
     /// of its type.
-    fn take<T: DeserializeOwned>(self) -> Result<T, CallError> {
-        serde_json::from_value(self.args)
+    fn take<T: DeserializeOwned + Serialize>(self) -> Result<T, CallError> {
+        serde_shape::read(self.args)
             .map_err(|e| CallError::Request(format!("{}: arguments: {e}", self.function)))
     }
 }

@@ -17,15 +17,15 @@
 //! engine.call("client.basic-authorization", '["id", "secret"]')   # JSON in, JSON out
 //! ```
 //!
-//! Build: `PYO3_BUILD_EXTENSION_MODULE=1 cargo build --release --workspace` (no libpython
-//! link, PyO3's "manual builds"); install `target/release/libxaa_token_native.so` as
-//! `xaa_token/_native.abi3.so`.
+//! Build: `cargo build --release --workspace` (or `-p xaa-token-native`); install
+//! `target/release/libxaa_token_native.so` as `xaa_token/_native.abi3.so`.
 
 mod convert;
 mod engine;
 mod exports;
 mod pool;
 mod runtimes;
+mod serde_shape;
 
 use pyo3::prelude::*;
 

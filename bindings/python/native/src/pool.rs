@@ -1,6 +1,7 @@
 //! The configured instances of one `Engine`, shared by every Python thread using it: each
 //! instance sits behind its own lock; a call takes a free one, or waits until a call ends.
 
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::SeqCst};
 use std::sync::{Condvar, Mutex, MutexGuard, TryLockError};
 
 use xaa_host::Validator;
@@ -9,7 +10,11 @@ use xaa_host::Validator;
 pub(crate) struct Pool {
     slots: Vec<Mutex<Validator>>,
     /// Counts finished calls; a caller that found every slot busy waits for it to move.
-    finished: Mutex<u64>,
+    finished: AtomicU64,
+    /// Callers waiting; a finished call notifies only when there are some (an uncontended
+    /// call then costs one slot lock and two atomics).
+    waiting: AtomicUsize,
+    wait_lock: Mutex<()>,
     freed: Condvar,
 }
 
@@ -18,7 +23,9 @@ impl Pool {
     pub(crate) fn new(instances: Vec<Validator>) -> Self {
         Pool {
             slots: instances.into_iter().map(Mutex::new).collect(),
-            finished: Mutex::new(0),
+            finished: AtomicU64::new(0),
+            waiting: AtomicUsize::new(0),
+            wait_lock: Mutex::new(()),
             freed: Condvar::new(),
         }
     }
@@ -31,7 +38,7 @@ impl Pool {
     /// Runs `f` on a free instance, waiting for one if all are busy.
     pub(crate) fn with<T>(&self, f: impl FnOnce(&mut Validator) -> T) -> T {
         loop {
-            let seen = *lock(&self.finished);
+            let seen = self.finished.load(SeqCst);
             for slot in &self.slots {
                 let guard = match slot.try_lock() {
                     Ok(guard) => guard,
@@ -40,12 +47,17 @@ impl Pool {
                 };
                 return self.run(guard, f);
             }
-            let finished = lock(&self.finished);
+            // Every slot was busy. `waiting` goes up before `finished` is read again under
+            // the lock: a call finishing after that read sees a waiter and notifies under
+            // the same lock; one finishing before it has moved `finished`.
+            self.waiting.fetch_add(1, SeqCst);
+            let guard = lock(&self.wait_lock);
             drop(
                 self.freed
-                    .wait_while(finished, |n| *n == seen)
+                    .wait_while(guard, |()| self.finished.load(SeqCst) == seen)
                     .unwrap_or_else(|e| e.into_inner()),
             );
+            self.waiting.fetch_sub(1, SeqCst);
         }
     }
 
@@ -82,10 +94,11 @@ impl Pool {
     }
 
     fn finish(&self) {
-        let mut finished = lock(&self.finished);
-        *finished = finished.wrapping_add(1);
-        drop(finished);
-        self.freed.notify_all();
+        self.finished.fetch_add(1, SeqCst);
+        if self.waiting.load(SeqCst) > 0 {
+            drop(lock(&self.wait_lock));
+            self.freed.notify_all();
+        }
     }
 }
 
@@ -101,6 +114,6 @@ fn recover<'a>(
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // Only a counter: a panic elsewhere cannot leave it inconsistent.
+    // Guards no data: a panic elsewhere cannot leave anything inconsistent.
     m.lock().unwrap_or_else(|e| e.into_inner())
 }

@@ -19,12 +19,14 @@ or is written here by hand; none is computed by the code under test.
 import base64
 import concurrent.futures
 import hashlib
+import http.server
 import json
 import os
 import re
 import shutil
 import sys
 import tempfile
+import threading
 import time
 import unittest
 from pathlib import Path
@@ -412,6 +414,38 @@ class Clock(unittest.TestCase):
 
 
 class Threads(unittest.TestCase):
+    def test_gil_is_released_during_a_call(self):
+        """The component fetches its JWK Set from an HTTP server running in a Python thread
+        of this process: that thread can answer only if the call released the GIL."""
+        case = first_case("access-token", "valid")
+        c = json.loads(config_json(case["config"]))
+        jwks = c["resource_server"]["keys"]["Inline"].encode()
+        served = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                served.append(self.path)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(jwks)))
+                self.end_headers()
+                self.wfile.write(jwks)
+
+            def log_message(self, *args):
+                pass
+
+        with http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler) as server:
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+            try:
+                uri = f"http://127.0.0.1:{server.server_address[1]}/jwks.json"
+                c["resource_server"]["keys"] = {"Uri": uri}
+                engine = native.Engine(json.dumps(c), now=case_now(case))
+                v = engine.validate_access_token(case["steps"][0]["input"]["token"])
+            finally:
+                server.shutdown()
+        self.assertEqual(served, ["/jwks.json"])
+        self.assertEqual(verdict_code(v), "valid")
+
     def test_single_use_across_instances(self):
         case = first_case("id-jag", "valid", "replayed")
         i = case["steps"][0]["input"]

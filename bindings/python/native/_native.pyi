@@ -1,0 +1,36 @@
+"""Type stub of `xaa_token._native` (the PyO3 extension built from bindings/python/native).
+The packaging step installs it next to the library as `xaa_token/_native.pyi`."""
+
+from typing import Optional
+
+MAX_INSTANCES: int
+EMBEDDED_COMPONENT_SHA256: str
+
+class Trap(RuntimeError):
+    """The component trapped (time or memory limit, or a failure); the instance was replaced."""
+
+VerdictTuple = tuple  # ("valid", issuer, subject, audience, client_id, scope, resource,
+#                        jwt_id, issued_at, expires_at, claims_json)
+#                     | ("rejected", code, oauth_error, http_status, www_authenticate, description)
+HttpTuple = tuple  # (status, [(name, value)], body: bytes, verdict_code, audit_event)
+
+class Engine:
+    def __init__(self, config_json: str, *, wasm: Optional[bytes] = None,
+                 now: Optional[int] = None, accelerators: bool = True,
+                 instances: int = 1) -> None: ...
+    @staticmethod
+    def from_config_file(path: str, *, wasm: Optional[bytes] = None, now: Optional[int] = None,
+                         accelerators: bool = True, instances: int = 1) -> "Engine": ...
+    @staticmethod
+    def unconfigured(*, wasm: Optional[bytes] = None, now: Optional[int] = None,
+                     accelerators: bool = True, instances: int = 1) -> "Engine": ...
+    @staticmethod
+    def functions() -> list[str]: ...
+    def set_now(self, now: Optional[int]) -> None: ...
+    def component_sha256(self) -> str: ...
+    def instances(self) -> int: ...
+    def validate_access_token(self, token: str) -> VerdictTuple: ...
+    def validate_id_jag(self, token: str, client_id: str) -> VerdictTuple: ...
+    def http(self, role: str, method: str, path: str, headers: list[tuple[str, str]],
+             body: bytes) -> HttpTuple: ...
+    def call(self, function: str, args_json: str) -> str: ...

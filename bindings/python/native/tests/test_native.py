@@ -37,6 +37,7 @@ WASM = Path(os.environ.get("XAA_WASM", ROOT / "target/release/xaa_token.wasm"))
 WIT = Path(os.environ.get("XAA_WIT", ROOT / "wit/xaa.wit"))
 
 native = None  # the module, imported by setUpModule
+CHECKED = {}  # suite cases run, by test
 suite = None
 configs = None
 _tmp = None
@@ -160,7 +161,7 @@ class VerdictCases(unittest.TestCase):
                 if why:
                     failures.append(f"{case['id']} step {n}: {why}")
         self.assertEqual(failures, [])
-        return len(cases)
+        CHECKED[f"id-jag+access-token ({'native' if accelerators else 'pure-Rust'})"] = len(cases)
 
     def test_native_verifier(self):
         self.run_cases(accelerators=True)
@@ -187,6 +188,7 @@ class JwsCases(unittest.TestCase):
                 if why:
                     failures.append(f"{case['id']}: {why}")
         self.assertEqual(failures, [])
+        CHECKED["jws"] = len(cases)
 
 
 class HttpCases(unittest.TestCase):
@@ -208,6 +210,7 @@ class HttpCases(unittest.TestCase):
                 if got != want:
                     failures.append(f"{case['id']} step {n}: expected {want}, got {got}")
         self.assertEqual(failures, [])
+        CHECKED["http"] = len(cases)
 
     def test_unknown_role(self):
         engine = native.Engine(config_json("validator"))
@@ -245,6 +248,7 @@ class ClientCases(unittest.TestCase):
                     failures.append(f"{case['id']}: expected {want!r}, got {got!r}")
         self.assertGreater(ran, 40)
         self.assertEqual(failures, [])
+        CHECKED["client (string results)"] = ran
 
 
 class Configuration(unittest.TestCase):
@@ -467,4 +471,10 @@ class Threads(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    program = unittest.main(exit=False)
+    r = program.result
+    failed = len(r.failures) + len(r.errors) + len(r.unexpectedSuccesses)
+    print(f"suite cases checked: {', '.join(f'{k} {n}' for k, n in CHECKED.items())}")
+    print(f"native extension: {r.testsRun - failed - len(r.skipped)} passed, {failed} failed"
+          + (f", {len(r.skipped)} skipped" if r.skipped else ""))
+    sys.exit(1 if failed or not r.wasSuccessful() else 0)

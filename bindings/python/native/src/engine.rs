@@ -54,7 +54,7 @@ impl Engine {
         instances: usize,
     ) -> PyResult<Self> {
         let config: Config = serde_json::from_str(config_json)
-            .map_err(|e| e.to_string())
+            .map_err(|e| serde_shape::without_strings(&e.to_string()))
             .and_then(serde_shape::read)
             .map_err(|e| PyValueError::new_err(format!("config: not a config record: {e}")))?;
         py.detach(|| Engine::make(Some(config), wasm, now, accelerators, instances))

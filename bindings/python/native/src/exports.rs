@@ -53,8 +53,12 @@ pub(crate) const FUNCTIONS: &[&str] = &[
 
 /// Calls `function` with the JSON array `args_json`; the result as JSON text.
 pub(crate) fn call(pool: &Pool, function: &str, args_json: &str) -> Result<String, CallError> {
-    let args: Value = serde_json::from_str(args_json)
-        .map_err(|e| CallError::Request(format!("{function}: args_json: {e}")))?;
+    let args: Value = serde_json::from_str(args_json).map_err(|e| {
+        CallError::Request(format!(
+            "{function}: args_json: {}",
+            serde_shape::without_strings(&e.to_string())
+        ))
+    })?;
     if !args.is_array() {
         return Err(CallError::Request(format!(
             "{function}: args_json must be a JSON array of the arguments"

@@ -66,7 +66,7 @@ impl Pool {
     pub(crate) fn with_all<T>(&self, f: impl FnOnce(&mut [&mut Validator]) -> T) -> T {
         // Slots are locked in order, and a single call never holds one slot while waiting
         // for another, so this cannot deadlock.
-        let mut guards: Vec<MutexGuard<'_, Validator>> = self
+        let guards: Vec<MutexGuard<'_, Validator>> = self
             .slots
             .iter()
             .map(|slot| match slot.lock() {
@@ -74,23 +74,18 @@ impl Pool {
                 Err(poisoned) => recover(slot, poisoned.into_inner()),
             })
             .collect();
+        let _told = Finished(self);
+        let mut guards = guards;
         let mut all: Vec<&mut Validator> = guards.iter_mut().map(|g| &mut **g).collect();
-        let value = f(&mut all);
-        drop(all);
-        drop(guards);
-        self.finish();
-        value
+        f(&mut all)
     }
 
-    fn run<T>(
-        &self,
-        mut guard: MutexGuard<'_, Validator>,
-        f: impl FnOnce(&mut Validator) -> T,
-    ) -> T {
-        let value = f(&mut guard);
-        drop(guard);
-        self.finish();
-        value
+    fn run<T>(&self, guard: MutexGuard<'_, Validator>, f: impl FnOnce(&mut Validator) -> T) -> T {
+        // Dropped in reverse order: the slot is unlocked first, then waiters are told, also
+        // when `f` unwinds (else a waiter could sleep past a slot that is free).
+        let _told = Finished(self);
+        let mut guard = guard;
+        f(&mut guard)
     }
 
     fn finish(&self) {
@@ -99,6 +94,15 @@ impl Pool {
             drop(lock(&self.wait_lock));
             self.freed.notify_all();
         }
+    }
+}
+
+/// Tells waiters a call finished, when dropped.
+struct Finished<'a>(&'a Pool);
+
+impl Drop for Finished<'_> {
+    fn drop(&mut self) {
+        self.0.finish();
     }
 }
 

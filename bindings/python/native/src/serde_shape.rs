@@ -6,9 +6,11 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
-/// `value` as a `T`, or why it is not exactly one.
+/// `value` as a `T`, or why it is not exactly one. The reason quotes no string of the
+/// input: an argument may be a token or a secret, and messages end up in logs.
 pub(crate) fn read<T: DeserializeOwned + Serialize>(value: Value) -> Result<T, String> {
-    let typed: T = serde_json::from_value(value.clone()).map_err(|e| e.to_string())?;
+    let typed: T =
+        serde_json::from_value(value.clone()).map_err(|e| without_strings(&e.to_string()))?;
     let canonical = serde_json::to_value(&typed).map_err(|e| e.to_string())?;
     match difference(&value, &canonical, "") {
         None => Ok(typed),
@@ -28,11 +30,11 @@ fn difference(given: &Value, canonical: &Value, path: &str) -> Option<String> {
     match (given, canonical) {
         (Value::Object(g), Value::Object(c)) => {
             if let Some(extra) = g.keys().find(|k| !c.contains_key(*k)) {
-                return Some(format!("{}: unknown field {extra:?}", at(path)));
+                return Some(format!("{}: unknown field `{extra}`", at(path)));
             }
             if let Some(missing) = c.keys().find(|k| !g.contains_key(*k)) {
                 return Some(format!(
-                    "{}: missing field {missing:?} (write null for none)",
+                    "{}: missing field `{missing}` (write null for none)",
                     at(path)
                 ));
             }
@@ -51,6 +53,36 @@ fn difference(given: &Value, canonical: &Value, path: &str) -> Option<String> {
             .enumerate()
             .find_map(|(i, (g, c))| difference(g, c, &format!("{path}[{i}]"))),
         (g, c) if g == c => None,
-        (g, c) => Some(format!("{}: {g} reads as {c}", at(path))),
+        (g, c) => Some(without_strings(&format!("{}: {g} reads as {c}", at(path)))),
     }
+}
+
+/// `message` with the text of every double-quoted string, and of serde's "unknown variant
+/// `...`", replaced by `…`.
+pub(crate) fn without_strings(message: &str) -> String {
+    const VARIANT: &str = "unknown variant `";
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    let mut quoted = false;
+    while let Some(c) = rest.chars().next() {
+        if !quoted && rest.starts_with(VARIANT) {
+            out.push_str(VARIANT);
+            rest = &rest[VARIANT.len()..];
+            // Skip to the closing backtick (kept), or to the end.
+            rest = rest.find('`').map_or("", |end| &rest[end..]);
+            out.push('…');
+            continue;
+        }
+        if c == '"' {
+            if quoted {
+                out.push('…');
+            }
+            quoted = !quoted;
+            out.push(c);
+        } else if !quoted {
+            out.push(c);
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    out
 }

@@ -350,6 +350,21 @@ class Refusals(unittest.TestCase):
             with self.subTest(function=function, args=args), self.assertRaises(ValueError):
                 engine.call(function, args)
 
+    def test_errors_quote_no_token(self):
+        token = first_case("access-token", "valid")["steps"][0]["input"]["token"]
+        engine = native.Engine(config_json("validator"))
+        for function, args in (("client.read-token-response", [token, 200, "{}"]),
+                               ("client.read-token-response", ["JwtBearer", token, "{}"]),
+                               ("client.token-exchange-body", [token, token, "a", None, None]),
+                               ("validator.validate-access-token", [token, token]),
+                               ("validator.supply-jwks", [token, {"status": token}])):
+            with self.subTest(function=function), self.assertRaises(ValueError) as raised:
+                engine.call(function, json.dumps(args))
+            self.assertNotIn(token[:20], str(raised.exception))
+        with self.assertRaises(ValueError) as raised:
+            native.Engine(json.dumps(dict(json.loads(config_json("validator")), token_cache_size=token)))
+        self.assertNotIn(token[:20], str(raised.exception))
+
     def test_every_listed_function_is_known(self):
         engine = native.Engine(config_json("validator"))
         for function in native.Engine.functions():

@@ -3,6 +3,7 @@
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
@@ -18,6 +19,9 @@ use crate::pool::Pool;
 use crate::runtimes;
 use crate::serde_shape;
 use crate::Trap;
+
+/// Longest guest time budget per call `set_time_budget` accepts.
+pub(crate) const MAX_TIME_BUDGET_SECONDS: f64 = 60.0;
 
 /// Most instances one engine may keep (each may grow to the runtime's memory limit).
 pub(crate) const MAX_INSTANCES: usize = 64;
@@ -125,6 +129,26 @@ impl Engine {
                 }
             }
         })
+    }
+
+    /// The guest time each call may use, in seconds, for every instance from the next call on
+    /// (default 1 s; at most `MAX_TIME_BUDGET_SECONDS`). A call past it is interrupted: a
+    /// verdict becomes an `internal_error` rejection, `http` a 500, `call` raises `Trap`, and
+    /// the instance is replaced.
+    fn set_time_budget(&self, py: Python<'_>, seconds: f64) -> PyResult<()> {
+        let budget = Duration::try_from_secs_f64(seconds)
+            .ok()
+            .filter(|d| d.as_secs_f64() <= MAX_TIME_BUDGET_SECONDS)
+            .ok_or_else(|| {
+                PyValueError::new_err(format!(
+                    "time budget: {seconds} s: from 0 to {MAX_TIME_BUDGET_SECONDS} s"
+                ))
+            })?;
+        py.detach(|| {
+            self.pool
+                .with_all(|all| all.iter_mut().for_each(|v| v.set_time_budget(budget)))
+        });
+        Ok(())
     }
 
     /// The hex SHA-256 of the component this engine runs.

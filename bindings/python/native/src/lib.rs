@@ -42,6 +42,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<engine::Engine>()?;
     m.add("Trap", m.py().get_type::<Trap>())?;
     m.add("MAX_INSTANCES", engine::MAX_INSTANCES)?;
+    m.add("MAX_TIME_BUDGET_SECONDS", engine::MAX_TIME_BUDGET_SECONDS)?;
     m.add(
         "EMBEDDED_COMPONENT_SHA256",
         runtimes::sha256_hex(xaa_host::runtime::EMBEDDED_COMPONENT),

@@ -446,6 +446,31 @@ class Calls(unittest.TestCase):
         self.assertTrue(out["checks"])
 
 
+class Traps(unittest.TestCase):
+    """A call interrupted by its time budget is refused, the instance replaced, no crash."""
+
+    def test_interrupted_calls_then_recovery(self):
+        case = first_case("access-token", "valid")
+        token = case["steps"][0]["input"]["token"]
+        engine = native.Engine(config_json(case["config"]), now=case_now(case), instances=2)
+        engine.set_time_budget(0)
+        v = engine.validate_access_token(token)
+        self.assertEqual((v[0], v[1], v[2], v[3]), ("rejected", "internal_error", "server_error", 500))
+        self.assertEqual(engine.validate_id_jag(token, "c")[1], "internal_error")
+        with self.assertRaises(native.Trap):
+            engine.call("client.basic-authorization", '["a", "b"]')
+        status, _, _, code, _ = engine.http("resource-server", "GET", "/mcp", [], b"")
+        self.assertEqual((status, code), (500, "internal_error"))
+        engine.set_time_budget(1)
+        self.assertEqual(verdict_code(engine.validate_access_token(token)), "valid")
+
+    def test_budget_bounds(self):
+        engine = native.Engine(config_json("validator"))
+        for bad in (-1, float("nan"), float("inf"), 61):
+            with self.subTest(seconds=bad), self.assertRaises(ValueError):
+                engine.set_time_budget(bad)
+
+
 class Clock(unittest.TestCase):
     def test_set_now_reaches_every_instance(self):
         case = first_case("access-token", "valid")

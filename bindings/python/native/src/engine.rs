@@ -35,6 +35,8 @@ pub(crate) struct Engine {
     config: Option<Config>,
     clock: Mutex<ClockState>,
     pool: Pool,
+    /// The process that made the engine (see `Engine::pool`).
+    pid: u32,
 }
 
 /// The imports the instances were built with, and whether their wall clock is pinned.
@@ -116,7 +118,7 @@ impl Engine {
                         clock: now.map_or_else(Clock::system, Clock::pinned),
                         ..state.imports.clone()
                     };
-                    self.pool.with_all(|all| {
+                    self.pool()?.with_all(|all| {
                         let fresh = self.build(&imports, all.len())?;
                         for (slot, instance) in all.iter_mut().zip(fresh) {
                             **slot = instance;
@@ -144,10 +146,8 @@ impl Engine {
                     "time budget: {seconds} s: from 0 to {MAX_TIME_BUDGET_SECONDS} s"
                 ))
             })?;
-        py.detach(|| {
-            self.pool
-                .with_all(|all| all.iter_mut().for_each(|v| v.set_time_budget(budget)))
-        });
+        let pool = self.pool()?;
+        py.detach(|| pool.with_all(|all| all.iter_mut().for_each(|v| v.set_time_budget(budget))));
         Ok(())
     }
 
@@ -167,7 +167,8 @@ impl Engine {
         py: Python<'py>,
         token: &str,
     ) -> PyResult<Bound<'py, PyTuple>> {
-        let verdict = py.detach(|| self.pool.with(|v| v.validate_access_token(token)));
+        let pool = self.pool()?;
+        let verdict = py.detach(|| pool.with(|v| v.validate_access_token(token)));
         convert::verdict(py, verdict)
     }
 
@@ -178,7 +179,8 @@ impl Engine {
         token: &str,
         client_id: &str,
     ) -> PyResult<Bound<'py, PyTuple>> {
-        let verdict = py.detach(|| self.pool.with(|v| v.validate_id_jag(token, client_id)));
+        let pool = self.pool()?;
+        let verdict = py.detach(|| pool.with(|v| v.validate_id_jag(token, client_id)));
         convert::verdict(py, verdict)
     }
 
@@ -210,9 +212,9 @@ impl Engine {
             headers: convert::headers_in(headers),
             body: body.to_vec(),
         };
+        let pool = self.pool()?;
         let response = py.detach(|| {
-            self.pool
-                .with(|v| serve(v, &request))
+            pool.with(|v| serve(v, &request))
                 .unwrap_or_else(|_trap| xaa_host::instance::trap_response())
         });
         convert::http_response(py, response)
@@ -223,7 +225,8 @@ impl Engine {
     /// result as JSON, both in the serde shape of the host bindings. Raises `ValueError` for
     /// an unknown function or bad arguments, `Trap` when the component trapped.
     fn call(&self, py: Python<'_>, function: &str, args_json: &str) -> PyResult<String> {
-        py.detach(|| exports::call(&self.pool, function, args_json))
+        let pool = self.pool()?;
+        py.detach(|| exports::call(pool, function, args_json))
             .map_err(|e| match e {
                 CallError::Request(message) => PyValueError::new_err(message),
                 CallError::Trap(reason) => Trap::new_err(reason),
@@ -247,6 +250,20 @@ impl Engine {
 }
 
 impl Engine {
+    /// The instances, unless this process is a `fork()` child of the one that made them:
+    /// their time limit's ticker thread did not survive the fork, so the child refuses to
+    /// run them (fail closed) and must make its own engine.
+    fn pool(&self) -> PyResult<&Pool> {
+        if std::process::id() == self.pid {
+            Ok(&self.pool)
+        } else {
+            Err(PyRuntimeError::new_err(
+                "this Engine was made in the parent of this forked process, where its time \
+                 limit runs; make a new Engine in this process",
+            ))
+        }
+    }
+
     fn make(
         config: Option<Config>,
         wasm: Option<&[u8]>,
@@ -271,6 +288,7 @@ impl Engine {
                 pinned: now.is_some(),
             }),
             pool: Pool::new(Vec::new()),
+            pid: std::process::id(),
         };
         engine.pool = Pool::new(engine.build(&imports, instances)?);
         Ok(engine)

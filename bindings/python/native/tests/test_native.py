@@ -471,6 +471,29 @@ class Traps(unittest.TestCase):
                 engine.set_time_budget(bad)
 
 
+class Fork(unittest.TestCase):
+    @unittest.skipUnless(hasattr(os, "fork"), "POSIX only")
+    def test_child_refuses_the_parents_engine(self):
+        """After fork() the parent's engine has no time-limit ticker in the child: refused."""
+        case = first_case("access-token", "valid")
+        token = case["steps"][0]["input"]["token"]
+        parent = native.Engine(config_json(case["config"]), now=case_now(case))
+        pid = os.fork()
+        if pid == 0:  # the child: exit 0 only if both hold
+            code = 1
+            try:
+                try:
+                    parent.validate_access_token(token)
+                except RuntimeError:
+                    own = native.Engine(config_json(case["config"]), now=case_now(case))
+                    code = 0 if verdict_code(own.validate_access_token(token)) == "valid" else 2
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        self.assertEqual(os.waitstatus_to_exitcode(status), 0)
+        self.assertEqual(verdict_code(parent.validate_access_token(token)), "valid")
+
+
 class Clock(unittest.TestCase):
     def test_set_now_reaches_every_instance(self):
         case = first_case("access-token", "valid")

@@ -46,7 +46,9 @@ macro_rules! internal_modules {
 internal_modules!(
     access_token,
     audit,
+    authorization_code,
     authorization_endpoint,
+    authorization_request,
     authorization_server,
     base64url,
     claims,
@@ -75,6 +77,8 @@ internal_modules!(
     policy,
     replay,
     resource_server,
+    sign_in,
+    sign_in_page,
     signing,
     subject,
     token_cache,

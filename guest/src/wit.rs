@@ -194,6 +194,7 @@ fn identity_provider(i: wit::IdentityProviderConfig) -> IdentityProviderConfig {
             .map(|c| IdpClientConfig {
                 client_id: c.client_id,
                 credential: credential(c.credential),
+                redirect_uris: c.redirect_uris,
             })
             .collect(),
         users: i

@@ -288,13 +288,27 @@ async def python_checks(s: Servers) -> None:
                 meta = OAuthMetadata.model_validate_json(r.content)
                 report("python", f"{name}: RFC 8414 document read by the SDK's OAuthMetadata", True, meta.authorization_endpoint)
                 refused = await http.get(str(meta.authorization_endpoint), params={"response_type": "code"})
-                body = refused.json()
-                report(
-                    "python",
-                    f"{name}: the advertised authorization endpoint refuses (400 unsupported_response_type, no redirect)",
-                    refused.status_code == 400 and body.get("error") == "unsupported_response_type" and "location" not in refused.headers,
-                    f"HTTP {refused.status_code} {body}",
-                )
+                if issuer == s.as_issuer:
+                    body = refused.json()
+                    report(
+                        "python",
+                        f"{name}: the advertised authorization endpoint refuses (400 unsupported_response_type, no redirect)",
+                        refused.status_code == 400 and body.get("error") == "unsupported_response_type" and "location" not in refused.headers,
+                        f"HTTP {refused.status_code} {body}",
+                    )
+                else:
+                    # The IdP signs users in there (authorization code + PKCE S256); a request
+                    # naming no registered client gets an error page, never a redirect.
+                    report(
+                        "python",
+                        f"{name}: the SDK reads the sign-in (code, S256); a request without a registered client: 400 page, no redirect",
+                        meta.response_types_supported == ["code"]
+                        and meta.code_challenge_methods_supported == ["S256"]
+                        and refused.status_code == 400
+                        and refused.headers.get("content-type", "").startswith("text/html")
+                        and "location" not in refused.headers,
+                        f"HTTP {refused.status_code} {meta.response_types_supported} {meta.code_challenge_methods_supported}",
+                    )
             except Exception as e:  # noqa: BLE001 - the SDK's validation error is the finding
                 report("python", f"{name}: RFC 8414 document read by the SDK's OAuthMetadata", False, e)
 

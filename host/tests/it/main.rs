@@ -19,6 +19,7 @@ mod component;
 mod conformance;
 mod gateway;
 mod idp_chain;
+mod idp_sign_in;
 mod jwks_faults;
 mod jwks_http;
 mod raw_http;

@@ -91,6 +91,13 @@ def _key_id(alg: str, key: Any) -> tuple[Any, ...]:
     return (alg, bytes(key.n), bytes(key.e))
 
 
+class _Rsa:
+    __slots__ = ("n", "e")
+
+    def __init__(self, n: bytes, e: bytes):
+        self.n, self.e = n, e
+
+
 class KeyRegistry:
     """Handles for verification and signing keys, shared by the instances of one Validator."""
 
@@ -121,6 +128,16 @@ class KeyRegistry:
             self._ids[ident] = handle
             return handle
 
+    def register_public_key_raw(self, alg: str, key: tuple[str, Any]) -> int | None:
+        """`register_public_key` with the key as fastcall lifts a `public-key` variant:
+        ("ec-p256", point) or ("rsa", {"n": ..., "e": ...})."""
+        case, payload = key
+        if case == "ec-p256":
+            return self.register_public_key(alg, bytes(payload))
+        if case == "rsa" and isinstance(payload, dict):
+            return self.register_public_key(alg, _Rsa(bytes(payload["n"]), bytes(payload["e"])))
+        return None
+
     # verify-signature: func(key: u32, signing-input: string, signature: string) -> accelerated-verify
     def verify_signature(self, handle: int, signing_input: str, signature: str) -> str:
         try:
@@ -137,7 +154,8 @@ class KeyRegistry:
 
     # register-signing-key: func(d: list<u8>, public-point: list<u8>) -> option<u32>
     def register_signing_key(self, d: bytes, public_point: bytes) -> int | None:
-        ident = ("sign", bytes(d), bytes(public_point))
+        d, public_point = bytes(d), bytes(public_point)
+        ident = ("sign", d, public_point)
         with self._lock:
             handle = self._ids.get(ident)
             if handle is not None:

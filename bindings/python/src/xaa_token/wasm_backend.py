@@ -16,7 +16,7 @@ import time
 from typing import Any, Callable
 
 from wasmtime import Config, Engine, Store, WasmtimeError
-from wasmtime.component import Component, Linker, Record
+from wasmtime.component import Component, Linker
 
 from . import results
 from .accelerators import KeyRegistry
@@ -24,6 +24,7 @@ from .errors import ConfigError
 from .jwks_fetch import FetchError, JwksFetcher
 from .pool import Pool
 from .replay import MemoryReplayStore, ReplayStore
+from . import fastcall as fc
 from .serde_bridge import BridgeError, Converter
 
 __all__ = ["WasmBackend", "TIME_PER_CALL", "MEMORY_BYTES"]
@@ -32,6 +33,7 @@ __all__ = ["WasmBackend", "TIME_PER_CALL", "MEMORY_BYTES"]
 TIME_PER_CALL = 1.0  # seconds
 MEMORY_BYTES = 64 * 1024 * 1024
 _TICK = 0.02  # seconds per epoch tick
+_DEADLINE = int(TIME_PER_CALL / _TICK) + 1  # ticks
 
 _lock = threading.Lock()
 _engine: Engine | None = None
@@ -120,11 +122,11 @@ class WasmBackend:
     def _instantiate(self) -> _Instance:
         store = Store(self._engine)
         store.set_limits(memory_size=MEMORY_BYTES)
-        store.set_epoch_deadline(int(TIME_PER_CALL / _TICK) + 1)
+        store.set_epoch_deadline(_DEADLINE)
         return _Instance(store, self._linker.instantiate(store, self._component))
 
     def _configure(self, inst: _Instance) -> None:
-        inst.store.set_epoch_deadline(int(TIME_PER_CALL / _TICK) + 1)
+        inst.store.set_epoch_deadline(_DEADLINE)
         res = self._func(inst, "validator.configure")(inst.store, self._config)
         if res is not None:
             raise ConfigError([f"{e.path}: {e.message}" if e.path else e.message for e in res])
@@ -157,9 +159,17 @@ class WasmBackend:
             sig = self._signatures[name] = (lowers, lift)
         return sig
 
+    def _fast(self, inst: _Instance, name: str, lowers: tuple[Any, ...]) -> fc.FastFunc:
+        key = "fast:" + name
+        f = inst.funcs.get(key)
+        if f is None:
+            f = inst.funcs[key] = fc.FastFunc(self._func(inst, name), list(lowers))
+        return f
+
     def _run(self, name: str, args: tuple[Any, ...], now: int | None,
-             on_trap: Callable[[str], Any]) -> Any:
-        """Calls export `name` on a free instance; a trap replaces the instance and answers
+             on_trap: Callable[[str], Any], lowers: tuple[Any, ...] | None = None) -> Any:
+        """Calls export `name` on a free instance (with fastcall when `lowers` are given, else
+        wasmtime-py's typed conversion); a trap replaces the instance and answers
         `on_trap(reason)`."""
         try:
             inst: _Instance | None = self._pool.take()
@@ -167,14 +177,16 @@ class WasmBackend:
             return on_trap(f"no component instance: {e}")
         try:
             self._local.now = self._now if now is None else now
-            inst.store.set_epoch_deadline(int(TIME_PER_CALL / _TICK) + 1)
+            inst.store.set_epoch_deadline(_DEADLINE)
             try:
-                return self._func(inst, name)(inst.store, *args)
+                if lowers is None:
+                    return self._func(inst, name)(inst.store, *args)
+                return self._fast(inst, name, lowers)(inst.store, *args)
             except (WasmtimeError, RecursionError, MemoryError) as e:
                 reason = _trap_reason(e)
             try:
                 inst = self._configured()
-            except Exception:  # noqa: BLE001 - keep serving: the next call retries
+            except Exception:  # noqa: BLE001 - keep serving: the next call rebuilds it
                 inst = None
             return on_trap(reason)
         finally:
@@ -183,29 +195,20 @@ class WasmBackend:
     # ---- the API ---------------------------------------------------------------------------
     def validate_access_token(self, token: str, now: int | None) -> results.Verdict:
         return _verdict(self._run("validator.validate-access-token", (token,), now,
-                                  _trap_verdict))
+                                  _trap_verdict, _ONE_STRING))
 
     def validate_id_jag(self, token: str, client_id: str, now: int | None) -> results.Verdict:
         return _verdict(self._run("validator.validate-id-jag", (token, client_id), now,
-                                  _trap_verdict))
+                                  _trap_verdict, _TWO_STRINGS))
 
     def http(self, role: str, method: str, path: str, headers: list[tuple[str, str]],
              body: bytes, now: int | None) -> results.HttpResponse:
-        req = Record()
-        d = req.__dict__
-        d["method"], d["path"], d["body"] = method, path, body
-        hs = []
-        for name, value in headers:
-            h = Record()
-            h.__dict__["name"], h.__dict__["value"] = name, value
-            hs.append(h)
-        d["headers"] = hs
-        r = self._run(f"validator.{role}-http", (req,), now, _trap_response)
+        r = self._run(f"validator.{role}-http", ((method, path, headers, body),), now,
+                      _trap_response, _HTTP_REQUEST)
         if isinstance(r, results.HttpResponse):
             return r
-        rd = r.__dict__
-        return results.HttpResponse(rd["status"], [(h.name, h.value) for h in rd["headers"]],
-                                    bytes(rd["body"]), rd["verdict-code"], rd["audit-event"])
+        return results.HttpResponse(r["status"], [(h["name"], h["value"]) for h in r["headers"]],
+                                    bytes(r["body"]), r["verdict-code"], r["audit-event"])
 
     def call(self, function: str, args_json: str, now: int | None) -> str:
         if function == "validator.configure":
@@ -239,57 +242,56 @@ class WasmBackend:
 
     # ---- the host imports ------------------------------------------------------------------
     def _build_linker(self) -> Linker:
+        """The `host` interface (WIT 0.2.0), each import behind fastcall's trampoline. None of
+        these functions raises: a failure is the import's own error value."""
         linker = Linker(self._engine)
         local_now = self._instance_now
         replay, fetch, keys = self._replay, self._fetch, self._keys
         t0 = time.monotonic()
 
-        def replay_insert(_s: Any, key: str, expires_at: int) -> Any:
-            # result<bool, replay-error>: wasmtime-py's untagged form, a bool or the error text.
+        def replay_insert(key: str, expires_at: int) -> tuple[bool, Any]:
             try:
-                return bool(replay.insert(key, expires_at, local_now()))
+                return True, bool(replay.insert(key, expires_at, local_now()))
             except Exception as e:  # noqa: BLE001 - any failure: the component fails closed
-                return f"replay store: {type(e).__name__}"
+                return False, ("unavailable", fc.lower_string, f"replay store: {type(e).__name__}")
 
-        def fetch_jwks(_s: Any, uri: str) -> Any:
-            # result<jwks-response, fetch-error>: a Record, the failure text, or None
-            # (would-block: this host fetches synchronously unless fetching is off).
-            if fetch is None:
-                return None
+        def fetch_jwks(uri: str) -> tuple[bool, Any]:
+            if fetch is None:  # this host hands JWK Sets in with supply-jwks
+                return False, ("would-block", None, None)
             try:
-                status, body, max_age = fetch(uri)
+                return True, fetch(uri)
             except FetchError as e:
-                return str(e) or "fetch failed"
+                return False, ("failed", fc.lower_string, str(e) or "fetch failed")
             except Exception as e:  # noqa: BLE001
-                return f"fetch failed: {type(e).__name__}"
-            r = Record()
-            r.__dict__.update({"status": status, "body": body, "max-age": max_age})
-            return r
+                return False, ("failed", fc.lower_string, f"fetch failed: {type(e).__name__}")
 
+        if keys is None:
+            register_public_key = lambda alg, key: None  # noqa: E731
+            verify_signature = lambda h, m, s: "not-offered"  # noqa: E731
+            register_signing_key = lambda d, p: None  # noqa: E731
+            sign_es256 = lambda h, m: None  # noqa: E731
+        else:
+            register_public_key = keys.register_public_key_raw
+            verify_signature = keys.verify_signature
+            register_signing_key = keys.register_signing_key
+            sign_es256 = keys.sign_es256
+
+        imports = {
+            "now": (local_now, fc.lower_s64),
+            "monotonic-millis": (lambda: int((time.monotonic() - t0) * 1000), fc.lower_u64),
+            "fetch-jwks": (fetch_jwks, fc.lower_result(fc.lower_jwks_response,
+                                                       fc.lower_variant)),
+            "replay-insert": (replay_insert, fc.lower_result(fc.lower_bool, fc.lower_variant)),
+            "random-bytes": (os.urandom, fc.lower_bytes),
+            "register-public-key": (register_public_key, fc.lower_option_u32),
+            "verify-signature": (verify_signature, fc.lower_enum),
+            "register-signing-key": (register_signing_key, fc.lower_option_u32),
+            "sign-es256": (sign_es256, fc.lower_option_string),
+        }
         with linker.root() as root:
             with root.add_instance(self._host) as host:
-                host.add_func("now", lambda _s: local_now())
-                host.add_func("monotonic-millis",
-                              lambda _s: int((time.monotonic() - t0) * 1000))
-                host.add_func("fetch-jwks", fetch_jwks)
-                host.add_func("replay-insert", replay_insert)
-                host.add_func("random-bytes", lambda _s, n: os.urandom(n))
-                if self.version == "0.1.0":  # the previous contract: no native crypto
-                    host.add_func("verify-signature", lambda _s, a, k, m, s: "not-offered")
-                    host.add_func("sign-es256", lambda _s, d, p, m: None)
-                elif keys is None:
-                    host.add_func("register-public-key", lambda _s, alg, key: None)
-                    host.add_func("verify-signature", lambda _s, h, m, s: "not-offered")
-                    host.add_func("register-signing-key", lambda _s, d, p: None)
-                    host.add_func("sign-es256", lambda _s, h, m: None)
-                else:
-                    host.add_func("register-public-key",
-                                  lambda _s, alg, key: keys.register_public_key(alg, key))
-                    host.add_func("verify-signature",
-                                  lambda _s, h, m, s: keys.verify_signature(h, m, s))
-                    host.add_func("register-signing-key",
-                                  lambda _s, d, p: keys.register_signing_key(d, p))
-                    host.add_func("sign-es256", lambda _s, h, m: keys.sign_es256(h, m))
+                for name, (func, lower) in imports.items():
+                    fc.add_host_func(host, name, fc.HostFunc(func, lower))
         return linker
 
     def _instance_now(self) -> int:
@@ -315,11 +317,17 @@ def _trap_response(reason: str) -> results.HttpResponse:
     return results.internal_error_response()
 
 
+_ONE_STRING = (fc.lower_string,)
+_TWO_STRINGS = (fc.lower_string, fc.lower_string)
+_HTTP_REQUEST = (fc.lower_http_request,)
+
+
 def _verdict(v: Any) -> results.Verdict:
+    """A verdict as fastcall lifts it: ("valid", verified-token) or ("rejected", rejection)."""
     if isinstance(v, str):  # a trap's reason
         return results.internal_error(v)
-    d = v.payload.__dict__
-    if v.tag == "valid":
+    tag, d = v
+    if tag == "valid":
         return results.Verdict(True, "valid", None, 200, None, None, d["issuer"], d["subject"],
                                d["client-id"], d["scope"], d["jwt-id"], tuple(d["audience"]),
                                tuple(d["resource"]), d["issued-at"], d["expires-at"],

@@ -33,16 +33,22 @@ _PSS = padding.PSS(mgf=padding.MGF1(_SHA256), salt_length=32)
 _B64URL = bytes.maketrans(b"-_", b"+/")
 
 
+_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+_UNUSED_BITS = {2: 0b1111, 3: 0b11}  # length % 4 -> the last character's unused low bits
+
+
 def b64url_decode(text: str) -> bytes | None:
     """Strict base64url: no padding, canonical (unused bits zero), or None."""
-    if len(text) % 4 == 1 or "=" in text:
+    rest = len(text) % 4
+    if rest == 1 or "=" in text:
+        return None
+    if rest and _ALPHABET.find(text[-1]) & _UNUSED_BITS[rest]:
         return None
     try:
         raw = text.encode("ascii").translate(_B64URL) + b"=" * (-len(text) % 4)
-        data = base64.b64decode(raw, validate=True)
+        return base64.b64decode(raw, validate=True)
     except (UnicodeEncodeError, binascii.Error, ValueError):
         return None
-    return data if b64url_encode(data) == text else None
 
 
 def b64url_encode(data: bytes) -> str:

@@ -89,6 +89,20 @@ def lift(v: Any) -> Any:
     return getattr(of, field)
 
 
+def lift_case_fields(v: Any) -> tuple[str, list[Any]]:
+    """A variant whose payload is a record, as (case, field values in WIT order): the field
+    names are not read (the caller checked the record types once, see `record_fields`)."""
+    var = v.of.variant
+    rec = var.val.contents.of.record
+    data = rec.data
+    return _text(var.discriminant), [lift(data[i].val) for i in range(rec.size)]
+
+
+def variant_record_fields(ty: Any) -> dict[str, tuple[str, ...]]:
+    """For a wasmtime-py VariantType whose cases carry records: case -> field names."""
+    return {case: tuple(name for name, _ in rty.fields) for case, rty in ty.cases}
+
+
 # ---- lowering ------------------------------------------------------------------------------
 
 def lower_string(v: Any, s: str) -> None:
@@ -187,12 +201,14 @@ class FastFunc:
     """An export called with pre-chosen lowerings (one per parameter) and `lift` for the
     result. Raises WasmtimeError on a trap, as wasmtime-py does."""
 
-    __slots__ = ("_func", "_lowers", "_n")
+    __slots__ = ("_func", "_lowers", "_n", "_lift")
 
-    def __init__(self, func: Any, lowers: list[Callable[[Any, Any], None]]):
+    def __init__(self, func: Any, lowers: list[Callable[[Any, Any], None]],
+                 lift_result: Callable[[Any], Any] = lift):
         self._func = func._func
         self._lowers = lowers
         self._n = len(lowers)
+        self._lift = lift_result
 
     def __call__(self, store: Any, *args: Any) -> Any:
         n = self._n
@@ -210,7 +226,7 @@ class FastFunc:
                 maybe_raise_last_exn()
                 raise error
             try:
-                return lift(result)
+                return self._lift(result)
             finally:
                 ffi.wasmtime_component_val_delete(byref(result))
         finally:

@@ -163,7 +163,16 @@ class WasmBackend:
         key = "fast:" + name
         f = inst.funcs.get(key)
         if f is None:
-            f = inst.funcs[key] = fc.FastFunc(self._func(inst, name), list(lowers))
+            func = self._func(inst, name)
+            if name in _VERDICT_FUNCTIONS:
+                # Verdict fields are read by position: check their order once.
+                fields = fc.variant_record_fields(func.type(inst.store).result)
+                if fields != _VERDICT_FIELDS:
+                    raise RuntimeError(f"{name}: unexpected verdict type {fields}")
+                f = fc.FastFunc(func, list(lowers), fc.lift_case_fields)
+            else:
+                f = fc.FastFunc(func, list(lowers))
+            inst.funcs[key] = f
         return f
 
     def _run(self, name: str, args: tuple[Any, ...], now: int | None,
@@ -322,15 +331,22 @@ _TWO_STRINGS = (fc.lower_string, fc.lower_string)
 _HTTP_REQUEST = (fc.lower_http_request,)
 
 
+_VERDICT_FUNCTIONS = ("validator.validate-access-token", "validator.validate-id-jag")
+_VERDICT_FIELDS = {
+    "valid": ("issuer", "subject", "audience", "client-id", "scope", "resource", "jwt-id",
+              "issued-at", "expires-at", "claims-json"),
+    "rejected": ("code", "oauth-error", "http-status", "www-authenticate", "description"),
+}
+
+
 def _verdict(v: Any) -> results.Verdict:
-    """A verdict as fastcall lifts it: ("valid", verified-token) or ("rejected", rejection)."""
+    """A verdict as `lift_case_fields` reads it (fields in _VERDICT_FIELDS order)."""
     if isinstance(v, str):  # a trap's reason
         return results.internal_error(v)
-    tag, d = v
+    tag, f = v
     if tag == "valid":
-        return results.Verdict(True, "valid", None, 200, None, None, d["issuer"], d["subject"],
-                               d["client-id"], d["scope"], d["jwt-id"], tuple(d["audience"]),
-                               tuple(d["resource"]), d["issued-at"], d["expires-at"],
-                               d["claims-json"])
-    return results.Verdict(False, d["code"], d["oauth-error"], d["http-status"],
-                           d["www-authenticate"], d["description"])
+        issuer, subject, audience, client_id, scope, resource, jwt_id, iat, exp, claims = f
+        return results.Verdict(True, "valid", None, 200, None, None, issuer, subject, client_id,
+                               scope, jwt_id, tuple(audience), tuple(resource), iat, exp, claims)
+    code, oauth_error, http_status, www_authenticate, description = f
+    return results.Verdict(False, code, oauth_error, http_status, www_authenticate, description)

@@ -265,7 +265,9 @@ def _host_impl(idx, context, ty_raw, args, nargs, results, nresults):  # type: i
 
 @ctypes.CFUNCTYPE(None, ctypes.c_void_p)
 def _host_finalize(idx):  # type: ignore[no-untyped-def]
-    _HOST.pop(idx or 0, None)
+    table = _HOST  # None while the interpreter shuts down
+    if table is not None:
+        table.pop(idx or 0, None)
 
 
 def add_host_func(linker_instance: Any, name: str, host: HostFunc) -> None:

@@ -23,11 +23,13 @@ def available() -> bool:
     return _native is not None
 
 
-def _config_error(e: ValueError) -> ConfigError:
-    """The extension's `config: <path>: <message>; ...` as ConfigError listing each error."""
+def _config_error(e: ValueError) -> ValueError:
+    """The extension's `config: <path>: <message>; ...` as ConfigError listing each error;
+    any other ValueError (the component file, `instances`) as it is."""
     text = str(e)
-    if text.startswith("config: "):
-        text = text[len("config: "):]
+    if not text.startswith("config: "):
+        return e
+    text = text[len("config: "):]
     return ConfigError([part for part in text.split("; ") if part] or [str(e)])
 
 

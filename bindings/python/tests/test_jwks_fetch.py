@@ -66,8 +66,9 @@ class Fetcher(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.server.shutdown()
-        cls.other.shutdown()
+        for s in (cls.server, cls.other):
+            s.shutdown()
+            s.server_close()
 
     def fetch(self, path: str):
         return JwksFetcher(connect_timeout=2, read_timeout=2)(self.base + path)
@@ -155,6 +156,33 @@ class ThroughTheComponent(unittest.TestCase):
                                  "keys_unavailable")
         finally:
             server.shutdown()
+            server.server_close()
+
+
+class SuppliedByTheHost(unittest.TestCase):
+    """fetch_jwks=False: the component asks (pending-jwks-fetches), the host hands the set in
+    (supply-jwks), through `Validator.call`."""
+
+    def test_pending_then_supplied(self):
+        files = suite_data.suite()["configs"]["validator"]["files"]
+        s = suite_data.case("baseline-access-token-valid")["steps"][0]
+        claims = json.loads(s["minted"]["payload"])
+        uri = "https://as.example.com/jwks.json"
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "xaa.toml")
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(f'[resource_server]\nresource = "{claims["aud"]}"\n'
+                        f'issuer = "{claims["iss"]}"\njwks_uri = "{uri}"\n'
+                        'algorithms = ["ES256"]\n')
+            v = xaa_token.Validator.from_config_file(path, backend="wasmtime",
+                                                     now=suite_data.now(), fetch_jwks=False)
+            self.assertEqual(v.validate_access_token(s["input"]["token"]).code,
+                             "keys_unavailable")
+            self.assertEqual(v.call("validator.pending-jwks-fetches", []), [uri])
+            self.assertIsNone(v.call("validator.supply-jwks", [
+                uri, {"status": 200, "body": files["as.jwks"], "max_age": 300}]))
+            self.assertEqual(v.call("validator.pending-jwks-fetches", []), [])
+            self.assertEqual(v.validate_access_token(s["input"]["token"]).code, "valid")
 
 
 if __name__ == "__main__":

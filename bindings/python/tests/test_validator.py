@@ -93,6 +93,17 @@ class Verdicts(unittest.TestCase):
                          for st in steps]
                 self.assertEqual(codes, [st["expect"]["verdict"] for st in steps])
 
+    def test_fast_constructors_make_the_dataclass_verdict(self):
+        from xaa_token import results
+        self.assertEqual(
+            results.valid_verdict("i", "s", ("a",), "c", "x y", ("r",), "j", 1, 2, '{"k":1}'),
+            xaa_token.Verdict(True, "valid", None, 200, None, None, "i", "s", "c", "x y", "j",
+                              ("a",), ("r",), 1, 2, '{"k":1}'))
+        r = results.rejected_verdict("expired", "invalid_token", 401, "Bearer", "d")
+        self.assertEqual(r, xaa_token.Verdict(False, "expired", "invalid_token", 401, "Bearer",
+                                              "d"))
+        self.assertEqual((r.claims, r.scopes, r.audience), ({}, (), ()))
+
     def test_backend_name(self):
         for backend in suite_data.backends():
             self.assertEqual(validator(backend).backend, backend)

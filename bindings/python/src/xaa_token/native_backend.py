@@ -79,9 +79,13 @@ class NativeBackend:
                 self._engine.set_now(self._now)
 
     def validate_access_token(self, token: str, now: int | None) -> results.Verdict:
+        if now is None:
+            return _verdict(self._engine.validate_access_token(token))
         return _verdict(self._with_now(now, self._engine.validate_access_token, token))
 
     def validate_id_jag(self, token: str, client_id: str, now: int | None) -> results.Verdict:
+        if now is None:
+            return _verdict(self._engine.validate_id_jag(token, client_id))
         return _verdict(self._with_now(now, self._engine.validate_id_jag, token, client_id))
 
     def http(self, role: str, method: str, path: str, headers: list[tuple[str, str]],
@@ -101,8 +105,8 @@ def _verdict(t: tuple[Any, ...]) -> results.Verdict:
     if t[0] == "valid":
         (_, issuer, subject, audience, client_id, scope, resource, jwt_id, issued_at,
          expires_at, claims_json) = t
-        return results.Verdict(True, "valid", None, 200, None, None, issuer, subject, client_id,
-                               scope, jwt_id, tuple(audience), tuple(resource), issued_at,
-                               expires_at, claims_json)
+        return results.valid_verdict(issuer, subject, tuple(audience), client_id, scope,
+                                     tuple(resource), jwt_id, issued_at, expires_at, claims_json)
     _, code, oauth_error, http_status, www_authenticate, description = t
-    return results.Verdict(False, code, oauth_error, http_status, www_authenticate, description)
+    return results.rejected_verdict(code, oauth_error, http_status, www_authenticate,
+                                    description)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cached_property
 from typing import Any
 
@@ -55,16 +55,29 @@ class Verdict:
         return self.valid
 
 
+_FIELDS = tuple(f.name for f in fields(Verdict))
+_new = object.__new__
+
+
 def valid_verdict(issuer: str, subject: str, audience: tuple[str, ...], client_id: str | None,
                   scope: str | None, resource: tuple[str, ...], jwt_id: str, issued_at: int,
                   expires_at: int, claims_json: str) -> Verdict:
-    return Verdict(True, "valid", None, 200, None, None, issuer, subject, client_id, scope,
-                   jwt_id, audience, resource, issued_at, expires_at, claims_json)
+    """A valid verdict, built without the frozen dataclass's per-field `__setattr__` (the
+    same object `Verdict(...)` makes, in half the time: this is every call's path)."""
+    v = _new(Verdict)
+    v.__dict__.update(zip(_FIELDS, (True, "valid", None, 200, None, None, issuer, subject,
+                                    client_id, scope, jwt_id, audience, resource, issued_at,
+                                    expires_at, claims_json)))
+    return v
 
 
 def rejected_verdict(code: str, oauth_error: str, http_status: int,
                      www_authenticate: str | None, description: str) -> Verdict:
-    return Verdict(False, code, oauth_error, http_status, www_authenticate, description)
+    v = _new(Verdict)
+    v.__dict__.update(zip(_FIELDS, (False, code, oauth_error, http_status, www_authenticate,
+                                    description, None, None, None, None, None, (), (), None,
+                                    None, "{}")))
+    return v
 
 
 def internal_error(reason: str) -> Verdict:

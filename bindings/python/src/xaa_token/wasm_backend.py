@@ -346,7 +346,8 @@ def _verdict(v: Any) -> results.Verdict:
     tag, f = v
     if tag == "valid":
         issuer, subject, audience, client_id, scope, resource, jwt_id, iat, exp, claims = f
-        return results.Verdict(True, "valid", None, 200, None, None, issuer, subject, client_id,
-                               scope, jwt_id, tuple(audience), tuple(resource), iat, exp, claims)
+        return results.valid_verdict(issuer, subject, tuple(audience), client_id, scope,
+                                     tuple(resource), jwt_id, iat, exp, claims)
     code, oauth_error, http_status, www_authenticate, description = f
-    return results.Verdict(False, code, oauth_error, http_status, www_authenticate, description)
+    return results.rejected_verdict(code, oauth_error, http_status, www_authenticate,
+                                    description)

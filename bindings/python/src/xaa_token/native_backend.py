@@ -13,6 +13,8 @@ from .errors import ConfigError
 
 __all__ = ["NativeBackend", "available"]
 
+_valid = results.valid_verdict
+
 try:
     from . import _native  # type: ignore[attr-defined]
 except ImportError:  # not built for this platform
@@ -103,10 +105,7 @@ class NativeBackend:
 
 def _verdict(t: tuple[Any, ...]) -> results.Verdict:
     if t[0] == "valid":
-        (_, issuer, subject, audience, client_id, scope, resource, jwt_id, issued_at,
-         expires_at, claims_json) = t
-        return results.valid_verdict(issuer, subject, tuple(audience), client_id, scope,
-                                     tuple(resource), jwt_id, issued_at, expires_at, claims_json)
+        return _valid(t[1], t[2], tuple(t[3]), t[4], t[5], tuple(t[6]), t[7], t[8], t[9], t[10])
     _, code, oauth_error, http_status, www_authenticate, description = t
     return results.rejected_verdict(code, oauth_error, http_status, www_authenticate,
                                     description)

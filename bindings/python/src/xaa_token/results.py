@@ -57,6 +57,10 @@ class Verdict:
 
 _FIELDS = tuple(f.name for f in fields(Verdict))
 _new = object.__new__
+# valid_verdict's literal names every field: a field added to Verdict must be added there.
+assert _FIELDS == ("valid", "code", "oauth_error", "http_status", "www_authenticate",
+                   "description", "issuer", "subject", "client_id", "scope", "jwt_id",
+                   "audience", "resource", "issued_at", "expires_at", "claims_json")
 
 
 def valid_verdict(issuer: str, subject: str, audience: tuple[str, ...], client_id: str | None,
@@ -65,9 +69,12 @@ def valid_verdict(issuer: str, subject: str, audience: tuple[str, ...], client_i
     """A valid verdict, built without the frozen dataclass's per-field `__setattr__` (the
     same object `Verdict(...)` makes, in half the time: this is every call's path)."""
     v = _new(Verdict)
-    v.__dict__.update(zip(_FIELDS, (True, "valid", None, 200, None, None, issuer, subject,
-                                    client_id, scope, jwt_id, audience, resource, issued_at,
-                                    expires_at, claims_json)))
+    v.__dict__.update({
+        "valid": True, "code": "valid", "oauth_error": None, "http_status": 200,
+        "www_authenticate": None, "description": None, "issuer": issuer, "subject": subject,
+        "client_id": client_id, "scope": scope, "jwt_id": jwt_id, "audience": audience,
+        "resource": resource, "issued_at": issued_at, "expires_at": expires_at,
+        "claims_json": claims_json})
     return v
 
 

@@ -135,14 +135,14 @@ class Validator:
         return self._backend.name
 
     def validate_access_token(self, token: str, now: int | None = None) -> Verdict:
-        """The RFC 9068 access-token verdict at this resource server."""
-        return self._backend.validate_access_token(_text("token", token), now)
+        """The RFC 9068 access-token verdict at this resource server. (A token that is not a
+        str raises TypeError, from either backend's argument conversion.)"""
+        return self._backend.validate_access_token(token, now)
 
     def validate_id_jag(self, token: str, client_id: str, now: int | None = None) -> Verdict:
         """The ID-JAG verdict at this authorization server, presented by `client_id`. A valid
         verdict consumes the token's `jti` (the replay store)."""
-        return self._backend.validate_id_jag(_text("token", token),
-                                             _text("client_id", client_id), now)
+        return self._backend.validate_id_jag(token, client_id, now)
 
     # ---- HTTP surfaces ---------------------------------------------------------------------
     def _http(self, role: str, method: str, path: str, headers: Any, body: Any,

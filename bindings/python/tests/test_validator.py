@@ -104,6 +104,14 @@ class Verdicts(unittest.TestCase):
                                               "d"))
         self.assertEqual((r.claims, r.scopes, r.audience), ({}, (), ()))
 
+    def test_every_backend_runs_the_packaged_component(self):
+        import hashlib
+        with open(xaa_token.COMPONENT_PATH, "rb") as f:
+            want = hashlib.sha256(f.read()).hexdigest()
+        for backend in suite_data.backends():
+            with self.subTest(backend=backend):
+                self.assertEqual(validator(backend).component_sha256, want)
+
     def test_backend_name(self):
         for backend in suite_data.backends():
             self.assertEqual(validator(backend).backend, backend)

@@ -13,7 +13,7 @@ Pinned to wasmtime-py 50.0.1's `_ffi` (the package depends on exactly that versi
 from __future__ import annotations
 
 import ctypes
-from ctypes import byref, pointer, sizeof, string_at
+from ctypes import byref, sizeof, string_at
 from typing import Any, Callable
 
 from wasmtime import WasmtimeError

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Mapping
@@ -182,8 +181,4 @@ class Validator:
     @property
     def component_sha256(self) -> str:
         """Hex SHA-256 of the component this validator runs."""
-        native = self._backend.component_sha256()
-        if native:
-            return native
-        with open(self._backend.wasm, "rb") as f:
-            return hashlib.sha256(f.read()).hexdigest()
+        return self._backend.component_sha256()

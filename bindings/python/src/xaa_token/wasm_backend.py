@@ -9,6 +9,7 @@ the memory cap, a guest panic) replaces the instance and the call answers a refu
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import threading
@@ -27,7 +28,10 @@ from .replay import MemoryReplayStore, ReplayStore
 from . import fastcall as fc
 from .serde_bridge import BridgeError, Converter
 
-__all__ = ["WasmBackend", "TIME_PER_CALL", "MEMORY_BYTES"]
+__all__ = ["WasmBackend", "TIME_PER_CALL", "MEMORY_BYTES", "WIT_VERSION"]
+
+#: The WIT package whose `host` interface this backend implements.
+WIT_VERSION = "0.2.0"
 
 #: The limits of every call, as the Rust host's defaults (host/src/runtime.rs).
 TIME_PER_CALL = 1.0  # seconds
@@ -67,12 +71,12 @@ def _component(wasm: str) -> tuple[Component, str]:
             hosts = [n for n in component.type.imports(engine) if n.startswith("xaa:token/host@")]
             if len(hosts) != 1:
                 raise RuntimeError(f"{wasm} does not import one xaa:token/host interface")
-            _components[wasm] = (component, hosts[0].split("@", 1)[1])
+            version = hosts[0].split("@", 1)[1]
+            if version != WIT_VERSION:
+                raise RuntimeError(f"{wasm} implements WIT xaa:token@{version}; this package "
+                                   f"hosts {WIT_VERSION}")
+            _components[wasm] = (component, version)
         return _components[wasm]
-
-
-_VALIDATE = ("validate-access-token", "validate-id-jag", "authorization-server-http",
-             "identity-provider-http", "resource-server-http")
 
 
 class _Instance:
@@ -247,7 +251,9 @@ class WasmBackend:
         return json.dumps(lift(result))
 
     def component_sha256(self) -> str:
-        return ""
+        """Hex SHA-256 of the component file this backend compiled."""
+        with open(self.wasm, "rb") as f:
+            return hashlib.sha256(f.read()).hexdigest()
 
     # ---- the host imports ------------------------------------------------------------------
     def _build_linker(self) -> Linker:

@@ -176,6 +176,34 @@ class Call(unittest.TestCase):
                 with self.assertRaises(ValueError):
                     v.call("client.basic-authorization", [1, 2])
 
+    def test_backends_answer_in_one_shape(self):
+        """`call` returns the bindings' serde shape on both backends: the same JSON."""
+        if len(suite_data.backends()) < 2:
+            self.skipTest("needs both backends")
+        good = step("baseline-access-token-valid")["input"]["token"]
+        jws = step(next(c["id"] for c in suite_data.suite()["cases"]
+                        if c["steps"][0]["input"]["kind"] == "jws"))["input"]
+        calls = [
+            ("validator.explain-access-token", [good]),
+            ("validator.explain-access-token", ["not.a.token"]),
+            ("validator.verify-jws-signature", [jws["token"], jws["jwks"], jws["algorithms"]]),
+            ("validator.take-token-cache-stats", []),
+            ("validator.pending-jwks-fetches", []),
+            ("validator.gateway-http", [{"method": "GET", "path": "/mcp", "headers": [],
+                                         "body": []}]),
+            ("client.read-token-response", ["JwtBearer", 200, '{"access_token":"x",'
+                                            '"token_type":"Bearer","expires_in":60}']),
+            ("client.token-exchange-body", ["t", "IdToken", "https://as", None, "a b"]),
+            ("client.resource-metadata-from-challenge", ["Bearer realm=x"]),
+            ("keys.client-secret-digest", ["secret"]),
+            ("keys.signing-key-thumbprint", ["{}"]),
+        ]
+        vs = {b: validator(b) for b in suite_data.backends()}
+        for function, args in calls:
+            with self.subTest(function=function):
+                got = {b: v.call(function, args) for b, v in vs.items()}
+                self.assertEqual(got["native"], got["wasmtime"])
+
     def test_explain_has_checks(self):
         s = step("baseline-access-token-valid")
         for backend in suite_data.backends():

@@ -236,7 +236,9 @@ def run(suite, paths, sigs, backend: str, accel: bool) -> int:
                   f"MISMATCH {case['id']}: {why}", file=sys.stderr)
     took = time.monotonic() - t0
     print(f"python suite: {backend} accel={'on' if accel else 'off'}: "
-          f"{len(cases) - mismatches}/{len(cases)}  ({took:.1f} s)")
+          f"{len(cases) - mismatches}/{len(cases)}")
+    print(f"python suite: ({backend} accel={'on' if accel else 'off'} took {took:.1f} s)",
+          file=sys.stderr)
     return mismatches
 
 

@@ -91,11 +91,21 @@ def lift(v: Any) -> Any:
 
 def lift_case_fields(v: Any) -> tuple[str, list[Any]]:
     """A variant whose payload is a record, as (case, field values in WIT order): the field
-    names are not read (the caller checked the record types once, see `record_fields`)."""
+    names are not read (the caller checked the record types once, see `record_fields`).
+    Strings (the usual field) are read here, without `lift`'s dispatch."""
     var = v.of.variant
     rec = var.val.contents.of.record
     data = rec.data
-    return _text(var.discriminant), [lift(data[i].val) for i in range(rec.size)]
+    values = []
+    for i in range(rec.size):
+        f = data[i].val
+        if f.kind == K_STRING:
+            s = f.of.string
+            n = s.size
+            values.append(string_at(s.data, n).decode("utf-8") if n else "")
+        else:
+            values.append(lift(f))
+    return _text(var.discriminant), values
 
 
 def variant_record_fields(ty: Any) -> dict[str, tuple[str, ...]]:

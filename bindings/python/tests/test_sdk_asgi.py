@@ -55,7 +55,7 @@ def token_request(assertion: str) -> bytes:
 class AuthorizationServerAppTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls) -> None:
-        cls.app = authorization_server_app(validator(AS_TOML))
+        cls.app = staticmethod(authorization_server_app(validator(AS_TOML)))
 
     def test_metadata_and_jwks(self) -> None:
         status, _, body, _ = call(self.app, "GET", "/.well-known/oauth-authorization-server", [])

@@ -62,7 +62,8 @@ async def _read_body(receive: Receive, limit: int) -> bytes:
 
 
 async def _respond(send: Send, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
-    raw = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+    # ASGI: header names lowercased.
+    raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]
     await send({"type": "http.response.start", "status": status, "headers": raw})
     await send({"type": "http.response.body", "body": body})
 

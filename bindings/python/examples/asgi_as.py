@@ -8,11 +8,15 @@ Usage: python asgi_as.py --config asgi.toml --port PORT   (asgi.toml: `[authoriz
 from __future__ import annotations
 
 import argparse
+import os
 import logging
 
 import xaa_token
 from serve import serve
 from xaa_token.asgi import authorization_server_app
+
+# "auto" (native if the extension imports, else wasmtime), "native" or "wasmtime".
+BACKEND = os.environ.get("XAA_TOKEN_BACKEND", "auto")
 
 
 def main() -> None:
@@ -21,7 +25,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(name)s %(message)s")
-    validator = xaa_token.Validator.from_config_file(args.config)
+    validator = xaa_token.Validator.from_config_file(args.config, backend=BACKEND)
     serve(authorization_server_app(validator), args.port)
 
 

@@ -10,6 +10,7 @@ Usage: python fastmcp_server.py --config fastmcp.toml --resource URL --issuer AS
 from __future__ import annotations
 
 import argparse
+import os
 
 from fastmcp import FastMCP
 from fastmcp.server.auth import RemoteAuthProvider
@@ -19,9 +20,12 @@ import xaa_token
 from serve import serve
 from xaa_token.fastmcp import XaaTokenVerifier
 
+# "auto" (native if the extension imports, else wasmtime), "native" or "wasmtime".
+BACKEND = os.environ.get("XAA_TOKEN_BACKEND", "auto")
+
 
 def build(config: str, resource: str, issuer: str) -> FastMCP:
-    validator = xaa_token.Validator.from_config_file(config)
+    validator = xaa_token.Validator.from_config_file(config, backend=BACKEND)
     base_url = resource.removesuffix("/mcp")
     verifier = XaaTokenVerifier(validator, resource=resource, base_url=base_url, required_scopes=["chat.read"])
     server = FastMCP(

@@ -11,6 +11,7 @@ secret in F, scope `chat.read`).
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from mcp.server.auth.middleware.auth_context import get_access_token
@@ -24,10 +25,13 @@ from xaa_token.mcp import XaaIdentityAssertionProvider
 
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 
+# "auto" (native if the extension imports, else wasmtime), "native" or "wasmtime".
+BACKEND = os.environ.get("XAA_TOKEN_BACKEND", "auto")
+
 
 def build(config: str, client_secret: str, port: int) -> MCPServer:
     base = f"http://127.0.0.1:{port}"
-    validator = xaa_token.Validator.from_config_file(config)
+    validator = xaa_token.Validator.from_config_file(config, backend=BACKEND)
     client = OAuthClientInformationFull(
         client_id="mcp-client",
         client_secret=client_secret,

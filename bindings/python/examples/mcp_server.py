@@ -8,6 +8,7 @@ Usage: python mcp_server.py --config mcp.toml --resource URL --issuer AS_URL --p
 from __future__ import annotations
 
 import argparse
+import os
 
 from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.auth.settings import AuthSettings
@@ -17,9 +18,12 @@ import xaa_token
 from serve import serve
 from xaa_token.mcp import XaaTokenVerifier
 
+# "auto" (native if the extension imports, else wasmtime), "native" or "wasmtime".
+BACKEND = os.environ.get("XAA_TOKEN_BACKEND", "auto")
+
 
 def build(config: str, resource: str, issuer: str) -> MCPServer:
-    validator = xaa_token.Validator.from_config_file(config)
+    validator = xaa_token.Validator.from_config_file(config, backend=BACKEND)
     server = MCPServer(
         "xaa-example-mcp",
         token_verifier=XaaTokenVerifier(validator, resource=resource),

@@ -12,6 +12,7 @@ import asyncio
 import hashlib
 import json
 import logging
+import os
 import tempfile
 import unittest
 from pathlib import Path
@@ -95,7 +96,8 @@ scopes = ["chat.read"]
 
 
 def validator(config: str, now: int = NOW) -> "xaa_token.Validator":
-    return xaa_token.Validator.from_config_file(config, now=now)
+    """XAA_TOKEN_BACKEND (auto, native, wasmtime) picks the backend, as in the examples."""
+    return xaa_token.Validator.from_config_file(config, now=now, backend=os.environ.get("XAA_TOKEN_BACKEND", "auto"))
 
 
 def access_token(key: Key = AS_KEY, typ: str = "at+jwt", **changes: object) -> tuple[str, dict]:

@@ -3,7 +3,18 @@ Keys, configuration and tokens: test_sdk_mcp."""
 
 from __future__ import annotations
 
+import os
 import unittest
+
+# These tests need the SDKs (bindings/python/examples/requirements.txt); scripts/python-examples
+# installs them and sets XAA_SDK_TESTS_REQUIRED=1, so there a missing SDK fails. Elsewhere (a
+# plain `unittest discover` of the package's tests) they are skipped.
+try:
+    import fastmcp  # noqa: F401
+except ImportError:
+    if os.environ.get("XAA_SDK_TESTS_REQUIRED"):
+        raise
+    raise unittest.SkipTest("FastMCP is not installed: scripts/python-examples runs these tests") from None
 
 from fastmcp.server.auth import AccessToken, TokenVerifier
 

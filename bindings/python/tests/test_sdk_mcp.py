@@ -17,6 +17,16 @@ import tempfile
 import unittest
 from pathlib import Path
 
+# These tests need the SDKs (bindings/python/examples/requirements.txt); scripts/python-examples
+# installs them and sets XAA_SDK_TESTS_REQUIRED=1, so there a missing SDK fails. Elsewhere (a
+# plain `unittest discover` of the package's tests) they are skipped.
+try:
+    import mcp  # noqa: F401
+except ImportError:
+    if os.environ.get("XAA_SDK_TESTS_REQUIRED"):
+        raise
+    raise unittest.SkipTest("the mcp SDK is not installed: scripts/python-examples runs these tests") from None
+
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec
 from mcp.server.auth.provider import (

@@ -283,6 +283,35 @@ async def figures(p: Parties) -> None:
     hop = (time.perf_counter() - t) / n * 1e6
     print(f"figure: anyio.to_thread hop {hop:.1f} us per call ({n} calls)", flush=True)
 
+    # The jwt-bearer token endpoint over HTTP on 127.0.0.1, one request at a time: the ASGI
+    # app (uvicorn, this package) against `xaa serve as` (Rust), fresh ID-JAGs fetched first.
+    rounds = 100
+    for label, issuer, resource in (
+        ("asgi_as.py (uvicorn + xaa_token.asgi)", p.asgi_issuer, p.asgi_resource),
+        ("xaa serve as", p.as_issuer, p.resources["mcp"]),
+    ):
+        assertions = [await anyio.to_thread.run_sync(p.id_jag, issuer, resource) for _ in range(rounds)]
+        samples = []
+        async with httpx2.AsyncClient(timeout=30) as http:
+            for a in assertions:
+                form = {
+                    "grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer",
+                    "assertion": a,
+                    "resource": resource,
+                    "client_id": "mcp-client",
+                    "client_secret": p.secrets["mcp-client"],
+                }
+                t = time.perf_counter()
+                r = await http.post(f"{issuer}/token", data=form)
+                samples.append(time.perf_counter() - t)
+                assert r.status_code == 200, r.text
+        samples.sort()
+        print(
+            f"figure: jwt-bearer token request at {label}: median {statistics.median(samples) * 1e3:.2f} ms, "
+            f"p99 {samples[int(rounds * 0.99)] * 1e3:.2f} ms ({rounds} requests, one connection)",
+            flush=True,
+        )
+
     validator = xaa_token.Validator.from_config_file(str(p.work / "mcp.toml"), backend=BACKEND)
     token = await anyio.to_thread.run_sync(p.access_token, p.resources["mcp"])
     # Uncached: distinct tokens (the claims of a real one, a fresh jti each, re-signed with

@@ -149,6 +149,15 @@ async def resource_server_checks(p: Parties, name: str) -> None:
         report(name, "the token's claims, expired 5 minutes ago, re-signed with the AS key: 401", ok, detail)
         ok, detail = await refused(http, resource, token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB"))
         report(name, "the token with its signature altered: 401", ok, detail)
+        unscoped = p.resigned(token, iat=now, exp=now + 120, scope="chat.history")
+        r = await http.post(resource, json=INITIALIZE, headers={**MCP_HEADERS, "Authorization": f"Bearer {unscoped}"})
+        challenge = r.headers.get("www-authenticate", "")
+        report(
+            name,
+            "a valid token without the required scope chat.read: 403 insufficient_scope",
+            r.status_code == 403 and 'error="insufficient_scope"' in challenge,
+            f"HTTP {r.status_code} WWW-Authenticate: {challenge}",
+        )
         control = p.resigned(token, iat=now, exp=now + 120)
         r = await http.post(resource, json=INITIALIZE, headers={**MCP_HEADERS, "Authorization": f"Bearer {control}"})
         report(name, "control: the same claims re-signed with valid times: 200", r.status_code == 200, f"HTTP {r.status_code}")

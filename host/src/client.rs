@@ -47,9 +47,15 @@ const MAX_RESPONSE_BYTES: u64 = 64 * 1024;
 /// plain-HTTP IdP would let anyone on the path redirect them. The URL is read by the same
 /// parser as the HTTP client's.
 pub fn check_idp_url(idp: &str) -> Result<(), String> {
+    check_server_url("--idp", "the IdP", idp)
+}
+
+/// [`check_idp_url`]'s rule for any server the client sends credentials or tokens to, named
+/// by its command-line `flag` and its `role` in messages.
+pub fn check_server_url(flag: &str, role: &str, idp: &str) -> Result<(), String> {
     let refuse = |why: &str| {
         Err(format!(
-            "--idp {idp:?}: {why}; the IdP must be an https URL (http only for localhost, 127.0.0.1 or [::1])"
+            "{flag} {idp:?}: {why}; {role} must be an https URL (http only for localhost, 127.0.0.1 or [::1])"
         ))
     };
     if idp
@@ -488,7 +494,8 @@ impl Client {
     }
 }
 
-fn error_chain(e: &dyn std::error::Error) -> String {
+/// An error with its chain of causes, for messages.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
     while let Some(cause) = source {

@@ -2,7 +2,7 @@
 """Runs every case of the conformance suite through the INSTALLED `xaa_token` package.
 
     run_suite.py [--suite tests/vectors/conformance/suite.json] [--wit wit/xaa.wit]
-                 [--backend native|wasmtime|all] [--accel on|off|both]
+                 [--backend native|wasmtime|all] [--accel on|off|both] [--wasm FILE]
 
 For each backend x accelerators setting it prints `python suite: <backend> accel=<on|off>: N/N`
 and each case whose outcome differs from its hand-written `expect` on stderr; the exit status
@@ -201,6 +201,9 @@ def write_configs(suite: dict, base: str) -> dict[str, str]:
     return paths
 
 
+WASM = None  # --wasm: another component file (default: the package's)
+
+
 def run_case(suite, paths, sigs, case, backend: str, accel: bool) -> str | None:
     path = paths.get(case["config"])
     if path is None:
@@ -208,7 +211,7 @@ def run_case(suite, paths, sigs, case, backend: str, accel: bool) -> str | None:
     now = int(case.get("now", suite["now"]))
     try:
         v = xaa_token.Validator.from_config_file(path, backend=backend, accelerators=accel,
-                                                 now=now, fetch_jwks=False)
+                                                 now=now, fetch_jwks=False, wasm=WASM)
     except xaa_token.ConfigError as e:
         return f"config {case['config']!r} refused: {e}"
     for n, step in enumerate(case["steps"], 1):
@@ -243,7 +246,10 @@ def main() -> int:
     ap.add_argument("--wit", default=os.path.join(ROOT, "wit/xaa.wit"))
     ap.add_argument("--backend", choices=("native", "wasmtime", "all"), default="all")
     ap.add_argument("--accel", choices=("on", "off", "both"), default="both")
+    ap.add_argument("--wasm", help="another component file (default: the installed package's)")
     args = ap.parse_args()
+    global WASM
+    WASM = args.wasm
     with open(args.suite, encoding="utf-8") as f:
         suite = json.load(f)
     if suite.get("format") != SUITE_FORMAT:
@@ -261,7 +267,8 @@ def main() -> int:
             for accel in accels:
                 try:
                     xaa_token.Validator.from_config_file(
-                        next(iter(paths.values())), backend=backend, accelerators=accel)
+                        next(iter(paths.values())), backend=backend, accelerators=accel,
+                        wasm=WASM)
                 except (ImportError, FileNotFoundError, RuntimeError) as e:
                     print(f"python suite: {backend}: cannot load: {e}", file=sys.stderr)
                     return 2

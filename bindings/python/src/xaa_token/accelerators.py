@@ -17,6 +17,7 @@ from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import serialization as _serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import (
     decode_dss_signature, encode_dss_signature)
@@ -33,14 +34,15 @@ _B64URL = bytes.maketrans(b"-_", b"+/")
 
 
 def b64url_decode(text: str) -> bytes | None:
-    """Strict unpadded base64url, or None."""
-    if len(text) % 4 == 1:
+    """Strict base64url: no padding, canonical (unused bits zero), or None."""
+    if len(text) % 4 == 1 or "=" in text:
         return None
     try:
         raw = text.encode("ascii").translate(_B64URL) + b"=" * (-len(text) % 4)
-        return base64.b64decode(raw, validate=True)
+        data = base64.b64decode(raw, validate=True)
     except (UnicodeEncodeError, binascii.Error, ValueError):
         return None
+    return data if b64url_encode(data) == text else None
 
 
 def b64url_encode(data: bytes) -> str:
@@ -166,4 +168,4 @@ class KeyRegistry:
             return None
 
 
-from cryptography.hazmat.primitives import serialization as _serialization  # noqa: E402
+

@@ -93,6 +93,7 @@ _SECTIONS: dict[str, dict[str, tuple[str, bool]]] = {
         "auth_method": (_STR, True),
         "client_secret_sha256": (_STR, False),
         "jwks_file": (_STR, False),
+        "redirect_uris": (_STRS, False),
     },
     "users": {
         "sub": (_STR, True),
@@ -301,7 +302,8 @@ def _identity_provider(base: str, f: dict[str, Any]) -> dict[str, Any] | None:
                           "[identity_provider] section")
         return None
     clients = _each(f["idp_clients"], "idp_clients", lambda c, where: {
-        "client_id": c["client_id"], "credential": _credential(base, where, c)})
+        "client_id": c["client_id"], "credential": _credential(base, where, c),
+        "redirect_uris": list(c.get("redirect_uris") or [])})
     return {
         "issuer": i["issuer"],
         "token_endpoint_url": i["token_endpoint_url"],

@@ -312,6 +312,7 @@ pub fn config() -> Config {
                 },
             ],
             development_sign_in: true,
+            upstream_idps: Vec::new(),
             id_token_lifetime: Some(900),
             refresh_token_lifetime: Some(3600),
         }),

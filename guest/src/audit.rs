@@ -40,6 +40,10 @@ pub struct AuditEvent {
     pub reason: String,
     /// The issued ID-JAG's `jti` (an identifier, not the token), when granted.
     pub id_jag_jti: Option<String>,
+    /// The upstream OpenID provider whose ID token was the subject token (the broker); the
+    /// member is absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upstream_issuer: Option<String>,
 }
 
 /// Longest value recorded from a request, in characters.
@@ -67,6 +71,7 @@ impl AuditEvent {
             decision: Decision::Denied,
             reason: String::new(),
             id_jag_jti: None,
+            upstream_issuer: None,
         }
     }
 
@@ -119,6 +124,7 @@ mod tests {
             decision: Decision::Denied,
             reason: "no_connection".into(),
             id_jag_jti: None,
+            upstream_issuer: None,
         };
         let line = event.to_json();
         assert!(!line.contains('\n'));

@@ -330,18 +330,20 @@ pub struct OpenIdClaims {
     pub nbf: Option<i64>,
     /// `nonce`, if present.
     pub nonce: Option<String>,
+    /// `auth_time`, rounded down, if present.
+    pub auth_time: Option<i64>,
+    /// `acr`, if present.
+    pub acr: Option<String>,
 }
 
 impl OpenIdClaims {
-    /// Reads and type-checks the claims (`sub`, `auth_time` and `acr` too, though only the
-    /// caller of the whole claims set uses them).
+    /// Reads and type-checks the claims (`sub` too, though only the caller of the whole
+    /// claims set uses it: the broker reads its configured subject claim).
     pub fn read(payload: &Json) -> Result<Self, Rejection> {
         let members = payload
             .as_object()
             .ok_or_else(|| Rejection::new(Code::Malformed, "claims set is not a JSON object"))?;
         required_identifier(members, "sub")?;
-        optional_date(members, "auth_time", Round::Down)?;
-        optional_identifier(members, "acr")?;
         Ok(OpenIdClaims {
             iss: required_identifier(members, "iss")?,
             aud: string_or_list("aud", required(members, "aud")?)?.0,
@@ -350,6 +352,8 @@ impl OpenIdClaims {
             iat: required_date(members, "iat", Round::Up)?,
             nbf: optional_date(members, "nbf", Round::Up)?,
             nonce: optional_identifier(members, "nonce")?,
+            auth_time: optional_date(members, "auth_time", Round::Down)?,
+            acr: optional_identifier(members, "acr")?,
         })
     }
 

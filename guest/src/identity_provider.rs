@@ -16,6 +16,7 @@ use crate::authorization_server::{document, metadata_paths, url_path};
 use crate::config::IdentityProvider;
 use crate::dev_sign_in;
 use crate::host::Host;
+use crate::key_store::{KeyStore, SourceId};
 use crate::signing::public_jwks;
 use crate::token_exchange;
 use crate::token_request::{read_form_post, HttpRequest, HttpResponse};
@@ -96,8 +97,21 @@ pub fn metadata(idp: &IdentityProvider) -> Result<String, String> {
 /// OpenID Connect Discovery 1.0 §4: the issuer followed by this path.
 const OPENID_CONFIGURATION: &str = "/.well-known/openid-configuration";
 
+/// The key store's sources of the upstream OpenID providers (`idp.upstreams` order).
+pub struct UpstreamKeys<'k> {
+    /// The instance's keys.
+    pub store: &'k mut KeyStore,
+    /// One source per upstream.
+    pub sources: &'k [SourceId],
+}
+
 /// Routes one request; token exchanges carry their audit event.
-pub fn handle(idp: &IdentityProvider, host: &mut dyn Host, request: &HttpRequest) -> HttpResponse {
+pub fn handle(
+    idp: &IdentityProvider,
+    host: &mut dyn Host,
+    request: &HttpRequest,
+    upstream_keys: UpstreamKeys<'_>,
+) -> HttpResponse {
     let path = request.path.split('?').next().unwrap_or("");
     let is_get = matches!(request.method.as_str(), "GET" | "HEAD");
     if path == url_path(&idp.token_url) {
@@ -110,7 +124,7 @@ pub fn handle(idp: &IdentityProvider, host: &mut dyn Host, request: &HttpRequest
         let (mut response, event) = if code_grant {
             authorization_code::handle(idp, host, request)
         } else {
-            token_exchange::handle(idp, host, request)
+            token_exchange::handle(idp, host, request, upstream_keys)
         };
         response.audit_event = Some(event.to_json());
         return response;

@@ -100,7 +100,7 @@ pub use config::{
     AuthorizationServerConfig, ClientCredentialConfig, ClientRegistrationConfig, Config,
     ConfigError, DirectoryUserConfig, IdentityProviderConfig, IdpClientConfig, JwksCacheConfig,
     KeySource, ManagedConnectionConfig, ResourceServerConfig, ScopeRequirement,
-    TokenEndpointConfig, TrustedIssuerConfig,
+    TokenEndpointConfig, TrustedIssuerConfig, UpstreamIdpConfig,
 };
 pub use error::{Code, Rejection, WireError};
 pub use explain::{Check, Outcome};
@@ -158,6 +158,8 @@ struct Configured {
     keys: KeyStore,
     issuer_sources: Vec<SourceId>,
     resource_source: Option<SourceId>,
+    /// The key sources of the IdP's upstream OpenID providers, in `upstreams` order.
+    upstream_sources: Vec<SourceId>,
     token_cache: TokenCache,
 }
 
@@ -185,12 +187,19 @@ impl Validator {
             .map(|i| keys.add(&i.keys))
             .collect();
         let resource_source = config.resource_server.as_ref().map(|r| keys.add(&r.keys));
+        let upstream_sources = config
+            .identity_provider
+            .iter()
+            .flat_map(|i| i.upstreams.iter())
+            .map(|u| keys.add(&u.keys))
+            .collect();
         let token_cache = TokenCache::new(config.token_cache_size);
         self.state = Some(Configured {
             config,
             keys,
             issuer_sources,
             resource_source,
+            upstream_sources,
             token_cache,
         });
         Ok(())
@@ -267,13 +276,24 @@ impl Validator {
         host: &mut dyn Host,
         request: &token_request::HttpRequest,
     ) -> token_request::HttpResponse {
-        match self
-            .state
-            .as_ref()
-            .and_then(|s| s.config.identity_provider.as_ref())
-        {
-            Some(idp) => identity_provider::handle(idp, host, request),
-            None => token_request::OAuthError::server_error("no identity provider configured")
+        match self.state.as_mut() {
+            Some(Configured {
+                config:
+                    ValidConfig {
+                        identity_provider: Some(idp),
+                        ..
+                    },
+                keys,
+                upstream_sources,
+                ..
+            }) => {
+                let upstream_keys = identity_provider::UpstreamKeys {
+                    store: keys,
+                    sources: upstream_sources,
+                };
+                identity_provider::handle(idp, host, request, upstream_keys)
+            }
+            _ => token_request::OAuthError::server_error("no identity provider configured")
                 .to_response(),
         }
     }

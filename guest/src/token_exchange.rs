@@ -20,7 +20,11 @@ use crate::client_auth::{authenticate, ClientDirectory};
 use crate::config::IdentityProvider;
 use crate::error::{oauth, Role};
 use crate::host::Host;
-use crate::id_token::{self, Expectations};
+use crate::error::Rejection;
+use crate::foreign_id_token;
+use crate::id_token::{self, Expectations, SubjectKind};
+use crate::identity_provider::UpstreamKeys;
+use crate::jws::Keys;
 use crate::issue::{draw_jti, sign, Authentication, IdJagClaims};
 use crate::policy::{self, Denial, ExchangeRequest, Subject};
 use crate::token_request::{read_token_exchange, HttpRequest, HttpResponse, OAuthError};
@@ -79,11 +83,12 @@ pub fn handle(
     idp: &IdentityProvider,
     host: &mut dyn Host,
     request: &HttpRequest,
+    upstream_keys: UpstreamKeys<'_>,
 ) -> (HttpResponse, AuditEvent) {
     AuditEvent::record(
         host.now(),
         "granted",
-        |event| respond(idp, host, request, event),
+        |event| respond(idp, host, request, upstream_keys, event),
         |refused| match refused {
             Refused::OAuth(error, reason) => (error.to_response(), reason),
             Refused::Policy(denial) => (denied(&denial), denial.reason().into()),
@@ -105,6 +110,7 @@ fn respond(
     idp: &IdentityProvider,
     host: &mut dyn Host,
     http: &HttpRequest,
+    upstream_keys: UpstreamKeys<'_>,
     event: &mut AuditEvent,
 ) -> Result<HttpResponse, Refused> {
     let request = read_token_exchange(http).map_err(as_refused)?;
@@ -123,25 +129,55 @@ fn respond(
             "this client is not enabled for token exchange",
         )));
     }
-    let expect = Expectations {
-        issuer: &idp.issuer,
-        keys: &idp.public_keys,
-        client_id: &client.client_id,
-        leeway: idp.leeway,
-        kind: request.subject_kind,
-    };
-    let subject = id_token::validate(host, &request.subject_token, &expect).map_err(|r| {
+    let refused = |r: Rejection| {
         Refused::OAuth(
             OAuthError::refused(&r, Role::SubjectToken),
             r.code.as_str().to_owned(),
         )
-    })?;
+    };
+    // An ID token of an upstream provider (the broker): its `iss`, read unverified, only
+    // picks whose keys must verify it.
+    let upstream = match request.subject_kind {
+        SubjectKind::IdToken => foreign_id_token::unverified_issuer(&request.subject_token)
+            .filter(|iss| iss != &idp.issuer)
+            .and_then(|iss| idp.upstreams.iter().position(|u| u.issuer == iss)),
+        SubjectKind::RefreshToken => None,
+    };
+    let subject = match upstream {
+        Some(index) => {
+            let config = &idp.upstreams[index];
+            event.upstream_issuer = Some(config.issuer.clone());
+            let keys = Keys::Store {
+                store: upstream_keys.store,
+                source: upstream_keys.sources.get(index).copied().unwrap_or(usize::MAX),
+            };
+            let expected = foreign_id_token::Upstream {
+                config,
+                client_id: &client.client_id,
+                leeway: idp.leeway,
+            };
+            foreign_id_token::validate_upstream(host, &request.subject_token, &expected, keys)
+                .map_err(refused)?
+        }
+        None => {
+            let expect = Expectations {
+                issuer: &idp.issuer,
+                keys: &idp.public_keys,
+                client_id: &client.client_id,
+                leeway: idp.leeway,
+                kind: request.subject_kind,
+            };
+            id_token::validate(host, &request.subject_token, &expect).map_err(refused)?
+        }
+    };
     event.subject = Some(subject.subject.clone());
     let user = idp.users.iter().find(|u| u.sub == subject.subject);
-    // A user no longer in the directory is as revoked as a disabled one.
+    let admit_unknown = upstream.is_some_and(|i| idp.upstreams[i].admit_unknown_users);
+    // A user no longer in the directory is as revoked as a disabled one, unless the
+    // upstream's users are admitted as they come (no groups).
     let (groups, disabled) = match user {
         Some(u) => (u.groups.as_slice(), u.disabled),
-        None => (&[][..], true),
+        None => (&[][..], !admit_unknown),
     };
     let now = host.now();
     let grant = policy::decide(

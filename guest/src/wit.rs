@@ -8,7 +8,7 @@ use crate::config::{
     AuthorizationServerConfig, ClientCredentialConfig, ClientRegistrationConfig, Config,
     DirectoryUserConfig, IdentityProviderConfig, IdpClientConfig, JwksCacheConfig, KeySource,
     ManagedConnectionConfig, ResourceServerConfig, ScopeRequirement, TokenEndpointConfig,
-    TrustedIssuerConfig,
+    TrustedIssuerConfig, UpstreamIdpConfig,
 };
 use crate::discovery;
 use crate::explain::{Check, Outcome};
@@ -227,6 +227,18 @@ fn identity_provider(i: wit::IdentityProviderConfig) -> IdentityProviderConfig {
             })
             .collect(),
         development_sign_in: i.development_sign_in,
+        upstream_idps: i
+            .upstream_idps
+            .into_iter()
+            .map(|u| UpstreamIdpConfig {
+                issuer: u.issuer,
+                keys: key_source(u.keys),
+                algorithms: u.algorithms,
+                client_ids: u.client_ids,
+                subject_claim: u.subject_claim,
+                admit_unknown_users: u.admit_unknown_users,
+            })
+            .collect(),
         id_token_lifetime: i.id_token_lifetime,
         refresh_token_lifetime: i.refresh_token_lifetime,
     }

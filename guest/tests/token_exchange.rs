@@ -7,8 +7,11 @@ use p256::ecdsa::SigningKey;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use xaa_guest::audit::{AuditEvent, Decision};
+use xaa_guest::config::CachePolicy;
 use xaa_guest::config::{Client, ClientAuth, IdentityProvider, User};
+use xaa_guest::identity_provider::UpstreamKeys;
 use xaa_guest::jws::sign_es256;
+use xaa_guest::key_store::KeyStore;
 use xaa_guest::signing::{public_jwks, IssuingKey, SigningKeys};
 use xaa_guest::test_host::{connection, RememberingHost};
 use xaa_guest::token_exchange::handle;
@@ -57,6 +60,7 @@ fn client(id: &str, secret: &str, grants: &[&str]) -> Client {
 fn idp() -> IdentityProvider {
     let keys = vec![idp_key()];
     IdentityProvider {
+        upstreams: vec![],
         issuer: IDP_ISSUER.into(),
         token_url: format!("{IDP_ISSUER}/token"),
         jwks_uri: format!("{IDP_ISSUER}/jwks.json"),
@@ -143,7 +147,17 @@ fn run(
     client: (&str, &str),
     params: &[(&str, &str)],
 ) -> (u16, Value, AuditEvent) {
-    let (response, event) = handle(idp, &mut host(), &request(client, params));
+    let mut store = KeyStore::new(CachePolicy {
+        min_ttl_ms: 60_000,
+        max_ttl_ms: 600_000,
+        cooldown_ms: 30_000,
+        max_stale_ms: 86_400_000,
+    });
+    let upstream_keys = UpstreamKeys {
+        store: &mut store,
+        sources: &[],
+    };
+    let (response, event) = handle(idp, &mut host(), &request(client, params), upstream_keys);
     let body = serde_json::from_slice(&response.body).unwrap();
     (response.status, body, event)
 }

@@ -33,6 +33,8 @@ struct ConfigFile {
     #[serde(default)]
     connections: Vec<Connection>,
     #[serde(default)]
+    upstream_idps: Vec<UpstreamIdp>,
+    #[serde(default)]
     jwks_cache: JwksCache,
     token_cache_size: Option<u32>,
     gateway: Option<Gateway>,
@@ -109,6 +111,22 @@ struct TrustedIssuer {
     subject_namespace: Option<String>,
     #[serde(default)]
     tenant_required: bool,
+}
+
+/// `[[upstream_idps]]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UpstreamIdp {
+    issuer: String,
+    jwks_file: Option<PathBuf>,
+    jwks_uri: Option<String>,
+    #[serde(default)]
+    algorithms: Vec<String>,
+    #[serde(default)]
+    client_ids: Vec<String>,
+    subject_claim: Option<String>,
+    #[serde(default)]
+    admit_unknown_users: bool,
 }
 
 /// `[token_endpoint]`
@@ -376,8 +394,9 @@ impl ConfigFile {
             if !self.idp_clients.is_empty()
                 || !self.users.is_empty()
                 || !self.connections.is_empty()
+                || !self.upstream_idps.is_empty()
             {
-                return Err("[[idp_clients]], [[users]] and [[connections]] need an [identity_provider] section".into());
+                return Err("[[idp_clients]], [[users]], [[connections]] and [[upstream_idps]] need an [identity_provider] section".into());
             }
             return Ok(None);
         };
@@ -405,6 +424,16 @@ impl ConfigFile {
             development_sign_in: i.development_sign_in,
             id_token_lifetime: i.id_token_lifetime,
             refresh_token_lifetime: i.refresh_token_lifetime,
+            upstream_idps: each(&self.upstream_idps, "upstream_idps", |u, path| {
+                Ok(wit::UpstreamIdp {
+                    issuer: u.issuer.clone(),
+                    keys: key_source(base, path, &u.jwks_file, &u.jwks_uri)?,
+                    algorithms: u.algorithms.clone(),
+                    client_ids: u.client_ids.clone(),
+                    subject_claim: u.subject_claim.clone(),
+                    admit_unknown_users: u.admit_unknown_users,
+                })
+            })?,
             clients,
             users: self
                 .users

@@ -7,9 +7,9 @@
 //! scope tokens, an empty `client_id_at_audience`.
 
 use super::{
-    check_digest, check_identifier, check_leeway, check_url, client_auth, signing,
-    under_issuer, ClientCredentialConfig, Errors, UrlKind, DEFAULT_JWKS_PATH,
-    DEFAULT_TOKEN_PATH,
+    check_algorithms, check_digest, check_identifier, check_keys, check_leeway, check_url,
+    client_auth, signing, under_issuer, ClientCredentialConfig, Errors, KeySource, UrlKind,
+    ValidKeySource, DEFAULT_JWKS_PATH, DEFAULT_TOKEN_PATH,
 };
 use super::{
     Client, IdentityProvider, User, DEV_SIGN_IN_PATH, MAX_ID_JAG_LIFETIME_SECS,
@@ -118,6 +118,25 @@ pub struct IdentityProviderConfig {
     pub id_token_lifetime: Option<u32>,
     /// Lifetime of development refresh tokens, seconds.
     pub refresh_token_lifetime: Option<u32>,
+    /// OpenID providers whose ID tokens are accepted as subject tokens.
+    pub upstream_idps: Vec<UpstreamIdpConfig>,
+}
+
+/// An OpenID provider whose ID tokens the IdP accepts (the ID-JAG broker).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UpstreamIdpConfig {
+    /// Issuer identifier.
+    pub issuer: String,
+    /// Its keys.
+    pub keys: KeySource,
+    /// Allowed `alg` names.
+    pub algorithms: Vec<String>,
+    /// Clients (same id here and there) whose upstream ID tokens are accepted.
+    pub client_ids: Vec<String>,
+    /// The claim naming the directory user (default `sub`).
+    pub subject_claim: Option<String>,
+    /// Admit users the directory does not list.
+    pub admit_unknown_users: bool,
 }
 
 /// Default lifetime of development ID tokens, seconds.
@@ -169,7 +188,82 @@ pub(super) fn check_scopes(errors: &mut Errors, p: &str, scopes: &[String]) {
     }
 }
 
+/// Most upstream OpenID providers one IdP accepts.
+const MAX_UPSTREAM_IDPS: usize = 16;
+
+/// A validated upstream OpenID provider.
+#[derive(Clone, Debug)]
+pub struct Upstream {
+    /// Issuer identifier.
+    pub issuer: String,
+    /// Allowed algorithms.
+    pub algorithms: Vec<Alg>,
+    /// Its keys.
+    pub keys: ValidKeySource,
+    /// Clients whose upstream ID tokens are accepted.
+    pub client_ids: Vec<String>,
+    /// The claim naming the directory user.
+    pub subject_claim: String,
+    /// Admit users the directory does not list.
+    pub admit_unknown_users: bool,
+}
+
 impl IdentityProviderConfig {
+    /// `upstream_idps`: https issuers other than this IdP, none twice; algorithms and keys as
+    /// for trusted issuers; client ids registered here; a subject claim that names a string.
+    fn upstream_idps(&self, errors: &mut Errors, clients: &[Client]) -> Vec<Upstream> {
+        if self.upstream_idps.len() > MAX_UPSTREAM_IDPS {
+            errors.push("upstream_idps", format!("more than {MAX_UPSTREAM_IDPS} upstream IdPs"));
+        }
+        let mut upstreams = Vec::new();
+        for (i, u) in self.upstream_idps.iter().enumerate() {
+            let path = format!("upstream_idps[{i}]");
+            check_url(errors, &format!("{path}.issuer"), &u.issuer, UrlKind::Issuer);
+            if u.issuer == self.issuer {
+                errors.push(
+                    format!("{path}.issuer"),
+                    "this IdP's own issuer: its own ID tokens need no upstream entry",
+                );
+            }
+            if self.upstream_idps[..i].iter().any(|o| o.issuer == u.issuer) {
+                errors.push(format!("{path}.issuer"), "listed twice");
+            }
+            let algorithms = check_algorithms(errors, &format!("{path}.algorithms"), &u.algorithms);
+            if u.client_ids.is_empty() {
+                errors.push(
+                    format!("{path}.client_ids"),
+                    "list the clients whose upstream ID tokens are accepted",
+                );
+            }
+            for (j, id) in u.client_ids.iter().enumerate() {
+                if !clients.iter().any(|c| &c.client_id == id) {
+                    errors.push(
+                        format!("{path}.client_ids[{j}]"),
+                        format!("\"{}\" is not an [[idp_clients]] entry", escape_for_log(id, 64)),
+                    );
+                }
+            }
+            let subject_claim = u.subject_claim.clone().unwrap_or_else(|| "sub".into());
+            if !matches!(subject_claim.as_str(), "sub" | "email" | "preferred_username" | "oid" | "upn") {
+                errors.push(
+                    format!("{path}.subject_claim"),
+                    "one of sub, email, preferred_username, oid, upn",
+                );
+            }
+            if let Some(keys) = check_keys(errors, &path, &u.keys, &algorithms) {
+                upstreams.push(Upstream {
+                    issuer: u.issuer.clone(),
+                    algorithms,
+                    keys,
+                    client_ids: u.client_ids.clone(),
+                    subject_claim,
+                    admit_unknown_users: u.admit_unknown_users,
+                });
+            }
+        }
+        upstreams
+    }
+
     /// Applies every rule, pushing refusals to `errors`.
     pub(super) fn validate(&self, errors: &mut Errors) -> Option<IdentityProvider> {
         let before = errors.0.len();
@@ -349,10 +443,12 @@ impl IdentityProviderConfig {
             }
             connections.push(c.clone());
         }
+        let upstreams = self.upstream_idps(errors, &clients);
         if errors.0.len() != before {
             return None;
         }
         Some(IdentityProvider {
+            upstreams,
             issuer: self.issuer.clone(),
             token_url,
             jwks_uri,

@@ -12,6 +12,7 @@ mod roles;
 
 pub use identity_provider::{
     DirectoryUserConfig, IdentityProviderConfig, IdpClientConfig, ManagedConnectionConfig,
+    Upstream, UpstreamIdpConfig,
 };
 pub use roles::{
     Client, ClientAuth, Connection, IdentityProvider, TokenEndpoint, User, DEV_SIGN_IN_PATH,

@@ -86,6 +86,8 @@ pub struct User {
 /// The IdP role.
 #[derive(Clone, Debug)]
 pub struct IdentityProvider {
+    /// Upstream OpenID providers whose ID tokens are accepted (the broker).
+    pub upstreams: Vec<super::identity_provider::Upstream>,
     /// Issuer identifier.
     pub issuer: String,
     /// Token endpoint URL.

@@ -18,6 +18,7 @@ mod client_cli;
 mod component;
 mod conformance;
 mod gateway;
+mod idp_broker;
 mod idp_chain;
 mod idp_sign_in;
 mod jwks_faults;

@@ -95,6 +95,15 @@ _SECTIONS: dict[str, dict[str, tuple[str, bool]]] = {
         "jwks_file": (_STR, False),
         "redirect_uris": (_STRS, False),
     },
+    "upstream_idps": {
+        "issuer": (_STR, True),
+        "jwks_file": (_STR, False),
+        "jwks_uri": (_STR, False),
+        "algorithms": (_STRS, False),
+        "client_ids": (_STRS, False),
+        "subject_claim": (_STR, False),
+        "admit_unknown_users": (_BOOL, False),
+    },
     "users": {
         "sub": (_STR, True),
         "groups": (_STRS, False),
@@ -142,7 +151,7 @@ _SECTIONS: dict[str, dict[str, tuple[str, bool]]] = {
 
 _TABLES = ("authorization_server", "token_endpoint", "resource_server", "identity_provider",
            "jwks_cache", "gateway", "replay_store")
-_ARRAYS = ("trusted_issuers", "clients", "idp_clients", "users", "connections")
+_ARRAYS = ("trusted_issuers", "clients", "idp_clients", "users", "connections", "upstream_idps")
 _AUTH_METHODS = ("client_secret_basic", "client_secret_post", "private_key_jwt", "none")
 
 
@@ -297,9 +306,9 @@ def _token_endpoint(base: str, f: dict[str, Any]) -> dict[str, Any] | None:
 def _identity_provider(base: str, f: dict[str, Any]) -> dict[str, Any] | None:
     i = f["identity_provider"]
     if i is None:
-        if f["idp_clients"] or f["users"] or f["connections"]:
-            raise _Syntax("[[idp_clients]], [[users]] and [[connections]] need an "
-                          "[identity_provider] section")
+        if f["idp_clients"] or f["users"] or f["connections"] or f["upstream_idps"]:
+            raise _Syntax("[[idp_clients]], [[users]], [[connections]] and [[upstream_idps]] "
+                          "need an [identity_provider] section")
         return None
     clients = _each(f["idp_clients"], "idp_clients", lambda c, where: {
         "client_id": c["client_id"], "credential": _credential(base, where, c),
@@ -336,6 +345,14 @@ def _identity_provider(base: str, f: dict[str, Any]) -> dict[str, Any] | None:
         "development_sign_in": bool(i["development_sign_in"]),
         "id_token_lifetime": i["id_token_lifetime"],
         "refresh_token_lifetime": i["refresh_token_lifetime"],
+        "upstream_idps": _each(f["upstream_idps"], "upstream_idps", lambda u, where: {
+            "issuer": u["issuer"],
+            "keys": _key_source(base, where, u["jwks_file"], u["jwks_uri"]),
+            "algorithms": u["algorithms"] or [],
+            "client_ids": u["client_ids"] or [],
+            "subject_claim": u["subject_claim"],
+            "admit_unknown_users": bool(u["admit_unknown_users"]),
+        }),
     }
 
 

@@ -9,3 +9,5 @@ export type { FileSource, Json } from './config_file.js';
 export { ConfigShapeError } from './config_json.js';
 export { fetchJwks, JwksFetchError, DEFAULT_MAX_BYTES } from './jwks_fetch.js';
 export type { FetchOptions, JwksResponse } from './jwks_fetch.js';
+export { httpHandler } from './http.js';
+export type { HandlerOptions, Surface } from './http.js';

@@ -105,6 +105,7 @@ export class Validator {
   #exports!: Exports;
   #config: unknown;
   #pinnedNow: number | undefined;
+  #resource: string | undefined;
   readonly #loaded: Awaited<ReturnType<typeof load>>;
   readonly #host: HostImports;
   readonly #replay: ReplayStore;
@@ -177,6 +178,13 @@ export class Validator {
       throw new ConfigError([{ path: '', message: 'the component trapped while configuring' }]);
     }
     this.#config = c;
+    const rs = (config as { resource_server?: { resource?: unknown } | null }).resource_server;
+    this.#resource = typeof rs?.resource === 'string' ? rs.resource : undefined;
+  }
+
+  /** The configured resource server's resource identifier, if any. */
+  get resource(): string | undefined {
+    return this.#resource;
   }
 
   /** Validates an RFC 9068 access token presented to this resource server. */

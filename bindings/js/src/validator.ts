@@ -98,8 +98,16 @@ const fromWitResponse = (r: WitHttpResponse): HttpResponse => ({
   auditEvent: r.auditEvent,
 });
 
-/** WIT names (kebab-case) to jco's (camelCase). */
-const camel = (name: string): string => name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+/** WIT names (kebab-case) to jco's (camelCase), memoized (`call` is on hot paths of runners). */
+const camelNames = new Map<string, string>();
+const camel = (name: string): string => {
+  let c = camelNames.get(name);
+  if (c === undefined) {
+    c = name.replace(/-([a-z0-9])/g, (_, x: string) => x.toUpperCase());
+    if (camelNames.size < 1024) camelNames.set(name, c);
+  }
+  return c;
+};
 
 export class Validator {
   #exports!: Exports;

@@ -36,7 +36,15 @@ function ecJwk(point: Uint8Array): { kty: string; crv: string; x: string; y: str
   return { kty: 'EC', crv: 'P-256', x: b64u(point.subarray(1, 33)), y: b64u(point.subarray(33)) };
 }
 
+/** What the accelerators did (for tests and metrics). */
+export interface AcceleratorStats {
+  keys: number;
+  verifications: number;
+  signatures: number;
+}
+
 export class Accelerators {
+  readonly stats: AcceleratorStats = { keys: 0, verifications: 0, signatures: 0 };
   private readonly verifiers: Verifier[] = [];
   private readonly verifierIds = new Map<string, number>();
   private readonly signers: KeyObject[] = [];
@@ -59,6 +67,7 @@ export class Accelerators {
       return undefined; // node:crypto refuses the key: the component's own verifier decides
     }
     const handle = this.verifiers.length;
+    this.stats.keys += 1;
     this.verifiers.push({ alg, key: keyObject });
     this.verifierIds.set(id, handle);
     return handle;
@@ -68,6 +77,7 @@ export class Accelerators {
   verifySignature(handle: number, signingInput: string, signature: string): AcceleratedVerify {
     const v = this.verifiers[handle];
     if (v === undefined) return 'not-offered';
+    this.stats.verifications += 1;
     const sig = decodeB64u(signature);
     if (sig === undefined) return 'invalid';
     const data = Buffer.from(signingInput, 'utf8');
@@ -104,6 +114,7 @@ export class Accelerators {
       return undefined;
     }
     const handle = this.signers.length;
+    this.stats.keys += 1;
     this.signers.push(key);
     this.signerIds.set(id, handle);
     return handle;
@@ -113,6 +124,7 @@ export class Accelerators {
   signEs256(handle: number, signingInput: string): string | undefined {
     const key = this.signers[handle];
     if (key === undefined) return undefined;
+    this.stats.signatures += 1;
     try {
       return sign('sha256', Buffer.from(signingInput, 'utf8'), { key, dsaEncoding: 'ieee-p1363' }).toString('base64url');
     } catch {

@@ -11,3 +11,4 @@ export { fetchJwks, JwksFetchError, DEFAULT_MAX_BYTES } from './jwks_fetch.js';
 export type { FetchOptions, JwksResponse } from './jwks_fetch.js';
 export { httpHandler } from './http.js';
 export type { HandlerOptions, Surface } from './http.js';
+export type { AcceleratorStats } from './accelerators.js';

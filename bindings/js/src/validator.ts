@@ -3,7 +3,7 @@
 // HTTP responses. A trap (or any exception out of the component) replaces the instance and
 // answers a refusal (`internal_error`, 500); nothing here throws on input.
 import { randomBytes } from 'node:crypto';
-import { Accelerators } from './accelerators.js';
+import { Accelerators, type AcceleratorStats } from './accelerators.js';
 import {
   instantiate, load, type Exports, type HostImports, type WitHttpRequest, type WitHttpResponse, type WitVerdict,
 } from './component.js';
@@ -120,6 +120,7 @@ export class Validator {
   readonly #clock: () => number;
   readonly #fetchOptions: FetchOptions;
   readonly #inflight = new Map<string, Promise<void>>();
+  readonly #accel: Accelerators | undefined;
   /** Times the instance was replaced after a trap. */
   traps = 0;
 
@@ -129,6 +130,7 @@ export class Validator {
     this.#clock = options.clock ?? (() => Math.floor(Date.now() / 1000));
     this.#fetchOptions = options.fetch ?? {};
     const accel = options.accelerators === false ? undefined : new Accelerators();
+    this.#accel = accel;
     const t0 = process.hrtime.bigint();
     const replay = this.#replay;
     this.#host = {
@@ -188,6 +190,11 @@ export class Validator {
     this.#config = c;
     const rs = (config as { resource_server?: { resource?: unknown } | null }).resource_server;
     this.#resource = typeof rs?.resource === 'string' ? rs.resource : undefined;
+  }
+
+  /** Keys registered and operations done by the node:crypto accelerators (undefined: off). */
+  get acceleratorStats(): Readonly<AcceleratorStats> | undefined {
+    return this.#accel?.stats;
   }
 
   /** The configured resource server's resource identifier, if any. */

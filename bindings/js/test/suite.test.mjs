@@ -158,5 +158,12 @@ for (const accelerators of [true, false]) {
     assert.ok(n > 0, 'the suite has cases');
     assert.deepEqual(mismatches, [], `${mismatches.length} case(s) differ from their expect`);
     assert.equal(v.traps, 0, 'no trap');
+    // With accelerators, node:crypto did verify and sign (else "accel=on" would test nothing).
+    const stats = v.acceleratorStats;
+    if (accelerators) {
+      assert.ok(stats.verifications > 0 && stats.signatures > 0, `accelerators used: ${JSON.stringify(stats)}`);
+    } else {
+      assert.equal(stats, undefined);
+    }
   });
 }

@@ -5,9 +5,10 @@
 //   cached access-token       the same token again (the component's verdict cache; jose: per call)
 // For xaa-token: with node:crypto accelerators (the default) and without (pure Rust in wasm).
 // Then where the time goes: node:crypto's ES256 verify alone, the synchronous export alone.
-// Each figure is the median of RUNS runs of N verdicts, all measured in this one process.
+// Each figure is the median of RUNS runs of N verdicts, all measured in this one process; each
+// ratio the median of the per-run ratios, jose's batch and ours run back to back.
 //
-//   node bench/bench.mjs [--runs 7] [--n 2000] [--json out.json]
+//   node bench/bench.mjs [--runs 15] [--n 400] [--json out.json]
 // The tokens are minted here with the suite's published test keys (tests/vectors/conformance).
 import { createPublicKey, verify } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -17,7 +18,7 @@ import { MemoryReplayStore, Validator, configJsonFromToml } from '../dist/index.
 import { suite } from '../test/suite_data.mjs';
 
 const { values: args } = parseArgs({
-  options: { runs: { type: 'string', default: '7' }, n: { type: 'string', default: '2000' }, json: { type: 'string' } },
+  options: { runs: { type: 'string', default: '15' }, n: { type: 'string', default: '400' }, json: { type: 'string' } },
 });
 const RUNS = Number(args.runs);
 const N = Number(args.n);
@@ -79,71 +80,96 @@ async function joseAccessToken(token) {
 }
 
 // --- measuring ---------------------------------------------------------------------------------
+// The machine may be shared: every contender of a scenario runs its batch in turn within each
+// run, so load changes hit them alike; a ratio is the median of the per-run ratios.
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-/** Median microseconds per call of `f(token)` over RUNS runs of N, tokens from `pick(run, i)`. */
-async function measure(f, pick) {
-  const perRun = [];
-  for (let warm = 0; warm < 200; warm++) await f(pick(-1, warm));
+/** Microseconds per call of `f` over the N tokens `pick(run, i)` gives. */
+async function batch(f, pick, run) {
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < N; i++) await f(pick(run, i));
+  return Number(process.hrtime.bigint() - t0) / 1000 / N;
+}
+/** Each contender [name, f, pick]: warmed up, then RUNS interleaved batches; medians. */
+async function scenario(contenders) {
+  for (const [, f, pick] of contenders) for (let i = 0; i < 200; i++) await f(pick(-1, i));
+  const times = contenders.map(() => []);
   for (let run = 0; run < RUNS; run++) {
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < N; i++) await f(pick(run, i));
-    perRun.push(Number(process.hrtime.bigint() - t0) / 1000 / N);
+    for (const [k, [, f, pick]] of contenders.entries()) times[k].push(await batch(f, pick, run));
   }
-  return median(perRun);
+  return times;
 }
 // Warm-up tokens come from the second half, measured ones from the first: every one distinct.
 const fresh = (list) => (run, i) => (run < 0 ? list[total + i] : list[run * N + i]);
 const same = (list) => () => list[0];
-
-const validator = async (accelerators) => {
-  const v = await Validator.fromConfig(cfg, { accelerators, clock: () => NOW, replayStore: new MemoryReplayStore(total * 4) });
-  return v;
-};
+const validator = (accelerators) => Validator.fromConfig(cfg, {
+  accelerators, clock: () => NOW, replayStore: new MemoryReplayStore(total * 8),
+});
 const must = (v) => {
   if (!v.valid) throw new Error(`refused: ${v.code}`);
 };
 
-const results = {};
-const row = (name, us) => {
-  results[name] = us;
-  console.log(`${name.padEnd(52)} ${us.toFixed(2).padStart(8)} µs`);
-};
-
-console.log(`node ${process.version}, ${RUNS} runs x ${N} verdicts, median per verdict`);
-const joseJag = await measure(async (t) => joseIdJag(t), fresh(jags));
-row('jose: cold ID-JAG', joseJag);
-const joseAt = await measure(async (t) => joseAccessToken(t), fresh(ats));
-row('jose: cold access token', joseAt);
-const joseCached = await measure(async (t) => joseAccessToken(t), same(ats));
-row('jose: same access token again (per call)', joseCached);
-
-for (const accelerators of [true, false]) {
-  const tag = accelerators ? 'accel on' : 'accel off';
-  const v = await validator(accelerators);
-  row(`xaa-token (${tag}): cold ID-JAG`, await measure(async (t) => must(await v.validateIdJag(t, CLIENT)), fresh(jags.slice().reverse())));
-  const w = await validator(accelerators);
-  row(`xaa-token (${tag}): cold access token`, await measure(async (t) => must(await w.validateAccessToken(t)), fresh(ats)));
-  row(`xaa-token (${tag}): cached access token`, await measure(async (t) => must(await w.validateAccessToken(t)), same(ats)));
-  // Where the time goes: the synchronous export through `call` (no Promise, no Verdict object).
-  const x = await validator(accelerators);
-  row(`xaa-token (${tag}): sync export, cold access token`, await measure((t) => x.call('validator.validate-access-token', [t]), fresh(ats.slice().reverse())));
+const results = { us: {}, ratio: {} };
+console.log(`node ${process.version}, ${RUNS} runs x ${N} verdicts; medians (µs per verdict; ratio = xaa-token / jose)`);
+async function compare(title, jose, xaas) {
+  const times = await scenario([['jose', ...jose], ...xaas]);
+  const joseUs = median(times[0]);
+  results.us[`${title}: jose`] = joseUs;
+  console.log(`${title}\n  ${'jose'.padEnd(34)} ${joseUs.toFixed(1).padStart(8)} µs`);
+  for (const [k, [name]] of xaas.entries()) {
+    const us = median(times[k + 1]);
+    const ratio = median(times[k + 1].map((t, r) => t / times[0][r]));
+    results.us[`${title}: ${name}`] = us;
+    results.ratio[`${title}: ${name}`] = ratio;
+    console.log(`  ${name.padEnd(34)} ${us.toFixed(1).padStart(8)} µs  ${ratio.toFixed(2)}x jose (${(1 / ratio).toFixed(1)}x faster)`);
+  }
 }
 
-// node:crypto's ES256 verify alone, key pre-imported (the floor of any verifier here).
+const vOn = await validator(true);
+const vOff = await validator(false);
+await compare('cold ID-JAG verdict (distinct tokens)', [joseIdJag, fresh(jags)], [
+  ['xaa-token (node:crypto accelerators)', async (t) => must(await vOn.validateIdJag(t, CLIENT)), fresh(jags)],
+]);
+await compare('cold access-token verdict (distinct tokens)', [joseAccessToken, fresh(ats)], [
+  ['xaa-token (node:crypto accelerators)', async (t) => must(await vOn.validateAccessToken(t)), fresh(ats)],
+  // Where the time goes: the synchronous export alone (no Promise, no Verdict object).
+  ['sync export alone (call)', (t) => vOn.call('validator.validate-access-token', [t]), fresh(ats.slice(total))],
+]);
+await compare('cached access-token verdict (same token)', [joseAccessToken, same(ats)], [
+  ['xaa-token (node:crypto accelerators)', async (t) => must(await vOn.validateAccessToken(t)), same(ats)],
+  ['sync export alone (call)', (t) => vOn.call('validator.validate-access-token', [t]), same(ats)],
+]);
+// Without accelerators: the component's pure-Rust verifier (ten times slower per batch: its own
+// scenarios, so it does not stretch the pairs above).
+const jagsOff = jags.slice().reverse(); // its own replay store: any order of distinct tokens
+used.clear(); // jose's replay map: the same ID-JAGs again
+await compare('cold ID-JAG verdict, accelerators off', [joseIdJag, fresh(jags)], [
+  ['xaa-token (pure Rust in wasm)', async (t) => must(await vOff.validateIdJag(t, CLIENT)), fresh(jagsOff)],
+]);
+await compare('cold access-token verdict, accelerators off', [joseAccessToken, fresh(ats)], [
+  ['xaa-token (pure Rust in wasm)', async (t) => must(await vOff.validateAccessToken(t)), fresh(ats.slice().reverse())],
+]);
+await compare('cached access-token verdict, accelerators off', [joseAccessToken, same(ats)], [
+  ['xaa-token (pure Rust in wasm)', async (t) => must(await vOff.validateAccessToken(t)), same(ats)],
+]);
+
+// Floors: node:crypto's ES256 verify alone (key pre-imported); one jco export call doing nothing
+// much (two short strings in, one out); one with no argument (a list out).
 const pub = createPublicKey({ key: asPublic, format: 'jwk' });
 const sigs = ats.map((t) => {
   const dot = t.lastIndexOf('.');
   return [Buffer.from(t.slice(0, dot)), Buffer.from(t.slice(dot + 1), 'base64url')];
 });
-row('node:crypto: ES256 verify alone', await measure(([m, s]) => {
-  if (!verify('sha256', m, { key: pub, dsaEncoding: 'ieee-p1363' }, s)) throw new Error('bad');
-}, fresh(sigs)));
-
-const ratio = (a, b) => (results[a] / results[b]);
-console.log('\nratios (xaa-token / jose, lower is faster; target <= 0.8 cold, cached >= 20x faster)');
-for (const tag of ['accel on', 'accel off']) {
-  console.log(`  ${tag}: cold ID-JAG ${ratio(`xaa-token (${tag}): cold ID-JAG`, 'jose: cold ID-JAG').toFixed(2)}x, `
-    + `cold access token ${ratio(`xaa-token (${tag}): cold access token`, 'jose: cold access token').toFixed(2)}x, `
-    + `cached: ${(results['jose: same access token again (per call)'] / results[`xaa-token (${tag}): cached access token`]).toFixed(1)}x faster than jose`);
+const floors = await scenario([
+  ['node:crypto ES256 verify alone', ([m, sig]) => {
+    if (!verify('sha256', m, { key: pub, dsaEncoding: 'ieee-p1363' }, sig)) throw new Error('bad');
+  }, fresh(sigs)],
+  ['jco export call: basic-authorization', () => vOn.call('client.basic-authorization', ['a', 'b']), same(ats)],
+  ['jco export call: pending-jwks-fetches', () => vOn.call('validator.pending-jwks-fetches', []), same(ats)],
+]);
+console.log('floors');
+for (const [k, name] of ['node:crypto ES256 verify alone', 'jco export call: basic-authorization',
+  'jco export call: pending-jwks-fetches'].entries()) {
+  results.us[name] = median(floors[k]);
+  console.log(`  ${name.padEnd(40)} ${results.us[name].toFixed(1).padStart(8)} µs`);
 }
-if (args.json) writeFileSync(args.json, `${JSON.stringify({ node: process.version, runs: RUNS, n: N, us: results }, null, 2)}\n`);
+if (args.json) writeFileSync(args.json, `${JSON.stringify({ node: process.version, runs: RUNS, n: N, ...results }, null, 2)}\n`);

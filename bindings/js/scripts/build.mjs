@@ -33,6 +33,12 @@ execFileSync(bin('jco'), ['transpile', wasm, '-o', generated, '--name', 'xaa_tok
   '--quiet'], { stdio: 'inherit' });
 writeFileSync(join(generated, 'package.json'), '{"type":"module"}\n');
 patchDebugLog(join(generated, 'xaa_token.js'));
+// The host here implements WIT xaa:token@0.2.0 (register-public-key, verify-signature by handle, ...).
+const types = readFileSync(join(generated, 'xaa_token.d.ts'), 'utf8');
+if (!types.includes("'xaa:token/host@0.2.0'")) {
+  console.error(`build: ${wasm} is not a xaa:token@0.2.0 component (its imports: ${types.match(/'xaa:token\/host@[^']*'/)?.[0]})`);
+  process.exit(1);
+}
 rmSync(join(pkg, 'dist'), { recursive: true, force: true });
 execFileSync(bin('tsc'), ['-p', join(pkg, 'tsconfig.json')], { stdio: 'inherit' });
 console.error(`build: ${wasm} -> generated/, src/ -> dist/`);

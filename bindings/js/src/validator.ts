@@ -68,6 +68,12 @@ const internalErrorResponse = (): HttpResponse => ({
   verdictCode: 'internal_error',
 });
 
+const badRequestResponse = (): HttpResponse => ({
+  status: 400,
+  headers: [['content-type', 'application/json'], ['cache-control', 'no-store']],
+  body: new TextEncoder().encode('{"error":"invalid_request"}'),
+});
+
 /** jco's error for an exported `result`'s err (its class is not exported: known by name). */
 const isComponentError = (e: unknown): e is { payload: unknown } =>
   e instanceof Error && e.constructor.name === 'ComponentError' && Object.hasOwn(e, 'payload');
@@ -203,27 +209,27 @@ export class Validator {
   }
 
   /** Validates an RFC 9068 access token presented to this resource server. */
-  async validateAccessToken(token: string, options: CallOptions = {}): Promise<Verdict> {
+  validateAccessToken(token: string, options: CallOptions = {}): Promise<Verdict> {
     return this.#verdict(() => this.#exports.validator.validateAccessToken(token), options);
   }
 
   /** Validates an ID-JAG presented by `clientId` (a valid verdict consumes its `jti`). */
-  async validateIdJag(token: string, clientId: string, options: CallOptions = {}): Promise<Verdict> {
+  validateIdJag(token: string, clientId: string, options: CallOptions = {}): Promise<Verdict> {
     return this.#verdict(() => this.#exports.validator.validateIdJag(token, clientId), options);
   }
 
   /** The resource authorization server: token endpoint (jwt-bearer), RFC 8414 metadata, JWK Set. */
-  async authorizationServerHttp(request: HttpRequest, options: CallOptions = {}): Promise<HttpResponse> {
+  authorizationServerHttp(request: HttpRequest, options: CallOptions = {}): Promise<HttpResponse> {
     return this.#http((r) => this.#exports.validator.authorizationServerHttp(r), request, options);
   }
 
   /** The IdP: token exchange for ID-JAGs, metadata, JWK Set. */
-  async identityProviderHttp(request: HttpRequest, options: CallOptions = {}): Promise<HttpResponse> {
+  identityProviderHttp(request: HttpRequest, options: CallOptions = {}): Promise<HttpResponse> {
     return this.#http((r) => this.#exports.validator.identityProviderHttp(r), request, options);
   }
 
   /** A protected resource: RFC 9728 metadata and a bearer-protected echo. */
-  async resourceServerHttp(request: HttpRequest, options: CallOptions = {}): Promise<HttpResponse> {
+  resourceServerHttp(request: HttpRequest, options: CallOptions = {}): Promise<HttpResponse> {
     return this.#http((r) => this.#exports.validator.resourceServerHttp(r), request, options);
   }
 
@@ -285,27 +291,42 @@ export class Validator {
   /**
    * Runs `f`; when it was refused while JWK Sets were pending, fetches them and runs it again
    * (a success is never repeated: it may have consumed a `jti`). Undefined after a trap.
+   * Synchronous up to the first fetch: an answer that needs none costs no extra Promise.
    */
-  async #withFetches<T>(f: () => T, refused: (t: T) => boolean, now: number | undefined): Promise<T | undefined> {
-    let result = this.#guarded(f, now);
-    for (let round = 0; round < 2 && result !== undefined && refused(result); round++) {
-      const pending = this.#guarded(() => this.#exports.validator.pendingJwksFetches(), now) ?? [];
-      if (pending.length === 0) break;
+  #withFetches<T>(f: () => T, refused: (t: T) => boolean, now: number | undefined): T | undefined | Promise<T | undefined> {
+    const result = this.#guarded(f, now);
+    if (result === undefined || !refused(result)) return result;
+    const pending = this.#guarded(() => this.#exports.validator.pendingJwksFetches(), now) ?? [];
+    return pending.length === 0 ? result : this.#fetchThenRetry(f, refused, now, pending);
+  }
+
+  async #fetchThenRetry<T>(f: () => T, refused: (t: T) => boolean, now: number | undefined, pending: string[]): Promise<T | undefined> {
+    let result: T | undefined;
+    for (let round = 0; round < 2 && pending.length > 0; round++) {
       await Promise.all(pending.map((uri) => this.#fetchAndSupply(uri)));
       result = this.#guarded(f, now);
+      if (result === undefined || !refused(result)) break;
+      pending = this.#guarded(() => this.#exports.validator.pendingJwksFetches(), now) ?? [];
     }
     return result;
   }
 
-  async #verdict(f: () => WitVerdict, options: CallOptions): Promise<Verdict> {
-    const v = await this.#withFetches(f, (r) => r.tag !== 'valid', options.now);
-    return v === undefined ? Verdict.internalError() : new Verdict(v);
+  #verdict(f: () => WitVerdict, options: CallOptions): Promise<Verdict> {
+    const toVerdict = (v: WitVerdict | undefined): Verdict => (v === undefined ? Verdict.internalError() : new Verdict(v));
+    const r = this.#withFetches(f, (x) => x.tag !== 'valid', options.now);
+    return r instanceof Promise ? r.then(toVerdict) : Promise.resolve(toVerdict(r));
   }
 
-  async #http(f: (r: WitHttpRequest) => WitHttpResponse, request: HttpRequest, options: CallOptions): Promise<HttpResponse> {
-    const wit = toWitRequest(request);
-    const r = await this.#withFetches(() => f(wit), (x) => x.status >= 400, options.now);
-    return r === undefined ? internalErrorResponse() : fromWitResponse(r);
+  #http(f: (r: WitHttpRequest) => WitHttpResponse, request: HttpRequest, options: CallOptions): Promise<HttpResponse> {
+    const toResponse = (x: WitHttpResponse | undefined): HttpResponse => (x === undefined ? internalErrorResponse() : fromWitResponse(x));
+    let wit: WitHttpRequest;
+    try {
+      wit = toWitRequest(request);
+    } catch {
+      return Promise.resolve(badRequestResponse()); // headers or body of the wrong type
+    }
+    const r = this.#withFetches(() => f(wit), (x) => x.status >= 400, options.now);
+    return r instanceof Promise ? r.then(toResponse) : Promise.resolve(toResponse(r));
   }
 
   /** One fetch per URI at a time; the response (or a status-0 failure) handed to the component. */

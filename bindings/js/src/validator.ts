@@ -146,10 +146,13 @@ export class Validator {
       // async API fetches it and calls again.
       fetchJwks: () => ({ tag: 'err', val: { tag: 'would-block' } }),
       replayInsert: (key, expiresAt) => {
+        const unavailable = (why: string) => ({ tag: 'err' as const, val: { tag: 'unavailable' as const, val: why } });
         try {
-          return replay.insert(key, Number(expiresAt), this.#now());
+          const fresh: unknown = replay.insert(key, Number(expiresAt), this.#now());
+          // Only a boolean answers; anything else (a Promise of an async store) is "cannot answer".
+          return typeof fresh === 'boolean' ? fresh : unavailable('the replay store did not answer true or false');
         } catch (e) {
-          return { tag: 'err', val: { tag: 'unavailable', val: e instanceof Error ? e.message : 'unavailable' } };
+          return unavailable(e instanceof Error ? e.message : 'unavailable');
         }
       },
       randomBytes: (len) => new Uint8Array(randomBytes(len)),
@@ -265,7 +268,11 @@ export class Validator {
   /** A fresh instance, configured as this one was (a trap left the old one unusable). */
   #replace(): void {
     this.traps += 1;
-    this.#exports = instantiate(this.#loaded, this.#host);
+    try {
+      this.#exports = instantiate(this.#loaded, this.#host);
+    } catch {
+      return; // the old instance stays, refusing to be entered: the next call tries again
+    }
     if (this.#config !== undefined) {
       try {
         this.#exports.validator.configure(this.#config);

@@ -84,6 +84,16 @@ test('a replay store that cannot answer makes the component refuse (fail closed)
   assert.equal(v.traps, 0);
 });
 
+test('an asynchronous replay store is refused (a Promise is no answer): the token is refused', async () => {
+  const { token, client_id: clientId } = firstInput('baseline-id-jag-valid');
+  const asyncStore = { insert: async () => true };
+  const v = await Validator.fromConfig(config('validator'), { replayStore: asyncStore });
+  const verdict = await v.validateIdJag(token, clientId, { now: suite.now });
+  assert.equal(verdict.valid, false);
+  assert.notEqual(verdict.code, 'replayed');
+  assert.equal(v.traps, 0);
+});
+
 test('the bounded memory replay store refuses when full of live keys, sweeps expired ones', () => {
   const s = new MemoryReplayStore(2);
   assert.equal(s.insert('a', 100, 10), true);

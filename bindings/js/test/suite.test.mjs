@@ -167,3 +167,24 @@ for (const accelerators of [true, false]) {
     }
   });
 }
+
+test('the runner can fail: a case whose expect is changed here is reported as differing', async () => {
+  const replay = new MemoryReplayStore();
+  const v = await Validator.create({ replayStore: replay });
+  const pick = (id) => structuredClone(suite.cases.find((c) => c.id === id));
+  const verdictCase = pick('baseline-access-token-valid');
+  assert.equal(await runCase(v, replay, verdictCase), undefined);
+  verdictCase.steps[0].expect = { verdict: 'expired' };
+  assert.match(await runCase(v, replay, verdictCase), /expected verdict expired, got valid/);
+  const singleUse = pick('baseline-id-jag-single-use');
+  singleUse.steps.at(-1).expect = { verdict: 'valid' };
+  assert.match(await runCase(v, replay, singleUse), /expected verdict valid, got replayed/);
+  const http = pick('3b-20-http-jwks');
+  http.steps[0].expect = { status: 404 };
+  assert.match(await runCase(v, replay, http), /expected HTTP 404/);
+  const client = suite.cases.find((c) => c.steps.some((s) => s.input.kind === 'client'));
+  const wrong = structuredClone(client);
+  const step = wrong.steps.find((s) => s.input.kind === 'client');
+  step.expect = { output: { surely: 'not this' } };
+  assert.match(await runCase(v, replay, wrong), /expected output/);
+});

@@ -280,6 +280,18 @@ function identityProvider(r: Reader, f: Table): Json {
  * as the host-neutral JSON of the WIT `config` record. Throws `ConfigFileError`.
  */
 export function configJsonFromToml(text: string, files: FileSource): { [key: string]: Json } {
+  return readConfigFile(text, files).config;
+}
+
+/** What a configuration file holds: the WIT `config` record's JSON, and the `[replay_store]`
+ * section (`xaa serve`'s Redis; this package does not connect to it: see Validator). */
+export interface ConfigFile {
+  config: { [key: string]: Json };
+  replayStore?: { url: string; timeoutMs?: number };
+}
+
+/** The configuration in TOML text, with the host-only sections. Throws `ConfigFileError`. */
+export function readConfigFile(text: string, files: FileSource): ConfigFile {
   let doc: Table;
   try {
     doc = parseToml(text) as Table;
@@ -326,9 +338,11 @@ export function configJsonFromToml(text: string, files: FileSource): { [key: str
     tool: opt(s, 'tool'),
     scopes: list(s, 'scopes'),
   }));
+  let replayStore: ConfigFile['replayStore'];
   if (f.replay_store !== undefined) {
     const s = checked(f.replay_store, 'replay_store', REPLAY_STORE);
-    required(s, 'replay_store', 'url');
+    const url = required(s, 'replay_store', 'url');
+    replayStore = s.timeout_ms === undefined ? { url } : { url, timeoutMs: Number(s.timeout_ms) };
   }
   let resourceServer: Json = null;
   if (f.resource_server !== undefined) {
@@ -345,7 +359,7 @@ export function configJsonFromToml(text: string, files: FileSource): { [key: str
     };
   }
   const c = f.jwks_cache === undefined ? {} : checked(f.jwks_cache, 'jwks_cache', JWKS_CACHE);
-  return {
+  const config = {
     authorization_server: authorizationServer,
     resource_server: resourceServer,
     identity_provider: idp,
@@ -357,10 +371,16 @@ export function configJsonFromToml(text: string, files: FileSource): { [key: str
     },
     token_cache_size: u32(f, 'token_cache_size'),
   };
+  return replayStore === undefined ? { config } : { config, replayStore };
 }
 
 /** A configuration file read as `xaa` reads it; its files are relative to its directory. */
 export function configJsonFromFile(path: string): { [key: string]: Json } {
+  return readConfigFilePath(path).config;
+}
+
+/** `readConfigFile` of the file at `path`. */
+export function readConfigFilePath(path: string): ConfigFile {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -368,7 +388,7 @@ export function configJsonFromFile(path: string): { [key: string]: Json } {
     return fail(`${path}: cannot read the configuration: ${(e as Error).message}`);
   }
   try {
-    return configJsonFromToml(text, dirname(path));
+    return readConfigFile(text, dirname(path));
   } catch (e) {
     if (e instanceof ConfigFileError) throw new ConfigFileError(`${path}: ${e.message}`);
     throw e;

@@ -4,8 +4,8 @@ export type { ValidatorOptions, CallOptions, HttpRequest, HttpResponse, CallResu
 export { Verdict } from './verdict.js';
 export { MemoryReplayStore } from './replay.js';
 export type { ReplayStore } from './replay.js';
-export { ConfigFileError, configJsonFromFile, configJsonFromToml } from './config_file.js';
-export type { FileSource, Json } from './config_file.js';
+export { ConfigFileError, configJsonFromFile, configJsonFromToml, readConfigFile, readConfigFilePath } from './config_file.js';
+export type { ConfigFile, FileSource, Json } from './config_file.js';
 export { ConfigShapeError } from './config_json.js';
 export { fetchJwks, JwksFetchError, DEFAULT_MAX_BYTES } from './jwks_fetch.js';
 export type { FetchOptions, JwksResponse } from './jwks_fetch.js';

@@ -7,7 +7,7 @@ import { Accelerators, type AcceleratorStats } from './accelerators.js';
 import {
   instantiate, load, type Exports, type HostImports, type WitHttpRequest, type WitHttpResponse, type WitVerdict,
 } from './component.js';
-import { configJsonFromFile, configJsonFromToml, type FileSource } from './config_file.js';
+import { ConfigFileError, readConfigFile, readConfigFilePath, type ConfigFile, type FileSource } from './config_file.js';
 import { configFromJson } from './config_json.js';
 import { fetchJwks, JwksFetchError, type FetchOptions, type JwksResponse } from './jwks_fetch.js';
 import { MemoryReplayStore, type ReplayStore } from './replay.js';
@@ -176,14 +176,27 @@ export class Validator {
     return v;
   }
 
-  /** From an `xaa` TOML configuration file (files it names are relative to its directory). */
+  /**
+   * From an `xaa` TOML configuration file (files it names are relative to its directory). A
+   * `[replay_store]` section (Redis, shared by replicas) needs the `replayStore` option: this
+   * package does not connect to Redis, and silently keeping used `jti`s per process instead would
+   * let a token be replayed at another replica.
+   */
   static async fromConfigFile(path: string, options: ValidatorOptions = {}): Promise<Validator> {
-    return Validator.fromConfig(configJsonFromFile(path), options);
+    return Validator.#fromFile(readConfigFilePath(path), options);
   }
 
-  /** From TOML text and its files (a directory or a lookup by name). */
+  /** From TOML text and its files (a directory or a lookup by name); as `fromConfigFile`. */
   static async fromToml(text: string, files: FileSource, options: ValidatorOptions = {}): Promise<Validator> {
-    return Validator.fromConfig(configJsonFromToml(text, files), options);
+    return Validator.#fromFile(readConfigFile(text, files), options);
+  }
+
+  static #fromFile(file: ConfigFile, options: ValidatorOptions): Promise<Validator> {
+    if (file.replayStore !== undefined && options.replayStore === undefined) {
+      throw new ConfigFileError('[replay_store]: this package does not connect to it; pass a `replayStore` '
+        + 'option that shares used jtis across replicas (or remove the section for one process)');
+    }
+    return Validator.fromConfig(file.config, options);
   }
 
   /** (Re)configures from the JSON form; throws `ConfigError` listing every refusal. */

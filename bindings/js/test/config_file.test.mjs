@@ -8,7 +8,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, ConfigFileError, Validator, configJsonFromFile, configJsonFromToml } from '../dist/index.js';
+import {
+  ConfigError, ConfigFileError, MemoryReplayStore, Validator, configJsonFromFile, configJsonFromToml, readConfigFile,
+} from '../dist/index.js';
 import { SUITE_PATH, suite, suiteConfig } from './suite_data.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -113,4 +115,17 @@ test('a JSON configuration of the wrong shape is refused before the component', 
   const c = configJsonFromToml(toml, files);
   c.authorization_server.token_endpoint.clients[0].credential = { ClientSecretJwt: 'x' };
   assert.throws(() => v.configure(c), /credential: expected one of/);
+});
+
+test('[replay_store] (Redis) needs the replayStore option: never silently per process', async () => {
+  const { toml, files } = suiteConfig('validator');
+  const text = `${toml}\n[replay_store]\nurl = "redis://127.0.0.1:6379/0"\ntimeout_ms = 150\n`;
+  const file = readConfigFile(text, files);
+  assert.deepEqual(file.replayStore, { url: 'redis://127.0.0.1:6379/0', timeoutMs: 150 });
+  assert.deepEqual(file.config, configJsonFromToml(toml, files), 'the component configuration is unchanged');
+  await assert.rejects(Validator.fromToml(text, files), (e) => e instanceof ConfigFileError && /\[replay_store\]/.test(e.message));
+  const v = await Validator.fromToml(text, files, { replayStore: new MemoryReplayStore() });
+  assert.equal(v.resource, file.config.resource_server.resource);
+  assert.equal(readConfigFile(toml, files).replayStore, undefined);
+  assert.throws(() => readConfigFile('[replay_store]\ntimeout_ms = 1\n', files), /missing field `url`/);
 });

@@ -127,8 +127,7 @@ export class Validator {
   readonly #fetchOptions: FetchOptions;
   readonly #inflight = new Map<string, Promise<void>>();
   readonly #accel: Accelerators | undefined;
-  /** Times the instance was replaced after a trap. */
-  traps = 0;
+  #traps = 0;
 
   private constructor(loaded: Awaited<ReturnType<typeof load>>, options: ValidatorOptions) {
     this.#loaded = loaded;
@@ -140,7 +139,8 @@ export class Validator {
     const t0 = process.hrtime.bigint();
     const replay = this.#replay;
     this.#host = {
-      now: () => BigInt(this.#now()),
+      // A clock that answers no finite number makes the call trap: refused (internal_error).
+      now: () => BigInt(Math.floor(this.#now())),
       monotonicMillis: () => (process.hrtime.bigint() - t0) / 1000000n,
       // Imports are synchronous: the component lists the URI in pending-jwks-fetches, and the
       // async API fetches it and calls again.
@@ -214,6 +214,11 @@ export class Validator {
     this.#resource = typeof rs?.resource === 'string' ? rs.resource : undefined;
   }
 
+  /** Times the instance was replaced after a trap (for metrics; each answered internal_error). */
+  get traps(): number {
+    return this.#traps;
+  }
+
   /** Keys registered and operations done by the node:crypto accelerators (undefined: off). */
   get acceleratorStats(): Readonly<AcceleratorStats> | undefined {
     return this.#accel?.stats;
@@ -280,7 +285,7 @@ export class Validator {
 
   /** A fresh instance, configured as this one was (a trap left the old one unusable). */
   #replace(): void {
-    this.traps += 1;
+    this.#traps += 1;
     try {
       this.#exports = instantiate(this.#loaded, this.#host);
     } catch {

@@ -261,14 +261,17 @@ pub fn config() -> Config {
                 IdpClientConfig {
                     client_id: IDP_CURSOR.0.into(),
                     credential: ClientCredentialConfig::SecretBasic(sha256_hex(IDP_CURSOR.1)),
+                    redirect_uris: Vec::new(),
                 },
                 IdpClientConfig {
                     client_id: IDP_WINDSURF.0.into(),
                     credential: ClientCredentialConfig::SecretPost(sha256_hex(IDP_WINDSURF.1)),
+                    redirect_uris: Vec::new(),
                 },
                 IdpClientConfig {
                     client_id: IDP_JWT_APP.into(),
                     credential: ClientCredentialConfig::PrivateKeyJwt(client_jwks()),
+                    redirect_uris: Vec::new(),
                 },
             ],
             users: vec![

@@ -291,19 +291,71 @@ impl Claims {
     /// RFC 7519 §4.1.4–4.1.6 with leeway: `exp` must be after `now - leeway` (C06), `nbf`
     /// and `iat` not after `now + leeway` (C07, C08). No overflow for any input (C04).
     pub fn check_time(&self, now: i64, leeway: u32) -> Result<(), Rejection> {
-        let (now, leeway) = (i128::from(now), i128::from(leeway));
-        if i128::from(self.exp) <= now - leeway {
-            return Err(Rejection::new(Code::Expired, "exp has passed"));
+        check_times(self.exp, self.iat, self.nbf, now, leeway)
+    }
+}
+
+/// `exp` after `now - leeway`; `nbf` and `iat` not after `now + leeway`; no overflow.
+fn check_times(exp: i64, iat: i64, nbf: Option<i64>, now: i64, leeway: u32) -> Result<(), Rejection> {
+    let (now, leeway) = (i128::from(now), i128::from(leeway));
+    if i128::from(exp) <= now - leeway {
+        return Err(Rejection::new(Code::Expired, "exp has passed"));
+    }
+    if let Some(nbf) = nbf {
+        if i128::from(nbf) > now + leeway {
+            return Err(Rejection::new(Code::NotYetValid, "nbf is in the future"));
         }
-        if let Some(nbf) = self.nbf {
-            if i128::from(nbf) > now + leeway {
-                return Err(Rejection::new(Code::NotYetValid, "nbf is in the future"));
-            }
-        }
-        if i128::from(self.iat) > now + leeway {
-            return Err(Rejection::new(Code::IssuedInFuture, "iat is in the future"));
-        }
-        Ok(())
+    }
+    if i128::from(iat) > now + leeway {
+        return Err(Rejection::new(Code::IssuedInFuture, "iat is in the future"));
+    }
+    Ok(())
+}
+
+/// The claims of an OpenID Connect ID token from any provider (OpenID Connect Core §2):
+/// `iss`, `sub`, `aud`, `exp` and `iat` required, no `jti` (providers need not send one).
+#[derive(Clone, Debug)]
+pub struct OpenIdClaims {
+    /// `iss`
+    pub iss: String,
+    /// `aud`, as a list.
+    pub aud: Vec<String>,
+    /// `azp`, if present.
+    pub azp: Option<String>,
+    /// `exp`, rounded down.
+    pub exp: i64,
+    /// `iat`, rounded up.
+    pub iat: i64,
+    /// `nbf`, rounded up, if present.
+    pub nbf: Option<i64>,
+    /// `nonce`, if present.
+    pub nonce: Option<String>,
+}
+
+impl OpenIdClaims {
+    /// Reads and type-checks the claims (`sub`, `auth_time` and `acr` too, though only the
+    /// caller of the whole claims set uses them).
+    pub fn read(payload: &Json) -> Result<Self, Rejection> {
+        let members = payload
+            .as_object()
+            .ok_or_else(|| Rejection::new(Code::Malformed, "claims set is not a JSON object"))?;
+        required_identifier(members, "sub")?;
+        optional_date(members, "auth_time", Round::Down)?;
+        optional_identifier(members, "acr")?;
+        Ok(OpenIdClaims {
+            iss: required_identifier(members, "iss")?,
+            aud: string_or_list("aud", required(members, "aud")?)?.0,
+            azp: optional_identifier(members, "azp")?,
+            exp: required_date(members, "exp", Round::Down)?,
+            iat: required_date(members, "iat", Round::Up)?,
+            nbf: optional_date(members, "nbf", Round::Up)?,
+            nonce: optional_identifier(members, "nonce")?,
+        })
+    }
+
+    /// [`Claims::check_time`]'s rule.
+    pub fn check_time(&self, now: i64, leeway: u32) -> Result<(), Rejection> {
+        check_times(self.exp, self.iat, self.nbf, now, leeway)
     }
 }
 

@@ -116,7 +116,7 @@ pub fn resource_metadata_from_challenge(www_authenticate: &str) -> Option<String
     }
 }
 
-fn document(text: &str) -> Result<Json, String> {
+pub(crate) fn document(text: &str) -> Result<Json, String> {
     if text.len() > MAX_DOCUMENT_BYTES {
         return Err(format!("the document exceeds {MAX_DOCUMENT_BYTES} bytes"));
     }
@@ -127,7 +127,7 @@ fn document(text: &str) -> Result<Json, String> {
     Ok(value)
 }
 
-fn string_member<'a>(doc: &'a Json, name: &str) -> Result<&'a str, String> {
+pub(crate) fn string_member<'a>(doc: &'a Json, name: &str) -> Result<&'a str, String> {
     match doc.as_object().and_then(|m| m.get(name)) {
         Some(Json::String(s)) => Ok(s),
         Some(_) => Err(format!("\"{name}\" is not a string")),
@@ -135,7 +135,7 @@ fn string_member<'a>(doc: &'a Json, name: &str) -> Result<&'a str, String> {
     }
 }
 
-fn strings_member(doc: &Json, name: &str) -> Result<Vec<String>, String> {
+pub(crate) fn strings_member(doc: &Json, name: &str) -> Result<Vec<String>, String> {
     match doc.as_object().and_then(|m| m.get(name)) {
         None => Ok(Vec::new()),
         Some(Json::Array(items)) => items
@@ -150,7 +150,7 @@ fn strings_member(doc: &Json, name: &str) -> Result<Vec<String>, String> {
     }
 }
 
-fn https(url: &str) -> bool {
+pub(crate) fn https(url: &str) -> bool {
     let rest = if let Some(rest) = url.strip_prefix("https://") {
         rest
     } else if ["http://127.0.0.1", "http://localhost", "http://[::1]"]
@@ -309,7 +309,7 @@ pub fn form_encode(value: &str) -> String {
     out
 }
 
-fn form(params: &[(&str, Option<&str>)]) -> String {
+pub(crate) fn form(params: &[(&str, Option<&str>)]) -> String {
     params
         .iter()
         .filter_map(|(k, v)| v.map(|v| format!("{}={}", form_encode(k), form_encode(v))))

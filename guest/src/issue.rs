@@ -137,6 +137,10 @@ pub struct IdTokenClaims {
     /// The user's email, if the directory has it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// The client's `nonce` from its authorization request, echoed (OpenID Connect Core
+    /// §3.1.3.7 rule 11).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
 }
 
 /// A `jti` from 16 bytes of host entropy (128 bits), base64url.

@@ -21,3 +21,5 @@ pub const TOKEN_TYPE_REFRESH_TOKEN: &str = "urn:ietf:params:oauth:token-type:ref
 /// JWS `typ` of this IdP's refresh tokens: self-contained and signed, so the IdP keeps no
 /// session store; the explicit type keeps them from passing as ID tokens and back.
 pub const TYP_REFRESH_TOKEN: &str = "xaa-refresh+jwt";
+/// The authorization code grant (RFC 6749 §4.1), at the IdP's sign-in.
+pub const GRANT_TYPE_AUTHORIZATION_CODE: &str = "authorization_code";

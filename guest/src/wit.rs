@@ -15,6 +15,7 @@ use crate::explain::{Check, Outcome};
 use crate::host::{Accelerated, FetchError, Host, JwksResponse, PublicKeyRef};
 use crate::jose_header::Alg;
 use crate::token_request::{HttpRequest, HttpResponse};
+use crate::{foreign_id_token, sign_in_client};
 use crate::{Refusal, Validator, Verdict, VerifiedToken};
 
 wit_bindgen::generate!({
@@ -74,11 +75,78 @@ impl Host for Imports {
         message: &[u8],
         signature: &[u8],
     ) -> Accelerated {
-        let alg = match alg {
-            Alg::Es256 => wit::Algorithm::Es256,
-            Alg::Rs256 => wit::Algorithm::Rs256,
-            Alg::Ps256 => wit::Algorithm::Ps256,
+        // The signing input of a compact JWS is base64url text; anything else stays in wasm.
+        let Ok(signing_input) = core::str::from_utf8(message) else {
+            return Accelerated::NotOffered;
         };
+        let Some(handle) = public_key_handle(alg, key) else {
+            return Accelerated::NotOffered;
+        };
+        let signature = crate::base64url::encode(signature);
+        match imports::verify_signature(handle, signing_input, &signature) {
+            wit::AcceleratedVerify::Valid => Accelerated::Valid,
+            wit::AcceleratedVerify::Invalid => Accelerated::Invalid,
+            wit::AcceleratedVerify::NotOffered => Accelerated::NotOffered,
+        }
+    }
+    fn sign_es256(&mut self, d: &[u8], point: &[u8], message: &[u8]) -> Option<Vec<u8>> {
+        let signing_input = core::str::from_utf8(message).ok()?;
+        let handle = signing_key_handle(d, point)?;
+        let signature = imports::sign_es256(handle, signing_input)?;
+        crate::base64url::decode(&signature)
+    }
+}
+
+/// Most handles remembered per kind; past it the map starts afresh (the host hands out the
+/// same handle again for a key it knows, so forgetting costs one import call).
+const MAX_KEY_HANDLES: usize = 256;
+
+type HandleMap = std::collections::BTreeMap<Vec<u8>, Option<u32>>;
+
+thread_local! {
+    /// The host's handle for each (algorithm, public key) registered so far, `None` when the
+    /// host declined it. Keyed by the key bytes the host received.
+    static PUBLIC_KEY_HANDLES: RefCell<HandleMap> = const { RefCell::new(HandleMap::new()) };
+    /// Likewise for ES256 signing keys, keyed by the public point.
+    static SIGNING_KEY_HANDLES: RefCell<HandleMap> = const { RefCell::new(HandleMap::new()) };
+}
+
+fn remembered(
+    map: &'static std::thread::LocalKey<RefCell<HandleMap>>,
+    id: Vec<u8>,
+    register: impl FnOnce() -> Option<u32>,
+) -> Option<u32> {
+    if let Some(known) = map.with(|m| m.borrow().get(&id).copied()) {
+        return known;
+    }
+    let handle = register();
+    map.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.len() >= MAX_KEY_HANDLES {
+            m.clear();
+        }
+        m.insert(id, handle);
+    });
+    handle
+}
+
+fn public_key_handle(alg: Alg, key: PublicKeyRef<'_>) -> Option<u32> {
+    let (tag, wit_alg) = match alg {
+        Alg::Es256 => (0u8, wit::Algorithm::Es256),
+        Alg::Rs256 => (1, wit::Algorithm::Rs256),
+        Alg::Ps256 => (2, wit::Algorithm::Ps256),
+    };
+    let mut id = vec![tag];
+    match key {
+        PublicKeyRef::EcP256(point) => id.extend_from_slice(point),
+        PublicKeyRef::Rsa { n, e } => {
+            // Length-prefixed so (n, e) pairs cannot collide.
+            id.extend_from_slice(&(n.len() as u32).to_be_bytes());
+            id.extend_from_slice(n);
+            id.extend_from_slice(e);
+        }
+    }
+    remembered(&PUBLIC_KEY_HANDLES, id, || {
         let key = match key {
             PublicKeyRef::EcP256(point) => wit::PublicKey::EcP256(point.to_vec()),
             PublicKeyRef::Rsa { n, e } => wit::PublicKey::Rsa(wit::RsaPublicKey {
@@ -86,15 +154,14 @@ impl Host for Imports {
                 e: e.to_vec(),
             }),
         };
-        match imports::verify_signature(alg, &key, message, signature) {
-            wit::AcceleratedVerify::Valid => Accelerated::Valid,
-            wit::AcceleratedVerify::Invalid => Accelerated::Invalid,
-            wit::AcceleratedVerify::NotOffered => Accelerated::NotOffered,
-        }
-    }
-    fn sign_es256(&mut self, d: &[u8], point: &[u8], message: &[u8]) -> Option<Vec<u8>> {
-        imports::sign_es256(d, point, message)
-    }
+        imports::register_public_key(wit_alg, &key)
+    })
+}
+
+fn signing_key_handle(d: &[u8], point: &[u8]) -> Option<u32> {
+    remembered(&SIGNING_KEY_HANDLES, point.to_vec(), || {
+        imports::register_signing_key(d, point)
+    })
 }
 
 fn key_source(source: wit::KeySource) -> KeySource {
@@ -128,6 +195,7 @@ fn identity_provider(i: wit::IdentityProviderConfig) -> IdentityProviderConfig {
             .map(|c| IdpClientConfig {
                 client_id: c.client_id,
                 credential: credential(c.credential),
+                redirect_uris: c.redirect_uris,
             })
             .collect(),
         users: i
@@ -468,6 +536,88 @@ impl wit_client::Guest for Component {
     }
     fn jwt_bearer_body(id_jag: String, resource: Option<String>, scope: Option<String>) -> String {
         discovery::jwt_bearer_body(&id_jag, resource.as_deref(), scope.as_deref())
+    }
+    fn openid_configuration_url(issuer: String) -> String {
+        sign_in_client::openid_configuration_url(&issuer)
+    }
+    fn read_sign_in_metadata(
+        issuer: String,
+        document: String,
+    ) -> Result<wit_client::SignInEndpoints, String> {
+        sign_in_client::read_sign_in_metadata(&issuer, &document).map(|e| {
+            wit_client::SignInEndpoints {
+                authorization_endpoint: e.authorization_endpoint,
+                token_endpoint: e.token_endpoint,
+                jwks_uri: e.jwks_uri,
+                issues_id_jags: e.issues_id_jags,
+            }
+        })
+    }
+    fn new_authorization_request(
+        authorization_endpoint: String,
+        client_id: String,
+        redirect_uri: String,
+        scope: String,
+    ) -> Result<wit_client::AuthorizationRequest, String> {
+        sign_in_client::new_authorization_request(
+            &mut Imports,
+            &authorization_endpoint,
+            &client_id,
+            &redirect_uri,
+            &scope,
+        )
+        .map(|r| wit_client::AuthorizationRequest {
+            url: r.url,
+            state: r.state,
+            nonce: r.nonce,
+            code_verifier: r.code_verifier,
+        })
+    }
+    fn read_authorization_response(
+        query: String,
+        state: String,
+        issuer: String,
+    ) -> Result<String, String> {
+        sign_in_client::read_authorization_response(&query, &state, &issuer)
+    }
+    fn authorization_code_body(
+        code: String,
+        redirect_uri: String,
+        code_verifier: String,
+        public_client_id: Option<String>,
+    ) -> String {
+        sign_in_client::authorization_code_body(
+            &code,
+            &redirect_uri,
+            &code_verifier,
+            public_client_id.as_deref(),
+        )
+    }
+    fn read_sign_in_response(
+        status: u16,
+        body: String,
+    ) -> Result<wit_client::SignInTokens, String> {
+        sign_in_client::read_sign_in_response(status, &body).map(|t| wit_client::SignInTokens {
+            id_token: t.id_token,
+            refresh_token: t.refresh_token,
+            refresh_token_expires_in: t.refresh_token_expires_in,
+        })
+    }
+    fn validate_id_token(
+        token: String,
+        issuer: String,
+        client_id: String,
+        nonce: String,
+        jwks: String,
+    ) -> Result<String, String> {
+        let expected = foreign_id_token::Expected {
+            issuer: &issuer,
+            client_id: &client_id,
+            nonce: &nonce,
+            jwks: &jwks,
+        };
+        foreign_id_token::validate(&mut Imports, &token, &expected)
+            .map_err(|r| format!("{}: {}", r.code.as_str(), r.detail))
     }
     fn sign_in_body(username: String, password: String) -> String {
         crate::wit_tools::sign_in_body(&username, &password)

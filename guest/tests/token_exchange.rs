@@ -50,6 +50,7 @@ fn client(id: &str, secret: &str, grants: &[&str]) -> Client {
         scopes: vec![],
         grant_types: grants.iter().map(|g| g.to_string()).collect(),
         issuers: vec![],
+        redirect_uris: vec![],
     }
 }
 

@@ -6,6 +6,7 @@ wasmtime::component::bindgen!({
     path: "../wit",
     // `xaa conformance configs` writes the `config` record for the Python and Node runners
     // (serde's default form: snake_case field names, `null` for `none`, a variant case as
-    // `{"Case": payload}` or `"Case"` without one).
-    additional_derives: [serde::Serialize],
+    // `{"Case": payload}` or `"Case"` without one); the Python extension
+    // (bindings/python/native) reads that form back, for its configurations and `call`.
+    additional_derives: [serde::Serialize, serde::Deserialize],
 });

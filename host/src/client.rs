@@ -47,9 +47,15 @@ const MAX_RESPONSE_BYTES: u64 = 64 * 1024;
 /// plain-HTTP IdP would let anyone on the path redirect them. The URL is read by the same
 /// parser as the HTTP client's.
 pub fn check_idp_url(idp: &str) -> Result<(), String> {
+    check_server_url("--idp", "the IdP", idp)
+}
+
+/// [`check_idp_url`]'s rule for any server the client sends credentials or tokens to, named
+/// by its command-line `flag` and its `role` in messages.
+pub fn check_server_url(flag: &str, role: &str, idp: &str) -> Result<(), String> {
     let refuse = |why: &str| {
         Err(format!(
-            "--idp {idp:?}: {why}; the IdP must be an https URL (http only for localhost, 127.0.0.1 or [::1])"
+            "{flag} {idp:?}: {why}; {role} must be an https URL (http only for localhost, 127.0.0.1 or [::1])"
         ))
     };
     if idp
@@ -112,15 +118,15 @@ pub enum Event {
 
 /// The component's client interface plus an HTTP client.
 pub struct Client {
-    component: Validator,
+    pub(crate) component: Validator,
     http: reqwest::blocking::Client,
 }
 
 /// A reply read under the size cap.
-struct Reply {
-    status: u16,
+pub(crate) struct Reply {
+    pub(crate) status: u16,
     www_authenticate: Option<String>,
-    body: String,
+    pub(crate) body: String,
 }
 
 /// A response header's value, when it is text.
@@ -204,7 +210,7 @@ impl Client {
         })
     }
 
-    fn get(
+    pub(crate) fn get(
         &self,
         url: &str,
         purpose: &str,
@@ -215,7 +221,7 @@ impl Client {
 
     /// GETs a metadata document and has the component read it (`read` is one of the client
     /// interface's `read-*-metadata` functions); errors name the URL.
-    fn metadata<T>(
+    pub(crate) fn metadata<T>(
         &mut self,
         url: &str,
         purpose: &str,
@@ -243,19 +249,34 @@ impl Client {
         purpose: &str,
         events: &mut dyn FnMut(Event),
     ) -> Result<Reply, String> {
+        self.post(url, Some(credentials), body, purpose, events)
+    }
+
+    /// POSTs a form, with `client_secret_basic` when `credentials` are given (a public
+    /// client names itself in the body instead).
+    pub(crate) fn post(
+        &mut self,
+        url: &str,
+        credentials: Option<(&str, &str)>,
+        body: String,
+        purpose: &str,
+        events: &mut dyn FnMut(Event),
+    ) -> Result<Reply, String> {
         let shown = redact_form(&body);
-        let basic = self
-            .component
-            .client(|s, c| c.call_basic_authorization(s, credentials.0, credentials.1))?;
-        let mut authorization = reqwest::header::HeaderValue::from_str(&basic)
-            .map_err(|_| format!("{purpose}: the client credentials make no header value"))?;
-        authorization.set_sensitive(true);
-        let request = self
+        let mut request = self
             .http
             .post(url)
-            .header(reqwest::header::AUTHORIZATION, authorization)
             .header("Content-Type", "application/x-www-form-urlencoded")
             .body(body);
+        if let Some((id, secret)) = credentials {
+            let basic = self
+                .component
+                .client(|s, c| c.call_basic_authorization(s, id, secret))?;
+            let mut authorization = reqwest::header::HeaderValue::from_str(&basic)
+                .map_err(|_| format!("{purpose}: the client credentials make no header value"))?;
+            authorization.set_sensitive(true);
+            request = request.header(reqwest::header::AUTHORIZATION, authorization);
+        }
         self.send(request, purpose, "POST", url, Some(shown), events)
     }
 
@@ -488,7 +509,8 @@ impl Client {
     }
 }
 
-fn error_chain(e: &dyn std::error::Error) -> String {
+/// An error with its chain of causes, for messages.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
     while let Some(cause) = source {
@@ -669,6 +691,8 @@ const SECRET_PARAMETERS: &[&str] = &[
     "client_secret",
     "password",
     "refresh_token",
+    "code",
+    "code_verifier",
 ];
 
 /// JSON members whose values are tokens or secrets.

@@ -183,6 +183,8 @@ struct IdpClient {
     auth_method: AuthMethod,
     client_secret_sha256: Option<String>,
     jwks_file: Option<PathBuf>,
+    #[serde(default)]
+    redirect_uris: Vec<String>,
 }
 
 /// `[[users]]`
@@ -389,6 +391,7 @@ impl ConfigFile {
                     &c.client_secret_sha256,
                     &c.jwks_file,
                 )?,
+                redirect_uris: c.redirect_uris.clone(),
             })
         })?;
         Ok(Some(wit::IdentityProviderConfig {

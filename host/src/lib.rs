@@ -17,6 +17,7 @@ pub mod imports;
 pub mod instance;
 pub mod runtime;
 pub mod server;
+pub mod sign_in;
 
 pub use bindings::xaa::token::types as wit;
 pub use imports::Imports;

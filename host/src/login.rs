@@ -9,24 +9,36 @@ use clap::Args;
 use serde_json::Value;
 
 use xaa_host::client::{self, decode_for_display, Client, Event};
+use xaa_host::sign_in::SignIn;
 use xaa_host::{default_imports, Validator};
 
 #[derive(Args)]
 pub(crate) struct LoginArgs {
-    /// The IdP's issuer identifier (its RFC 8414 metadata is read from it).
+    /// The IdP's issuer identifier (its OpenID Connect or RFC 8414 metadata is read from it).
     #[arg(long, value_name = "URL")]
     idp: String,
     /// This client's id at the IdP.
     #[arg(long)]
     client_id: String,
-    /// Environment variable holding this client's secret at the IdP.
+    /// Environment variable holding this client's secret at the IdP; when it is unset, the
+    /// sign-in is a public client's (PKCE only).
     #[arg(long, value_name = "VAR", default_value = "XAA_CLIENT_SECRET")]
     client_secret_env: String,
-    /// The user to sign in (development sign-in of `xaa serve idp`).
+    /// Scopes of the sign-in.
+    #[arg(long, default_value = "openid")]
+    scope: String,
+    /// Print the sign-in URL instead of opening a browser (a headless shell).
     #[arg(long)]
-    user: String,
-    /// Environment variable holding the password; when it is unset, one line is read from
-    /// standard input.
+    no_browser: bool,
+    /// Seconds to wait for the sign-in in the browser.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    timeout: u64,
+    /// DEVELOPMENT ONLY: sign this user in with a password at `xaa serve idp`'s development
+    /// sign-in instead of the browser.
+    #[arg(long)]
+    user: Option<String>,
+    /// Environment variable holding the development password; when it is unset, one line is
+    /// read from standard input.
     #[arg(long, value_name = "VAR", default_value = "XAA_PASSWORD")]
     password_env: String,
     /// Print every request and response (tokens and secrets redacted).
@@ -84,29 +96,57 @@ pub(crate) fn login(args: &LoginArgs) -> Result<ExitCode, String> {
     // Before anything is read or sent (exit 2, like any misconfiguration).
     client::check_idp_url(&args.idp)?;
     let dir = client::config_dir()?;
-    let client_secret = secret_from_env(&args.client_secret_env, "the client secret")?;
-    let password = match std::env::var(&args.password_env) {
-        Ok(value) if !value.is_empty() => value,
-        _ => {
-            let mut line = String::new();
-            std::io::stdin()
-                .lock()
-                .read_line(&mut line)
-                .map_err(|e| format!("reading the password from standard input: {e}"))?;
-            line.trim_end_matches(['\r', '\n']).to_owned()
-        }
-    };
     let mut client = new_client()?;
     let mut show = shown_on_stderr(args.verbose);
-    let session = match client.login(
-        &args.idp,
-        &args.client_id,
-        &client_secret,
-        &args.user,
-        &password,
-        now(),
-        &mut show,
-    ) {
+    let outcome = match &args.user {
+        Some(user) => {
+            let client_secret = secret_from_env(&args.client_secret_env, "the client secret")?;
+            let password = match std::env::var(&args.password_env) {
+                Ok(value) if !value.is_empty() => value,
+                _ => {
+                    let mut line = String::new();
+                    std::io::stdin()
+                        .lock()
+                        .read_line(&mut line)
+                        .map_err(|e| format!("reading the password from standard input: {e}"))?;
+                    line.trim_end_matches(['\r', '\n']).to_owned()
+                }
+            };
+            client.login(
+                &args.idp,
+                &args.client_id,
+                &client_secret,
+                user,
+                &password,
+                now(),
+                &mut show,
+            )
+        }
+        None => {
+            let client_secret = std::env::var(&args.client_secret_env)
+                .ok()
+                .filter(|s| !s.is_empty());
+            let sign_in = SignIn {
+                idp: &args.idp,
+                client_id: &args.client_id,
+                client_secret: client_secret.as_deref(),
+                scope: &args.scope,
+                timeout: std::time::Duration::from_secs(args.timeout),
+            };
+            let no_browser = args.no_browser;
+            let mut open = |url: &str| {
+                eprintln!(
+                    "Sign in at {}: open this URL in a browser:\n\n  {url}\n",
+                    args.idp
+                );
+                if !no_browser && !open_browser(url) {
+                    eprintln!("(no browser could be started; open the URL yourself)");
+                }
+            };
+            client.sign_in(&sign_in, &mut open, now(), &mut show)
+        }
+    };
+    let session = match outcome {
         Ok(session) => session,
         Err(why) => {
             eprintln!("xaa login: {why}");
@@ -114,13 +154,43 @@ pub(crate) fn login(args: &LoginArgs) -> Result<ExitCode, String> {
         }
     };
     client::save_session(&dir, &session)?;
+    let who = decode_for_display(&session.id_token)
+        .and_then(|(_, claims)| claims["sub"].as_str().map(str::to_owned))
+        .unwrap_or_default();
     eprintln!(
-        "signed in as {} at {}; session in {} (mode 0600)",
-        args.user,
+        "signed in as {who} at {}; session in {} (mode 0600)",
         args.idp,
         client::session_path(&dir).display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Opens `url` in the user's browser: `$BROWSER`, else the platform's opener. Whether one
+/// started.
+fn open_browser(url: &str) -> bool {
+    let mut candidates: Vec<(String, Vec<String>)> = Vec::new();
+    if let Ok(browser) = std::env::var("BROWSER") {
+        if !browser.is_empty() {
+            candidates.push((browser, vec![url.to_owned()]));
+        }
+    }
+    let opener = if cfg!(target_os = "macos") {
+        ("open", vec![url.to_owned()])
+    } else if cfg!(windows) {
+        ("explorer", vec![url.to_owned()])
+    } else {
+        ("xdg-open", vec![url.to_owned()])
+    };
+    candidates.push((opener.0.to_owned(), opener.1));
+    candidates.into_iter().any(|(program, args)| {
+        std::process::Command::new(program)
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .is_ok()
+    })
 }
 
 pub(crate) fn token(args: &TokenArgs) -> Result<ExitCode, String> {

@@ -19,6 +19,7 @@
 //! ```
 //! Exit status: 0 every token valid, 1 some token rejected, 2 usage or configuration error.
 
+mod bridge;
 mod conformance_cmd;
 mod demo;
 mod dev;
@@ -77,6 +78,10 @@ enum Command {
     Token(login::TokenArgs),
     /// Forget the stored sign-in and cached tokens.
     Logout,
+    /// A stdio MCP server for MCP hosts: forwards every JSON-RPC message to the remote MCP
+    /// server --resource over streamable HTTP with an access token from `xaa token` (one
+    /// sign-in, no prompt; a refused token is renewed once).
+    Bridge(bridge::BridgeArgs),
     /// Cross-App Access end to end on 127.0.0.1: one IdP, two authorization servers, two
     /// MCP servers, one sign-in, then a connection revoked.
     Demo(demo::DemoArgs),
@@ -154,6 +159,7 @@ fn main() -> ExitCode {
         Command::Login(args) => login::login(&args),
         Command::Token(args) => login::token(&args),
         Command::Logout => login::logout(),
+        Command::Bridge(args) => bridge::run(&args),
         Command::Demo(args) => demo::run(&args),
         Command::Conformance(command) => conformance_cmd::run(command),
     };

@@ -373,7 +373,12 @@ async fn respond(
         .collect();
     let request = HttpRequest {
         method: parts.method.as_str().to_owned(),
-        path: parts.uri.path().to_owned(),
+        // With the query: the IdP's sign-in reads its authorization request there. The log
+        // line keeps the path only (a query can carry codes).
+        path: parts
+            .uri
+            .path_and_query()
+            .map_or_else(|| parts.uri.path().to_owned(), |p| p.as_str().to_owned()),
         headers,
         body: body.to_vec(),
     };

@@ -234,8 +234,10 @@ const host = {
     return true;
   },
   randomBytes: (len) => new Uint8Array(randomBytes(len)),
-  verifySignature: (_alg, _key, _message, _signature) => 'not-offered',
-  signEs256: (_d, _point, _message) => undefined,
+  registerPublicKey: (_alg, _key) => undefined,
+  verifySignature: (_handle, _signingInput, _signature) => 'not-offered',
+  registerSigningKey: (_d, _point) => undefined,
+  signEs256: (_handle, _signingInput) => undefined,
 };
 
 // --- 5. run --------------------------------------------------------------------------------
@@ -247,10 +249,10 @@ const start = async () => {
   const root = await instantiate(
     async (f) => WebAssembly.compile(await readFile(join(outDir, f))),
     // The generated code reads the unversioned key; the .d.ts names the versioned one. Pass both.
-    { 'xaa:token/host': host, 'xaa:token/host@0.1.0': host, 'xaa:token/types': {}, 'xaa:token/types@0.1.0': {} },
+    { 'xaa:token/host': host, 'xaa:token/host@0.2.0': host, 'xaa:token/types': {}, 'xaa:token/types@0.2.0': {} },
   );
-  v = root.validator ?? root['xaa:token/validator@0.1.0'];
-  client = root.client ?? root['xaa:token/client@0.1.0'];
+  v = root.validator ?? root['xaa:token/validator@0.2.0'];
+  client = root.client ?? root['xaa:token/client@0.2.0'];
 };
 await start();
 

@@ -40,9 +40,9 @@ from wasmtime.component import Component, Linker, Record, Variant
 
 NOW = 1800000000
 CLIENT_ID = "mcp-client"
-HOST = "xaa:token/host@0.1.0"
-VALIDATOR = "xaa:token/validator@0.1.0"
-CLIENT = "xaa:token/client@0.1.0"
+HOST = "xaa:token/host@0.2.0"
+VALIDATOR = "xaa:token/validator@0.2.0"
+CLIENT = "xaa:token/client@0.2.0"
 
 
 def rec(**fields):
@@ -232,8 +232,11 @@ def build_linker(engine, clock):
             host.add_func("replay-insert", replay_insert)
             # list<u8> must be `bytes` in wasmtime-py (a list of ints is refused).
             host.add_func("random-bytes", lambda _s, n: os.urandom(n))
-            host.add_func("verify-signature", lambda _s, alg, key, msg, sig: "not-offered")
-            host.add_func("sign-es256", lambda _s, d, point, msg: None)
+            # No accelerators: `none` handles, so the component's pure-Rust crypto decides.
+            host.add_func("register-public-key", lambda _s, alg, key: None)
+            host.add_func("verify-signature", lambda _s, handle, signing_input, sig: "not-offered")
+            host.add_func("register-signing-key", lambda _s, d, point: None)
+            host.add_func("sign-es256", lambda _s, handle, signing_input: None)
     return linker
 
 

@@ -48,8 +48,10 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import ec
 from mcp.client.auth.extensions.identity_assertion import IdentityAssertionOAuthProvider
 from mcp.client.session import ClientSession
+from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.auth import OAuthMetadata
+from mcp.shared.exceptions import MCPError
 
 HERE = Path(__file__).resolve().parent
 PASSWORD = "correct horse battery staple"
@@ -104,7 +106,9 @@ class Servers:
         (self.work / "as.jwks").write_text(json.dumps({"keys": [json.loads(as_public)]}))
         password = hashlib.sha256(PASSWORD.encode()).hexdigest()
         # One IdP client per AS client: the connection names the ID-JAG's client_id.
-        agents = {"py-agent-post": "sdk-py-post", "py-agent-basic": "sdk-py-basic", "ts-agent": "sdk-ts"}
+        agents = {"py-agent-post": "sdk-py-post", "py-agent-basic": "sdk-py-basic", "ts-agent": "sdk-ts", "bridge-agent": "sdk-bridge"}
+        # `xaa login` (the bridge's sign-in) authenticates with client_secret_basic.
+        idp_methods = {"bridge-agent": "client_secret_basic"}
         idp = [
             "[identity_provider]",
             f'issuer = "{self.idp}"',
@@ -121,7 +125,7 @@ class Servers:
                 "",
                 "[[idp_clients]]",
                 f'client_id = "{agent}"',
-                'auth_method = "client_secret_post"',
+                f'auth_method = "{idp_methods.get(agent, "client_secret_post")}"',
                 f'client_secret_sha256 = "{self.secret(agent)}"',
                 "",
                 "[[connections]]",
@@ -145,7 +149,12 @@ class Servers:
             "[token_endpoint]",
             'signing_keys = ["as.jwk"]',
         ]
-        methods = {"sdk-py-post": "client_secret_post", "sdk-py-basic": "client_secret_basic", "sdk-ts": "client_secret_basic"}
+        methods = {
+            "sdk-py-post": "client_secret_post",
+            "sdk-py-basic": "client_secret_basic",
+            "sdk-ts": "client_secret_basic",
+            "sdk-bridge": "client_secret_basic",
+        }
         for client, method in methods.items():
             as_ += [
                 "",
@@ -279,13 +288,27 @@ async def python_checks(s: Servers) -> None:
                 meta = OAuthMetadata.model_validate_json(r.content)
                 report("python", f"{name}: RFC 8414 document read by the SDK's OAuthMetadata", True, meta.authorization_endpoint)
                 refused = await http.get(str(meta.authorization_endpoint), params={"response_type": "code"})
-                body = refused.json()
-                report(
-                    "python",
-                    f"{name}: the advertised authorization endpoint refuses (400 unsupported_response_type, no redirect)",
-                    refused.status_code == 400 and body.get("error") == "unsupported_response_type" and "location" not in refused.headers,
-                    f"HTTP {refused.status_code} {body}",
-                )
+                if issuer == s.as_issuer:
+                    body = refused.json()
+                    report(
+                        "python",
+                        f"{name}: the advertised authorization endpoint refuses (400 unsupported_response_type, no redirect)",
+                        refused.status_code == 400 and body.get("error") == "unsupported_response_type" and "location" not in refused.headers,
+                        f"HTTP {refused.status_code} {body}",
+                    )
+                else:
+                    # The IdP signs users in there (authorization code + PKCE S256); a request
+                    # naming no registered client gets an error page, never a redirect.
+                    report(
+                        "python",
+                        f"{name}: the SDK reads the sign-in (code, S256); a request without a registered client: 400 page, no redirect",
+                        meta.response_types_supported == ["code"]
+                        and meta.code_challenge_methods_supported == ["S256"]
+                        and refused.status_code == 400
+                        and refused.headers.get("content-type", "").startswith("text/html")
+                        and "location" not in refused.headers,
+                        f"HTTP {refused.status_code} {meta.response_types_supported} {meta.code_challenge_methods_supported}",
+                    )
             except Exception as e:  # noqa: BLE001 - the SDK's validation error is the finding
                 report("python", f"{name}: RFC 8414 document read by the SDK's OAuthMetadata", False, e)
 
@@ -672,6 +695,79 @@ async def gateway_checks(s: Servers) -> None:
             report(host, "metrics: GET /metrics on --metrics-listen is 200 with xaa_gateway_requests_total", False, describe(e))
 
 
+async def bridge_checks(s: Servers) -> None:
+    """`xaa bridge` as the stdio MCP server of an MCP host, the host being the Python SDK's own
+    stdio client (`stdio_client` + `ClientSession`): one `xaa login`, then initialize,
+    tools/list and tools/call reach the SDK's MCP server through `xaa gateway`; a refused token
+    is renewed once without the host noticing; a refused call and a missing sign-in reach the
+    host as JSON-RPC errors, never as a hang."""
+    host = "bridge"
+    config = s.work / "bridge-config"
+    config.mkdir()
+    (config / "authorization-servers.toml").write_text(
+        f'[[authorization_servers]]\nissuer = "{s.as_issuer}"\nclient_id = "sdk-bridge"\n'
+        f'client_secret = "{s.secrets["sdk-bridge"]}"\n'
+    )
+    env = {
+        **os.environ,
+        "XAA_CONFIG_DIR": str(config),
+        "XAA_CLIENT_SECRET": s.secrets["bridge-agent"],
+        "XAA_PASSWORD": PASSWORD,
+    }
+    login = subprocess.run(
+        [s.xaa, "login", "--idp", s.idp, "--client-id", "bridge-agent", "--user", "alice"],
+        env=env, capture_output=True, text=True,
+    )
+    report(host, "xaa login (development sign-in) for the bridge", login.returncode == 0, login.stderr.strip()[-300:])
+    bridge = StdioServerParameters(command=s.xaa, args=["bridge", "--resource", s.gateway], env=env)
+    with anyio.fail_after(60):
+        async with stdio_client(bridge) as (read, write), ClientSession(read, write) as session:
+            init = await session.initialize()
+            report(host, "initialize through xaa bridge (stdio) and xaa gateway", init.server_info.name == "xaa-sdk-upstream", init.server_info.name)
+            names = sorted(t.name for t in (await session.list_tools()).tools)
+            report(host, "tools/list", names == ["add", "delete_all", "whoami"], names)
+            added = await session.call_tool("add", {"a": 2, "b": 3})
+            report(host, "tools/call add(2, 3)", not added.is_error and "5" in str(added.content), added.content)
+            # The cached token goes bad (as if revoked): the gateway refuses it with 401, and the
+            # bridge gets a new one and repeats the request, once.
+            stored = json.loads((config / "session.json").read_text())
+            stored["access_tokens"][s.gateway]["token"] = "e30.e30.AAAA"
+            (config / "session.json").write_text(json.dumps(stored))
+            who = await session.call_tool("whoami", {})
+            seen = json.loads(who.content[0].text) if not who.is_error else {}
+            report(
+                host,
+                "a refused token is renewed transparently; the upstream sees alice via sdk-bridge, never the token",
+                seen.get("subject") == "alice" and seen.get("client_id") == "sdk-bridge" and seen.get("authorization_reached_upstream") is False,
+                seen or who.content,
+            )
+            renewed = json.loads((config / "session.json").read_text())["access_tokens"][s.gateway]["token"]
+            report(host, "the renewed token is stored for the next run", renewed != "e30.e30.AAAA", "")
+            try:
+                refused = await session.call_tool("delete_all", {})
+                report(host, "a call the gateway refuses (403) reaches the host as an error", False, refused.content)
+            except MCPError as e:
+                report(host, "a call the gateway refuses (403) reaches the host as an error", "403" in str(e) and "insufficient_scope" in str(e), e)
+    # No sign-in at all: initialize fails with the bridge's JSON-RPC error, promptly.
+    empty = s.work / "bridge-empty"
+    empty.mkdir()
+    (empty / "authorization-servers.toml").write_text((config / "authorization-servers.toml").read_text())
+    nobody = StdioServerParameters(command=s.xaa, args=["bridge", "--resource", s.gateway], env={**env, "XAA_CONFIG_DIR": str(empty)})
+    failure = None
+    try:
+        with anyio.fail_after(30):
+            async with stdio_client(nobody) as (read, write), ClientSession(read, write) as session:
+                await session.initialize()
+    except BaseException as e:  # noqa: BLE001 - the SDK may wrap the error in an exception group
+        failure = next((x for x in leaves(e) if isinstance(x, MCPError)), e)
+    report(
+        host,
+        "without a sign-in, initialize fails with the bridge's JSON-RPC error",
+        isinstance(failure, MCPError) and "not signed in" in str(failure),
+        failure if failure else "initialize succeeded",
+    )
+
+
 def node_checks(s: Servers, js_dir: Path, script: str, host: str, extra: dict | None = None) -> None:
     env = dict(os.environ)
     env["XAA_SDK"] = json.dumps(
@@ -731,6 +827,7 @@ def main() -> int:
                     ("python e2e", lambda: asyncio.run(python_e2e(s))),
                     ("typescript e2e", lambda: node_checks(s, Path(args.js_dir), "mcp_e2e.mjs", "typescript e2e")),
                     ("gateway", lambda: asyncio.run(gateway_checks(s))),
+                    ("bridge", lambda: asyncio.run(bridge_checks(s))),
                     ("gateway", lambda: upstream_never_deleted(s)),
                 ):
                     try:

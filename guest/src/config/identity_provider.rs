@@ -20,7 +20,7 @@ use crate::jose_header::Alg;
 use crate::jwks;
 use crate::limits::MAX_CLIENTS;
 use crate::signing::public_jwks;
-use crate::urn::GRANT_TYPE_TOKEN_EXCHANGE;
+use crate::urn::{GRANT_TYPE_AUTHORIZATION_CODE, GRANT_TYPE_TOKEN_EXCHANGE};
 
 /// Default ID-JAG lifetime, seconds.
 pub(super) const DEFAULT_ID_JAG_LIFETIME: u32 = 300;
@@ -85,6 +85,8 @@ pub struct IdpClientConfig {
     pub client_id: String,
     /// Credential.
     pub credential: ClientCredentialConfig,
+    /// Redirection URIs registered for the authorization code flow.
+    pub redirect_uris: Vec<String>,
 }
 
 /// The IdP role.
@@ -122,6 +124,32 @@ pub struct IdentityProviderConfig {
 pub(super) const DEFAULT_ID_TOKEN_LIFETIME: u32 = 3600;
 /// Default lifetime of development refresh tokens, seconds (a working day).
 pub(super) const DEFAULT_REFRESH_TOKEN_LIFETIME: u32 = 28_800;
+
+/// Most redirection URIs one client registers.
+const MAX_REDIRECT_URIS: usize = 16;
+
+/// A client's redirection URIs: absolute https URLs, or http to a loopback address (RFC 8252
+/// §7.3), without fragment (RFC 6749 §3.1.2), none twice; only where the sign-in page is
+/// served, since it checks the directory's development passwords.
+fn check_redirect_uris(errors: &mut Errors, path: &str, uris: &[String], sign_in: bool) {
+    let p = format!("{path}.redirect_uris");
+    if !sign_in {
+        errors.push(
+            p.clone(),
+            "redirect_uris need identity_provider.development_sign_in = true (the sign-in page checks the directory's passwords)",
+        );
+    }
+    if uris.len() > MAX_REDIRECT_URIS {
+        errors.push(p.clone(), format!("more than {MAX_REDIRECT_URIS} redirection URIs"));
+    }
+    for (j, uri) in uris.iter().enumerate() {
+        let item = format!("{p}[{j}]");
+        check_url(errors, &item, uri, UrlKind::Fetch);
+        if uris[..j].contains(uri) {
+            errors.push(item, "listed twice");
+        }
+    }
+}
 
 /// Each scope one RFC 6749 §3.3 scope token, none listed twice.
 pub(super) fn check_scopes(errors: &mut Errors, p: &str, scopes: &[String]) {
@@ -213,13 +241,19 @@ impl IdentityProviderConfig {
                 Err("the IdP accepts confidential clients only"),
                 &algorithms,
             );
+            let mut grant_types = vec![GRANT_TYPE_TOKEN_EXCHANGE.to_owned()];
+            if !c.redirect_uris.is_empty() {
+                check_redirect_uris(errors, &path, &c.redirect_uris, self.development_sign_in);
+                grant_types.push(GRANT_TYPE_AUTHORIZATION_CODE.to_owned());
+            }
             clients.push(Client {
                 client_id: c.client_id.clone(),
                 auth,
                 resources: Vec::new(),
                 scopes: Vec::new(),
-                grant_types: vec![GRANT_TYPE_TOKEN_EXCHANGE.to_owned()],
+                grant_types,
                 issuers: Vec::new(),
+                redirect_uris: c.redirect_uris.clone(),
             });
         }
 

@@ -940,6 +940,7 @@ impl TokenEndpointConfig {
                     scopes: c.scopes.clone(),
                     grant_types,
                     issuers: c.issuers.clone(),
+                    redirect_uris: Vec::new(),
                 });
             }
         }

@@ -36,6 +36,8 @@ pub struct Client {
     pub grant_types: Vec<String>,
     /// The trusted issuers whose ID-JAGs it may present; empty: any.
     pub issuers: Vec<String>,
+    /// Redirection URIs registered for the IdP's authorization code flow; empty elsewhere.
+    pub redirect_uris: Vec<String>,
 }
 
 impl Client {

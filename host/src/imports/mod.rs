@@ -107,27 +107,29 @@ impl host::Host for HostState {
         entropy::random_bytes(len)
     }
 
+    fn register_public_key(&mut self, alg: types::Algorithm, key: types::PublicKey) -> Option<u32> {
+        self.verifier.as_ref()?.register_public_key(alg, &key)
+    }
+
     fn verify_signature(
         &mut self,
-        alg: types::Algorithm,
-        key: types::PublicKey,
-        message: Vec<u8>,
-        signature: Vec<u8>,
+        key: u32,
+        signing_input: String,
+        signature: String,
     ) -> types::AcceleratedVerify {
         match &self.verifier {
-            Some(verifier) => verifier.verify(alg, &key, &message, &signature),
+            Some(verifier) => verifier.verify(key, &signing_input, &signature),
             None => types::AcceleratedVerify::NotOffered,
         }
     }
 
-    fn sign_es256(
-        &mut self,
-        d: Vec<u8>,
-        public_point: Vec<u8>,
-        message: Vec<u8>,
-    ) -> Option<Vec<u8>> {
+    fn register_signing_key(&mut self, d: Vec<u8>, public_point: Vec<u8>) -> Option<u32> {
         self.verifier
-            .as_ref()
-            .and_then(|verifier| verifier.sign_es256(&d, &public_point, &message))
+            .as_ref()?
+            .register_signing_key(&d, &public_point)
+    }
+
+    fn sign_es256(&mut self, key: u32, signing_input: String) -> Option<String> {
+        self.verifier.as_ref()?.sign_es256(key, &signing_input)
     }
 }

@@ -72,7 +72,8 @@ fn idp_toml(idp: &str, as_a: &str, as_b: &str, ra: &str, rb: &str, with_b: bool)
         )
     };
     let mut text = format!(
-        r#"{head}{client}
+        r#"{head}{client}redirect_uris = ["http://127.0.0.1/callback"]
+
 [[users]]
 sub = "alice"
 email = "alice@example.com"
@@ -410,4 +411,157 @@ fn login_refuses_a_plain_http_idp_other_than_this_machine() {
         Some(std::io::ErrorKind::WouldBlock),
         "no connection reached the refused IdP"
     );
+}
+
+/// The browser sign-in (issue 12 part 1) against `xaa serve idp`'s sign-in page: `xaa login
+/// --no-browser` prints the authorization URL and waits on its loopback listener; a client
+/// standing in for the browser opens the URL, submits the page's form with the page's CSRF
+/// cookie, and follows the redirect to the listener; the ID token is validated and stored,
+/// and `xaa token` reaches a resource with it. A redirect carrying another `state` ends the
+/// login with nothing stored.
+#[test]
+fn login_in_the_browser_with_pkce_then_token_without_a_prompt() {
+    let world = start();
+    let browser = reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    // Starts `xaa login` and returns it with the URL it prints.
+    let begin = || {
+        let mut child = Command::new(XAA)
+            .args([
+                "login",
+                "--idp",
+                &world.idp,
+                "--client-id",
+                "mcp-client",
+                "--no-browser",
+            ])
+            .args(["--timeout", "30"])
+            .env("XAA_CONFIG_DIR", world.config_dir())
+            .env("XAA_CLIENT_SECRET", CLIENT_SECRET)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut err = BufReader::new(child.stderr.take().unwrap());
+        let mut url = String::new();
+        while !url.starts_with("http") {
+            url.clear();
+            assert_ne!(
+                err.read_line(&mut url).unwrap(),
+                0,
+                "xaa login printed no URL"
+            );
+            url = url.trim().to_owned();
+        }
+        (child, err, url)
+    };
+    let finish = |mut child: Child, mut err: BufReader<std::process::ChildStderr>| {
+        let status = child.wait().unwrap();
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
+        (status, rest)
+    };
+    let query_param = |url: &str, name: &str| -> String {
+        let query = url.split_once('?').unwrap().1;
+        query
+            .split('&')
+            .find_map(|p| p.strip_prefix(&format!("{name}=")))
+            .unwrap()
+            .to_owned()
+    };
+
+    // A forged redirect: the right listener, another state.
+    let (child, err, url) = begin();
+    let redirect_uri = query_param(&url, "redirect_uri")
+        .replace("%3A", ":")
+        .replace("%2F", "/");
+    assert!(
+        redirect_uri.starts_with("http://127.0.0.1:") && redirect_uri.ends_with("/callback"),
+        "{redirect_uri}"
+    );
+    assert_eq!(query_param(&url, "code_challenge_method"), "S256");
+    let forged = browser
+        .get(format!("{redirect_uri}?code=x&state=forged"))
+        .send()
+        .unwrap();
+    assert_eq!(forged.status(), 200);
+    let (status, log) = finish(child, err);
+    assert_eq!(status.code(), Some(1), "{log}");
+    assert!(log.contains("state"), "{log}");
+    assert!(
+        !world.config_dir().join("session.json").exists(),
+        "nothing stored"
+    );
+
+    // The real thing.
+    let (child, err, url) = begin();
+    let redirect_uri = query_param(&url, "redirect_uri")
+        .replace("%3A", ":")
+        .replace("%2F", "/");
+    let page = browser.get(&url).send().unwrap();
+    let status = page.status();
+    assert_eq!(
+        status,
+        200,
+        "{url}: {}",
+        browser.get(&url).send().unwrap().text().unwrap()
+    );
+    let cookie = page.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let html = page.text().unwrap();
+    let mut fields: Vec<(String, String)> = html
+        .split("<input type=\"hidden\" ")
+        .skip(1)
+        .map(|tag| {
+            let attr = |name: &str| {
+                tag.split(&format!("{name}=\""))
+                    .nth(1)
+                    .unwrap()
+                    .split('"')
+                    .next()
+                    .unwrap()
+                    .replace("&amp;", "&")
+            };
+            (attr("name"), attr("value"))
+        })
+        .collect();
+    fields.push(("username".into(), "alice".into()));
+    fields.push(("password".into(), PASSWORD.into()));
+    let action = format!("{}/authorize", world.idp);
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let redirect = browser
+        .post(&action)
+        .header("cookie", cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(xaa_testkit::form::form(&pairs))
+        .send()
+        .unwrap();
+    assert_eq!(
+        redirect.status(),
+        303,
+        "{}",
+        redirect.text().unwrap_or_default()
+    );
+    let location = redirect.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with(&redirect_uri), "{location}");
+    assert_eq!(browser.get(&location).send().unwrap().status(), 200);
+    let (status, log) = finish(child, err);
+    assert!(status.success(), "{log}");
+    assert!(log.contains("signed in as alice"), "{log}");
+    let session = world.session();
+    assert_eq!(session["client_id"], "mcp-client");
+    let out = world.token(&world.resource_a, false);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(get(&world.resource_a, &stdout(&out)), 200);
 }

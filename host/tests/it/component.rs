@@ -24,14 +24,14 @@ fn imports_are_only_this_projects_interface() {
             "the component imports {name}, which is not this project's interface"
         );
     }
-    assert!(imports.contains(&"xaa:token/host@0.1.0".to_string()));
+    assert!(imports.contains(&"xaa:token/host@0.2.0".to_string()));
     let exports: Vec<String> = serde_json::from_value(info["exports"].clone()).unwrap();
     assert_eq!(
         exports,
         vec![
-            "xaa:token/validator@0.1.0".to_string(),
-            "xaa:token/client@0.1.0".to_string(),
-            "xaa:token/keys@0.1.0".to_string()
+            "xaa:token/validator@0.2.0".to_string(),
+            "xaa:token/client@0.2.0".to_string(),
+            "xaa:token/keys@0.2.0".to_string()
         ]
     );
 }

@@ -17,8 +17,8 @@ fn runtime() -> Arc<Runtime> {
 
 fn exports() -> Vec<String> {
     vec![
-        "xaa:token/validator@0.1.0".into(),
-        "xaa:token/client@0.1.0".into(),
+        "xaa:token/validator@0.2.0".into(),
+        "xaa:token/client@0.2.0".into(),
     ]
 }
 
@@ -110,7 +110,7 @@ fn a_configuration_that_does_not_load_fails_every_case_using_it() {
 #[test]
 fn a_component_without_the_validator_is_not_applicable_and_other_formats_are_refused() {
     let s = small_suite();
-    let runner = Runner::new(runtime(), &s, true, vec!["xaa:token/client@0.1.0".into()]).unwrap();
+    let runner = Runner::new(runtime(), &s, true, vec!["xaa:token/client@0.2.0".into()]).unwrap();
     let result = runner.run_case(&s, &s.cases[0]);
     assert!(matches!(result.outcome, Outcome::NotApplicable(_)));
     let mut other = s.clone();

@@ -254,7 +254,14 @@ impl xaa_guest::host::Host for NativeHost {
                 e: e.to_vec(),
             }),
         };
-        match verifier.verify(alg, &key, message, signature) {
+        let (Some(handle), Ok(input)) = (
+            verifier.register_public_key(alg, &key),
+            std::str::from_utf8(message),
+        ) else {
+            return Accelerated::NotOffered;
+        };
+        let signature = b64(signature);
+        match verifier.verify(handle, input, &signature) {
             wit::AcceleratedVerify::Valid => Accelerated::Valid,
             wit::AcceleratedVerify::Invalid => Accelerated::Invalid,
             wit::AcceleratedVerify::NotOffered => Accelerated::NotOffered,

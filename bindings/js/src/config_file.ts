@@ -99,6 +99,7 @@ const IDENTITY_PROVIDER: Schema = {
 };
 const IDP_CLIENT: Schema = {
   client_id: 'string', auth_method: 'string', client_secret_sha256: 'string', jwks_file: 'string',
+  redirect_uris: 'strings',
 };
 const USER: Schema = {
   sub: 'string', groups: 'strings', disabled: 'bool', email: 'string', password_sha256: 'string',
@@ -239,6 +240,7 @@ function identityProvider(r: Reader, f: Table): Json {
   const clients = tables(f, 'idp_clients', IDP_CLIENT).map((c, n) => ({
     client_id: required(c, `idp_clients[${n}]`, 'client_id'),
     credential: credential(r, `idp_clients[${n}]`, c),
+    redirect_uris: list(c, 'redirect_uris'),
   }));
   return {
     issuer: required(i, path, 'issuer'),

@@ -129,3 +129,22 @@ test('[replay_store] (Redis) needs the replayStore option: never silently per pr
   assert.equal(readConfigFile(toml, files).replayStore, undefined);
   assert.throws(() => readConfigFile('[replay_store]\ntimeout_ms = 1\n', files), /missing field `url`/);
 });
+
+test('a configuration with every key of every section maps as xaa maps it', () => {
+  const toml = readFileSync(join(here, 'every_key.toml'), 'utf8');
+  // Its files: the suite's test keys, from the configurations that carry them.
+  const files = Object.assign({}, ...['validator', 'token-endpoint', 'identity-provider'].map((n) => suiteConfig(n).fileMap));
+  const dir = mkdtempSync(join(tmpdir(), 'xaa-js-every-key-'));
+  try {
+    const one = join(dir, 'suite.json');
+    writeFileSync(one, JSON.stringify({ ...suite, configs: { all: { toml, files } }, cases: [] }));
+    execFileSync(XAA, ['conformance', 'configs', '--suite', one, '--out', join(dir, 'configs.json')], { stdio: 'inherit' });
+    const rust = JSON.parse(readFileSync(join(dir, 'configs.json'), 'utf8')).configs.all;
+    assert.ok('config' in rust, JSON.stringify(rust));
+    const mine = readConfigFile(toml, (f) => files[f]);
+    assert.deepEqual(mine.config, rust.config);
+    assert.deepEqual(mine.replayStore, { url: 'redis://127.0.0.1:6379/0', timeoutMs: 100 });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -199,12 +199,17 @@ export class Validator {
     return Validator.fromConfig(file.config, options);
   }
 
-  /** (Re)configures from the JSON form; throws `ConfigError` listing every refusal. */
+  /** (Re)configures from the JSON form; throws `ConfigError` listing every refusal (the instance is then
+   * unconfigured: it refuses every token with `not_configured`). */
   configure(config: unknown): void {
     const c = configFromJson(config);
     try {
       this.#exports.validator.configure(c);
     } catch (e) {
+      // Refused (or trapped), the instance is unconfigured, as the component leaves it: a later
+      // replacement must not bring the previous configuration back.
+      this.#config = undefined;
+      this.#resource = undefined;
       if (isComponentError(e)) throw new ConfigError(e.payload as { path: string; message: string }[]);
       this.#replace();
       throw new ConfigError([{ path: '', message: 'the component trapped while configuring' }]);
@@ -266,6 +271,9 @@ export class Validator {
     const target = dot > 0 && ['validator', 'client', 'keys'].includes(iface) ? this.#exports[iface] : undefined;
     if (target === undefined || typeof target[fn] !== 'function') {
       throw new TypeError(`no exported function ${JSON.stringify(functionName)}`);
+    }
+    if (functionName === 'validator.configure') {
+      throw new TypeError('use configure(): it keeps the configuration a replaced instance gets again');
     }
     this.#pinnedNow = options.now;
     try {

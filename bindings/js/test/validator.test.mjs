@@ -2,7 +2,7 @@
 // refusals, the per-call clock, single use, a trap replaced, the escape hatch.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MemoryReplayStore, Validator, Verdict, configJsonFromToml } from '../dist/index.js';
+import { ConfigError, MemoryReplayStore, Validator, Verdict, configJsonFromToml } from '../dist/index.js';
 import { jwtPayload, suite, suiteCase, suiteConfig } from './suite_data.mjs';
 
 const config = (name) => {
@@ -128,6 +128,22 @@ test('a trap answers internal_error, replaces the instance, keeps the configurat
   broken = false;
   assert.equal(v.traps, 2);
   assert.equal((await v.validateAccessToken(token)).valid, true, 'the new instance is configured');
+});
+
+test('a refused reconfiguration leaves the instance unconfigured, also after a trap', async () => {
+  const { token } = firstInput('baseline-access-token-valid');
+  const v = await Validator.fromConfig(config('validator'), { clock: () => suite.now });
+  assert.equal((await v.validateAccessToken(token)).valid, true);
+  const bad = config('validator');
+  bad.resource_server.algorithms = ['none'];
+  assert.throws(() => v.configure(bad), ConfigError);
+  assert.equal((await v.validateAccessToken(token)).code, 'not_configured');
+  assert.equal(v.resource, undefined);
+  // A call that fails inside the bindings (a number where the WIT says string) replaces the instance.
+  assert.ok('trap' in v.call('validator.validate-access-token', [42]));
+  assert.equal(v.traps, 1);
+  assert.equal((await v.validateAccessToken(token)).code, 'not_configured', 'the old configuration did not come back');
+  assert.throws(() => v.call('validator.configure', [config('validator')]), /use configure\(\)/);
 });
 
 test('call: any export by WIT name; a result error is {err}; unknown names throw', async () => {

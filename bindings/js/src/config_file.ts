@@ -75,6 +75,7 @@ const FILE: Schema = {
   authorization_server: 'table', trusted_issuers: 'tables', token_endpoint: 'table', clients: 'tables',
   resource_server: 'table', identity_provider: 'table', idp_clients: 'tables', users: 'tables',
   connections: 'tables', jwks_cache: 'table', token_cache_size: 'u32', gateway: 'table', replay_store: 'table',
+  upstream_idps: 'tables',
 };
 const AUTHORIZATION_SERVER: Schema = {
   issuer: 'string', resources: 'strings', max_assertion_lifetime: 'u32', leeway: 'u32',
@@ -100,6 +101,10 @@ const IDENTITY_PROVIDER: Schema = {
 const IDP_CLIENT: Schema = {
   client_id: 'string', auth_method: 'string', client_secret_sha256: 'string', jwks_file: 'string',
   redirect_uris: 'strings',
+};
+const UPSTREAM_IDP: Schema = {
+  issuer: 'string', jwks_file: 'string', jwks_uri: 'string', algorithms: 'strings', client_ids: 'strings',
+  subject_claim: 'string', admit_unknown_users: 'bool',
 };
 const USER: Schema = {
   sub: 'string', groups: 'strings', disabled: 'bool', email: 'string', password_sha256: 'string',
@@ -228,9 +233,9 @@ function tokenEndpoint(r: Reader, f: Table): Json {
 
 function identityProvider(r: Reader, f: Table): Json {
   if (f.identity_provider === undefined) {
-    for (const k of ['idp_clients', 'users', 'connections']) {
+    for (const k of ['idp_clients', 'users', 'connections', 'upstream_idps']) {
       if (((f[k] ?? []) as unknown[]).length > 0) {
-        fail('[[idp_clients]], [[users]] and [[connections]] need an [identity_provider] section');
+        fail('[[idp_clients]], [[users]], [[connections]] and [[upstream_idps]] need an [identity_provider] section');
       }
     }
     return null;
@@ -274,6 +279,14 @@ function identityProvider(r: Reader, f: Table): Json {
     development_sign_in: flag(i, 'development_sign_in'),
     id_token_lifetime: u32(i, 'id_token_lifetime'),
     refresh_token_lifetime: u32(i, 'refresh_token_lifetime'),
+    upstream_idps: tables(f, 'upstream_idps', UPSTREAM_IDP).map((u, n) => ({
+      issuer: required(u, `upstream_idps[${n}]`, 'issuer'),
+      keys: keySource(r, `upstream_idps[${n}]`, u),
+      algorithms: list(u, 'algorithms'),
+      client_ids: list(u, 'client_ids'),
+      subject_claim: opt(u, 'subject_claim'),
+      admit_unknown_users: flag(u, 'admit_unknown_users'),
+    })),
   };
 }
 

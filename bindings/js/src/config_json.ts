@@ -59,7 +59,9 @@ const CONFIG = record({
     token_endpoint: optional(record({ clients: each(client) })),
   })),
   resource_server: optional(record({ keys, required_scopes: each(plain) })),
-  identity_provider: optional(record({ clients: each(client), users: each(plain), connections: each(plain) })),
+  identity_provider: optional(record({
+    clients: each(client), users: each(plain), connections: each(plain), upstream_idps: each(record({ keys })),
+  })),
   jwks_cache: plain,
 });
 

@@ -9,7 +9,7 @@ use clap::Args;
 use serde_json::Value;
 
 use xaa_host::client::{self, decode_for_display, Client, Event};
-use xaa_host::sign_in::SignIn;
+use xaa_host::sign_in::{Broker, SignIn};
 use xaa_host::{default_imports, Validator};
 
 #[derive(Args)]
@@ -33,6 +33,13 @@ pub(crate) struct LoginArgs {
     /// Seconds to wait for the sign-in in the browser.
     #[arg(long, value_name = "SECONDS", default_value_t = 300)]
     timeout: u64,
+    /// An ID-JAG broker (`xaa serve idp` with `[[upstream_idps]]`) to exchange the ID token at,
+    /// when the IdP signed in at issues no ID-JAGs itself. This client has the same id there.
+    #[arg(long, value_name = "URL")]
+    broker: Option<String>,
+    /// Environment variable holding this client's secret at the broker.
+    #[arg(long, value_name = "VAR", default_value = "XAA_BROKER_CLIENT_SECRET")]
+    broker_client_secret_env: String,
     /// DEVELOPMENT ONLY: sign this user in with a password at `xaa serve idp`'s development
     /// sign-in instead of the browser.
     #[arg(long)]
@@ -126,7 +133,21 @@ pub(crate) fn login(args: &LoginArgs) -> Result<ExitCode, String> {
             let client_secret = std::env::var(&args.client_secret_env)
                 .ok()
                 .filter(|s| !s.is_empty());
+            let broker_secret = match &args.broker {
+                Some(_) => Some(secret_from_env(
+                    &args.broker_client_secret_env,
+                    "the client secret at the broker",
+                )?),
+                None => None,
+            };
+            let broker = args.broker.as_deref().zip(broker_secret.as_deref()).map(
+                |(issuer, client_secret)| Broker {
+                    issuer,
+                    client_secret,
+                },
+            );
             let sign_in = SignIn {
+                broker,
                 idp: &args.idp,
                 client_id: &args.client_id,
                 client_secret: client_secret.as_deref(),

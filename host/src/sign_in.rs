@@ -13,7 +13,7 @@ use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
-use crate::client::{check_idp_url, Client, Event, Session};
+use crate::client::{check_idp_url, check_server_url, Client, Event, Session};
 
 /// What one sign-in needs.
 pub struct SignIn<'a> {
@@ -27,6 +27,17 @@ pub struct SignIn<'a> {
     pub scope: &'a str,
     /// How long to wait for the user.
     pub timeout: Duration,
+    /// Where the ID token is exchanged for ID-JAGs when the provider does not do it itself:
+    /// an ID-JAG broker (`xaa serve idp` with `[[upstream_idps]]`).
+    pub broker: Option<Broker<'a>>,
+}
+
+/// An ID-JAG broker the session exchanges its ID token at.
+pub struct Broker<'a> {
+    /// Its issuer identifier (its RFC 8414 metadata is read from it).
+    pub issuer: &'a str,
+    /// This client's secret there (the same `client_id`).
+    pub client_secret: &'a str,
 }
 
 /// Largest request head read from the browser at the listener.
@@ -134,11 +145,36 @@ impl Client {
             label: "ID token".into(),
             token: tokens.id_token.clone(),
         });
-        if !endpoints.issues_id_jags {
-            events(Event::Note(format!(
-                "{idp} does not advertise ID-JAG token exchange: `xaa token` needs an IdP that does"
-            )));
-        }
+        let (exchange_endpoint, exchange_secret, refresh_token) = match &sign_in.broker {
+            Some(broker) => {
+                check_server_url("--broker", "the broker", broker.issuer)?;
+                let url = self
+                    .component
+                    .client(|s, c| c.call_authorization_server_metadata_url(s, broker.issuer))?;
+                let metadata = self.metadata(
+                    &url,
+                    "the broker's metadata (RFC 8414)",
+                    events,
+                    |s, c, body| c.call_read_identity_provider_metadata(s, broker.issuer, body),
+                )?;
+                // The provider's refresh token is no subject token at the broker: once the ID
+                // token expires, the user signs in again.
+                (
+                    metadata.token_endpoint,
+                    broker.client_secret.to_owned(),
+                    None,
+                )
+            }
+            None => {
+                if !endpoints.issues_id_jags {
+                    events(Event::Note(format!(
+                        "{idp} does not advertise ID-JAG token exchange: `xaa token` needs an IdP that does, or --broker"
+                    )));
+                }
+                let secret = sign_in.client_secret.unwrap_or_default().to_owned();
+                (endpoints.token_endpoint, secret, tokens.refresh_token)
+            }
+        };
         // The component validated `exp`; it is read here only to know when to stop using it.
         let exp = serde_json::from_str::<serde_json::Value>(&claims)
             .ok()
@@ -146,12 +182,12 @@ impl Client {
             .map_or(now, |exp| exp as i64);
         Ok(Session {
             idp: idp.to_owned(),
-            token_endpoint: endpoints.token_endpoint,
+            token_endpoint: exchange_endpoint,
             client_id: sign_in.client_id.to_owned(),
-            client_secret: sign_in.client_secret.unwrap_or_default().to_owned(),
+            client_secret: exchange_secret,
             id_token: tokens.id_token,
             id_token_expires_at: exp,
-            refresh_token: tokens.refresh_token,
+            refresh_token,
             refresh_token_expires_at: tokens
                 .refresh_token_expires_in
                 .map(|s| now.saturating_add(i64::try_from(s).unwrap_or(i64::MAX))),

@@ -14,14 +14,11 @@
 // Usage: node sign_in.mjs --xaa target/release/xaa --chromium /usr/bin/chromium --artifacts DIR
 // One line per check (`ok` / `FAIL`), then `browser: N passed, M failed`; exit 1 on a failure.
 
-import { spawn, execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync, readFileSync, existsSync, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import puppeteer from 'puppeteer-core';
+import { check, finish, freePort, launch, newKey, serve, sha256, startLogin, within } from './harness.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -33,27 +30,9 @@ const { values: args } = parseArgs({
 const xaa = resolve(args.xaa);
 const PASSWORD = 'correct horse battery staple';
 const SECRET = 'browser-test-client-secret-3e7a';
-const sha256 = (text) => createHash('sha256').update(text).digest('hex');
-let passed = 0;
-let failed = 0;
-const check = (name, ok, detail = '') => {
-  if (ok) passed++;
-  else failed++;
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${detail ? ` — ${detail}` : ''}`);
-};
-
-const freePort = () =>
-  new Promise((done) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => done(port));
-    });
-  });
-
 const work = mkdtempSync(join(tmpdir(), 'xaa-browser-'));
 const configDir = join(work, 'config');
-execFileSync(xaa, ['keys', 'generate', '--out', join(work, 'idp.jwk')], { stdio: 'ignore' });
+newKey(xaa, join(work, 'idp.jwk'));
 const port = await freePort();
 const idp = `http://127.0.0.1:${port}`;
 writeFileSync(
@@ -76,50 +55,16 @@ password_sha256 = "${sha256(PASSWORD)}"
 `,
 );
 
-const children = [];
-const stopAll = () => children.forEach((c) => c.kill());
-process.on('exit', stopAll);
-
-// The IdP: wait for its `listening on` line.
-const server = spawn(xaa, ['serve', 'idp', '--config', join(work, 'idp.toml'), '--listen', `127.0.0.1:${port}`], {
-  cwd: work,
-  stdio: ['ignore', 'pipe', 'pipe'],
+await serve([xaa, 'serve', 'idp', '--config', join(work, 'idp.toml'), '--listen', `127.0.0.1:${port}`], work);
+const login = await startLogin(xaa, ['--idp', idp, '--client-id', 'mcp-client'], {
+  XAA_CONFIG_DIR: configDir,
+  XAA_CLIENT_SECRET: SECRET,
 });
-children.push(server);
-await new Promise((done, fail) => {
-  let out = '';
-  server.stdout.on('data', (d) => {
-    out += d;
-    if (out.includes('listening on')) done();
-  });
-  server.on('exit', (code) => fail(new Error(`xaa serve idp exited ${code}`)));
-  setTimeout(() => fail(new Error('xaa serve idp did not start')), 20000);
-});
-
-// xaa login: the URL it prints on standard error.
-const login = spawn(xaa, ['login', '--idp', idp, '--client-id', 'mcp-client', '--no-browser', '--timeout', '60'], {
-  env: { ...process.env, XAA_CONFIG_DIR: configDir, XAA_CLIENT_SECRET: SECRET },
-  stdio: ['ignore', 'ignore', 'pipe'],
-});
-children.push(login);
-let loginLog = '';
-const loginExit = new Promise((done) => login.on('exit', (code) => done(code)));
-const url = await new Promise((done, fail) => {
-  login.stderr.on('data', (d) => {
-    loginLog += d;
-    const found = loginLog.match(/^\s*(http:\/\/\S+\/authorize\?\S+)$/m);
-    if (found) done(found[1]);
-  });
-  setTimeout(() => fail(new Error(`xaa login printed no URL: ${loginLog}`)), 20000);
-});
+const { url } = login;
 check('xaa login --no-browser prints the authorization URL', url.startsWith(`${idp}/authorize?`), url.slice(0, 60));
 
 mkdirSync(args.artifacts, { recursive: true });
-const browser = await puppeteer.launch({
-  executablePath: args.chromium,
-  headless: true,
-  args: ['--no-sandbox', '--disable-dev-shm-usage'],
-});
+const browser = await launch(args.chromium);
 try {
   const page = await browser.newPage();
   for (const width of [400, 1280]) {
@@ -178,13 +123,11 @@ try {
   await browser.close();
 }
 
-const code = await Promise.race([loginExit, new Promise((done) => setTimeout(() => done('timeout'), 30000))]);
-check('xaa login completes (exit 0) and names the user', code === 0 && loginLog.includes('signed in as alice'), `exit ${code}: ${loginLog.trim().split('\n').pop()}`);
+const code = await within(login.exit, 30000);
+check('xaa login completes (exit 0) and names the user', code === 0 && login.log().includes('signed in as alice'), `exit ${code}: ${login.log().trim().split('\n').pop()}`);
 const sessionPath = join(configDir, 'session.json');
 const session = existsSync(sessionPath) ? JSON.parse(readFileSync(sessionPath, 'utf8')) : {};
 const claims = session.id_token ? JSON.parse(Buffer.from(session.id_token.split('.')[1], 'base64url')) : {};
 check('the session holds the ID token of alice for mcp-client', claims.sub === 'alice' && claims.aud === 'mcp-client' && claims.iss === idp, JSON.stringify({ sub: claims.sub, aud: claims.aud }));
 
-stopAll();
-console.log(`browser: ${passed} passed, ${failed} failed`);
-process.exit(failed || !passed ? 1 : 0);
+finish('browser');

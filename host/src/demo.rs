@@ -29,6 +29,7 @@ use xaa_host::{config_file, default_imports, Runtime, Validator};
 
 use crate::keys::{random_secret, KeyTools};
 use crate::login::{new_client, now, print_event};
+use xaa_host::sign_in::SignIn;
 
 #[derive(Args)]
 pub(crate) struct DemoArgs {
@@ -175,7 +176,8 @@ id_jag_lifetime = 60
         )
     };
     let mut text = format!(
-        r#"# DEVELOPMENT ONLY: the demo's IdP (development sign-in on).
+        r#"# DEVELOPMENT ONLY: the demo's IdP (development sign-in on: its sign-in page checks
+# the directory's passwords).
 [identity_provider]
 issuer = "{idp}"
 signing_keys = ["idp.jwk"]
@@ -185,6 +187,7 @@ development_sign_in = true
 client_id = "{CLIENT_ID}"
 auth_method = "client_secret_basic"
 client_secret_sha256 = "{client_hash}"
+redirect_uris = ["http://127.0.0.1/callback"]
 
 [[users]]
 sub = "{USER}"
@@ -611,6 +614,82 @@ fn run_in(dir: &Path, args: &DemoArgs) -> Result<ExitCode, String> {
     }
 }
 
+/// What the user's browser does in the demo: opens the sign-in page (with its CSRF cookie),
+/// submits it with the password, and follows the redirect to xaa login's listener. Prints
+/// each step with the code redacted.
+fn act_as_the_user(url: &str, password: &str) -> Result<(), String> {
+    let browser = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| e.to_string())?;
+    let page = browser
+        .get(url)
+        .send()
+        .map_err(|e| format!("the sign-in page: {e}"))?;
+    let cookie = page
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .unwrap_or("")
+        .to_owned();
+    let status = page.status().as_u16();
+    let html = page.text().map_err(|e| e.to_string())?;
+    println!("  browser → GET the authorization URL ← {status}: the IdP's sign-in page (a form, a CSRF cookie)");
+    let mut fields: Vec<(String, String)> = html
+        .split("<input type=\"hidden\" ")
+        .skip(1)
+        .filter_map(|tag| {
+            let attribute = |name: &str| {
+                let rest = tag.split(&format!("{name}=\"")).nth(1)?;
+                Some(rest.split('"').next()?.replace("&amp;", "&"))
+            };
+            Some((attribute("name")?, attribute("value")?))
+        })
+        .collect();
+    fields.push(("username".into(), USER.into()));
+    fields.push(("password".into(), password.into()));
+    let form = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(&fields)
+        .finish();
+    let action = url.split('?').next().unwrap_or(url);
+    let answer = browser
+        .post(action)
+        .header("cookie", cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form)
+        .send()
+        .map_err(|e| format!("the sign-in form: {e}"))?;
+    let location = answer
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| format!("the sign-in was refused: HTTP {}", answer.status()))?
+        .to_owned();
+    let shown: String = location
+        .split('&')
+        .map(|p| match p.split_once("code=") {
+            Some((head, code)) => format!("{head}code=<redacted, {} bytes>", code.len()),
+            None => p.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("&");
+    println!(
+        "  browser → POST the form ({USER}, her password) ← {} Location: {shown}",
+        answer.status().as_u16()
+    );
+    let landed = browser
+        .get(&location)
+        .send()
+        .map_err(|e| format!("the redirect to xaa login: {e}"))?;
+    println!(
+        "  browser → GET the redirect (xaa login's loopback listener) ← {}",
+        landed.status().as_u16()
+    );
+    Ok(())
+}
+
 fn show(event: Event) {
     print_event(&mut std::io::stdout(), &event);
 }
@@ -668,16 +747,31 @@ fn act(
         .build()
         .map_err(|e| e.to_string())?;
 
-    heading(2, &format!("{USER} signs in once at the IdP (xaa login)"));
-    let mut session: Session = client.login(
-        &urls.idp,
-        CLIENT_ID,
-        client_secret,
-        USER,
-        password,
-        now(),
-        &mut show,
-    )?;
+    heading(
+        2,
+        &format!("{USER} signs in once at the IdP, in the browser (xaa login: authorization code with PKCE)"),
+    );
+    let sign_in = SignIn {
+        idp: &urls.idp,
+        client_id: CLIENT_ID,
+        client_secret: Some(client_secret),
+        scope: "openid",
+        timeout: Duration::from_secs(30),
+        broker: None,
+    };
+    let user_password = password.to_owned();
+    let mut browser = None;
+    let mut open = |url: &str| {
+        println!("  the authorization URL xaa login opens in the browser:\n    {url}");
+        let (url, password) = (url.to_owned(), user_password.clone());
+        browser = Some(std::thread::spawn(move || act_as_the_user(&url, &password)));
+    };
+    let mut session: Session = client.sign_in(&sign_in, &mut open, now(), &mut show)?;
+    if let Some(browser) = browser {
+        browser
+            .join()
+            .map_err(|_| "the demo's browser failed".to_owned())??;
+    }
     print_audit(audit);
     let session_dir = dir.join("client");
     client::save_session(&session_dir, &session)?;

@@ -8,41 +8,25 @@ token: `valid` or the rejection code, ID-JAGs first.
 
     smoke.py --wasm target/release/xaa_token.wasm --samples DIR [--expect valid,replayed,...]
 
-Suite mode runs the conformance suite (tests/vectors/conformance/suite.json, format in
-tests/vectors/conformance/README.md) as `xaa conformance run` does (host/src/conformance/run.rs),
-on ONE instance: per case a fresh state (configure with the case's configuration, an empty
-replay store, the clock at the case's `now` or the suite's), its steps in order, each compared
-with its hand-written `expect` (a verdict code or `valid`; `signature-valid` or a code for `jws`
-inputs; for HTTP the status, the JSON body's `error` and the verdict code when given; for
-`client` calls the result rendered as JSON, see `client_call`). The configurations come from
-`xaa conformance configs` (the Rust host's own config loader; host-neutral JSON), so this host
-reads no TOML there. `verify-signature` answers `not-offered`, so the component's pure-Rust
-verifier is exercised. Prints `python: N/N suite cases agree`, and each mismatch on stderr.
+The conformance suite runs through the Python package instead (bindings/python/tests/run_suite.py,
+both backends, with and without native crypto): this file stays the smallest complete host, with
+no accelerators (the component's pure-Rust crypto decides).
 
-    xaa conformance configs --out configs.json
-    smoke.py --wasm target/release/xaa_token.wasm --suite tests/vectors/conformance/suite.json \
-        --configs configs.json
-
-Exits 1 if --expect is given and the verdicts differ (or on any suite mismatch), 2 on a
-host/setup error.
+Exits 1 if --expect is given and the verdicts differ, 2 on a host/setup error.
 """
 import argparse
-import base64
-import json
 import os
-import re
 import sys
 import time
 import tomllib
 
-from wasmtime import Engine, Store, Trap, WasmtimeError
+from wasmtime import Engine, Store
 from wasmtime.component import Component, Linker, Record, Variant
 
 NOW = 1800000000
 CLIENT_ID = "mcp-client"
 HOST = "xaa:token/host@0.2.0"
 VALIDATOR = "xaa:token/validator@0.2.0"
-CLIENT = "xaa:token/client@0.2.0"
 
 
 def rec(**fields):
@@ -153,57 +137,8 @@ def config_from_toml(path):
     )
 
 
-def variant(*cases):
-    """A variant in serde's form, {"SecretBasic": hex} or "None" without a payload, as the tagged
-    WIT variant of one of `cases` (kebab-case WIT names; wasmtime-py wants a Variant)."""
-    def convert(v):
-        (name, value), = [(v, None)] if isinstance(v, str) else v.items()
-        tag = re.sub(r"(?<!^)([A-Z])", r"-\1", name).lower()
-        if tag not in cases:
-            raise ValueError(f"unknown variant case {name!r}")
-        return Variant(tag) if isinstance(v, str) else Variant(tag, value)
-    return convert
-
-
-key_source = variant("inline", "uri")
-credential = variant("secret-basic", "secret-post", "private-key-jwt", "none")
-
-
-def record(obj, **convert):
-    """A JSON object with snake_case WIT field names as a WIT record, its members taken as
-    they are (null -> None) except those `convert` maps (variants, nested records)."""
-    return rec(**{k: convert[k](v) if k in convert else v for k, v in obj.items()})
-
-
-def optional(f):
-    return lambda v: None if v is None else f(v)
-
-
-def each(f):
-    return lambda vs: [f(v) for v in vs]
-
-
-def config_from_json(c):
-    """Map the host-neutral JSON form of a config (what `xaa conformance configs` writes,
-    serde's form of the Rust bindings: snake_case WIT field names, null for none) to the WIT `config` record. Every field must
-    be there: the record refuses a missing one."""
-    client = lambda cl: record(cl, credential=credential)  # noqa: E731
-    token_endpoint = optional(lambda te: record(te, clients=each(client)))
-    trusted_issuer = lambda ti: record(ti, keys=key_source)  # noqa: E731
-    return record(
-        c,
-        authorization_server=optional(lambda a: record(
-            a, trusted_issuers=each(trusted_issuer), token_endpoint=token_endpoint)),
-        resource_server=optional(lambda r: record(
-            r, keys=key_source, required_scopes=each(record))),
-        identity_provider=optional(lambda i: record(
-            i, clients=each(client), users=each(record), connections=each(record))),
-        jwks_cache=record,
-    )
-
-
 def new_clock(now=NOW):
-    """The host state a run changes between cases: the pinned clock and the replay store."""
+    """The host state: the pinned clock and the replay store."""
     return {"now": now, "replay": {}}
 
 
@@ -279,11 +214,7 @@ def instantiate(wasm, clock):
 
         return {n: func(n) for n in names}
 
-    f = funcs(VALIDATOR, ("configure", "validate-id-jag", "validate-access-token",
-                          "verify-jws-signature", "authorization-server-http",
-                          "identity-provider-http", "resource-server-http"))
-    f.update(funcs(CLIENT, CLIENT_FUNCTIONS))
-    return store, f
+    return store, funcs(VALIDATOR, ("configure", "validate-id-jag", "validate-access-token"))
 
 
 def configure(store, funcs, config):
@@ -316,229 +247,14 @@ def run_samples(args):
     return 0
 
 
-SUITE_FORMAT = "xaa-conformance/1"
-CONFIGS_FORMAT = "xaa-conformance-configs/1"
-ANY_REJECTION = "rejected"  # the expected verdict any rejection code satisfies (Wycheproof)
-
-
-def http_request(r):
-    """A suite request as the WIT `http-request` (headers: [name, value] pairs; body: UTF-8
-    text -> bytes)."""
-    return rec(method=r["method"], path=r["path"],
-               headers=[rec(name=n, value=v) for n, v in r.get("headers", [])],
-               body=r.get("body", "").encode("utf-8"))
-
-
-def http_value(response):
-    """What the suite compares of an http-response: status, the JSON body's `error`, and
-    the log-only verdict code."""
-    try:
-        body = json.loads(bytes(response.body).decode("utf-8"))
-    except ValueError:
-        body = None
-    error = body.get("error") if isinstance(body, dict) else None
-    return {"status": response.status, "error": error if isinstance(error, str) else None,
-            "verdict_code": getattr(response, "verdict-code")}
-
-
-def jws_verdict_str(v):
-    """jws-verdict: signature-valid(list<u8>) | rejected(rejection). wasmtime-py leaves it
-    untagged when the payload types differ (bytes vs a record), so accept both forms."""
-    if isinstance(v, Variant):
-        return "signature-valid" if v.tag == "signature-valid" else v.payload.code
-    if isinstance(v, (bytes, bytearray, list)):
-        return "signature-valid"
-    return v.code
-
-
-MAX_SAFE_INTEGER = 2**53 - 1  # a u64 above it is compared as its decimal string
-
-
-def u64_json(n):
-    return n if n <= MAX_SAFE_INTEGER else str(n)
-
-
-def result_json(value, ok):
-    """result<T, string>, which wasmtime-py returns untagged (T is never a str here)."""
-    return {"err": value} if isinstance(value, str) else {"ok": ok(value)}
-
-
-def token_response_json(r):
-    # token-response is tagged (both cases are records): Variant(tag, payload).
-    if r.tag == "issued":
-        t = r.payload
-        expires_in = getattr(t, "expires-in")
-        return {"issued": {"token": t.token,
-                           "expires_in": None if expires_in is None else u64_json(expires_in),
-                           "scope": t.scope}}
-    if r.tag == "refused":
-        return {"refused": {"status": r.payload.status, "error": r.payload.error}}
-    raise RuntimeError(f"unexpected token-response tag {r.tag!r}")
-
-
-# Each client function: its arguments (snake_case WIT parameter names, in order) and how its
-# result is rendered as JSON.
-CLIENT_FUNCTIONS = {
-    "resource-metadata-from-challenge": (["www_authenticate"], lambda r: r),
-    "protected-resource-metadata-url": (["resource"], lambda r: r),
-    "authorization-server-metadata-url": (["issuer"], lambda r: r),
-    "read-protected-resource-metadata": (
-        ["resource", "document"], lambda r: result_json(r, list)),
-    "read-authorization-server-metadata": (
-        ["issuer", "document"],
-        lambda r: result_json(r, lambda e: {"token_endpoint": getattr(e, "token-endpoint")})),
-    "read-identity-provider-metadata": (
-        ["issuer", "document"],
-        lambda r: result_json(r, lambda e: {
-            "token_endpoint": getattr(e, "token-endpoint"),
-            "development_sign_in_endpoint": getattr(e, "development-sign-in-endpoint")})),
-    "token-exchange-body": (
-        ["subject_token", "subject_type", "audience", "resource", "scope"], lambda r: r),
-    "jwt-bearer-body": (["id_jag", "resource", "scope"], lambda r: r),
-    "read-token-response": (
-        ["kind", "status", "body"], lambda r: result_json(r, token_response_json)),
-    "sign-in-body": (["username", "password"], lambda r: r),
-    "basic-authorization": (["client_id", "client_secret"], lambda r: r),
-}
-
-
-def client_call(store, f, function, args):
-    """One call of the client interface, its result rendered as JSON: option -> value or None;
-    result -> {"ok": ...} / {"err": message}; records -> dicts with snake_case names; the
-    token-response variant -> {"issued": {...}} / {"refused": {...}}; enums are their WIT names
-    (strings, as wasmtime-py takes them); a u64 above 2^53 - 1 -> its decimal string."""
-    names, render = CLIENT_FUNCTIONS[function]
-    if sorted(args) != sorted(names):
-        raise RuntimeError(f"{function}: args {sorted(args)} are not {names}")
-    try:
-        result = f[function](store, *[args[n] for n in names])
-    except Exception:  # a trap
-        return "<trap>"
-    return render(result)
-
-
-def run_step(store, f, step):
-    """One step, rendered like its expectation (host/src/conformance/run.rs: run_step)."""
-    i = step["input"]
-    kind = i["kind"]
-    if kind == "id-jag":
-        return {"verdict": verdict_str(f["validate-id-jag"](store, i["token"], i["client_id"]))}
-    if kind == "access-token":
-        return {"verdict": verdict_str(f["validate-access-token"](store, i["token"]))}
-    if kind == "jws":
-        return {"verdict": jws_verdict_str(
-            f["verify-jws-signature"](store, i["token"], i["jwks"], list(i["algorithms"])))}
-    if kind in HTTP_SURFACES:
-        return http_value(f[HTTP_SURFACES[kind]](store, http_request(i["request"])))
-    if kind == "client":
-        return {"output": client_call(store, f, i["function"], i["args"])}
-    raise RuntimeError(f"unknown input kind {kind!r}")
-
-
-HTTP_SURFACES = {"as-http": "authorization-server-http", "idp-http": "identity-provider-http",
-                 "resource-http": "resource-server-http"}
-
-
-def compare(expect, got):
-    """None when `got` satisfies `expect`, else why not (mirrors run.rs: compare)."""
-    if "verdict" in expect:
-        actual = got.get("verdict", "?")
-        rejected = actual not in ("valid", "signature-valid", "?")
-        if actual == expect["verdict"] or (expect["verdict"] == ANY_REJECTION and rejected):
-            return None
-        return f"expected verdict {expect['verdict']}, got {actual}"
-    if "status" in expect:
-        if got.get("status") != expect["status"]:
-            return f"expected HTTP {expect['status']}, got {json.dumps(got)}"
-        if got.get("error") != expect.get("error"):
-            return f"expected error {expect.get('error')}, got {got.get('error')}"
-        code = expect.get("verdict_code")
-        if code is not None and got.get("verdict_code") != code:
-            return f"expected verdict code {code}, got {got.get('verdict_code')}"
-        return None
-    if "output" in expect:
-        if "output" in got and json_equal(got["output"], expect["output"]):
-            return None
-        return f"expected output {json.dumps(expect['output'])}, got {json.dumps(got)}"
-    return f"unknown expectation {json.dumps(expect)}"
-
-
-def json_equal(a, b):
-    """JSON equality (Python's == also takes True for 1 and 1.0 for 1: not here)."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(json_equal(a[k], b[k]) for k in a)
-    if isinstance(a, list):
-        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b))
-    return a == b
-
-
-def run_case(store, f, clock, suite, configs, case):
-    """One case on a fresh state: configure (which drops every cache of the component), an
-    empty replay store, the clock at the case's `now` or the suite's. None or why it fails."""
-    entry = configs.get(case["config"])
-    if entry is None:
-        return f"unknown config {case['config']!r}"
-    if "error" in entry:
-        return f"config {case['config']!r} does not load: {entry['error']}"
-    clock["now"] = int(case.get("now", suite["now"]))
-    clock["replay"].clear()
-    res = f["configure"](store, config_from_json(entry["config"]))
-    if res is not None:
-        errors = "; ".join(f"{e.path}: {e.message}" for e in res)
-        return f"the component refused config {case['config']!r}: {errors}"
-    for n, step in enumerate(case["steps"], 1):
-        why = compare(step["expect"], run_step(store, f, step))
-        if why is not None:
-            return f"step {n}: {why}"
-    return None
-
-
-def run_suite(args):
-    with open(args.suite, encoding="utf-8") as fh:
-        suite = json.load(fh)
-    with open(args.configs, encoding="utf-8") as fh:
-        configs = json.load(fh)
-    for name, doc, want in ((args.suite, suite, SUITE_FORMAT),
-                            (args.configs, configs, CONFIGS_FORMAT)):
-        if doc.get("format") != want:
-            print(f"python: {name}: format {doc.get('format')!r}, want {want!r}",
-                  file=sys.stderr)
-            return 2
-    clock = new_clock(int(suite["now"]))
-    store, f = instantiate(args.wasm, clock)
-    cases = suite["cases"]
-    mismatches = 0
-    for case in cases:
-        try:
-            why = run_case(store, f, clock, suite, configs["configs"], case)
-        except (Trap, WasmtimeError) as e:  # a trap poisons the instance: start afresh
-            why = f"trap: {e}"
-            store, f = instantiate(args.wasm, clock)
-        except (AttributeError, KeyError, TypeError, ValueError) as e:  # a malformed case
-            why = f"cannot run: {e!r}"
-        if why is not None:
-            mismatches += 1
-            print(f"python: MISMATCH {case['id']}: {why}", file=sys.stderr)
-    agree = len(cases) - mismatches
-    print(f"python: {agree}/{len(cases)} suite cases agree")
-    return 1 if mismatches else 0
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--wasm", required=True)
-    mode = ap.add_mutually_exclusive_group(required=True)
-    mode.add_argument("--samples", help="directory written by `xaa dev sample`")
-    mode.add_argument("--suite", help="conformance suite (tests/vectors/conformance/suite.json)")
-    ap.add_argument("--configs", help="its configurations as `xaa conformance configs` writes them")
+    ap.add_argument("--samples", required=True, help="directory written by `xaa dev sample`")
     ap.add_argument("--expect", help="comma-separated expected verdicts (ID-JAGs then access tokens)")
     args = ap.parse_args()
-    if (args.suite is None) != (args.configs is None):
-        ap.error("--suite and --configs go together")
     try:
-        return run_suite(args) if args.suite else run_samples(args)
+        return run_samples(args)
     except RuntimeError as e:
         print(f"python: {e}", file=sys.stderr)
         return 2

@@ -28,7 +28,7 @@ use crate::error::{oauth, Code, Role};
 use crate::host::Host;
 use crate::replay;
 use crate::signing::IssuingKey;
-use crate::sign_in::{token_response, SignedIn};
+use crate::sign_in::{self, token_response, SignedIn};
 use crate::token_request::{read_form_post, HttpRequest, HttpResponse, OAuthError};
 use crate::urn::GRANT_TYPE_AUTHORIZATION_CODE;
 
@@ -126,12 +126,7 @@ pub fn handle(
     host: &mut dyn Host,
     request: &HttpRequest,
 ) -> (HttpResponse, AuditEvent) {
-    AuditEvent::record(
-        host.now(),
-        "signed_in",
-        |event| redeem(idp, host, request, event),
-        |(error, reason)| (error.to_response(), reason.to_owned()),
-    )
+    sign_in::record(host.now(), |event| redeem(idp, host, request, event))
 }
 
 fn redeem(

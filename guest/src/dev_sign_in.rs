@@ -13,7 +13,7 @@ use crate::client_auth::{authenticate, ClientDirectory};
 use crate::config::IdentityProvider;
 use crate::error::oauth;
 use crate::host::Host;
-use crate::sign_in::{check_password, token_response, SignedIn};
+use crate::sign_in::{self, check_password, token_response, SignedIn};
 use crate::token_request::{read_form_post, HttpRequest, HttpResponse, OAuthError};
 
 /// Handles one sign-in; always returns its audit event.
@@ -22,12 +22,7 @@ pub fn handle(
     host: &mut dyn Host,
     request: &HttpRequest,
 ) -> (HttpResponse, AuditEvent) {
-    AuditEvent::record(
-        host.now(),
-        "signed_in",
-        |event| respond(idp, host, request, event),
-        |(error, reason)| (error.to_response(), reason.to_owned()),
-    )
+    sign_in::record(host.now(), |event| respond(idp, host, request, event))
 }
 
 fn respond(

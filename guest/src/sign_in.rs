@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use crate::audit::AuditEvent;
 use crate::client_auth::secret_matches;
 use crate::config::{IdentityProvider, User};
 use crate::error::oauth;
@@ -11,6 +12,17 @@ use crate::host::Host;
 use crate::issue::{draw_jti, sign, IdTokenClaims};
 use crate::token_request::{HttpResponse, OAuthError};
 use crate::urn::TYP_REFRESH_TOKEN;
+
+/// Runs one sign-in request through `respond` at `now`: its audit event is granted as
+/// `signed_in`, or denied with the refusal's reason.
+pub fn record(
+    now: i64,
+    respond: impl FnOnce(&mut AuditEvent) -> Result<HttpResponse, (OAuthError, &'static str)>,
+) -> (HttpResponse, AuditEvent) {
+    AuditEvent::record(now, "signed_in", respond, |(error, reason)| {
+        (error.to_response(), reason.to_owned())
+    })
+}
 
 /// The enabled directory user with this name and password. Every mismatch is the same
 /// `None`, so a caller cannot tell an unknown user from a wrong password.

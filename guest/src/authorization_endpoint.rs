@@ -192,9 +192,15 @@ fn sign_in(
     let Ok(params) = form::parse(&request.body) else {
         return (bad_form(), None);
     };
+    // The value must also look like one this endpoint minted (base64url): it is set again
+    // as a cookie when the page is shown anew, and must never carry header syntax.
     let csrf_ok = match (params.get("csrf"), csrf_cookie(request)) {
         (Some(sent), Some(cookie)) => {
-            sent.len() >= 16 && bool::from(sent.as_bytes().ct_eq(cookie.as_bytes()))
+            (16..=64).contains(&sent.len())
+                && sent
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                && bool::from(sent.as_bytes().ct_eq(cookie.as_bytes()))
         }
         _ => false,
     };

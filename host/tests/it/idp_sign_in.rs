@@ -633,6 +633,13 @@ fn sign_in_posts_need_the_csrf_cookie_and_the_password() {
             400,
         ),
         (
+            "a CSRF value with header syntax, the same in cookie and form",
+            good.clone(),
+            Some("AAAAAAAAAAAAAAAAAAAA,X=y"),
+            "AAAAAAAAAAAAAAAAAAAA,X=y",
+            400,
+        ),
+        (
             "a wrong password",
             with_credentials(&request(), "alice", "guess"),
             Some(&csrf),

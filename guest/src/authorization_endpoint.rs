@@ -197,9 +197,7 @@ fn sign_in(
     let csrf_ok = match (params.get("csrf"), csrf_cookie(request)) {
         (Some(sent), Some(cookie)) => {
             (16..=64).contains(&sent.len())
-                && sent
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                && crate::base64url::is_alphabet(sent)
                 && bool::from(sent.as_bytes().ct_eq(cookie.as_bytes()))
         }
         _ => false,
@@ -217,7 +215,7 @@ fn sign_in(
         "authorized",
         |event| {
             event.client_id = Some(authorization.client_id.clone());
-            authorize(idp, host, &params, &authorization, event)
+            authorize(idp, host, action, &params, &authorization, event)
         },
         |(response, reason)| (response, reason.to_owned()),
     );
@@ -231,15 +229,15 @@ fn sign_in(
 fn authorize(
     idp: &IdentityProvider,
     host: &mut dyn Host,
+    action: &str,
     params: &Form,
     authorization: &AuthorizationRequest,
     event: &mut AuditEvent,
 ) -> Result<HttpResponse, (HttpResponse, &'static str)> {
-    let action = url_beside(&idp.token_url);
     let again = |message| {
         sign_in_page::sign_in(
             &idp.issuer,
-            url_path(&action),
+            action,
             authorization,
             params.get("csrf").unwrap_or(""),
             Some(message),

@@ -138,10 +138,7 @@ pub const LOGIN_REQUIRED: &str = "login_required";
 
 /// An S256 challenge: the base64url (unpadded) SHA-256 of a verifier, 43 characters.
 fn is_s256_challenge(challenge: &str) -> bool {
-    challenge.len() == 43
-        && challenge
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    challenge.len() == 43 && crate::base64url::is_alphabet(challenge)
 }
 
 /// Whether `uri` is one of `client`'s redirection URIs (loopback ones on any port).

@@ -4,14 +4,17 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 
+/// Whether every character is of the URL-safe alphabet (no padding, no whitespace).
+pub fn is_alphabet(text: &str) -> bool {
+    text.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 /// Decodes strictly; `None` for any deviation.
 pub fn decode(text: &str) -> Option<Vec<u8>> {
     // The engine already refuses padding, non-canonical trailing bits and length ≡ 1 mod 4;
     // the explicit alphabet pass keeps that guarantee independent of engine defaults.
-    if !text
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
+    if !is_alphabet(text) {
         return None;
     }
     URL_SAFE_NO_PAD.decode(text).ok()

@@ -241,17 +241,6 @@ impl Client {
             .map_err(|why| format!("{purpose} at {url}: {why}"))
     }
 
-    fn post_form(
-        &mut self,
-        url: &str,
-        credentials: (&str, &str),
-        body: String,
-        purpose: &str,
-        events: &mut dyn FnMut(Event),
-    ) -> Result<Reply, String> {
-        self.post(url, Some(credentials), body, purpose, events)
-    }
-
     /// POSTs a form, with `client_secret_basic` when `credentials` are given (a public
     /// client names itself in the body instead).
     pub(crate) fn post(
@@ -306,9 +295,9 @@ impl Client {
         let body = self
             .component
             .client(|s, c| c.call_sign_in_body(s, username, password))?;
-        let reply = self.post_form(
+        let reply = self.post(
             &sign_in,
-            (client_id, client_secret),
+            Some((client_id, client_secret)),
             body,
             "sign in (DEVELOPMENT ONLY)",
             events,
@@ -444,9 +433,9 @@ impl Client {
         let body = self.component.client(|s, c| {
             c.call_token_exchange_body(s, &subject, kind, &issuer, Some(resource), scope)
         })?;
-        let reply = self.post_form(
+        let reply = self.post(
             &session.token_endpoint,
-            (&session.client_id, &session.client_secret),
+            Some((&session.client_id, &session.client_secret)),
             body,
             "token exchange at the IdP (RFC 8693): ID token → ID-JAG",
             events,
@@ -468,9 +457,9 @@ impl Client {
         let body = self
             .component
             .client(|s, c| c.call_jwt_bearer_body(s, &id_jag, Some(resource), scope))?;
-        let reply = self.post_form(
+        let reply = self.post(
             &endpoints.token_endpoint,
-            (&credential.client_id, &credential.client_secret),
+            Some((&credential.client_id, &credential.client_secret)),
             body,
             "jwt-bearer grant at the authorization server (RFC 7523): ID-JAG → access token",
             events,

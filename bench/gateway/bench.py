@@ -109,7 +109,7 @@ def ms(us: float) -> str:
 def report(run_dir: str, out_path: str) -> int:
     run = Path(run_dir)
     meta = read_kv(run / "meta.kv")
-    rows = [read_kv(p) for p in sorted(run.glob("[0-9]*.kv"))]
+    rows = [read_kv(p) for p in sorted(run.glob("[0-9]*.kv"), key=lambda p: int(p.name.split("-", 1)[0]))]
     by = {r["name"]: r for r in rows}
 
     def f(r: dict, k: str) -> float:
@@ -122,10 +122,11 @@ def report(run_dir: str, out_path: str) -> int:
         f"{meta.get('duration')} s per row after a {meta.get('warmup')} s warm-up (not counted); "
         f"layout: {meta.get('layout_text')}",
         f"- xaa: {meta.get('xaa_version')} ({meta.get('xaa_bin')}: {meta.get('xaa_build')}), gateway --instances {meta.get('instances')}, "
-        f"XAA_LOG={meta.get('xaa_log')}; {meta.get('nginx_version')}, worker_processes 1; {meta.get('wrk_version')}",
+        f"XAA_LOG={meta.get('xaa_log')}; {meta.get('nginx_version')}, worker_processes 1; {meta.get('wrk_version')}; "
+        f"MCP server: {meta.get('mcp_server', 'not run')}",
         f"- load average before / after: {meta.get('load_before')} / {meta.get('load_after', '?')}",
         "",
-        "| Scenario | req/s | p50 ms | p99 ms | × direct | added p50 ms | added p99 ms | gateway RSS MiB (VmRSS / VmHWM) |",
+        "| Scenario | req/s | p50 ms | p99 ms | × its direct row | added p50 ms | added p99 ms | gateway or proxy RSS MiB (VmRSS / VmHWM) |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
@@ -141,8 +142,8 @@ def report(run_dir: str, out_path: str) -> int:
             ]
         else:
             cells += ["1.00", "—", "—"]
-        if r.get("gw_vmrss_kb"):
-            cells.append(f"{f(r, 'gw_vmrss_kb') / 1024:.1f} / {f(r, 'gw_vmhwm_kb') / 1024:.1f}")
+        if r.get("front_vmrss_kb"):
+            cells.append(f"{f(r, 'front_vmrss_kb') / 1024:.1f} / {f(r, 'front_vmhwm_kb') / 1024:.1f}")
         else:
             cells.append("—")
         lines.append("| " + " | ".join(cells) + " |")
@@ -150,19 +151,23 @@ def report(run_dir: str, out_path: str) -> int:
     lines += [
         "",
         "Where the CPU went during each measured run: CPU µs per completed request of each process "
-        "(/proc/PID/stat; wrk's from the shell's `times`), busy % per core and \"other\" = machine CPU "
+        "(/proc/PID/stat; wrk's from the shell's `times`; the upstream is nginx or the MCP server, the front is "
+        "the gateway or the reference proxy), busy % per core and \"other\" = machine CPU "
         "not charged to those three (/proc/stat; 100 % = one core). Mean decision = the gateway's "
         "xaa_gateway_decision_seconds sum / count (waiting for a free component instance included); "
         "p50 / p99 = the histogram bucket that holds them.",
         "",
-        "| Scenario | wrk | nginx | gateway | mean decision µs | decision p50 / p99 | token cache hit / miss | core 0 busy % | core 1 busy % | other % |",
+        "| Scenario | wrk | upstream | gateway or proxy | mean decision µs | decision p50 / p99 | token cache hit / miss | core 0 busy % | core 1 busy % | other % |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         n = f(r, "requests")
-        cells = [r["label"], f"{f(r, 'wrk_cpu_s') * 1e6 / n:.1f}", f"{f(r, 'nginx_cpu_s') * 1e6 / n:.1f}"]
-        if r.get("gw_cpu_s"):
-            cells.append(f"{f(r, 'gw_cpu_s') * 1e6 / n:.1f}")
+        cells = [r["label"], f"{f(r, 'wrk_cpu_s') * 1e6 / n:.1f}", f"{f(r, 'upstream_cpu_s') * 1e6 / n:.1f}"]
+        if r.get("front_cpu_s"):
+            cells.append(f"{f(r, 'front_cpu_s') * 1e6 / n:.1f}")
+        else:
+            cells.append("—")
+        if r.get("decision_count"):
             dc = f(r, "decision_count")
             cells.append(f"{f(r, 'decision_sum_s') * 1e6 / dc:.1f}" if dc > 0 else "—")
             cells.append(f"{decision_quantile(r, 0.5)} / {decision_quantile(r, 0.99)}")
@@ -171,7 +176,7 @@ def report(run_dir: str, out_path: str) -> int:
             else:
                 cells.append("not exported")
         else:
-            cells += ["—", "—", "—", "—"]
+            cells += ["—", "—", "—"]
         cells += [f"{f(r, 'cpu0_busy_pct'):.0f}", f"{f(r, 'cpu1_busy_pct'):.0f}", f"{f(r, 'other_cpu_pct'):.0f}"]
         lines.append("| " + " | ".join(cells) + " |")
     notes = [r["note"] for r in rows if r.get("note")]
@@ -184,7 +189,7 @@ def report(run_dir: str, out_path: str) -> int:
     disturbed = [r["label"] for r in rows if f(r, "other_cpu_pct") > 15]
     if disturbed:
         notes.append(
-            "DISTURBED: more than 15 % of a CPU went to something other than wrk, nginx and the gateway during "
+            "DISTURBED: more than 15 % of a CPU went to something other than wrk, the upstream and the gateway or proxy during "
             + ", ".join(disturbed)
             + " (another process on the machine?); those rows are not comparable."
         )

@@ -195,9 +195,11 @@ impl Metrics {
         self.count.fetch_add(1, Ordering::Relaxed);
     }
 
-    fn cache(&self, stats: &TokenCacheStats) {
-        self.cache_hits.fetch_add(stats.hits, Ordering::Relaxed);
-        self.cache_misses.fetch_add(stats.misses, Ordering::Relaxed);
+    fn cache_stats(&self, stats: Result<TokenCacheStats, String>) {
+        if let Ok(stats) = stats {
+            self.cache_hits.fetch_add(stats.hits, Ordering::Relaxed);
+            self.cache_misses.fetch_add(stats.misses, Ordering::Relaxed);
+        }
     }
 
     fn upstream_error(&self, kind: &'static str) {
@@ -369,16 +371,31 @@ impl Gateway {
             return error(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable");
         };
         let deciding = Instant::now();
+        // On the async worker, never waiting on the network; on a blocking thread only when
+        // the component asked for a JWK Set.
+        let metrics = Arc::clone(&self.metrics);
         let decision = pool
-            .run(self.limits.queue_timeout, move |validator| {
-                let decision = validator.gateway_http(&component_request);
-                (decision, validator.take_token_cache_stats())
-            })
+            .run_inline_or_blocking(
+                self.limits.queue_timeout,
+                move |validator| {
+                    let decision = validator.gateway_http_offline(&component_request);
+                    let stats = validator.take_token_cache_stats();
+                    match decision {
+                        Ok(None) => Err((component_request, stats)),
+                        Ok(Some(decision)) => Ok((Ok(decision), stats)),
+                        Err(trap) => Ok((Err(trap), stats)),
+                    }
+                },
+                move |validator, (component_request, first_stats)| {
+                    metrics.cache_stats(first_stats);
+                    validator.fetch_pending_jwks();
+                    let decision = validator.gateway_http(&component_request);
+                    (decision, validator.take_token_cache_stats())
+                },
+            )
             .await
             .map(|(decision, stats)| {
-                if let Ok(stats) = stats {
-                    self.metrics.cache(&stats);
-                }
+                self.metrics.cache_stats(stats);
                 decision
             });
         self.metrics.decided(deciding.elapsed());

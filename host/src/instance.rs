@@ -131,6 +131,11 @@ impl Validator {
         }
     }
 
+    /// The guest time each call may use.
+    pub fn time_budget(&self) -> Duration {
+        self.time_per_call
+    }
+
     /// Runs one export call under the limits; a trap replaces the instance.
     fn call<T>(
         &mut self,
@@ -241,6 +246,51 @@ impl Validator {
     /// `Err` as for [`Validator::authorization_server_http`].
     pub fn gateway_http(&mut self, request: &HttpRequest) -> Result<GatewayDecision, String> {
         self.call(|s, x| x.xaa_token_validator().call_gateway_http(s, request))
+    }
+
+    /// [`Validator::gateway_http`] without waiting for the network, for a call on an async
+    /// worker: `fetch-jwks` answers `would-block`, and `Ok(None)` means the component asked
+    /// for a JWK Set (then [`Validator::fetch_pending_jwks`] on a thread that may block, and
+    /// call [`Validator::gateway_http`] again).
+    pub fn gateway_http_offline(
+        &mut self,
+        request: &HttpRequest,
+    ) -> Result<Option<GatewayDecision>, String> {
+        self.set_offline(true);
+        let decision = self.gateway_http(request);
+        let deferred = self.set_offline(false);
+        let decision = decision?;
+        Ok((!deferred).then_some(decision))
+    }
+
+    /// Fetches (blocking) every JWK Set the component is waiting for and hands it in. A
+    /// failed fetch is handed in as a 503 answer, which the component records as a failed
+    /// fetch (it fails closed).
+    pub fn fetch_pending_jwks(&mut self) {
+        for uri in self.pending_jwks_fetches() {
+            let response = self.imports.jwks.fetch(&uri).unwrap_or(JwksResponse {
+                status: 503,
+                body: String::new(),
+                max_age: None,
+            });
+            if let Err(reason) = self.supply_jwks(&uri, &response) {
+                tracing::error!(%reason, "supplying a fetched JWK Set failed");
+            }
+        }
+    }
+
+    /// Switches `fetch-jwks` to `would-block` (or back); answers whether a fetch was refused
+    /// since the last switch.
+    fn set_offline(&mut self, offline: bool) -> bool {
+        match self.live.as_mut() {
+            Some((store, _)) => {
+                let state = store.data_mut();
+                state.offline = offline;
+                std::mem::take(&mut state.deferred_fetch)
+            }
+            // The call trapped and no instance could be built: nothing was deferred.
+            None => false,
+        }
     }
 
     /// Serves one request of a protected resource (RFC 9728 metadata, the bearer-protected

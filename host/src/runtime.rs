@@ -105,6 +105,8 @@ impl Runtime {
                 .trap_on_grow_failure(true)
                 .build(),
             budget: CallBudget::new(self.limits.time_per_call),
+            offline: false,
+            deferred_fetch: false,
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);

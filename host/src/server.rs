@@ -143,6 +143,42 @@ impl InstancePool {
         .await
     }
 
+    /// Runs `inline` on a free instance right here, on the async worker, for calls that
+    /// must not wait on the network; when it answers `Err(pending)`, runs `blocking(pending)`
+    /// on the same instance on a blocking thread (where it may, e.g. to fetch a JWK Set).
+    /// A hop to a blocking thread costs more than a cached verdict (BENCHMARKS.md, the
+    /// gateway), so only the rare call that needs the network pays it. `Err` as for
+    /// [`InstancePool::run`].
+    pub async fn run_inline_or_blocking<T: Send + 'static, P: Send + 'static>(
+        self: &Arc<Self>,
+        wait: Duration,
+        inline: impl FnOnce(&mut Validator) -> Result<T, P>,
+        blocking: impl FnOnce(&mut Validator, P) -> T + Send + 'static,
+    ) -> Result<T, &'static str> {
+        let permit = tokio::time::timeout(wait, self.permits.clone().acquire_owned())
+            .await
+            .map_err(|_| "no component instance came free in time")?
+            .map_err(|_| "the instance pool is closed")?;
+        let mut lease = Lease {
+            validator: self.take(),
+            pool: Arc::clone(self),
+        };
+        let validator = lease.validator.as_mut().ok_or("no idle instance")?;
+        let pending = match inline(validator) {
+            Ok(done) => return Ok(done),
+            Err(pending) => pending,
+        };
+        tokio::task::spawn_blocking(move || {
+            // Declared first, dropped last: the instance is back before the permit is free.
+            let _permit = permit;
+            let mut lease = lease;
+            let validator = lease.validator.as_mut().ok_or("no idle instance")?;
+            Ok(blocking(validator, pending))
+        })
+        .await
+        .map_err(|_| "the request task failed")?
+    }
+
     /// Runs `call` on a free instance, on a blocking thread; `Err` when none came free in
     /// `wait`. A trapped instance replaces itself on its next call (see [`Validator`]).
     pub async fn run<T: Send + 'static>(
@@ -801,6 +837,56 @@ mod tests {
                 2,
                 "both instances are idle"
             );
+        });
+    }
+
+    #[test]
+    fn the_blocking_pass_runs_on_the_instance_the_inline_pass_left_waiting() {
+        let tokio = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        tokio.block_on(async {
+            let pool = pool(2);
+            for round in 0..4u64 {
+                // The inline pass marks its instance and asks for the blocking pass, which
+                // must find the mark (another instance would not have it).
+                let mark = Duration::from_millis(1000 + round);
+                let outcome = pool
+                    .run_inline_or_blocking(
+                        Duration::from_secs(5),
+                        |validator| -> Result<Duration, &str> {
+                            validator.set_time_budget(mark);
+                            Err("needs the network")
+                        },
+                        |validator, why| {
+                            assert_eq!(why, "needs the network");
+                            validator.time_budget()
+                        },
+                    )
+                    .await;
+                assert_eq!(outcome, Ok(mark));
+                // A call that completes inline never leaves the task's thread; the blocking
+                // pass runs elsewhere.
+                let here = std::thread::current().id();
+                let threads = pool
+                    .run_inline_or_blocking(
+                        Duration::from_secs(5),
+                        |_| Err(std::thread::current().id()),
+                        |_, inline| (inline, std::thread::current().id()),
+                    )
+                    .await;
+                let (inline, blocking) = threads.unwrap();
+                assert_eq!(inline, here);
+                assert_ne!(blocking, here);
+            }
+            assert_eq!(
+                pool.idle.lock().unwrap().len(),
+                2,
+                "both instances are back"
+            );
+            assert_eq!(pool.permits.available_permits(), 2);
         });
     }
 }

@@ -42,6 +42,12 @@ pub struct HostState {
     pub limits: StoreLimits,
     /// Time accounting of the current export call.
     pub budget: CallBudget,
+    /// Answer `fetch-jwks` with `would-block`: a call made on an async worker must not wait
+    /// for the network (the caller fetches what `pending-jwks-fetches` lists, elsewhere).
+    pub offline: bool,
+    /// Set when an offline call was answered `would-block`: its caller must fetch and ask
+    /// again.
+    pub deferred_fetch: bool,
 }
 
 /// Time accounting of one export call: the guest may run `limit`; time the host spends in
@@ -91,6 +97,10 @@ impl host::Host for HostState {
     }
 
     fn fetch_jwks(&mut self, uri: String) -> Result<types::JwksResponse, types::FetchError> {
+        if self.offline {
+            self.deferred_fetch = true;
+            return Err(types::FetchError::WouldBlock);
+        }
         let jwks = &self.jwks;
         self.budget.time(|| jwks.fetch(&uri))
     }

@@ -445,3 +445,71 @@ fn bad_options_stop_the_gateway_with_a_clear_message() {
         assert!(stderr.contains(expected), "{upstream}: {stderr}");
     }
 }
+
+/// A JWK Set server on 127.0.0.1 answering every GET with the AS keys; counts requests.
+fn jwks_server() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let uri = format!("http://{}/jwks.json", listener.local_addr().unwrap());
+    let count = std::sync::Arc::new(AtomicUsize::new(0));
+    let counted = std::sync::Arc::clone(&count);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            while reader.read_line(&mut line).unwrap_or(0) > 0 && line != "\r\n" {
+                line.clear();
+            }
+            counted.fetch_add(1, Ordering::SeqCst);
+            let body = as_jwks().to_string();
+            let _ = stream.write_all(
+                format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                )
+                .as_bytes(),
+            );
+        }
+    });
+    (uri, count)
+}
+
+/// The component call runs on the async worker with `fetch-jwks` answering `would-block`
+/// (a cached verdict must not pay a hop to a blocking thread); a request whose keys are not
+/// fetched yet goes to a blocking thread on the same instance, which fetches and decides.
+/// Without that second pass this request would be refused (keys unavailable), and without
+/// the first one every request would wait on the blocking pool.
+#[test]
+fn keys_from_a_jwks_uri_are_fetched_off_the_async_worker_once() {
+    let up = upstream();
+    let (jwks_uri, fetches) = jwks_server();
+    let toml = gateway_toml("").replace(
+        "jwks_file = \"as-public.jwks\"",
+        &format!("jwks_uri = \"{jwks_uri}\""),
+    );
+    let gateway = AsServer::try_start_command(&["gateway"], &toml, &["--upstream", &up.origin])
+        .unwrap_or_else(|e| panic!("gateway did not start: {e:?}"));
+    let token = bearer();
+    let body = r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#;
+    for i in 0..5 {
+        let reply = post(&gateway, "/mcp", &[("Authorization", &token)], body);
+        assert_eq!(reply.status, 200, "request {i}: {}", gateway.log());
+        let seen = up.seen.recv_timeout(Duration::from_secs(5)).unwrap();
+        assert_eq!(seen.header("x-xaa-client-id"), Some(CLIENT));
+    }
+    let fresh = format!("Bearer {}", access_token(json!({"jti": "another-token"})));
+    let reply = post(&gateway, "/mcp", &[("Authorization", &fresh)], body);
+    assert_eq!(reply.status, 200, "{}", gateway.log());
+    assert_eq!(
+        fetches.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "one fetch for the first request, the cached set after"
+    );
+    let untrusted = format!(
+        "Bearer {}",
+        access_token(json!({"iss": "https://elsewhere.example"}))
+    );
+    let reply = post(&gateway, "/mcp", &[("Authorization", &untrusted)], body);
+    assert_eq!(reply.status, 401, "{}", gateway.log());
+}

@@ -11,6 +11,8 @@
 --   XAA_BENCH_DELAY   milliseconds each connection waits after a response before its next
 --                     request (default 0: closed loop at full speed). wrk starts its latency
 --                     clock when the request is written, so the wait is not counted.
+--   XAA_BENCH_PACING  fixed (default): exactly XAA_BENCH_DELAY each time; exponential: a
+--                     random wait with that mean (Poisson-like arrivals, no bursts).
 --   XAA_BENCH_HOST    Host header value.
 --   XAA_BENCH_THREADS the wrk -t value (init runs before every thread exists).
 --
@@ -45,7 +47,19 @@ function init(args)
    fixed = nil
    if #tokens == 1 then fixed = head .. tokens[1] .. tail end
    if delay_ms > 0 then
-      delay = function() return delay_ms end
+      if (os.getenv("XAA_BENCH_PACING") or "fixed") == "exponential" then
+         -- Think times drawn from an exponential distribution with mean delay_ms (rounded to
+         -- whole ms, as wrk's timer takes them): the connections drift apart and requests
+         -- arrive about as a Poisson stream. A fixed delay keeps the 32 connections in step,
+         -- so every 10 ms a burst of 32 requests arrives together and the last one waits for
+         -- the 31 before it. Seeded per thread: every run draws the same sequence.
+         math.randomseed(7919 + id)
+         delay = function()
+            return math.floor(-delay_ms * math.log(1 - math.random()) + 0.5)
+         end
+      else
+         delay = function() return delay_ms end
+      end
    end
 end
 

@@ -120,6 +120,7 @@ def report(run_dir: str, out_path: str) -> int:
         "",
         f"- wrk: {meta.get('connections')} connections, {meta.get('threads')} thread(s), "
         f"{meta.get('duration')} s per row after a {meta.get('warmup')} s warm-up (not counted); "
+        f"paced rows: {meta.get('pacing', 'fixed')} waits; "
         f"layout: {meta.get('layout_text')}",
         f"- xaa: {meta.get('xaa_version')} ({meta.get('xaa_bin')}: {meta.get('xaa_build')}), gateway --instances {meta.get('instances')}, "
         f"XAA_LOG={meta.get('xaa_log')}; {meta.get('nginx_version')}, worker_processes 1; {meta.get('wrk_version')}; "

@@ -70,6 +70,9 @@ pub struct Gateway {
     pub max_body_bytes: Option<usize>,
     /// Seconds to connect to the upstream and receive its response head (default 30).
     pub upstream_timeout: Option<u64>,
+    /// Seconds a kept-alive upstream connection may sit idle before the gateway closes it
+    /// (default 4: below the 5 s after which uvicorn and Node.js close theirs).
+    pub upstream_idle_timeout: Option<u64>,
 }
 
 /// `[[gateway.required_scopes]]`

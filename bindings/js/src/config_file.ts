@@ -121,7 +121,7 @@ const RESOURCE_SERVER: Schema = {
 const JWKS_CACHE: Schema = { min_ttl: 'u32', max_ttl: 'u32', refresh_cooldown: 'u32', max_stale: 'u32' };
 const GATEWAY: Schema = {
   required_scopes: 'tables', subject_header: 'string', client_id_header: 'string', scope_header: 'string',
-  max_body_bytes: 'u32', upstream_timeout: 'u32',
+  max_body_bytes: 'u32', upstream_timeout: 'u32', upstream_idle_timeout: 'u32',
 };
 const REQUIRED_SCOPE: Schema = { method: 'string', tool: 'string', scopes: 'strings' };
 const REPLAY_STORE: Schema = { url: 'string', timeout_ms: 'u32' };

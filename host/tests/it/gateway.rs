@@ -434,6 +434,11 @@ fn bad_options_stop_the_gateway_with_a_clear_message() {
             "subject_header = \"Authorization\"\n",
             "cannot carry identity",
         ),
+        (
+            "http://127.0.0.1:1",
+            "upstream_idle_timeout = 0\n",
+            "gateway.upstream_idle_timeout: must be 1–3600 seconds",
+        ),
     ] {
         let toml = gateway_toml("").replace("[gateway]\n", &format!("[gateway]\n{extra}"));
         let Err((status, stderr)) =
@@ -512,4 +517,53 @@ fn keys_from_a_jwks_uri_are_fetched_off_the_async_worker_once() {
     );
     let reply = post(&gateway, "/mcp", &[("Authorization", &untrusted)], body);
     assert_eq!(reply.status, 401, "{}", gateway.log());
+}
+
+/// `upstream_idle_timeout`: a kept-alive upstream connection is reused while it is fresh and
+/// closed by the gateway once it has been idle that long, before an upstream with a slightly
+/// longer keep-alive timeout (uvicorn's and Node.js's 5 s against the default 4 s) closes it
+/// under a request in flight (a 502). Without the setting the third request below would reuse
+/// the idle connection.
+#[test]
+fn idle_upstream_connections_are_closed_before_the_upstream_closes_them() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let origin = format!("http://{}", listener.local_addr().unwrap());
+    let connections = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&connections);
+    let (seen_tx, seen) = mpsc::channel();
+    let (_release, release_rx) = mpsc::channel::<()>();
+    let release_rx = Arc::new(std::sync::Mutex::new(release_rx));
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            counted.fetch_add(1, Ordering::SeqCst);
+            let seen_tx = seen_tx.clone();
+            let release_rx = Arc::clone(&release_rx);
+            std::thread::spawn(move || serve_one(stream, &seen_tx, &release_rx));
+        }
+    });
+    let gateway = start_gateway(&origin, "upstream_idle_timeout = 1\n");
+    let token = bearer();
+    let body = r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#;
+    let mut send = || {
+        let reply = post(&gateway, "/mcp", &[("Authorization", &token)], body);
+        assert_eq!(reply.status, 200, "{}", gateway.log());
+        seen.recv_timeout(Duration::from_secs(5)).unwrap();
+    };
+    send();
+    send();
+    assert_eq!(
+        connections.load(Ordering::SeqCst),
+        1,
+        "a fresh connection is reused"
+    );
+    std::thread::sleep(Duration::from_millis(2500));
+    send();
+    assert_eq!(
+        connections.load(Ordering::SeqCst),
+        2,
+        "a connection idle for longer than upstream_idle_timeout is not reused"
+    );
 }

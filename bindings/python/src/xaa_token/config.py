@@ -137,6 +137,7 @@ _SECTIONS: dict[str, dict[str, tuple[str, bool]]] = {
         "scope_header": (_STR, False),
         "max_body_bytes": ("u64", False),
         "upstream_timeout": ("u64", False),
+        "upstream_idle_timeout": ("u64", False),
     },
     "required_scopes": {
         "method": (_STR, True),

@@ -547,7 +547,7 @@ fn idle_upstream_connections_are_closed_before_the_upstream_closes_them() {
     let gateway = start_gateway(&origin, "upstream_idle_timeout = 1\n");
     let token = bearer();
     let body = r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#;
-    let mut send = || {
+    let send = || {
         let reply = post(&gateway, "/mcp", &[("Authorization", &token)], body);
         assert_eq!(reply.status, 200, "{}", gateway.log());
         seen.recv_timeout(Duration::from_secs(5)).unwrap();

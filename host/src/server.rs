@@ -186,23 +186,8 @@ impl InstancePool {
         wait: Duration,
         call: impl FnOnce(&mut Validator) -> T + Send + 'static,
     ) -> Result<T, &'static str> {
-        let permit = tokio::time::timeout(wait, self.permits.clone().acquire_owned())
+        self.run_inline_or_blocking(wait, |_| Err(()), move |validator, ()| call(validator))
             .await
-            .map_err(|_| "no component instance came free in time")?
-            .map_err(|_| "the instance pool is closed")?;
-        let pool = Arc::clone(self);
-        tokio::task::spawn_blocking(move || {
-            // Declared first, dropped last: the instance is back before the permit is free.
-            let _permit = permit;
-            let mut lease = Lease {
-                validator: pool.take(),
-                pool: Arc::clone(&pool),
-            };
-            let validator = lease.validator.as_mut().ok_or("no idle instance")?;
-            Ok(call(validator))
-        })
-        .await
-        .map_err(|_| "the request task failed")?
     }
 }
 

@@ -10,6 +10,8 @@
 from __future__ import annotations
 
 import json
+import re
+import statistics
 import socket
 import sys
 import time
@@ -102,6 +104,51 @@ def decision_quantile(r: dict[str, str], q: float) -> str:
     return "?"
 
 
+def rounds_summary(rows: list[dict], by: dict, f) -> list[str]:
+    """With --mcp-rounds K > 1: each row's ratio to its own round's direct row, median (and
+    range) over the rounds. Rows named NAME-rK are round K of NAME."""
+    groups: dict[str, list[dict]] = {}
+    for r in rows:
+        name = re.sub(r"-r[0-9]+$", "", r["name"])
+        if name != r["name"]:
+            groups.setdefault(name, []).append(r)
+    if not groups:
+        return []
+    out = [
+        "",
+        "Over the rounds (each row against its own round's direct row; median, then the range):",
+        "",
+        "| Row | rounds | × its direct row | added p50 ms | added p99 ms | gateway or proxy CPU µs / request |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, rs in groups.items():
+        ratios, p50s, p99s, cpus = [], [], [], []
+        for r in rs:
+            base = by.get(r.get("baseline", ""))
+            if not base or base is r:
+                continue
+            rps = f(r, "requests") / (f(r, "duration_us") / 1e6)
+            brps = f(base, "requests") / (f(base, "duration_us") / 1e6)
+            ratios.append(rps / brps)
+            p50s.append((f(r, "p50_us") - f(base, "p50_us")) / 1000)
+            p99s.append((f(r, "p99_us") - f(base, "p99_us")) / 1000)
+            if r.get("front_cpu_s"):
+                cpus.append(f(r, "front_cpu_s") * 1e6 / f(r, "requests"))
+        if not ratios:
+            continue
+        label = re.sub(r" \(round [0-9]+\)$", "", rs[0]["label"])
+
+        def span(xs: list[float], fmt: str) -> str:
+            if not xs:
+                return "—"
+            return f"{format(statistics.median(xs), fmt)} ({format(min(xs), fmt)} – {format(max(xs), fmt)})"
+
+        out.append(
+            f"| {label} | {len(ratios)} | {span(ratios, '.2f')} | {span(p50s, '+.2f')} | {span(p99s, '+.2f')} | {span(cpus, '.0f')} |"
+        )
+    return out
+
+
 def ms(us: float) -> str:
     return f"{us / 1000:.2f}"
 
@@ -180,6 +227,7 @@ def report(run_dir: str, out_path: str) -> int:
             cells += ["—", "—", "—"]
         cells += [f"{f(r, 'cpu0_busy_pct'):.0f}", f"{f(r, 'cpu1_busy_pct'):.0f}", f"{f(r, 'other_cpu_pct'):.0f}"]
         lines.append("| " + " | ".join(cells) + " |")
+    lines += rounds_summary(rows, by, f)
     notes = [r["note"] for r in rows if r.get("note")]
     for r in rows:
         if int(r.get("attempts", "1")) > 1:

@@ -9,18 +9,14 @@ use serde::Serialize;
 
 use crate::authorization_server::{document, url_path};
 use crate::config::ValidResourceServer;
-use crate::discovery::protected_resource_metadata_url;
 use crate::error::{oauth, Rejection, Role};
 use crate::token_request::{HttpRequest, HttpResponse};
 use crate::VerifiedToken;
 
 /// The RFC 9728 metadata URL this resource advertises (configured, or the well-known URL
 /// with the resource's path inserted).
-pub fn metadata_url(config: &ValidResourceServer) -> String {
-    config
-        .resource_metadata_url
-        .clone()
-        .unwrap_or_else(|| protected_resource_metadata_url(&config.resource))
+pub fn metadata_url(config: &ValidResourceServer) -> &str {
+    &config.metadata_url
 }
 
 #[derive(Serialize)]
@@ -71,7 +67,7 @@ pub(crate) fn metadata_response(
 ) -> Option<HttpResponse> {
     let path = request.path.split('?').next().unwrap_or("");
     let prm = metadata_url(config);
-    if path != url_path(&prm) {
+    if path != url_path(prm) {
         return None;
     }
     if !matches!(request.method.as_str(), "GET" | "HEAD") {
@@ -148,7 +144,7 @@ pub(crate) fn authorize(
         }
     };
     validate(token).map_err(|rejection| {
-        let wire = rejection.to_wire(Role::ResourceServer, Some(&prm));
+        let wire = rejection.to_wire(Role::ResourceServer, Some(prm));
         let mut response = json_response(
             wire.http_status,
             format!(r#"{{"error":"{}"}}"#, wire.oauth_error).into_bytes(),

@@ -192,9 +192,9 @@ impl Metrics {
         }
     }
 
-    fn request(&self, decision: &'static str, status: u16, code: &str) {
+    fn request(&self, decision: &'static str, status: u16, code: String) {
         if let Ok(mut map) = self.requests.lock() {
-            *map.entry((decision, status, code.to_owned())).or_default() += 1;
+            *map.entry((decision, status, code)).or_default() += 1;
         }
     }
 
@@ -330,7 +330,6 @@ impl Gateway {
         let path = request.uri().path().to_owned();
         let (decision, code, response) = self.respond(request, peer).await;
         let status = response.status().as_u16();
-        self.metrics.request(decision, status, &code);
         tracing::info!(
             %peer,
             %method,
@@ -341,6 +340,7 @@ impl Gateway {
             ms = started.elapsed().as_millis() as u64,
             "request"
         );
+        self.metrics.request(decision, status, code);
         Ok(response)
     }
 
@@ -514,9 +514,11 @@ impl Gateway {
             }
             Ok(Ok(response)) => {
                 let (mut parts, body) = response.into_parts();
-                let listed = listed_in_connection(&parts.headers);
-                for name in HOP_BY_HOP.iter().map(|s| s.to_string()).chain(listed) {
+                for name in listed_in_connection(&parts.headers) {
                     parts.headers.remove(name.as_str());
+                }
+                for name in HOP_BY_HOP {
+                    parts.headers.remove(*name);
                 }
                 Response::from_parts(parts, body.boxed())
             }

@@ -50,6 +50,10 @@ pub(crate) struct ServeArgs {
     /// Component instances serving requests in parallel (default: the number of CPUs).
     #[arg(long)]
     instances: Option<usize>,
+    /// Async worker threads (default: the number of CPUs this process may use); 1 runs the
+    /// single-threaded scheduler.
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
     /// Largest request body in bytes.
     #[arg(long, default_value_t = ServerLimits::default().max_body_bytes)]
     max_body_bytes: usize,
@@ -97,6 +101,10 @@ pub(crate) struct GatewayArgs {
     /// Component instances deciding requests in parallel (default: the number of CPUs).
     #[arg(long)]
     instances: Option<usize>,
+    /// Async worker threads (default: the number of CPUs this process may use); 1 runs the
+    /// single-threaded scheduler.
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
     /// Verify signatures with the component's pure-Rust code instead of the native verifier.
     #[arg(long)]
     no_native_verify: bool,
@@ -254,12 +262,37 @@ fn replay_store(args: &ServeArgs, role: Role) -> Result<Option<RedisReplayStore>
     Ok(Some(store))
 }
 
-/// The multi-threaded runtime a server runs on.
-fn async_runtime() -> Result<tokio::runtime::Runtime, String> {
-    let built = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build();
+/// The runtime a server runs on, with `threads` workers (default: the CPUs this process may
+/// use). One worker gets the single-threaded scheduler: with one CPU (a container limited to
+/// one, `taskset -c 0`) a work-stealing scheduler has nobody to steal from and only adds
+/// bookkeeping to every wake-up; the single-threaded one served 10–30 % more requests per
+/// second through `xaa gateway` on one core (BENCHMARKS.md). Component calls that may block
+/// (a JWK Set fetch, Redis) run on the blocking pool either way.
+fn async_runtime(threads: Option<usize>) -> Result<tokio::runtime::Runtime, String> {
+    let threads =
+        threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    if !(1..=256).contains(&threads) {
+        return Err("--threads must be 1–256".into());
+    }
+    let built = if threads == 1 {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(threads)
+            .enable_all()
+            .build()
+    };
     built.map_err(|e| format!("starting the async runtime: {e}"))
+}
+
+/// The scheduler this task runs on, for the ready line.
+fn scheduler() -> &'static str {
+    match tokio::runtime::Handle::current().runtime_flavor() {
+        tokio::runtime::RuntimeFlavor::CurrentThread => "single-threaded",
+        _ => "multi-threaded",
+    }
 }
 
 /// Binds `address` and prints `listening on http://ADDR` on standard output.
@@ -301,7 +334,7 @@ pub(crate) fn gateway(args: GatewayArgs) -> Result<ExitCode, String> {
     };
     let upstream = options.upstream.clone();
     let gateway = Gateway::new(Arc::clone(&service), options, limits, Arc::clone(&metrics));
-    let tokio = async_runtime()?;
+    let tokio = async_runtime(args.threads)?;
     tokio.block_on(async {
         let listener = bind(args.listen).await?;
         if let Some(address) = args.metrics_listen {
@@ -317,7 +350,7 @@ pub(crate) fn gateway(args: GatewayArgs) -> Result<ExitCode, String> {
                 move |request, _| metrics_handler(Arc::clone(&metrics), request),
             ));
         }
-        tracing::info!(%upstream, instances = count, "xaa gateway: ready");
+        tracing::info!(%upstream, instances = count, scheduler = scheduler(), "xaa gateway: ready");
         tokio::spawn(reload_on_sighup(factory, Arc::clone(&service)));
         serve_with(listener, limits, shutdown_signal(), move |request, peer| {
             Arc::clone(&gateway).handle(request, peer)
@@ -380,13 +413,14 @@ pub(crate) fn run(command: ServeCommand) -> Result<ExitCode, String> {
         max_connections_per_peer,
         ..ServerLimits::default()
     };
-    let tokio = async_runtime()?;
+    let tokio = async_runtime(args.threads)?;
     tokio.block_on(async {
         let listener = bind(args.listen).await?;
+        let scheduler = scheduler();
         if role == Role::ResourceServer {
-            tracing::info!(instances = count, "xaa serve {name}: ready");
+            tracing::info!(instances = count, scheduler, "xaa serve {name}: ready");
         } else {
-            tracing::info!(instances = count, replay_store = %store, "xaa serve {name}: ready");
+            tracing::info!(instances = count, scheduler, replay_store = %store, "xaa serve {name}: ready");
         }
         tokio::spawn(reload_on_sighup(factory, Arc::clone(&service)));
         serve(listener, service, limits, shutdown_signal()).await;

@@ -289,8 +289,12 @@ pub struct ValidResourceServer {
     pub keys: ValidKeySource,
     /// Leeway.
     pub leeway: u32,
-    /// Metadata URL for challenges.
+    /// Metadata URL for challenges, as configured.
     pub resource_metadata_url: Option<String>,
+    /// The RFC 9728 metadata URL challenges name and the metadata path answers at: the
+    /// configured one, else the one derived from `resource` (computed once here, not per
+    /// request).
+    pub metadata_url: String,
     /// Root-slash equivalence.
     pub root_slash: bool,
     /// Scopes JSON-RPC methods or tools require, checked in order.
@@ -995,6 +999,9 @@ impl ResourceServerConfig {
                 keys,
                 leeway,
                 resource_metadata_url: self.resource_metadata_url.clone(),
+                metadata_url: self.resource_metadata_url.clone().unwrap_or_else(|| {
+                    crate::discovery::protected_resource_metadata_url(&self.resource)
+                }),
                 root_slash: self.resource_root_slash_equivalence,
                 required_scopes: self.required_scopes.clone(),
             }),

@@ -487,14 +487,52 @@ fn jwks_server() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
 /// the first one every request would wait on the blocking pool.
 #[test]
 fn keys_from_a_jwks_uri_are_fetched_off_the_async_worker_once() {
+    jwks_uri_keys_are_fetched_once(&["--threads", "2"], "multi-threaded");
+}
+
+/// `--threads 1` (and the default on one CPU) runs the single-threaded scheduler: the
+/// gateway's inline decisions, its blocking pass for a JWK Set fetch and its upstream client
+/// all work there too. The ready line names the scheduler actually running, so this fails if
+/// one thread still got the multi-threaded one.
+#[test]
+fn one_thread_runs_the_single_threaded_scheduler() {
+    jwks_uri_keys_are_fetched_once(&["--threads", "1"], "single-threaded");
+}
+
+#[test]
+fn a_thread_count_out_of_range_is_refused() {
+    for bad in ["0", "257"] {
+        let Err((status, stderr)) = AsServer::try_start_command(
+            &["gateway"],
+            &gateway_toml(""),
+            &["--upstream", "http://127.0.0.1:9", "--threads", bad],
+        ) else {
+            panic!("--threads {bad} was accepted");
+        };
+        assert_eq!(status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("--threads must be 1–256"), "{stderr}");
+    }
+}
+
+fn jwks_uri_keys_are_fetched_once(args: &[&str], scheduler: &str) {
     let up = upstream();
     let (jwks_uri, fetches) = jwks_server();
     let toml = gateway_toml("").replace(
         "jwks_file = \"as-public.jwks\"",
         &format!("jwks_uri = \"{jwks_uri}\""),
     );
-    let gateway = AsServer::try_start_command(&["gateway"], &toml, &["--upstream", &up.origin])
+    let mut all_args = vec!["--upstream", up.origin.as_str()];
+    all_args.extend_from_slice(args);
+    let gateway = AsServer::try_start_command(&["gateway"], &toml, &all_args)
         .unwrap_or_else(|e| panic!("gateway did not start: {e:?}"));
+    let ready = format!("scheduler=\"{scheduler}\"");
+    for _ in 0..50 {
+        if gateway.log().contains("ready") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(gateway.log().contains(&ready), "{}", gateway.log());
     let token = bearer();
     let body = r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#;
     for i in 0..5 {

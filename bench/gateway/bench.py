@@ -170,7 +170,7 @@ def report(run_dir: str, out_path: str) -> int:
         f"paced rows: {meta.get('pacing', 'fixed')} waits; "
         f"layout: {meta.get('layout_text')}",
         f"- xaa: {meta.get('xaa_version')} ({meta.get('xaa_bin')}: {meta.get('xaa_build')}), gateway --instances {meta.get('instances')}, "
-        f"XAA_LOG={meta.get('xaa_log')}; {meta.get('nginx_version')}, worker_processes 1; {meta.get('wrk_version')}; "
+        f"XAA_LOG={meta.get('xaa_log')}, scheduling policy {meta.get('gateway_sched', 'other')}; {meta.get('nginx_version')}, worker_processes 1; {meta.get('wrk_version')}; "
         f"MCP server: {meta.get('mcp_server', 'not run')}",
         f"- load average before / after: {meta.get('load_before')} / {meta.get('load_after', '?')}",
         "",

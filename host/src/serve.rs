@@ -265,7 +265,7 @@ fn replay_store(args: &ServeArgs, role: Role) -> Result<Option<RedisReplayStore>
 /// The runtime a server runs on, with `threads` workers (default: the CPUs this process may
 /// use). One worker gets the single-threaded scheduler: with one CPU (a container limited to
 /// one, `taskset -c 0`) a work-stealing scheduler has nobody to steal from and only adds
-/// bookkeeping to every wake-up; the single-threaded one served 10–30 % more requests per
+/// bookkeeping to every wake-up; the single-threaded one served 8–30 % more requests per
 /// second through `xaa gateway` on one core (BENCHMARKS.md). Component calls that may block
 /// (a JWK Set fetch, Redis) run on the blocking pool either way.
 fn async_runtime(threads: Option<usize>) -> Result<tokio::runtime::Runtime, String> {

@@ -204,11 +204,13 @@ fn init_logging() {
         .init();
 }
 
-fn instance_count(instances: Option<usize>) -> Result<usize, String> {
+/// `--instances` or `--threads`: the value given, else the number of CPUs this process may
+/// use; 1–256.
+fn count_or_cpus(given: Option<usize>, flag: &str) -> Result<usize, String> {
     let count =
-        instances.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+        given.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
     if !(1..=256).contains(&count) {
-        return Err("--instances must be 1–256".into());
+        return Err(format!("{flag} must be 1–256"));
     }
     Ok(count)
 }
@@ -262,18 +264,13 @@ fn replay_store(args: &ServeArgs, role: Role) -> Result<Option<RedisReplayStore>
     Ok(Some(store))
 }
 
-/// The runtime a server runs on, with `threads` workers (default: the CPUs this process may
-/// use). One worker gets the single-threaded scheduler: with one CPU (a container limited to
-/// one, `taskset -c 0`) a work-stealing scheduler has nobody to steal from and only adds
-/// bookkeeping to every wake-up; the single-threaded one served 8–30 % more requests per
-/// second through `xaa gateway` on one core (BENCHMARKS.md). Component calls that may block
-/// (a JWK Set fetch, Redis) run on the blocking pool either way.
-fn async_runtime(threads: Option<usize>) -> Result<tokio::runtime::Runtime, String> {
-    let threads =
-        threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
-    if !(1..=256).contains(&threads) {
-        return Err("--threads must be 1–256".into());
-    }
+/// The runtime a server runs on, with `threads` workers (`count_or_cpus`). One worker gets
+/// the single-threaded scheduler: with one CPU (a container limited to one, `taskset -c 0`)
+/// a work-stealing scheduler has nobody to steal from and only adds bookkeeping to every
+/// wake-up; the single-threaded one served 8–30 % more requests per second through
+/// `xaa gateway` on one core (BENCHMARKS.md). Component calls that may block (a JWK Set
+/// fetch, Redis) run on the blocking pool either way.
+fn async_runtime(threads: usize) -> Result<tokio::runtime::Runtime, String> {
     let built = if threads == 1 {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -313,7 +310,8 @@ async fn bind(address: SocketAddr) -> Result<tokio::net::TcpListener, String> {
 /// `xaa gateway`: the component's `gateway-http` decision in front of an MCP server.
 pub(crate) fn gateway(args: GatewayArgs) -> Result<ExitCode, String> {
     init_logging();
-    let count = instance_count(args.instances)?;
+    let count = count_or_cpus(args.instances, "--instances")?;
+    let threads = count_or_cpus(args.threads, "--threads")?;
     let (_, file) = config_file::load_with_gateway(&args.config)?;
     let options = Options::new(&args.upstream, &file)?;
     let jwks = Arc::new(HttpJwksFetcher::default());
@@ -334,7 +332,7 @@ pub(crate) fn gateway(args: GatewayArgs) -> Result<ExitCode, String> {
     };
     let upstream = options.upstream.clone();
     let gateway = Gateway::new(Arc::clone(&service), options, limits, Arc::clone(&metrics));
-    let tokio = async_runtime(args.threads)?;
+    let tokio = async_runtime(threads)?;
     tokio.block_on(async {
         let listener = bind(args.listen).await?;
         if let Some(address) = args.metrics_listen {
@@ -369,7 +367,8 @@ pub(crate) fn run(command: ServeCommand) -> Result<ExitCode, String> {
         ServeCommand::Resource(args) => (args, Role::ResourceServer, "resource"),
     };
     init_logging();
-    let count = instance_count(args.instances)?;
+    let count = count_or_cpus(args.instances, "--instances")?;
+    let threads = count_or_cpus(args.threads, "--threads")?;
     let max_connections_per_peer = connections_per_ip(args.max_connections_per_ip)?;
     // One replay store for the whole pool: a jti is single-use across instances (and, on
     // Redis, across every replica sharing it).
@@ -413,7 +412,7 @@ pub(crate) fn run(command: ServeCommand) -> Result<ExitCode, String> {
         max_connections_per_peer,
         ..ServerLimits::default()
     };
-    let tokio = async_runtime(args.threads)?;
+    let tokio = async_runtime(threads)?;
     tokio.block_on(async {
         let listener = bind(args.listen).await?;
         let scheduler = scheduler();

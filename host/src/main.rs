@@ -21,6 +21,7 @@
 
 mod bridge;
 mod conformance_cmd;
+mod cpu_policy;
 mod demo;
 mod dev;
 mod keys;

@@ -11,6 +11,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
+
+use crate::cpu_policy::{self, CpuPolicy};
 use tracing_subscriber::EnvFilter;
 
 use std::sync::Arc;
@@ -54,6 +56,11 @@ pub(crate) struct ServeArgs {
     /// single-threaded scheduler.
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
+    /// Linux scheduling policy of every thread (default: the one the process started with).
+    /// `batch` (SCHED_BATCH) keeps a woken server from preempting the process running on its
+    /// CPU: for a server that shares a core with the MCP server behind it.
+    #[arg(long, value_enum, value_name = "POLICY")]
+    cpu_policy: Option<CpuPolicy>,
     /// Largest request body in bytes.
     #[arg(long, default_value_t = ServerLimits::default().max_body_bytes)]
     max_body_bytes: usize,
@@ -105,6 +112,11 @@ pub(crate) struct GatewayArgs {
     /// single-threaded scheduler.
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
+    /// Linux scheduling policy of every thread (default: the one the process started with).
+    /// `batch` (SCHED_BATCH) keeps a woken server from preempting the process running on its
+    /// CPU: for a server that shares a core with the MCP server behind it.
+    #[arg(long, value_enum, value_name = "POLICY")]
+    cpu_policy: Option<CpuPolicy>,
     /// Verify signatures with the component's pure-Rust code instead of the native verifier.
     #[arg(long)]
     no_native_verify: bool,
@@ -312,6 +324,10 @@ pub(crate) fn gateway(args: GatewayArgs) -> Result<ExitCode, String> {
     init_logging();
     let count = count_or_cpus(args.instances, "--instances")?;
     let threads = count_or_cpus(args.threads, "--threads")?;
+    // Before any thread starts (the compiler's, the runtime's): they inherit it.
+    if let Some(policy) = args.cpu_policy {
+        policy.apply()?;
+    }
     let (_, file) = config_file::load_with_gateway(&args.config)?;
     let options = Options::new(&args.upstream, &file)?;
     let jwks = Arc::new(HttpJwksFetcher::default());
@@ -348,7 +364,13 @@ pub(crate) fn gateway(args: GatewayArgs) -> Result<ExitCode, String> {
                 move |request, _| metrics_handler(Arc::clone(&metrics), request),
             ));
         }
-        tracing::info!(%upstream, instances = count, scheduler = scheduler(), "xaa gateway: ready");
+        tracing::info!(
+            %upstream,
+            instances = count,
+            scheduler = scheduler(),
+            cpu_policy = cpu_policy::current(),
+            "xaa gateway: ready"
+        );
         tokio::spawn(reload_on_sighup(factory, Arc::clone(&service)));
         serve_with(listener, limits, shutdown_signal(), move |request, peer| {
             Arc::clone(&gateway).handle(request, peer)
@@ -369,6 +391,10 @@ pub(crate) fn run(command: ServeCommand) -> Result<ExitCode, String> {
     init_logging();
     let count = count_or_cpus(args.instances, "--instances")?;
     let threads = count_or_cpus(args.threads, "--threads")?;
+    // Before any thread starts (the compiler's, the runtime's): they inherit it.
+    if let Some(policy) = args.cpu_policy {
+        policy.apply()?;
+    }
     let max_connections_per_peer = connections_per_ip(args.max_connections_per_ip)?;
     // One replay store for the whole pool: a jti is single-use across instances (and, on
     // Redis, across every replica sharing it).
@@ -416,10 +442,11 @@ pub(crate) fn run(command: ServeCommand) -> Result<ExitCode, String> {
     tokio.block_on(async {
         let listener = bind(args.listen).await?;
         let scheduler = scheduler();
+        let cpu_policy = cpu_policy::current();
         if role == Role::ResourceServer {
-            tracing::info!(instances = count, scheduler, "xaa serve {name}: ready");
+            tracing::info!(instances = count, scheduler, cpu_policy, "xaa serve {name}: ready");
         } else {
-            tracing::info!(instances = count, scheduler, replay_store = %store, "xaa serve {name}: ready");
+            tracing::info!(instances = count, scheduler, cpu_policy, replay_store = %store, "xaa serve {name}: ready");
         }
         tokio::spawn(reload_on_sighup(factory, Arc::clone(&service)));
         serve(listener, service, limits, shutdown_signal()).await;

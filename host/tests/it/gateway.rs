@@ -499,6 +499,69 @@ fn one_thread_runs_the_single_threaded_scheduler() {
     jwks_uri_keys_are_fetched_once(&["--threads", "1"], "single-threaded");
 }
 
+/// `--cpu-policy batch` reaches every thread of the process, the blocking pool's (which
+/// fetched the JWK Set) included; `normal` sets SCHED_OTHER. Linux keeps a policy per thread.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_cpu_policy_reaches_every_thread() {
+    const SCHED_OTHER: &str = "0";
+    const SCHED_BATCH: &str = "3";
+    for (args, logged, policy) in [
+        (
+            ["--cpu-policy", "batch", "--threads", "2"],
+            "batch",
+            SCHED_BATCH,
+        ),
+        (
+            ["--cpu-policy", "batch", "--threads", "1"],
+            "batch",
+            SCHED_BATCH,
+        ),
+        (
+            ["--cpu-policy", "normal", "--threads", "2"],
+            "normal",
+            SCHED_OTHER,
+        ),
+    ] {
+        let scheduler = if args[3] == "1" {
+            "single-threaded"
+        } else {
+            "multi-threaded"
+        };
+        let gateway = jwks_uri_keys_are_fetched_once(&args, scheduler);
+        assert!(
+            gateway.log().contains(&format!("cpu_policy=\"{logged}\"")),
+            "{}",
+            gateway.log()
+        );
+        let tasks = std::fs::read_dir(format!("/proc/{}/task", gateway.pid())).unwrap();
+        let mut threads = 0;
+        for task in tasks {
+            let stat = std::fs::read_to_string(task.unwrap().path().join("stat")).unwrap();
+            // Field 41 of proc(5)'s stat is the policy; fields from 3 on follow the `(comm)`.
+            let (_, after_comm) = stat.rsplit_once(')').unwrap();
+            let fields: Vec<&str> = after_comm.split_whitespace().collect();
+            assert_eq!(fields[41 - 3], policy, "{args:?}: thread {stat}");
+            threads += 1;
+        }
+        // The main thread, a runtime worker or two, the JWK Set fetch's blocking thread.
+        assert!(threads >= 2, "{args:?}: {threads} threads");
+    }
+}
+
+#[test]
+fn an_unknown_cpu_policy_is_refused() {
+    let Err((status, stderr)) = AsServer::try_start_command(
+        &["gateway"],
+        &gateway_toml(""),
+        &["--upstream", "http://127.0.0.1:9", "--cpu-policy", "fifo"],
+    ) else {
+        panic!("--cpu-policy fifo was accepted");
+    };
+    assert_eq!(status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("invalid value 'fifo'"), "{stderr}");
+}
+
 #[test]
 fn a_thread_count_out_of_range_is_refused() {
     for bad in ["0", "257"] {
@@ -514,7 +577,10 @@ fn a_thread_count_out_of_range_is_refused() {
     }
 }
 
-fn jwks_uri_keys_are_fetched_once(args: &[&str], scheduler: &str) {
+/// Starts a gateway with `args` whose keys come from a `jwks_uri`, checks its ready line
+/// names `scheduler`, that the set is fetched once for many requests and that an untrusted
+/// issuer is still refused; returns the running gateway.
+fn jwks_uri_keys_are_fetched_once(args: &[&str], scheduler: &str) -> AsServer {
     let up = upstream();
     let (jwks_uri, fetches) = jwks_server();
     let toml = gateway_toml("").replace(
@@ -555,6 +621,7 @@ fn jwks_uri_keys_are_fetched_once(args: &[&str], scheduler: &str) {
     );
     let reply = post(&gateway, "/mcp", &[("Authorization", &untrusted)], body);
     assert_eq!(reply.status, 401, "{}", gateway.log());
+    gateway
 }
 
 /// `upstream_idle_timeout`: a kept-alive upstream connection is reused while it is fresh and

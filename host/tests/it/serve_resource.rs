@@ -71,3 +71,24 @@ fn discovery_starts_at_a_401_and_a_token_from_the_as_opens_the_resource() {
     );
     assert_eq!(get_with(&resource, "/other", None).status, 404);
 }
+
+/// `xaa serve` takes `--threads` and `--cpu-policy` like `xaa gateway`, and its ready line
+/// names what runs.
+#[test]
+fn the_serve_commands_take_threads_and_cpu_policy() {
+    let server = AsServer::try_start_role(
+        "resource",
+        &resource_server_toml(RESOURCE, "as-public.jwks"),
+        &["--threads", "1", "--cpu-policy", "batch"],
+    )
+    .unwrap_or_else(|e| panic!("serve resource did not start: {e:?}"));
+    for _ in 0..50 {
+        if server.log().contains("ready") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let log = server.log();
+    assert!(log.contains("scheduler=\"single-threaded\""), "{log}");
+    assert!(log.contains("cpu_policy=\"batch\""), "{log}");
+}

@@ -5,9 +5,11 @@
 //! usually preempts the one running: the MCP server, in the middle of a request. Under
 //! `SCHED_BATCH` the woken gateway waits until the server blocks or its time slice ends and
 //! then handles everything that has arrived in one go. Measured on one shared core
-//! (BENCHMARKS.md, rows N and Q): 15–20 % more requests per second and 40–50 % less gateway
-//! CPU per request, for a little latency below saturation. The same as starting the process
-//! under `chrt --batch 0` (no privilege needed), for images that have no `chrt`.
+//! (BENCHMARKS.md, rows N and Q): more requests per second in every round (0.74× → 0.86× of
+//! direct, medians), 41–57 % less gateway CPU per request and a p99 added under 1 ms below
+//! saturation. Not the default: beside a CPU-bound neighbour a `SCHED_BATCH` thread waits out
+//! the neighbour's time slice. The same as starting the process under `chrt --batch 0` (no
+//! privilege needed), for images that have no `chrt`.
 //!
 //! Linux applies a policy to one thread and threads inherit it when they start, so the
 //! policy is set on the main thread before the async runtime, the blocking pool or the

@@ -11,8 +11,6 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
-
-use crate::cpu_policy::{self, CpuPolicy};
 use tracing_subscriber::EnvFilter;
 
 use std::sync::Arc;
@@ -24,6 +22,8 @@ use xaa_host::server::{
     serve, serve_with, shutdown_signal, InstancePool, Role, ServerLimits, Service,
 };
 use xaa_host::{config_file, default_imports, Imports, Runtime, Validator};
+
+use crate::cpu_policy::{self, CpuPolicy};
 
 #[derive(Subcommand)]
 pub(crate) enum ServeCommand {

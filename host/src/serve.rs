@@ -40,16 +40,10 @@ pub(crate) enum ServeCommand {
     Resource(ServeArgs),
 }
 
+/// How a server process runs, the same for `xaa serve` and `xaa gateway`.
 #[derive(Args)]
-pub(crate) struct ServeArgs {
-    /// Configuration file (TOML) with [authorization_server], [[trusted_issuers]],
-    /// [token_endpoint] and [[clients]].
-    #[arg(long)]
-    config: PathBuf,
-    /// Address to listen on (port 0 picks a free port; the chosen address is printed).
-    #[arg(long, default_value = "127.0.0.1:8080")]
-    listen: SocketAddr,
-    /// Component instances serving requests in parallel (default: the number of CPUs).
+pub(crate) struct ProcessArgs {
+    /// Component instances deciding requests in parallel (default: the number of CPUs).
     #[arg(long)]
     instances: Option<usize>,
     /// Async worker threads (default: the number of CPUs this process may use); 1 runs the
@@ -61,6 +55,33 @@ pub(crate) struct ServeArgs {
     /// CPU: for a server that shares a core with the MCP server behind it.
     #[arg(long, value_enum, value_name = "POLICY")]
     cpu_policy: Option<CpuPolicy>,
+}
+
+impl ProcessArgs {
+    /// Checks `--instances` and `--threads` (`count_or_cpus`) and applies `--cpu-policy`;
+    /// returns (instances, threads). Call it before any thread starts (the compiler's, the
+    /// runtime's): they inherit the policy.
+    fn settle(&self) -> Result<(usize, usize), String> {
+        let instances = count_or_cpus(self.instances, "--instances")?;
+        let threads = count_or_cpus(self.threads, "--threads")?;
+        if let Some(policy) = self.cpu_policy {
+            policy.apply()?;
+        }
+        Ok((instances, threads))
+    }
+}
+
+#[derive(Args)]
+pub(crate) struct ServeArgs {
+    /// Configuration file (TOML) with [authorization_server], [[trusted_issuers]],
+    /// [token_endpoint] and [[clients]].
+    #[arg(long)]
+    config: PathBuf,
+    /// Address to listen on (port 0 picks a free port; the chosen address is printed).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    #[command(flatten)]
+    process: ProcessArgs,
     /// Largest request body in bytes.
     #[arg(long, default_value_t = ServerLimits::default().max_body_bytes)]
     max_body_bytes: usize,
@@ -105,18 +126,8 @@ pub(crate) struct GatewayArgs {
     /// Serve Prometheus metrics at `http://ADDR/metrics` (a separate listener; off by default).
     #[arg(long, value_name = "ADDR")]
     metrics_listen: Option<SocketAddr>,
-    /// Component instances deciding requests in parallel (default: the number of CPUs).
-    #[arg(long)]
-    instances: Option<usize>,
-    /// Async worker threads (default: the number of CPUs this process may use); 1 runs the
-    /// single-threaded scheduler.
-    #[arg(long, value_name = "N")]
-    threads: Option<usize>,
-    /// Linux scheduling policy of every thread (default: the one the process started with).
-    /// `batch` (SCHED_BATCH) keeps a woken server from preempting the process running on its
-    /// CPU: for a server that shares a core with the MCP server behind it.
-    #[arg(long, value_enum, value_name = "POLICY")]
-    cpu_policy: Option<CpuPolicy>,
+    #[command(flatten)]
+    process: ProcessArgs,
     /// Verify signatures with the component's pure-Rust code instead of the native verifier.
     #[arg(long)]
     no_native_verify: bool,
@@ -322,12 +333,7 @@ async fn bind(address: SocketAddr) -> Result<tokio::net::TcpListener, String> {
 /// `xaa gateway`: the component's `gateway-http` decision in front of an MCP server.
 pub(crate) fn gateway(args: GatewayArgs) -> Result<ExitCode, String> {
     init_logging();
-    let count = count_or_cpus(args.instances, "--instances")?;
-    let threads = count_or_cpus(args.threads, "--threads")?;
-    // Before any thread starts (the compiler's, the runtime's): they inherit it.
-    if let Some(policy) = args.cpu_policy {
-        policy.apply()?;
-    }
+    let (count, threads) = args.process.settle()?;
     let (_, file) = config_file::load_with_gateway(&args.config)?;
     let options = Options::new(&args.upstream, &file)?;
     let jwks = Arc::new(HttpJwksFetcher::default());
@@ -389,12 +395,7 @@ pub(crate) fn run(command: ServeCommand) -> Result<ExitCode, String> {
         ServeCommand::Resource(args) => (args, Role::ResourceServer, "resource"),
     };
     init_logging();
-    let count = count_or_cpus(args.instances, "--instances")?;
-    let threads = count_or_cpus(args.threads, "--threads")?;
-    // Before any thread starts (the compiler's, the runtime's): they inherit it.
-    if let Some(policy) = args.cpu_policy {
-        policy.apply()?;
-    }
+    let (count, threads) = args.process.settle()?;
     let max_connections_per_peer = connections_per_ip(args.max_connections_per_ip)?;
     // One replay store for the whole pool: a jti is single-use across instances (and, on
     // Redis, across every replica sharing it).
